@@ -1,0 +1,34 @@
+# Koers: `make run` starts the app on demo data; `make test` runs every test.
+# Both create the virtual environment (.venv) on first use.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 8501
+
+.PHONY: run test lint bench clean
+
+$(BIN)/koers: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@
+
+run: $(BIN)/koers
+	$(BIN)/koers init
+	$(BIN)/koers demo --if-empty
+	$(BIN)/koers dashboard --port $(PORT)
+
+test: $(BIN)/koers
+	@bash scripts/ensure-chromium
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+lint: $(BIN)/koers
+	$(BIN)/ruff check .
+
+bench: $(BIN)/koers
+	$(BIN)/python benchmarks/import_bench.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts

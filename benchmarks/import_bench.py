@@ -1,0 +1,136 @@
+"""Import benchmark: `koers import` of 10,000 clients x 100 weekly check-ins against DuckDB's own CSV load.
+
+    python benchmarks/import_bench.py [--clients 10000] [--weeks 100] [--runs 3]
+
+The floor is DuckDB loading the same file into a table of a fresh database file
+(`CREATE TABLE ... AS SELECT * FROM read_csv(...)`): no import can be faster than reading the
+file once. `koers import` runs as its own process, as a user runs it, on a fresh database each
+run; its peak memory is the child process's maximum resident set size. `koers flags --format
+json` listing every flag is timed against the same floor. Results go to stdout as a Markdown table
+for docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tracking.instrument import load_instrument  # noqa: E402
+
+
+def generate(path: Path, clients: int, weeks: int, seed: int = 7) -> None:
+    """Plausible check-ins: per-client levels per dynamic, weekly noise, some unanswered items,
+    irregular submission times, a few notes and contact requests. Written by DuckDB for speed."""
+    instrument = load_instrument()
+    dynamic_of = {item.id: item.dynamic for item in instrument.items}
+    level = {d: f"(3 + (hash(c, '{d}', {seed}) % 50) / 10.0)" for d in ("context", "relational", "physiological",
+                                                                      "identity")}
+    columns = []
+    for item in instrument.items:
+        strain = f"({level[dynamic_of[item.id]]} + ((hash(c, w, '{item.id}') % 41)::INTEGER - 20) / 10.0)"
+        value = f"(10 - {strain})" if item.reversed else strain
+        columns.append(
+            f"CASE WHEN hash(c, w, '{item.id}', 'skip') % 50 = 0 THEN NULL "
+            f"ELSE greatest(0, least(10, round({value})))::INTEGER END AS {item.id}"
+        )
+    con = duckdb.connect()
+    con.execute(
+        f"""
+        COPY (
+            SELECT 'client-' || lpad(c::VARCHAR, 5, '0') AS client_id,
+                   strftime(TIMESTAMP '2024-01-01 08:00' + INTERVAL (w) WEEK
+                            + INTERVAL (hash(c, w) % 4000) MINUTE, '%Y-%m-%dT%H:%M:%S') || '+01:00' AS submitted_at,
+                   {", ".join(columns)},
+                   CASE WHEN hash(c, w, 'contact') % 200 = 0 THEN 'true' ELSE '' END AS contact_request,
+                   CASE WHEN hash(c, w, 'note') % 15 = 0 THEN 'Slecht geslapen; veel gedoe op het werk.' ELSE ''
+                   END AS note
+            FROM range({clients}) a(c), range({weeks}) b(w)
+            ORDER BY c, w
+        ) TO '{path}' (HEADER, DELIMITER ',')
+        """
+    )
+    con.close()
+
+
+def floor_seconds(csv_path: Path, work: Path) -> float:
+    db = work / "floor.duckdb"
+    db.unlink(missing_ok=True)
+    started = time.perf_counter()
+    con = duckdb.connect(str(db))
+    con.execute(f"CREATE TABLE t AS SELECT * FROM read_csv('{csv_path}')")
+    con.close()
+    return time.perf_counter() - started
+
+
+def koers(*args: str, env: dict) -> tuple[float, float, str]:
+    """Run a koers command; (seconds, peak MiB of the child, stdout)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "tracking", *args], env=env, capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"koers {' '.join(args)} failed:\n{done.stderr}")
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return seconds, max(peak, before) / 1024, done.stdout
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clients", type=int, default=10_000)
+    parser.add_argument("--weeks", type=int, default=100)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="koers-bench-"))
+    try:
+        csv_path = work / "checkins.csv"
+        generate(csv_path, args.clients, args.weeks)
+        rows = args.clients * args.weeks
+        size_mb = csv_path.stat().st_size / 1e6
+        env = {k: v for k, v in os.environ.items() if not k.startswith("KOERS_")}
+        env["PYTHONPATH"] = str(ROOT)
+        floors, imports, listings, peaks = [], [], [], []
+        for _run in range(args.runs):
+            floors.append(floor_seconds(csv_path, work))
+            db = work / "koers.duckdb"
+            for leftover in work.glob("koers.duckdb*"):
+                leftover.unlink()
+            koers("init", "--db", str(db), "--no-secret", env=env)
+            seconds, peak, out = koers("import", str(csv_path), "--db", str(db), env=env)
+            imports.append(seconds)
+            peaks.append(peak)
+            listed, _peak, flags_json = koers("flags", "--format", "json", "--db", str(db), env=env)
+            listings.append(listed)
+        floor = statistics.median(floors)
+        print(f"File: {rows:,} check-ins ({args.clients:,} clients x {args.weeks} weeks), {size_mb:.0f} MB")
+        print(f"Import output: {out.strip()}")
+        flag_count = flags_json.count('"kind"')
+        print(f"Flags listed: {flag_count:,}\n")
+        print("| measure | median of runs | x floor | goal |")
+        print("| --- | --- | --- | --- |")
+        print(f"| DuckDB `read_csv` into a table (floor) | {floor:.2f} s | 1.0 | |")
+        print(f"| `koers import` (validate, write, detect) | {statistics.median(imports):.2f} s | "
+              f"{statistics.median(imports) / floor:.1f} | <= 5 |")
+        print(f"| `koers flags --format json` (all flags) | {statistics.median(listings):.2f} s | "
+              f"{statistics.median(listings) / floor:.1f} | <= 3 |")
+        print(f"| peak memory of `koers import` | {max(peaks):.0f} MiB | | <= 1024 MiB |")
+        print(f"\nRuns: floor {', '.join(f'{s:.2f}' for s in floors)}; import "
+              f"{', '.join(f'{s:.2f}' for s in imports)}; flags {', '.join(f'{s:.2f}' for s in listings)}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,64 @@
+"""Small factories for test data: answers, CSV text, check-in rows, and a database fingerprint."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from tracking.instrument import load_instrument
+
+
+def answers(**overrides) -> dict:
+    """A full set of answers (5 everywhere) with some overridden."""
+    values = {item.id: 5 for item in load_instrument().items}
+    values.update(overrides)
+    return values
+
+
+def csv_text(rows: list[dict], *, sep: str = ",", header: list[str] | None = None, line_end: str = "\n") -> str:
+    """A check-in CSV in the contract's format; each row is a dict of column -> text."""
+    instrument = load_instrument()
+    header = header or ["client_id", "submitted_at", *instrument.item_ids, "contact_request", "note"]
+    lines = [sep.join(header)]
+    for row in rows:
+        lines.append(sep.join(_cell(row.get(column, ""), sep) for column in header))
+    return line_end.join(lines) + line_end
+
+
+def _cell(value, sep: str) -> str:
+    text = "" if value is None else str(value)
+    if any(ch in text for ch in (sep, '"', "\n", "\r")):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def checkin(client: str = "C1", at: datetime | str = "2026-03-02T09:15:00+01:00", **overrides) -> dict:
+    row = {"client_id": client, "submitted_at": at if isinstance(at, str) else at.isoformat()}
+    row.update({k: str(v) for k, v in answers().items()})
+    row.update({"contact_request": "", "note": ""})
+    row.update({k: ("" if v is None else str(v)) for k, v in overrides.items()})
+    return row
+
+
+def weekly(client: str, weeks: int, start: datetime = datetime(2026, 1, 5, 9, 0, tzinfo=UTC), **overrides):
+    return [checkin(client, start + timedelta(weeks=w), **overrides) for w in range(weeks)]
+
+
+def database_fingerprint(db_path: Path) -> str:
+    """A digest of every table's contents, to prove that a refused command changed nothing."""
+    import duckdb
+
+    if not db_path.exists():
+        return "absent"
+    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        digest = hashlib.sha256()
+        tables = [t for (t,) in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' ORDER BY 1").fetchall()]
+        for table in tables:
+            rows = con.execute(f'SELECT * FROM "{table}" ORDER BY ALL').fetchall()
+            digest.update(f"{table}:{rows!r}".encode())
+        return digest.hexdigest()
+    finally:
+        con.close()

@@ -1,0 +1,132 @@
+"""The shared DuckDB file: short units of work, ordered across processes, with a clear busy message."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tracking.errors import DatabaseBusy, DatabaseError
+from tracking.store.connection import Database
+from tracking.store.migrate import apply_migrations, ensure_schema, pending
+
+ROOT = Path(__file__).resolve().parents[1]
+CHILD_ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
+
+WRITER = textwrap.dedent("""
+    import sys
+    from tracking.store.connection import Database
+    db = Database(sys.argv[1], busy_timeout_seconds=60)
+    for n in range(int(sys.argv[3])):
+        with db.write() as con:
+            con.execute("INSERT INTO log VALUES (?, ?)", [sys.argv[2], n])
+        with db.read() as con:
+            con.execute("SELECT count(*) FROM log").fetchone()
+    print("done")
+""")
+
+
+def test_two_processes_write_and_read_at_once_without_errors(tmp_path):
+    path = tmp_path / "shared.duckdb"
+    with Database(path).write() as con:
+        con.execute("CREATE TABLE log (writer VARCHAR, n INTEGER)")
+    writers = [
+        subprocess.Popen([sys.executable, "-c", WRITER, str(path), name, "60"], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, env=CHILD_ENV)
+        for name in ("dashboard", "scheduler")
+    ]
+    for writer in writers:
+        out, err = writer.communicate(timeout=120)
+        assert writer.returncode == 0, err
+        assert out.strip() == "done"
+    with Database(path).read() as con:
+        assert con.execute("SELECT writer, count(*) FROM log GROUP BY 1 ORDER BY 1").fetchall() == [
+            ("dashboard", 60), ("scheduler", 60)]
+
+
+def test_a_failed_unit_of_work_leaves_nothing_behind(tmp_path):
+    db = Database(tmp_path / "koers.duckdb")
+    with db.write() as con:
+        con.execute("CREATE TABLE t (n INTEGER)")
+    with pytest.raises(DatabaseError, match="nothing was written"), db.write() as con:
+        con.execute("INSERT INTO t VALUES (1)")
+        con.execute("INSERT INTO t VALUES ('not a number')")
+    with db.read() as con:
+        assert con.execute("SELECT count(*) FROM t").fetchone()[0] == 0
+
+
+def test_a_database_held_too_long_gives_a_message_not_a_hang(tmp_path):
+    path = tmp_path / "koers.duckdb"
+    holder = Database(path)
+    waiting = Database(path, busy_timeout_seconds=0.2)
+    with holder.write() as con:
+        con.execute("CREATE TABLE t (n INTEGER)")
+        with pytest.raises(DatabaseBusy, match="stayed busy for 0.2 seconds"), waiting.write():
+            pass
+
+
+HOLDER = textwrap.dedent("""
+    import sys, duckdb
+    con = duckdb.connect(sys.argv[1])
+    print("held", flush=True)
+    sys.stdin.readline()
+    con.close()
+""")
+
+
+def test_it_waits_for_a_process_that_holds_the_file_without_the_lock(tmp_path):
+    path = tmp_path / "koers.duckdb"
+    with Database(path).write() as con:
+        con.execute("CREATE TABLE t (n INTEGER)")
+    child = subprocess.Popen([sys.executable, "-c", HOLDER, str(path)], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True, env=CHILD_ENV)
+    assert child.stdout.readline().strip() == "held"
+    waits = []
+
+    def release_on_first_wait(seconds):
+        if not waits:
+            child.stdin.write("release\n")
+            child.stdin.flush()
+            child.wait(timeout=30)
+        waits.append(seconds)
+
+    db = Database(path, busy_timeout_seconds=30, sleep=release_on_first_wait)
+    with db.write() as con:
+        con.execute("INSERT INTO t VALUES (1)")
+    assert waits, "the first attempt should have found the file held"
+    with db.read() as con:
+        assert con.execute("SELECT count(*) FROM t").fetchone()[0] == 1
+
+
+def test_migrations_are_applied_once_and_recorded(tmp_path):
+    db = Database(tmp_path / "koers.duckdb")
+    assert pending(db)
+    applied = apply_migrations(db)
+    assert applied and applied[0] == "0001_foundation"
+    assert pending(db) == []
+    assert apply_migrations(db) == []
+    ensure_schema(db)
+    with db.read() as con:
+        assert [n for (n,) in con.execute("SELECT name FROM schema_migrations ORDER BY 1").fetchall()] == applied
+
+
+def test_a_database_from_a_newer_koers_is_refused(tmp_path):
+    db = Database(tmp_path / "koers.duckdb")
+    apply_migrations(db)
+    with db.write() as con:
+        con.execute("INSERT INTO schema_migrations VALUES ('9999_future', now()::TIMESTAMP)")
+    with pytest.raises(DatabaseError, match="migrated by a newer Koers"):
+        pending(db)
+
+
+def test_a_file_that_is_not_a_database_is_named(tmp_path):
+    path = tmp_path / "notes.duckdb"
+    path.write_text("these are my notes, not a database", encoding="utf-8")
+    with pytest.raises(DatabaseError, match="notes.duckdb: cannot open the database"):
+        ensure_schema(Database(path))
+    assert duckdb.__version__

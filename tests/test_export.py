@@ -1,0 +1,55 @@
+"""Exports: the CSV round-trips through the import; formulas stay inert; the report escapes text."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from tests.factories import checkin, csv_text
+from tracking.cli.common import App
+from tracking.export import checkins_csv, escape_cell, unescape_cell
+from tracking.instrument import load_instrument
+from tracking.models import Viewer
+from tracking.settings import load_settings
+from tracking.store import checkins
+
+
+def _export(db_path, client_id: str) -> str:
+    app = App(load_settings({}, secrets_file=None, db=db_path))
+    with app.db.read() as con:
+        return checkins_csv(checkins.export_rows(con, client_id, Viewer.operator()), load_instrument())
+
+
+@pytest.mark.parametrize("text", ["=1+1", "+31 6 1234", "-4", "@SUM(A1)", "\tx", "plain", "", "'=already"])
+def test_escaping_round_trips(text):
+    assert unescape_cell(escape_cell(text)) == (text or "")
+
+
+def test_a_formula_is_inert_in_the_exported_file():
+    assert escape_cell("=HYPERLINK(\"http://x\")").startswith("'=")
+    assert escape_cell("-3 days") == "'-3 days"
+
+
+@pytest.mark.usefixtures("ready_db")
+def test_the_csv_export_round_trips_through_the_import(koers, tmp_path, db_path):
+    rows = [
+        checkin("R1", "2026-03-02T09:15:00+01:00", sleep=3, meaning="", note='=cmd|"/c calc"!A1'),
+        checkin("R1", "2026-03-09T10:00:00+01:00", contact_request="1", note="line one\nline two; with, commas"),
+        checkin("R1", "2026-03-16T08:30:00Z", energy=0, concentration=10, note="-minus first"),
+    ]
+    source = tmp_path / "source.csv"
+    source.write_text(csv_text(rows), encoding="utf-8")
+    assert koers("import", source).exit_code == 0
+    exported = _export(db_path, "R1")
+    first_note = next(csv.DictReader(io.StringIO(exported)))["note"]
+    assert first_note.startswith("'=")  # a spreadsheet shows it as text
+
+    second_db = tmp_path / "second.duckdb"
+    again = tmp_path / "exported.csv"
+    again.write_text(exported, encoding="utf-8", newline="")
+    assert koers("init", "--no-secret", db=second_db).exit_code == 0
+    ran = koers("import", again, db=second_db)
+    assert ran.exit_code == 0, ran.output
+    assert _export(second_db, "R1") == exported

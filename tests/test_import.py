@@ -1,0 +1,228 @@
+"""`koers import`: every bad input is refused with its line and column, and nothing is written."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.factories import checkin, csv_text, database_fingerprint, weekly
+
+GOOD = [checkin("C1", "2026-03-02T09:15:00+01:00"), checkin("C1", "2026-03-09T09:15:00+01:00")]
+
+
+def write(tmp_path, text: str | bytes, name: str = "checkins.csv"):
+    path = tmp_path / name
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8", newline="")
+    return path
+
+
+def refused(koers, db_path, path, *expected: str, coach: str | None = None):
+    """Import must exit 2, name every expected fragment, and leave the database as it was."""
+    before = database_fingerprint(db_path)
+    args = ["import", path] + (["--coach", coach] if coach else [])
+    ran = koers(*args)
+    assert ran.exit_code == 2, ran.output
+    for fragment in expected:
+        assert fragment in ran.stderr, f"{fragment!r} not in:\n{ran.stderr}"
+    assert "Traceback" not in ran.output
+    assert database_fingerprint(db_path) == before
+    return ran.stderr
+
+
+@pytest.mark.usefixtures("ready_db")
+class TestBadInput:
+    def test_unknown_column(self, koers, db_path, tmp_path):
+        header = ["client_id", "submitted_at", *[k for k in GOOD[0] if k not in ("client_id", "submitted_at")], "mood"]
+        path = write(tmp_path, csv_text(GOOD, header=header))
+        refused(koers, db_path, path, "line 1, column mood: unknown column")
+
+    def test_missing_column(self, koers, db_path, tmp_path):
+        header = [k for k in GOOD[0] if k != "meaning"]
+        path = write(tmp_path, csv_text(GOOD, header=header))
+        refused(koers, db_path, path, "line 1, column meaning: missing column")
+
+    def test_duplicate_column(self, koers, db_path, tmp_path):
+        header = [*GOOD[0].keys(), "sleep"]
+        path = write(tmp_path, csv_text(GOOD, header=header))
+        refused(koers, db_path, path, "line 1, column sleep: this column appears twice")
+
+    def test_value_that_is_not_a_number(self, koers, db_path, tmp_path):
+        path = write(tmp_path, csv_text([GOOD[0], checkin("C1", "2026-03-09T09:00:00Z", sleep="good")]))
+        refused(koers, db_path, path, "line 3, column sleep: 'good' is not a number")
+
+    @pytest.mark.parametrize("value", ["11", "-1", "100"])
+    def test_value_out_of_range(self, koers, db_path, tmp_path, value):
+        path = write(tmp_path, csv_text([checkin("C1", energy=value)]))
+        refused(koers, db_path, path, f"line 2, column energy: '{value}' is out of range")
+
+    @pytest.mark.parametrize("value", ["3.5", "7.0"])
+    def test_fraction(self, koers, db_path, tmp_path, value):
+        path = write(tmp_path, csv_text([checkin("C1", concentration=value)]))
+        refused(koers, db_path, path, f"line 2, column concentration: '{value}' is a fraction")
+
+    def test_dutch_decimal_comma_is_a_fraction(self, koers, db_path, tmp_path):
+        path = write(tmp_path, csv_text([checkin("C1", meaning="6,5")], sep=";"))
+        refused(koers, db_path, path, "line 2, column meaning: '6,5' is a fraction")
+
+    @pytest.mark.parametrize("value,message", [
+        ("02-03-2026 09:15", "is not an ISO 8601 date"),
+        ("2026-13-01T09:00:00Z", "is not a real date"),
+        ("2026-02-30", "is not a real date"),
+        ("yesterday", "is not an ISO 8601 date"),
+    ])
+    def test_bad_date(self, koers, db_path, tmp_path, value, message):
+        path = write(tmp_path, csv_text([checkin("C1", at=value)]))
+        refused(koers, db_path, path, f"line 2, column submitted_at: '{value}' {message}")
+
+    def test_empty_date(self, koers, db_path, tmp_path):
+        path = write(tmp_path, csv_text([GOOD[0], checkin("C1", at="")]))
+        refused(koers, db_path, path, "line 3, column submitted_at: the date is empty")
+
+    def test_future_date(self, koers, db_path, tmp_path):
+        path = write(tmp_path, csv_text([checkin("C1", at="2999-01-04T09:00:00Z")]))
+        refused(koers, db_path, path, "line 2, column submitted_at: '2999-01-04T09:00:00Z' is in the future")
+
+    def test_empty_client_id(self, koers, db_path, tmp_path):
+        path = write(tmp_path, csv_text([GOOD[0], checkin("  ")]))
+        refused(koers, db_path, path, "line 3, column client_id: the client id is empty")
+
+    def test_short_row(self, koers, db_path, tmp_path):
+        text = csv_text(GOOD) + "C2,2026-03-02T09:00:00Z,5,5,5\n"
+        path = write(tmp_path, text)
+        refused(koers, db_path, path, "line 4, column physical_exhaustion: short row: 5 fields, expected 20")
+
+    def test_row_with_too_many_fields(self, koers, db_path, tmp_path):
+        text = csv_text(GOOD).rstrip("\n") + ",extra\n"
+        path = write(tmp_path, text)
+        refused(koers, db_path, path, "line 3: too many fields: 21, expected 20")
+
+    def test_duplicate_rows_in_the_file(self, koers, db_path, tmp_path):
+        rows = [GOOD[0], GOOD[1], checkin("C1", "2026-03-02T08:15:00Z")]  # same instant as line 2
+        path = write(tmp_path, csv_text(rows))
+        refused(koers, db_path, path, "line 4, column submitted_at: same client and time as line 2")
+
+    def test_duplicate_of_a_stored_checkin(self, koers, db_path, tmp_path):
+        first = write(tmp_path, csv_text(GOOD), "first.csv")
+        assert koers("import", first).exit_code == 0
+        again = write(tmp_path, csv_text([checkin("C1", "2026-03-16T09:15:00+01:00"), GOOD[1]]), "again.csv")
+        refused(koers, db_path, again,
+                "line 3, column submitted_at: a check-in for this client at this time is already stored")
+
+    def test_note_too_long(self, koers, db_path, tmp_path):
+        path = write(tmp_path, csv_text([checkin("C1", note="x" * 2001)]))
+        refused(koers, db_path, path, "line 2, column note: the note has 2,001 characters; at most 2,000 fit")
+
+    def test_contact_request_that_is_not_yes_or_no(self, koers, db_path, tmp_path):
+        path = write(tmp_path, csv_text([checkin("C1", contact_request="maybe")]))
+        refused(koers, db_path, path, "line 2, column contact_request: 'maybe' is not empty, 0/1 or true/false")
+
+    def test_empty_file(self, koers, db_path, tmp_path):
+        refused(koers, db_path, write(tmp_path, b""), "checkins.csv: file: the file is empty")
+
+    def test_header_only(self, koers, db_path, tmp_path):
+        refused(koers, db_path, write(tmp_path, csv_text([])), "the file has a header but no check-ins")
+
+    def test_binary_file(self, koers, db_path, tmp_path):
+        png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256))
+        refused(koers, db_path, write(tmp_path, png, "photo.csv"), "photo.csv: file: this is not a CSV text file")
+
+    def test_latin1_text(self, koers, db_path, tmp_path):
+        text = csv_text([checkin("C1", note="caf\u00e9")]).encode("latin-1")
+        refused(koers, db_path, write(tmp_path, text), "line 2: not UTF-8 text")
+
+    def test_missing_file(self, koers, db_path, tmp_path):
+        ran = koers("import", tmp_path / "nope.csv")
+        assert ran.exit_code == 2
+        assert "nope.csv: no such file" in ran.stderr
+
+    def test_every_problem_is_reported_not_only_the_first(self, koers, db_path, tmp_path):
+        rows = [checkin("C1", sleep="x"), checkin("C1", "2026-03-09T09:00:00Z", energy="12", note="y" * 2001),
+                checkin("", "2026-03-16T09:00:00Z")]
+        path = write(tmp_path, csv_text(rows))
+        stderr = refused(koers, db_path, path, "4 problems found; nothing was imported",
+                         "line 2, column sleep", "line 3, column energy", "line 3, column note",
+                         "line 4, column client_id")
+        assert stderr.index("line 2") < stderr.index("line 3") < stderr.index("line 4")
+
+    def test_line_numbers_count_notes_that_span_lines(self, koers, db_path, tmp_path):
+        rows = [checkin("C1", note="first line\nsecond line\nthird"), checkin("C1", "2026-03-09T09:00:00Z", sleep="11")]
+        path = write(tmp_path, csv_text(rows))
+        refused(koers, db_path, path, "line 5, column sleep")
+
+    def test_line_numbers_with_a_short_row_after_a_multiline_note(self, koers, db_path, tmp_path):
+        text = csv_text([checkin("C1", note="a\nb")]) + "C2,2026-03-02T09:00:00Z\n" + \
+            csv_text([checkin("C3", sleep="x")]).split("\n", 1)[1]
+        path = write(tmp_path, text)
+        refused(koers, db_path, path, "line 4, column sleep: short row", "line 5, column sleep: 'x' is not a number")
+
+    def test_unknown_coach(self, koers, db_path, tmp_path):
+        ran = koers("import", write(tmp_path, csv_text(GOOD)), "--coach", "nobody@example.org")
+        assert ran.exit_code == 2
+        assert "no coach with email nobody@example.org" in ran.stderr
+
+    def test_client_of_another_coach(self, koers, db_path, tmp_path):
+        koers("coach", "add", "other@example.org", "--name", "Other", "--password-stdin", input="another password\n")
+        assert koers("import", write(tmp_path, csv_text(GOOD), "a.csv"), "--coach", "other@example.org").exit_code == 0
+        path = write(tmp_path, csv_text([checkin("C2"), checkin("C1", "2026-04-06T09:00:00Z")]), "b.csv")
+        refused(koers, db_path, path, "line 3, column client_id: client C1 belongs to another coach",
+                coach="coach@example.org")
+
+
+@pytest.mark.usefixtures("ready_db")
+class TestAccepted:
+    def test_it_imports_and_scores(self, koers, db_path, tmp_path):
+        rows = weekly("C1", 3, sleep=2, energy=3, concentration=4, physical_exhaustion=9)
+        ran = koers("import", write(tmp_path, csv_text(rows)))
+        assert ran.exit_code == 0, ran.output
+        assert "Imported 3 check-ins for 1 clients (1 new)" in ran.stdout
+        timeline = json.loads(koers("timeline", "C1", "--format", "json").stdout)
+        assert len(timeline["checkins"]) == 3
+        # strain: sleep 10-2=8, energy 7, concentration 6, exhaustion 9 -> mean 7.5 -> 75
+        assert timeline["checkins"][0]["scores"]["physiological"] == 75.0
+        assert timeline["checkins"][0]["core"] == {"sleep": 2, "energy": 3, "reactivity": 5, "meaning": 5}
+
+    def test_it_accepts_files_as_dutch_excel_saves_them(self, koers, tmp_path):
+        text = "\ufeff" + csv_text(GOOD, sep=";", line_end="\r\n")
+        ran = koers("import", write(tmp_path, text))
+        assert ran.exit_code == 0, ran.output
+        assert "Imported 2 check-ins" in ran.stdout
+
+    @pytest.mark.parametrize("value,expected", [("1", True), ("TRUE", True), ("waar", True), ("0", False),
+                                                ("false", False), ("", False)])
+    def test_contact_request_words(self, koers, tmp_path, value, expected):
+        assert koers("import", write(tmp_path, csv_text([checkin("C1", contact_request=value)]))).exit_code == 0
+        timeline = json.loads(koers("timeline", "C1", "--format", "json").stdout)
+        assert timeline["checkins"][0]["contact_request"] is expected
+
+    def test_unanswered_items_leave_a_dynamic_missing_not_zero(self, koers, tmp_path):
+        row = checkin("C1", sleep="", energy="", concentration="")  # one physiological item left
+        assert koers("import", write(tmp_path, csv_text([row]))).exit_code == 0
+        scores = json.loads(koers("timeline", "C1", "--format", "json").stdout)["checkins"][0]["scores"]
+        assert scores["physiological"] is None
+        assert scores["context"] == 50.0
+
+    def test_times_without_offset_are_utc(self, koers, tmp_path):
+        assert koers("import", write(tmp_path, csv_text([checkin("C1", at="2026-03-02 09:15")]))).exit_code == 0
+        timeline = json.loads(koers("timeline", "C1", "--format", "json").stdout)
+        assert timeline["checkins"][0]["at"] == "2026-03-02T09:15:00+00:00"
+
+    def test_quoted_notes_keep_their_text(self, koers, tmp_path):
+        note = 'She said "no", then; later\nshe wrote <b>this</b>'
+        assert koers("import", write(tmp_path, csv_text([checkin("C1", note=note)], sep=";"))).exit_code == 0
+        timeline = json.loads(koers("timeline", "C1", "--format", "json").stdout)
+        assert timeline["checkins"][0]["note"] == note
+
+    def test_coach_option_assigns_new_clients(self, koers, tmp_path, db_path):
+        assert koers("import", write(tmp_path, csv_text(GOOD)), "--coach", "coach@example.org").exit_code == 0
+        import duckdb
+
+        con = duckdb.connect(str(db_path), read_only=True)
+        try:
+            assert con.execute("SELECT c.email FROM clients JOIN coaches c ON c.id = clients.coach_id").fetchall() == [
+                ("coach@example.org",)]
+        finally:
+            con.close()

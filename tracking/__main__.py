@@ -1,0 +1,3 @@
+from tracking.cli import main
+
+main()

@@ -1,0 +1,49 @@
+"""The `koers` command line. Every command takes `--db PATH`; bad input exits with status 2."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from tracking.cli.common import KoersGroup
+from tracking.errors import KoersError
+
+
+@click.group(cls=KoersGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="koers", prog_name="koers")
+def cli() -> None:
+    """Koers: weekly check-ins for burnout coaching, trends per dynamic, and a flag when the
+    dominant dynamic changes.
+
+    Settings come from KOERS_* environment variables or .streamlit/secrets.toml (see README.md).
+    """
+
+
+def _register() -> None:
+    from tracking.cli import accounts, data
+
+    for module in (data, accounts):
+        module.register(cli)
+
+
+_register()
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        cli.main(args=argv, prog_name="koers", standalone_mode=False)
+    except click.exceptions.Exit as done:
+        sys.exit(done.exit_code)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(1)
+    except click.ClickException as problem:
+        problem.show()
+        sys.exit(problem.exit_code)
+    except KoersError as problem:  # raised outside a command, e.g. while parsing settings
+        click.echo(f"koers: {problem}", err=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        sys.exit(130)

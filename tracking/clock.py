@@ -1,0 +1,29 @@
+"""Time in Koers: aware UTC datetimes in the domain, naive UTC in the database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def to_db(moment: datetime) -> datetime:
+    """An aware datetime as the naive UTC value the database stores."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime: Koers only handles aware datetimes")
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def from_db(value: datetime | None) -> datetime | None:
+    return None if value is None else value.replace(tzinfo=UTC)
+
+
+def iso(moment: datetime | None) -> str | None:
+    """ISO 8601 in UTC with an explicit offset, as the CLI and exports write times."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="seconds")

@@ -1,0 +1,165 @@
+"""Reading check-in CSV files as people save them: the header, the separator, and exact line numbers.
+
+The bulk of an import is parsed and validated by DuckDB (see `tracking.store.importer`). This
+module does what needs the file's exact text: it reads the header, recognises the separator
+(`,`, or `;` as Dutch Excel writes it) and a UTF-8 byte-order mark, refuses files that are empty
+or not text, and, when there are problems to report, finds the line each record starts on, which
+DuckDB cannot tell once a quoted note spans several lines.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from tracking.errors import ImportRejected, InvalidValue, Problem
+from tracking.instrument import Instrument
+
+SNIFF_BYTES = 64 * 1024
+FIXED_COLUMNS = ("client_id", "submitted_at")
+TRAILING_COLUMNS = ("contact_request", "note")
+
+
+def expected_columns(instrument: Instrument) -> tuple[str, ...]:
+    return (*FIXED_COLUMNS, *instrument.item_ids, *TRAILING_COLUMNS)
+
+
+@dataclass(frozen=True)
+class CsvLayout:
+    path: Path
+    delimiter: str
+    has_bom: bool
+    columns: tuple[str, ...]  # as in the header, normalised to lower case, in file order
+
+
+def _reject(path: Path, message: str, line: int = 0, column: str = "") -> ImportRejected:
+    return ImportRejected(str(path), [Problem(line, column, message)])
+
+
+def _read_head(path: Path) -> bytes:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(SNIFF_BYTES)
+    except FileNotFoundError:
+        raise InvalidValue(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InvalidValue(f"{path}: is a folder, not a CSV file") from None
+    except OSError as exc:
+        raise InvalidValue(f"{path}: cannot be read ({exc.strerror})") from None
+
+
+def inspect_file(path: Path, instrument: Instrument) -> CsvLayout:
+    """Check the file as a whole and its header; raise ImportRejected naming every header problem."""
+    head = _read_head(path)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise _reject(path, "the file is UTF-16 text; save it as 'CSV UTF-8' and import that")
+    has_bom = head.startswith(codecs.BOM_UTF8)
+    body = head[len(codecs.BOM_UTF8):] if has_bom else head
+    if not body.strip():
+        raise _reject(path, "the file is empty; expected a header line and one check-in per line")
+    if b"\x00" in body:
+        raise _reject(path, "this is not a CSV text file (it contains binary data)")
+    first_line = body.split(b"\n", 1)[0].rstrip(b"\r")
+    try:
+        header_text = first_line.decode("utf-8")
+    except UnicodeDecodeError:
+        if len(first_line) >= SNIFF_BYTES - 4:
+            raise _reject(path, "the first line is too long to be a header", line=1) from None
+        raise _reject(path, "the header is not UTF-8 text; save the file as 'CSV UTF-8'", line=1) from None
+    delimiter = ";" if header_text.count(";") > header_text.count(",") else ","
+    names = next(csv.reader([header_text], delimiter=delimiter, quotechar='"'), [])
+    columns = tuple(name.strip().lower() for name in names)
+    expected = expected_columns(instrument)
+    problems = []
+    seen = set()
+    for name in columns:
+        if not name:
+            problems.append(Problem(1, "", "a column has no name"))
+        elif name in seen:
+            problems.append(Problem(1, name, "this column appears twice"))
+        elif name not in expected:
+            problems.append(Problem(1, name, f"unknown column (expected: {', '.join(expected)})"))
+        seen.add(name)
+    for name in expected:
+        if name not in seen:
+            problems.append(Problem(1, name, "missing column"))
+    if problems:
+        raise ImportRejected(str(path), problems)
+    if b"\n" not in body.strip(b"\r\n") and len(body) < SNIFF_BYTES:
+        raise _reject(path, "the file has a header but no check-ins")
+    return CsvLayout(path=path, delimiter=delimiter, has_bom=has_bom, columns=columns)
+
+
+@dataclass(frozen=True)
+class Record:
+    """One data record of the file: where it starts, and its fields (None when it could not be read)."""
+
+    index: int  # 0-based among data records, in file order, blank lines skipped
+    line: int  # 1-based line the record starts on; the header is line 1
+    fields: list[str] | None
+    problem: Problem | None
+
+
+def records(layout: CsvLayout) -> Iterator[Record]:
+    """Every data record with the line it starts on, checked for shape and encoding."""
+    width = len(layout.columns)
+    with layout.path.open("r", encoding="utf-8-sig" if layout.has_bom else "utf-8",
+                          errors="surrogateescape", newline="") as handle:
+        reader = csv.reader(handle, delimiter=layout.delimiter, quotechar='"', doublequote=True, strict=True)
+        next(reader, None)  # the header was checked by inspect_file
+        index = 0
+        end_line = reader.line_num
+        while True:
+            start_line = end_line + 1
+            try:
+                fields = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                yield Record(index, start_line, None,
+                             Problem(start_line, "", f"cannot be read as CSV ({exc}); check the quotes"))
+                return
+            end_line = reader.line_num
+            if not fields or (len(fields) == 1 and not fields[0].strip()):
+                continue  # a blank line, as spreadsheet programs leave at the end
+            problem = None
+            if any("\udc80" <= ch <= "\udcff" for field in fields for ch in field):
+                problem = Problem(start_line, "", "not UTF-8 text; save the file as 'CSV UTF-8'")
+            elif len(fields) < width:
+                missing = layout.columns[len(fields)]
+                problem = Problem(start_line, missing,
+                                  f"short row: {len(fields)} fields, expected {width}")
+            elif len(fields) > width:
+                problem = Problem(start_line, "",
+                                  f"too many fields: {len(fields)}, expected {width}")
+            yield Record(index, start_line, None if problem else fields, problem)
+            index += 1
+
+
+def record_lines(layout: CsvLayout, wanted: set[int]) -> dict[int, int]:
+    """The start line of each wanted record index."""
+    found = {}
+    if not wanted:
+        return found
+    last = max(wanted)
+    for record in records(layout):
+        if record.index in wanted:
+            found[record.index] = record.line
+        if record.index >= last:
+            break
+    return found
+
+
+def read_all(layout: CsvLayout) -> tuple[list[Problem], list[tuple[int, list[str]]]]:
+    """Structural problems, and the (line, fields) of every record that has the right shape."""
+    problems, rows = [], []
+    for record in records(layout):
+        if record.problem:
+            problems.append(record.problem)
+        else:
+            rows.append((record.line, record.fields))
+    return problems, rows
+

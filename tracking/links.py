@@ -1,0 +1,49 @@
+"""Personal links: unguessable tokens, signed with KOERS_SECRET_KEY, stored only as a hash.
+
+A token is 24 random characters, a dot, and an HMAC-SHA256 signature over the random part and
+the link's purpose. The signature lets Koers recognise a tampered or made-up token without a
+database look-up; the database knows, by the token's SHA-256 hash alone, which client and period it
+opens, until when, and whether it was revoked.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+
+PURPOSES = ("checkin", "pause")
+RANDOM_BYTES = 18
+SIGNATURE_BYTES = 12
+QUERY_PARAMETER = {"checkin": "t", "pause": "pause"}
+
+
+def _signature(random_part: str, purpose: str, secret_key: str) -> str:
+    mac = hmac.new(secret_key.encode(), f"{purpose}:{random_part}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac[:SIGNATURE_BYTES]).decode().rstrip("=")
+
+
+def new_token(purpose: str, secret_key: str) -> str:
+    if purpose not in PURPOSES:
+        raise ValueError(f"unknown link purpose {purpose!r}")
+    random_part = secrets.token_urlsafe(RANDOM_BYTES)
+    return f"{random_part}.{_signature(random_part, purpose, secret_key)}"
+
+
+def is_signed(token: str, purpose: str, secret_key: str) -> bool:
+    """True when the token carries a valid signature for this purpose (it may still be unknown)."""
+    if not token or len(token) > 200 or token.count(".") != 1:
+        return False
+    random_part, signature = token.split(".")
+    if not random_part or not signature:
+        return False
+    return hmac.compare_digest(signature, _signature(random_part, purpose, secret_key))
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def url(base_url: str, purpose: str, token: str) -> str:
+    return f"{base_url.rstrip('/')}/?{QUERY_PARAMETER[purpose]}={token}"

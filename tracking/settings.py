@@ -1,0 +1,301 @@
+"""One settings object, parsed strictly from the environment or `.streamlit/secrets.toml`.
+
+The environment wins over the secrets file; both use the same `KOERS_*` keys. A bad value stops
+start-up with a message that names the key and where it came from. Every key is documented in
+README.md and in `.streamlit/secrets.toml.example` (a test checks both).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from tracking.detection import DetectionSettings
+from tracking.errors import SettingsError
+
+SECRETS_FILE = Path(".streamlit") / "secrets.toml"
+
+
+def default_db_path() -> Path:
+    """A per-user file: ~/.local/share/koers/koers.duckdb on Linux."""
+    from platformdirs import user_data_path
+
+    return user_data_path("koers", appauthor=False) / "koers.duckdb"
+
+
+def _path(raw: str) -> Path:
+    if not raw.strip():
+        raise ValueError("is empty; give a file path")
+    return Path(raw).expanduser()
+
+
+def _text(raw: str) -> str:
+    return raw.strip()
+
+
+def _optional_text(raw: str) -> str | None:
+    return raw.strip() or None
+
+
+def _url(raw: str) -> str:
+    value = raw.strip().rstrip("/")
+    if not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", value):
+        raise ValueError(f"{raw!r} is not an http(s) address such as https://koers.example.org")
+    return value
+
+
+def _secret(raw: str) -> str | None:
+    value = raw.strip()
+    if not value:
+        return None
+    if len(value) < 32:
+        raise ValueError("is too short: use at least 32 random characters (koers init can generate one)")
+    return value
+
+
+def _port(raw: str) -> int:
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ValueError(f"{raw!r} is not a port number") from None
+    if not 1 <= value <= 65535:
+        raise ValueError(f"{value} is not a port number (1-65535)")
+    return value
+
+
+def _bool(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError(f"{raw!r} is not true or false")
+
+
+def _email(raw: str) -> str | None:
+    value = raw.strip()
+    if not value:
+        return None
+    if not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", value):
+        raise ValueError(f"{raw!r} is not an email address")
+    return value
+
+
+def _seconds(raw: str) -> float:
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        raise ValueError(f"{raw!r} is not a number of seconds") from None
+    if not 0 < value <= 3600:
+        raise ValueError(f"{value} is out of range (more than 0, at most 3600 seconds)")
+    return value
+
+
+def _number(low: float, high: float) -> Callable[[str], float]:
+    def parse(raw: str) -> float:
+        try:
+            value = float(raw.strip())
+        except ValueError:
+            raise ValueError(f"{raw!r} is not a number") from None
+        if not low <= value <= high:
+            raise ValueError(f"{value} is out of range ({low:g} to {high:g})")
+        return value
+
+    return parse
+
+
+def _whole(low: int, high: int) -> Callable[[str], int]:
+    def parse(raw: str) -> int:
+        try:
+            value = int(raw.strip())
+        except ValueError:
+            raise ValueError(f"{raw!r} is not a whole number") from None
+        if not low <= value <= high:
+            raise ValueError(f"{value} is out of range ({low} to {high})")
+        return value
+
+    return parse
+
+
+def _setting(env: str, parse: Callable[[str], object], default, doc: str):
+    return field(default=default, metadata={"env": env, "parse": parse, "doc": doc})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything an operator can configure. Each field's `doc` is what README.md says of it."""
+
+    db: Path = _setting(
+        "KOERS_DB", _path, None, "The DuckDB file. Default: koers.duckdb in the user's data directory."
+    )
+    base_url: str = _setting(
+        "KOERS_BASE_URL", _url, "http://localhost:8501",
+        "The address clients and coaches reach the dashboard at; personal links start with it.",
+    )
+    secret_key: str | None = _setting(
+        "KOERS_SECRET_KEY", _secret, None,
+        "Signs personal links and sessions; at least 32 random characters. `koers init` writes one "
+        "into .streamlit/secrets.toml when none is set.",
+    )
+    smtp_host: str | None = _setting(
+        "KOERS_SMTP_HOST", _optional_text, None,
+        "Mail server. Without it, emails are written as .eml files into the outbox folder.",
+    )
+    smtp_port: int = _setting("KOERS_SMTP_PORT", _port, 587, "Mail server port.")
+    smtp_user: str | None = _setting(
+        "KOERS_SMTP_USER", _optional_text, None, "User name for the mail server, if it needs one."
+    )
+    smtp_password: str | None = _setting(
+        "KOERS_SMTP_PASSWORD", _optional_text, None, "Password for the mail server, if it needs one."
+    )
+    smtp_starttls: bool = _setting(
+        "KOERS_SMTP_STARTTLS", _bool, True, "Upgrade the mail connection with STARTTLS (true/false)."
+    )
+    smtp_tls: bool = _setting(
+        "KOERS_SMTP_TLS", _bool, False,
+        "Connect to the mail server over TLS from the start, usually port 465 (true/false).",
+    )
+    mail_from: str | None = _setting(
+        "KOERS_MAIL_FROM", _email, None, "Sender address of every email Koers sends."
+    )
+    busy_timeout_seconds: float = _setting(
+        "KOERS_BUSY_TIMEOUT_SECONDS", _seconds, 30.0,
+        "How long to wait for another Koers process that is using the database before giving up.",
+    )
+    window_days: int = _setting(
+        "KOERS_WINDOW_DAYS", _whole(1, 6), 5,
+        "Days a weekly check-in stays open after its scheduled time.",
+    )
+    followup_hours: float = _setting(
+        "KOERS_FOLLOWUP_HOURS", _number(1, 144), 48.0,
+        "Hours after the invitation before one follow-up is sent to a client who has not checked in.",
+    )
+    session_minutes: int = _setting(
+        "KOERS_SESSION_MINUTES", _whole(5, 24 * 60), 30,
+        "A dashboard session ends after this many minutes without activity.",
+    )
+    outbox_dir: Path | None = _setting(
+        "KOERS_OUTBOX_DIR", _path, None,
+        "Where emails are written as .eml files when no mail server is set. Default: an `outbox` "
+        "folder beside the database.",
+    )
+    detection: DetectionSettings = field(default_factory=DetectionSettings)
+
+    def require_secret_key(self) -> str:
+        if not self.secret_key:
+            raise SettingsError(
+                "KOERS_SECRET_KEY is not set. Run `koers init` to generate one into "
+                ".streamlit/secrets.toml, or set the environment variable to at least 32 random characters."
+            )
+        return self.secret_key
+
+
+def setting_fields():
+    """(attribute, env key, doc, default) for every general setting."""
+    return [
+        (f.name, f.metadata["env"], f.metadata["doc"], f.default)
+        for f in fields(Settings)
+        if "env" in f.metadata
+    ]
+
+
+def detection_fields():
+    """(attribute, env key, doc, default, reason) for every threshold of pattern detection."""
+    return [
+        (f.name, f.metadata["env"], f.metadata["doc"], f.default, f.metadata.get("reason", ""))
+        for f in fields(DetectionSettings)
+        if "env" in f.metadata
+    ]
+
+
+def _detection_value(env: str, default, raw: str):
+    text = raw.strip()
+    try:
+        value = int(text) if isinstance(default, int) and not isinstance(default, bool) else float(text)
+    except ValueError:
+        kind = "a whole number" if isinstance(default, int) else "a number"
+        raise ValueError(f"{raw!r} is not {kind}") from None
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"{raw!r} must be a finite number of at least 0")
+    return value
+
+
+def read_secrets_file(path: Path) -> dict[str, str]:
+    if not path.exists():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"{path}: not valid TOML ({exc})") from None
+    except OSError as exc:
+        raise SettingsError(f"{path}: cannot be read ({exc.strerror})") from None
+    values = {}
+    for key, value in data.items():
+        if not key.startswith("KOERS_"):
+            continue
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        elif isinstance(value, int | float):
+            value = str(value)
+        elif not isinstance(value, str):
+            raise SettingsError(f"{path}: {key} must be a string, number or true/false")
+        values[key] = value
+    return values
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None,
+    secrets_file: Path | None = SECRETS_FILE,
+    **overrides,
+) -> Settings:
+    """Parse settings; `overrides` (for example `db` from `--db`) win over everything else."""
+    environ = os.environ if environ is None else environ
+    from_file = read_secrets_file(secrets_file) if secrets_file is not None else {}
+    known = {env: name for name, env, _doc, _default in setting_fields()}
+    known.update({env: name for name, env, _doc, _default, _reason in detection_fields()})
+    for source, mapping in (("environment", environ), (str(secrets_file), from_file)):
+        for key in mapping:
+            if key.startswith("KOERS_") and key not in known:
+                raise SettingsError(
+                    f"{key} (in the {source}) is not a Koers setting. Known settings: "
+                    + ", ".join(sorted(known))
+                )
+    values = {}
+    for name, env, _doc, _default in setting_fields():
+        if overrides.get(name) is not None:
+            values[name] = overrides[name]
+            continue
+        raw, source = None, None
+        if env in environ:
+            raw, source = environ[env], "environment"
+        elif env in from_file:
+            raw, source = from_file[env], str(secrets_file)
+        if raw is None:
+            continue
+        parse = next(f.metadata["parse"] for f in fields(Settings) if f.name == name)
+        try:
+            values[name] = parse(raw)
+        except ValueError as exc:
+            raise SettingsError(f"{env} (from the {source}): {exc}") from None
+    thresholds = {}
+    for name, env, _doc, default, _reason in detection_fields():
+        source_map = environ if env in environ else from_file if env in from_file else None
+        if source_map is None:
+            continue
+        source = "environment" if source_map is environ else str(secrets_file)
+        try:
+            thresholds[name] = _detection_value(env, default, source_map[env])
+        except ValueError as exc:
+            raise SettingsError(f"{env} (from the {source}): {exc}") from None
+    values["detection"] = DetectionSettings(**thresholds)
+    settings = Settings(**values)
+    if settings.db is None:
+        settings = Settings(**{**values, "db": default_db_path()})
+    if settings.smtp_tls and settings.smtp_starttls and "KOERS_SMTP_STARTTLS" in {**from_file, **environ}:
+        raise SettingsError("KOERS_SMTP_TLS and KOERS_SMTP_STARTTLS are both true: choose one.")
+    return settings

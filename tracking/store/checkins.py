@@ -1,0 +1,254 @@
+"""Check-ins: the one write path for new check-ins, and the queries that read them back.
+
+`ingest` takes check-ins from a relation in the writing connection (a file import, the demo, or a
+single check-in from the form) and stores the check-in rows, the answers and the derived scores in
+the caller's transaction. Scoring is `tracking.scoring`, vectorised over all rows at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from tracking.clock import from_db, to_db
+from tracking.errors import KoersError
+from tracking.instrument import CORE_INDICATORS, DYNAMICS, Instrument
+from tracking.models import Viewer
+from tracking.scoring import score_matrix
+from tracking.store.clients import VISIBLE, visible_params
+
+
+@dataclass(frozen=True)
+class Conflict:
+    rec: int
+    column: str
+    message: str
+
+
+class IngestConflict(KoersError):
+    """Check-ins clash with what is stored (the caller maps each record to its line)."""
+
+    def __init__(self, conflicts: list[Conflict]):
+        self.conflicts = conflicts
+        super().__init__(f"{len(conflicts)} check-ins clash with stored data")
+
+
+@dataclass
+class IngestResult:
+    checkins: int = 0
+    client_ids: list[str] = field(default_factory=list)
+    clients_created: list[str] = field(default_factory=list)
+    first_checkin_id: int = 0
+
+
+def _find_conflicts(con: duckdb.DuckDBPyConnection, incoming: str, coach_id: int | None) -> list[Conflict]:
+    conflicts = [
+        Conflict(rec, "submitted_at", "a check-in for this client at this time is already stored")
+        for (rec,) in con.execute(
+            f"""
+            SELECT i.rec FROM {incoming} i
+            JOIN checkins c ON c.client_id = i.client_id AND c.submitted_at = i.submitted_at
+            ORDER BY i.rec
+            """
+        ).fetchall()
+    ]
+    if coach_id is not None:
+        conflicts += [
+            Conflict(rec, "client_id", f"client {client} belongs to another coach")
+            for rec, client in con.execute(
+                f"""
+                SELECT min(i.rec), i.client_id FROM {incoming} i
+                JOIN clients c ON c.id = i.client_id
+                WHERE c.coach_id IS NOT NULL AND c.coach_id <> ?
+                GROUP BY i.client_id ORDER BY 1
+                """,
+                [coach_id],
+            ).fetchall()
+        ]
+    return conflicts
+
+
+def answer_matrix(con: duckdb.DuckDBPyConnection, relation: str, instrument: Instrument, where: str = "TRUE",
+                  params: Sequence = ()) -> tuple[np.ndarray, np.ndarray]:
+    """(rec, answers as floats with NaN for unanswered) of a relation with `rec` and `answers`."""
+    columns = ", ".join(
+        f"coalesce(answers[{position}]::DOUBLE, 'NaN'::DOUBLE) AS a{position}"
+        for position in range(1, len(instrument.items) + 1)
+    )
+    data = con.execute(f"SELECT rec, {columns} FROM {relation} WHERE {where} ORDER BY rec", list(params)).fetchnumpy()
+    recs = np.asarray(data["rec"], dtype=np.int64)
+    if not len(recs):
+        return recs, np.empty((0, len(instrument.items)))
+    values = np.empty((len(recs), len(instrument.items)), order="F")
+    for column in range(len(instrument.items)):
+        values[:, column] = data[f"a{column + 1}"]
+    return recs, values
+
+
+def write_scores(con: duckdb.DuckDBPyConnection, checkin_ids: np.ndarray, values: np.ndarray,
+                 instrument: Instrument) -> None:
+    """Score the answers (rows of `values`, in instrument item order) and store one row per check-in."""
+    scores = score_matrix(values, instrument)
+    columns = {"checkin_id": pa.array(checkin_ids, type=pa.int64())}
+    for column, dynamic in enumerate(DYNAMICS):
+        columns[dynamic] = pa.array(scores[:, column], mask=np.isnan(scores[:, column]), type=pa.float64())
+    for item_id in CORE_INDICATORS:
+        answered = values[:, instrument.item_ids.index(item_id)]
+        columns[item_id] = pa.array(np.nan_to_num(answered).astype(np.uint8), mask=np.isnan(answered),
+                                    type=pa.uint8())
+    con.register("computed_scores", pa.table(columns))
+    try:
+        con.execute(
+            f"""
+            INSERT INTO scores (checkin_id, {", ".join(DYNAMICS)}, {", ".join(CORE_INDICATORS)})
+            SELECT checkin_id, {", ".join(DYNAMICS)}, {", ".join(CORE_INDICATORS)} FROM computed_scores
+            """
+        )
+    finally:
+        con.unregister("computed_scores")
+
+
+def ingest(
+    con: duckdb.DuckDBPyConnection,
+    incoming: str,
+    instrument: Instrument,
+    *,
+    source: str,
+    now: datetime,
+    coach_id: int | None = None,
+) -> IngestResult:
+    """Store the check-ins in relation `incoming` (columns: rec, client_id, submitted_at (UTC),
+    answers (a UTINYINT list in the instrument's item order, NULL for unanswered), contact_request,
+    note). Creates clients that do not exist yet."""
+    conflicts = _find_conflicts(con, incoming, coach_id)
+    if conflicts:
+        raise IngestConflict(conflicts)
+    created = [
+        client for (client,) in con.execute(
+            f"""
+            SELECT DISTINCT i.client_id FROM {incoming} i
+            WHERE NOT EXISTS (SELECT 1 FROM clients c WHERE c.id = i.client_id) ORDER BY 1
+            """
+        ).fetchall()
+    ]
+    if created:
+        con.execute(
+            """
+            INSERT INTO clients (id, coach_id, schedule_from, created_at)
+            SELECT unnest(?::VARCHAR[]), ?::INTEGER, ?::TIMESTAMP, ?::TIMESTAMP
+            """,
+            [created, coach_id, to_db(now), to_db(now)],
+        )
+    if coach_id is not None:
+        con.execute(
+            f"UPDATE clients SET coach_id = ? WHERE coach_id IS NULL AND id IN (SELECT client_id FROM {incoming})",
+            [coach_id],
+        )
+    base = con.execute("SELECT coalesce(max(id), 0) FROM checkins").fetchone()[0]
+    con.execute(
+        f"""
+        INSERT INTO checkins (id, client_id, submitted_at, instrument_version, source, answers, contact_request,
+                              note, recorded_at)
+        SELECT ? + rec + 1, client_id, submitted_at, ?, ?, answers, coalesce(contact_request, FALSE), note, ?
+        FROM {incoming}
+        """,
+        [base, instrument.version, source, to_db(now)],
+    )
+    recs, values = answer_matrix(con, incoming, instrument)
+    write_scores(con, base + recs + 1, values, instrument)
+    client_ids = [c for (c,) in con.execute(f"SELECT DISTINCT client_id FROM {incoming} ORDER BY 1").fetchall()]
+    return IngestResult(
+        checkins=len(recs), client_ids=client_ids, clients_created=created, first_checkin_id=base + 1
+    )
+
+
+def timeline(con: duckdb.DuckDBPyConnection, client_id: str, viewer: Viewer) -> list[dict]:
+    """Every check-in of one client in time order, with scores, core indicators and state."""
+    rows = con.execute(
+        f"""
+        SELECT k.id, k.submitted_at, k.source, k.instrument_version, k.contact_request, k.note,
+               {", ".join(f"s.{d}" for d in DYNAMICS)}, {", ".join(f"s.{i}" for i in CORE_INDICATORS)},
+               st.state
+        FROM checkins k
+        JOIN clients c ON c.id = k.client_id
+        JOIN scores s ON s.checkin_id = k.id
+        LEFT JOIN states st ON st.checkin_id = k.id
+        WHERE k.client_id = ? AND ({VISIBLE})
+        ORDER BY k.submitted_at, k.id
+        """,
+        [client_id, *visible_params(viewer)],
+    ).fetchall()
+    result = []
+    for row in rows:
+        dynamic_values = row[6:10]
+        core_values = row[10:14]
+        result.append({
+            "id": row[0],
+            "at": from_db(row[1]),
+            "source": row[2],
+            "instrument_version": row[3],
+            "contact_request": row[4],
+            "note": row[5],
+            "scores": {d: (None if v is None else round(v, 2)) for d, v in zip(DYNAMICS, dynamic_values)},
+            "core": dict(zip(CORE_INDICATORS, core_values)),
+            "state": row[14],
+        })
+    return result
+
+
+def answers_of(con: duckdb.DuckDBPyConnection, checkin_ids: Sequence[int]) -> dict[int, dict[str, int]]:
+    result: dict[int, dict[str, int]] = {checkin_id: {} for checkin_id in checkin_ids}
+    if not checkin_ids:
+        return result
+    for checkin_id, item_id, value in con.execute(
+        "SELECT checkin_id, item_id, value FROM answers WHERE checkin_id IN (SELECT unnest(?::BIGINT[]))",
+        [list(checkin_ids)],
+    ).fetchall():
+        result[checkin_id][item_id] = value
+    return result
+
+
+def count_checkins(con: duckdb.DuckDBPyConnection) -> int:
+    return con.execute("SELECT count(*) FROM checkins").fetchone()[0]
+
+
+def frame_from_rows(rows: Sequence[dict], instrument: Instrument) -> pa.Table:
+    """Check-ins given as dicts (client_id, submitted_at, answers, contact_request, note) in the
+    shape `ingest` reads."""
+    return pa.table({
+        "rec": pa.array(range(len(rows)), type=pa.int64()),
+        "client_id": pa.array([row["client_id"] for row in rows], type=pa.string()),
+        "submitted_at": pa.array([to_db(row["submitted_at"]) for row in rows], type=pa.timestamp("us")),
+        "answers": pa.array([[row["answers"].get(item_id) for item_id in instrument.item_ids] for row in rows],
+                            type=pa.list_(pa.uint8())),
+        "contact_request": pa.array([bool(row.get("contact_request")) for row in rows], type=pa.bool_()),
+        "note": pa.array([row.get("note") for row in rows], type=pa.string()),
+    })
+
+
+def export_rows(con: duckdb.DuckDBPyConnection, client_id: str, viewer: Viewer) -> list[dict]:
+    """A client's check-ins with their answers, in the shape of the import format."""
+    rows = con.execute(
+        f"""
+        SELECT k.id, k.client_id, k.submitted_at, k.contact_request, k.note,
+               coalesce(list(a.item_id ORDER BY a.item_id) FILTER (WHERE a.item_id IS NOT NULL), []),
+               coalesce(list(a.value ORDER BY a.item_id) FILTER (WHERE a.item_id IS NOT NULL), [])
+        FROM checkins k
+        JOIN clients c ON c.id = k.client_id
+        LEFT JOIN answers a ON a.checkin_id = k.id
+        WHERE k.client_id = ? AND ({VISIBLE})
+        GROUP BY ALL
+        ORDER BY k.submitted_at, k.id
+        """,
+        [client_id, *visible_params(viewer)],
+    ).fetchall()
+    return [
+        {"client_id": r[1], "submitted_at": from_db(r[2]), "contact_request": r[3], "note": r[4],
+         "answers": dict(zip(r[5], r[6]))}
+        for r in rows
+    ]

@@ -1,0 +1,172 @@
+"""The one place that opens the DuckDB file.
+
+DuckDB lets one process write a file, and a process that holds the file open (even read-only)
+keeps every other process from opening it for writing. The dashboard, the scheduler and any
+`koers` command share one file, so nobody keeps it open: every unit of work opens, works and
+closes, and an `flock` on a lock file beside the database orders those units across processes
+(shared for readers, exclusive for the writer). Waiting on the flock is fair and cheap; DuckDB's
+own lock error is still retried with back-off, for a process that does not take the flock (the
+`duckdb` shell, say).
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+import duckdb
+
+from tracking.errors import DatabaseBusy, DatabaseError
+
+FIRST_BACKOFF_SECONDS = 0.005
+MAX_BACKOFF_SECONDS = 0.25
+
+
+def lock_path(db_path: Path) -> Path:
+    return db_path.with_name(db_path.name + ".lock")
+
+
+def describe(exc: duckdb.Error) -> str:
+    """DuckDB's message without its internal prefix, for a person to read."""
+    message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return message
+
+
+def configure(con: duckdb.DuckDBPyConnection) -> None:
+    """Settings every Koers connection shares: times in UTC, and no progress bar on the terminal."""
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")
+
+
+def _is_lock_conflict(exc: duckdb.Error) -> bool:
+    text = str(exc)
+    return "Could not set lock" in text or "Conflicting lock" in text
+
+
+class Database:
+    """A DuckDB file shared between processes; `read()` and `write()` are short units of work."""
+
+    def __init__(
+        self,
+        path: Path | str,
+        busy_timeout_seconds: float = 30.0,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        self.path = Path(path)
+        self.busy_timeout_seconds = busy_timeout_seconds
+        self._clock = clock
+        self._sleep = sleep
+
+    def __repr__(self) -> str:
+        return f"Database({str(self.path)!r})"
+
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    @contextmanager
+    def _flock(self, exclusive: bool) -> Iterator[None]:
+        path = lock_path(self.path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise DatabaseError(f"{path}: cannot create the lock file ({exc.strerror})") from None
+        try:
+            mode = (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB
+            deadline = self._clock() + self.busy_timeout_seconds
+            backoff = FIRST_BACKOFF_SECONDS
+            while True:
+                try:
+                    fcntl.flock(fd, mode)
+                    break
+                except OSError as exc:
+                    if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
+                        raise
+                if self._clock() >= deadline:
+                    raise DatabaseBusy(self._busy_message())
+                self._sleep(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+            yield
+        finally:
+            os.close(fd)  # closing the descriptor releases the flock
+
+    def _busy_message(self) -> str:
+        return (
+            f"{self.path}: the database stayed busy for {self.busy_timeout_seconds:g} seconds "
+            "(another Koers process is using it). Try again in a moment; if it persists, look for a "
+            "stuck `koers` command or raise KOERS_BUSY_TIMEOUT_SECONDS."
+        )
+
+    def _connect(self, read_only: bool) -> duckdb.DuckDBPyConnection:
+        deadline = self._clock() + self.busy_timeout_seconds
+        backoff = FIRST_BACKOFF_SECONDS
+        while True:
+            try:
+                con = duckdb.connect(str(self.path), read_only=read_only)
+                configure(con)
+                return con
+            except duckdb.IOException as exc:
+                if not _is_lock_conflict(exc):
+                    raise DatabaseError(f"{self.path}: cannot open the database ({describe(exc)})") from None
+                if self._clock() >= deadline:
+                    raise DatabaseBusy(self._busy_message()) from None
+                self._sleep(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+            except duckdb.Error as exc:
+                raise DatabaseError(f"{self.path}: cannot open the database ({describe(exc)})") from None
+
+    @contextmanager
+    def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-only connection, shared with other readers, closed when the block ends."""
+        if not self.path.exists():
+            raise DatabaseError(f"{self.path}: no database here yet; run `koers init --db {self.path}`")
+        with self._flock(exclusive=False):
+            con = self._connect(read_only=True)
+            try:
+                yield con
+            except duckdb.Error as exc:
+                raise DatabaseError(f"{self.path}: the database could not be read ({describe(exc)})") from exc
+            finally:
+                con.close()
+
+    @contextmanager
+    def write(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The only writer, inside one transaction: committed when the block ends, rolled back on error."""
+        with self._flock(exclusive=True):
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise DatabaseError(f"{self.path.parent}: cannot create the folder ({exc.strerror})") from None
+            con = self._connect(read_only=False)
+            try:
+                con.execute("BEGIN TRANSACTION")
+                try:
+                    yield con
+                except BaseException as exc:
+                    self._rollback(con)
+                    if isinstance(exc, duckdb.Error):
+                        raise DatabaseError(
+                            f"{self.path}: the change could not be saved ({describe(exc)}); nothing was written"
+                        ) from exc
+                    raise
+                try:
+                    con.execute("COMMIT")
+                except duckdb.Error as exc:
+                    self._rollback(con)
+                    raise DatabaseError(
+                        f"{self.path}: the change could not be saved ({describe(exc)}); nothing was written"
+                    ) from exc
+            finally:
+                con.close()
+
+    @staticmethod
+    def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+        with suppress(duckdb.Error):  # the transaction is already gone (for example after a failed COMMIT)
+            con.execute("ROLLBACK")

@@ -1,0 +1,292 @@
+"""`koers import`: check-ins from a CSV file, validated completely, then written in one transaction.
+
+The file is parsed and checked in an in-memory DuckDB, away from the shared database file, so other
+processes keep working while a large file is checked: one pass types every value and marks each
+row as good or not, and only the rows with problems are looked at again to say what is wrong.
+Only a clean file reaches the write lock, where the checks against stored data and the insert
+happen in one transaction. Any problem, anywhere: nothing is written, and every problem is
+reported with its line and column.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from tracking import csvfile
+from tracking.errors import ImportRejected, Problem
+from tracking.instrument import Instrument
+from tracking.store import audit
+from tracking.store.checkins import IngestConflict, IngestResult, ingest
+from tracking.store.connection import Database, configure
+from tracking.validate import MAX_CLIENT_ID_LENGTH
+
+# Clocks drift and spreadsheets round: a check-in a few minutes "in the future" is not an error.
+FUTURE_TOLERANCE = timedelta(minutes=5)
+ISO_8601 = r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?\s*(Z|z|[+-]\d{2}(:?\d{2})?)?"
+TRUE_WORDS = ("1", "true", "waar", "yes", "ja")
+FALSE_WORDS = ("0", "false", "onwaar", "no", "nee")
+IN_MEMORY_LIMIT = "600MB"  # the in-memory check spills to disk beyond this, keeping the import under 1 GiB
+
+
+@dataclass
+class ImportSummary:
+    path: Path
+    rows: int
+    clients: int
+    clients_created: int
+    result: IngestResult
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _sql_list(words) -> str:
+    return ", ".join("'" + w + "'" for w in words)
+
+
+def _unescaped(expression: str) -> str:
+    """SQL for `tracking.export.unescape_cell`: exported cells carry an apostrophe before a leading
+    formula character, which the import removes again so that files round-trip."""
+    return (f"CASE WHEN regexp_matches({expression}, '^''[=+@\\-\\t\\r'']') "
+            f"THEN substr({expression}, 2) ELSE {expression} END")
+
+
+def _load_with_duckdb(mem: duckdb.DuckDBPyConnection, layout: csvfile.CsvLayout) -> bool:
+    """Parse the whole file with DuckDB's reader; False when it found structural problems.
+    A record's row id in `raw` is its index among the file's records (blank lines skipped)."""
+    columns = "{" + ", ".join(f"'{name}': 'VARCHAR'" for name in layout.columns) + "}"
+    try:
+        mem.execute(
+            f"""
+            CREATE TABLE raw AS
+            SELECT *, NULL::BIGINT AS line
+            FROM read_csv(?, header = true, auto_detect = false, all_varchar = true,
+                          delim = ?, quote = '"', escape = '"', strict_mode = true,
+                          store_rejects = true, columns = {columns})
+            """,
+            [str(layout.path), layout.delimiter],
+        )
+    except duckdb.Error:
+        return False
+    if mem.execute("SELECT count(*) FROM reject_errors").fetchone()[0]:
+        mem.execute("DROP TABLE raw")
+        return False
+    return True
+
+
+def _load_with_python(mem: duckdb.DuckDBPyConnection, layout: csvfile.CsvLayout) -> list[Problem]:
+    """Parse record by record, for exact lines; used only when DuckDB's reader found problems."""
+    problems, rows = csvfile.read_all(layout)
+    frame = pd.DataFrame([fields for _line, fields in rows], columns=list(layout.columns), dtype="object")
+    frame = frame.where(frame.map(lambda v: v != ""), None) if len(frame) else frame
+    frame["line"] = pd.array([line for line, _fields in rows], dtype="Int64")
+    mem.register("parsed", frame)
+    mem.execute("CREATE TABLE raw AS SELECT * FROM parsed")
+    mem.unregister("parsed")
+    return problems
+
+
+def _item_ok(item_id: str) -> str:
+    """SQL: the answer is empty or a whole number 0-10 (the same rule as `_answer_ok`)."""
+    column = _quote(item_id)
+    return (f"({column} IS NULL OR (length({column}) <= 2 AND TRY_CAST({column} AS UTINYINT) <= 10 "
+            f"AND NOT contains({column}, '.')))")
+
+
+def _answer_ok(value: str | None) -> bool:
+    if value is None:
+        return True
+    if len(value) > 2 or "." in value:
+        return False
+    try:
+        return 0 <= int(value) <= 10
+    except ValueError:
+        return False
+
+
+def _type_and_check(mem: duckdb.DuckDBPyConnection, instrument: Instrument, now: datetime) -> None:
+    """One pass over the file: every value typed, and `ok` for the rows without a problem."""
+    items_ok = " AND ".join(_item_ok(i) for i in instrument.item_ids)
+    contact_words = _sql_list(("",) + TRUE_WORDS + FALSE_WORDS)
+    mem.execute(
+        f"""
+        CREATE TABLE typed AS
+        WITH parsed AS (
+            SELECT rowid AS rec, *, TRY_CAST(trim(submitted_at) AS TIMESTAMPTZ) AS moment FROM raw
+        )
+        SELECT rec,
+               {_unescaped("trim(client_id)")} AS client_id,
+               timezone('UTC', moment) AS submitted_at,
+               [{", ".join(f"TRY_CAST({_quote(i)} AS UTINYINT)" for i in instrument.item_ids)}] AS answers,
+               coalesce(lower(trim(contact_request)) IN ({_sql_list(TRUE_WORDS)}), FALSE) AS contact_request,
+               {_unescaped("nullif(note, '')")} AS note,
+               (trim(client_id) <> '' AND length(trim(client_id)) <= {MAX_CLIENT_ID_LENGTH}
+                AND NOT regexp_matches(client_id, '[\\x00-\\x1f]')
+                AND regexp_full_match(trim(submitted_at), '{ISO_8601}')
+                AND moment <= ?::TIMESTAMPTZ
+                AND (contact_request IS NULL OR lower(trim(contact_request)) IN ({contact_words}))
+                AND (note IS NULL OR length(note) <= {instrument.note_max_length})
+                AND {items_ok}) IS TRUE AS ok
+        FROM parsed ORDER BY rec
+        """,
+        [now + FUTURE_TOLERANCE],
+    )
+
+
+def _value_problems(mem: duckdb.DuckDBPyConnection, instrument: Instrument, now: datetime) -> list[tuple]:
+    """(rec, column, message) for every bad value of the rows that are not ok."""
+    columns = ", ".join(["r.rowid", "r.client_id", "r.submitted_at", "TRY_CAST(trim(r.submitted_at) AS TIMESTAMPTZ)",
+                         "r.contact_request", "r.note", *(f"r.{_quote(i)}" for i in instrument.item_ids)])
+    rows = mem.execute(
+        f"SELECT {columns} FROM raw r WHERE r.rowid IN (SELECT rec FROM typed WHERE NOT ok) ORDER BY r.rowid"
+    ).fetchall()
+    problems = []
+    limit = now + FUTURE_TOLERANCE
+    note_max = instrument.note_max_length
+    for rec, client, submitted, moment, contact, note, *answers in rows:
+        if client is None or not client.strip():
+            problems.append((rec, "client_id", "the client id is empty"))
+        elif len(client.strip()) > MAX_CLIENT_ID_LENGTH:
+            problems.append((rec, "client_id", f"the client id is longer than {MAX_CLIENT_ID_LENGTH} characters"))
+        elif any(ord(ch) < 32 for ch in client):
+            problems.append((rec, "client_id", "the client id contains a line break or control character"))
+        problems += _date_problem(rec, submitted, moment, limit)
+        if contact is not None and contact.strip().lower() not in ("",) + TRUE_WORDS + FALSE_WORDS:
+            problems.append((rec, "contact_request", f"{contact!r} is not empty, 0/1 or true/false"))
+        if note is not None and len(note) > note_max:
+            problems.append((rec, "note", f"the note has {len(note):,} characters; at most {note_max:,} fit"))
+        for item_id, value in zip(instrument.item_ids, answers):
+            message = _answer_problem(value)
+            if message:
+                problems.append((rec, item_id, message))
+    return problems
+
+
+def _date_problem(rec, submitted, moment, limit) -> list[tuple[int, str, str]]:
+    if submitted is None or not submitted.strip():
+        return [(rec, "submitted_at", "the date is empty")]
+    if not re.fullmatch(ISO_8601, submitted.strip()):
+        return [(rec, "submitted_at",
+                 f"{submitted!r} is not an ISO 8601 date and time such as 2026-03-02T09:15:00+01:00")]
+    if moment is None:
+        return [(rec, "submitted_at", f"{submitted!r} is not a real date and time")]
+    if moment > limit:
+        return [(rec, "submitted_at", f"{submitted!r} is in the future")]
+    return []
+
+
+def _answer_problem(value: str | None) -> str | None:
+    if _answer_ok(value):
+        return None
+    text = value.strip()
+    if text.lstrip("-").isdigit():
+        return f"{value!r} is out of range: answers are whole numbers from 0 to 10"
+    try:
+        float(text.replace(",", ".", 1))
+    except ValueError:
+        return f"{value!r} is not a number: answers are whole numbers from 0 to 10, or empty"
+    return f"{value!r} is a fraction: answers are whole numbers from 0 to 10"
+
+
+def _duplicate_problems(mem: duckdb.DuckDBPyConnection) -> list[tuple]:
+    """(rec, column, message, rec of the first occurrence) for repeated (client, time) rows."""
+    groups = mem.execute(
+        """
+        SELECT list(rec ORDER BY rec) FROM typed WHERE ok
+        GROUP BY client_id, submitted_at HAVING count(*) > 1
+        """
+    ).fetchall()
+    return [
+        (rec, "submitted_at", "same client and time as line ", recs[0])
+        for (recs,) in groups for rec in recs[1:]
+    ]
+
+
+def _with_lines(layout, raw_lines: dict[int, int], found) -> list[Problem]:
+    """Turn (rec, column, message[, other rec]) into Problems with exact line numbers."""
+    wanted = set()
+    for entry in found:
+        wanted.add(entry[0])
+        if len(entry) > 3:
+            wanted.add(entry[3])
+    lines = dict(raw_lines)
+    missing = wanted - set(lines)
+    if missing:
+        lines.update(csvfile.record_lines(layout, missing))
+    problems = []
+    for entry in found:
+        rec, column, message = entry[:3]
+        if len(entry) > 3:
+            message = f"{message}{lines[entry[3]]} (a duplicate row)"
+        problems.append(Problem(lines[rec], column, message))
+    return problems
+
+
+def import_csv(
+    db: Database,
+    path: Path,
+    instrument: Instrument,
+    *,
+    now: datetime,
+    coach_id: int | None = None,
+    actor: str = "cli",
+    progress: Callable[[str], None] = lambda message: None,
+    on_ingested: Callable[[duckdb.DuckDBPyConnection, IngestResult], None] | None = None,
+) -> ImportSummary:
+    """Import a check-in CSV file, all or nothing."""
+    layout = csvfile.inspect_file(path, instrument)
+    mem = duckdb.connect(":memory:", config={"memory_limit": IN_MEMORY_LIMIT,
+                                             "temp_directory": tempfile.gettempdir()})
+    try:
+        configure(mem)
+        progress("Reading the file")
+        problems: list[Problem] = []
+        if not _load_with_duckdb(mem, layout):
+            problems = _load_with_python(mem, layout)
+        total = mem.execute("SELECT count(*) FROM raw").fetchone()[0] + len(problems)
+        if total == 0:
+            raise ImportRejected(str(path), [Problem(0, "", "the file has a header but no check-ins")])
+        progress(f"Checking {total:,} rows")
+        _type_and_check(mem, instrument, now)
+        found = []
+        if mem.execute("SELECT NOT bool_and(ok) FROM typed").fetchone()[0]:
+            found = _value_problems(mem, instrument, now)
+            explained = {entry[0] for entry in found}
+            found += [(rec, "", "this row could not be read; check its values")
+                      for (rec,) in mem.execute("SELECT rec FROM typed WHERE NOT ok ORDER BY rec").fetchall()
+                      if rec not in explained]
+        found += _duplicate_problems(mem)
+        if found or problems:
+            raw_lines = dict(mem.execute("SELECT rowid, line FROM raw WHERE line IS NOT NULL").fetchall())
+            raise ImportRejected(str(path), problems + _with_lines(layout, raw_lines, found))
+        mem.execute("DROP TABLE raw")
+        staged = mem.sql(
+            "SELECT rec, client_id, submitted_at, answers, contact_request, note FROM typed ORDER BY rec"
+        ).to_arrow_table()
+    finally:
+        mem.close()
+    progress(f"Writing {staged.num_rows:,} check-ins")
+    try:
+        with db.write() as con:
+            con.register("incoming", staged)
+            try:
+                result = ingest(con, "incoming", instrument, source="import", now=now, coach_id=coach_id)
+                audit.record(con, now, actor, "import", file=path.name, rows=result.checkins,
+                             clients=len(result.client_ids), clients_created=len(result.clients_created))
+                if on_ingested is not None:
+                    on_ingested(con, result)
+            finally:
+                con.unregister("incoming")
+    except IngestConflict as conflict:
+        found = [(c.rec, c.column, c.message) for c in conflict.conflicts]
+        raise ImportRejected(str(path), _with_lines(layout, {}, found)) from None
+    return ImportSummary(path, result.checkins, len(result.client_ids), len(result.clients_created), result)

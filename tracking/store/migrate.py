@@ -1,0 +1,99 @@
+"""Numbered, append-only migrations, each applied in a transaction together with its record.
+
+Every entry point (CLI, dashboard, scheduler) calls `ensure_schema` before its first unit of
+work; it costs one read when the database is current.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from tracking.errors import DatabaseError
+from tracking.store.connection import Database
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+_current: set[Path] = set()
+
+
+def migrations() -> list[tuple[str, str]]:
+    """(name, SQL) of every migration shipped with this version, in order."""
+    files = sorted(MIGRATIONS_DIR.glob("[0-9][0-9][0-9][0-9]_*.sql"))
+    return [(path.stem, path.read_text(encoding="utf-8")) for path in files]
+
+
+def _applied(con: duckdb.DuckDBPyConnection) -> set[str]:
+    exists = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'schema_migrations' AND schema_name = 'main'"
+    ).fetchone()[0]
+    if not exists:
+        return set()
+    return {name for (name,) in con.execute("SELECT name FROM schema_migrations").fetchall()}
+
+
+def pending(db: Database) -> list[str]:
+    known = [name for name, _sql in migrations()]
+    if not db.exists():
+        return known
+    with db.read() as con:
+        applied = _applied(con)
+    unknown = applied - set(known)
+    if unknown:
+        raise DatabaseError(
+            f"{db.path}: the database was migrated by a newer Koers ({', '.join(sorted(unknown))}); "
+            "upgrade Koers before using this file."
+        )
+    return [name for name in known if name not in applied]
+
+
+def apply_migrations(db: Database) -> list[str]:
+    """Apply what is pending; returns the names applied (empty when the database is current)."""
+    done = []
+    with db.write() as con:
+        con.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMP NOT NULL)"
+        )
+        applied = _applied(con)
+    for name, sql in migrations():
+        if name in applied:
+            continue
+        with db.write() as con:
+            # Another process may have applied it between our read and this lock.
+            if name in _applied(con):
+                continue
+            con.execute(sql)
+            con.execute("INSERT INTO schema_migrations VALUES (?, now()::TIMESTAMP)", [name])
+        done.append(name)
+    return done
+
+
+def sync_instruments(db: Database) -> None:
+    """Record the item order of every instrument version shipped with Koers (the `answers` view
+    reads check-ins' answer lists through it)."""
+    from tracking.instrument import INSTRUMENT_DIR, load_instrument
+
+    versions = sorted(path.stem[1:] for path in INSTRUMENT_DIR.glob("v*.toml"))
+    with db.read() as con:
+        known = {v for (v,) in con.execute("SELECT DISTINCT version FROM instrument_items").fetchall()}
+    missing = [load_instrument(version) for version in versions if version not in known]
+    if not missing:
+        return
+    with db.write() as con:
+        for instrument in missing:
+            con.executemany(
+                "INSERT INTO instrument_items VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                [[instrument.version, position, item.id, item.dynamic, item.direction]
+                 for position, item in enumerate(instrument.items, start=1)],
+            )
+
+
+def ensure_schema(db: Database) -> None:
+    """Bring the database up to date once per process."""
+    key = db.path.resolve()
+    if key in _current:
+        return
+    if pending(db):
+        apply_migrations(db)
+    sync_instruments(db)
+    _current.add(key)
