@@ -1,0 +1,1 @@
+"""Benchmarks that are not part of the test suite: run them by hand, read the results in docs/."""
