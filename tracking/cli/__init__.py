@@ -21,9 +21,9 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from tracking.cli import accounts, data
+    from tracking.cli import accounts, data, run
 
-    for module in (data, accounts):
+    for module in (data, accounts, run):
         module.register(cli)
 
 

@@ -1,0 +1,1 @@
+"""Koers dashboard: the Streamlit app (coach pages and the client check-in)."""

@@ -1,0 +1,80 @@
+"""Koers' Streamlit entry point: it only routes.
+
+A personal check-in link (`?t=...`) or a pause link (`?pause=...`) shows that one page and nothing
+else: no coach page is reachable from a client's link. Everyone else signs in first: until then
+every coach address shows the sign-in form (so a deep link opens its page right after signing in);
+admins also see the administration pages.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # `streamlit run dashboard/app.py` from a checkout
+    sys.path.insert(0, str(ROOT))
+
+from dashboard import runtime, signin  # noqa: E402
+
+# Page scripts live in `views/`, not `pages/`: a folder named `pages` beside the entry script puts
+# Streamlit into its legacy multipage mode, which also breaks AppTest's reruns.
+VIEWS = Path(__file__).parent / "views"
+
+# (section, file, icon, admins only)
+COACH_PAGES = (
+    ("coaching", "caseload", ":material/groups:", False),
+    ("coaching", "client", ":material/person:", False),
+    ("coaching", "new_client", ":material/person_add:", False),
+    ("you", "account", ":material/settings:", False),
+    ("admin", "admin_coaches", ":material/badge:", True),
+    ("admin", "admin_outbox", ":material/outbox:", True),
+    ("admin", "admin_audit", ":material/policy:", True),
+)
+
+st.set_page_config(page_title="Koers", page_icon=":material/explore:", layout="wide")
+runtime.start()
+
+
+def coach_navigation(coach) -> dict:
+    tr = runtime.tr
+    sections: dict[str, list] = {}
+    for section, name, icon, admins_only in COACH_PAGES:
+        if admins_only and not coach.is_admin:
+            continue
+        sections.setdefault(tr(f"nav.section.{section}"), []).append(
+            st.Page(VIEWS / f"{name}.py", title=tr(f"nav.{name}"), icon=icon, url_path=name,
+                    default=name == "caseload")
+        )
+    return sections
+
+
+def sidebar(coach) -> None:
+    tr = runtime.tr
+    with st.sidebar:
+        st.caption(tr("nav.signed_in_as", name=coach.name))
+        if st.button(tr("nav.sign_out"), icon=":material/logout:", key="sign_out"):
+            runtime.sign_out(tr("signin.signed_out"))
+            st.rerun()
+
+
+if "t" in st.query_params:
+    page = st.navigation([st.Page(VIEWS / "checkin.py", title="Koers check-in", url_path="checkin")],
+                         position="hidden")
+elif "pause" in st.query_params:
+    page = st.navigation([st.Page(VIEWS / "pause.py", title="Koers", url_path="pause")], position="hidden")
+else:
+    coach = runtime.signed_in_coach()
+    if coach is None:
+        page = st.navigation(
+            [st.Page(signin.render, title="Koers", url_path=name, default=name == "caseload")
+             for _section, name, _icon, _admins in COACH_PAGES],
+            position="hidden",
+        )
+    else:
+        sidebar(coach)
+        page = st.navigation(coach_navigation(coach))
+
+page.run()

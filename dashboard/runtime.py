@@ -1,0 +1,203 @@
+"""What every page shares: settings, the database, who is signed in, language, and user errors.
+
+The `Database` object is cached for the life of the server; it holds a path, never a connection.
+Every read or write opens the file for just that unit of work, so the scheduler and the command
+line can write while coaches browse.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import streamlit as st
+
+from tracking.clock import utcnow
+from tracking.errors import (
+    AccessDenied,
+    DatabaseBusy,
+    DatabaseError,
+    InvalidValue,
+    KoersError,
+    NotFound,
+    SettingsError,
+)
+from tracking.i18n import date_text, t, t_count
+from tracking.instrument import Instrument, load_instrument
+from tracking.models import Coach, Viewer
+from tracking.settings import Settings, load_settings
+
+SESSION_COACH = "coach_id"
+SESSION_LAST_ACTIVE = "last_active"
+SESSION_LANG = "lang"
+SESSION_NOTICE = "notice"
+
+
+@st.cache_resource(show_spinner=False)
+def _settings_and_db():
+    settings = load_settings()
+    from tracking.store import open_database
+
+    return settings, open_database(settings)
+
+
+def settings() -> Settings:
+    return _settings_and_db()[0]
+
+
+def database():
+    return _settings_and_db()[1]
+
+
+def instrument() -> Instrument:
+    return load_instrument()
+
+
+def now() -> datetime:
+    return utcnow()
+
+
+@dataclass(frozen=True)
+class WebApp:
+    """Settings, instrument and database, as `tracking.services` expects them."""
+
+    settings: Settings
+    instrument: Instrument
+    db: object
+
+
+def app() -> WebApp:
+    return WebApp(settings(), instrument(), database())
+
+
+def start() -> Settings:
+    """Refuse to serve anything with settings, instrument or database that cannot work."""
+    try:
+        loaded = settings()
+        loaded.require_secret_key()
+        instrument()
+        database()
+    except (SettingsError, DatabaseError, KoersError) as problem:
+        st.error(f"Koers cannot start: {problem}")
+        st.stop()
+    return loaded
+
+
+def lang() -> str:
+    return st.session_state.get(SESSION_LANG, "nl")
+
+
+def set_lang(value: str) -> None:
+    st.session_state[SESSION_LANG] = value
+
+
+def tr(key: str, **values) -> str:
+    """The text `key` in the language of this session."""
+    return t(key, lang(), **values)
+
+
+def when(moment, tz: str | None = None, with_time: bool = True) -> str:
+    """A moment as this session's language writes it, in the given time zone."""
+    return date_text(moment, lang(), tz, with_time)
+
+
+def tr_count(key: str, n: int, **values) -> str:
+    """The text `key` about `n` things, singular when n is 1."""
+    return t_count(key, lang(), n, **values)
+
+
+def labels(prefix: str):
+    """A widget's format_func for options labelled by the texts `prefix + option`. The language is
+    fixed when the widget is made, because Streamlit may format options outside the script run."""
+    language = lang()
+    return lambda option: t(f"{prefix}{option}", language)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Show a problem the way a coach or client can act on it, never as a traceback."""
+    try:
+        yield
+    except DatabaseBusy:
+        st.warning(tr("error.busy"))
+        st.stop()
+    except (NotFound, AccessDenied):
+        st.error(tr("error.not_found"))
+        st.stop()
+    except InvalidValue as problem:
+        key = f"invalid.{problem.field}" if problem.field else None
+        from tracking.i18n import TEXTS
+
+        st.error(tr(key) if key in TEXTS else str(problem))
+        st.stop()
+    except KoersError as problem:
+        st.error(tr("error.general", detail=str(problem)))
+        st.stop()
+
+
+def session_minutes() -> int:
+    return settings().session_minutes
+
+
+def signed_in_coach() -> Coach | None:
+    """The coach of this session, if signed in and active; ends a session idle for too long."""
+    coach_id = st.session_state.get(SESSION_COACH)
+    if coach_id is None:
+        return None
+    last = st.session_state.get(SESSION_LAST_ACTIVE)
+    current = now()
+    if last is None or current - last > timedelta(minutes=session_minutes()):
+        sign_out(tr("signin.expired"))
+        return None
+    from tracking.store import accounts
+
+    try:
+        with database().read() as con:
+            coach = accounts.coach_by_id(con, coach_id)
+    except NotFound:
+        sign_out(None)
+        return None
+    if not coach.active:
+        sign_out(tr("signin.deactivated"))
+        return None
+    st.session_state[SESSION_LAST_ACTIVE] = current
+    return coach
+
+
+def sign_in(coach: Coach) -> None:
+    st.session_state[SESSION_COACH] = coach.id
+    st.session_state[SESSION_LAST_ACTIVE] = now()
+    st.session_state[SESSION_LANG] = coach.lang
+
+
+def sign_out(notice: str | None) -> None:
+    keep_lang = lang()
+    for key in list(st.session_state):
+        del st.session_state[key]
+    st.session_state[SESSION_LANG] = keep_lang
+    if notice:
+        st.session_state[SESSION_NOTICE] = notice
+
+
+def viewer() -> Viewer:
+    coach = signed_in_coach()
+    if coach is None:
+        st.stop()
+    return Viewer.coach(coach)
+
+
+def admin_viewer() -> Viewer:
+    """The signed-in coach, who must be an admin; anyone else sees a refusal."""
+    current = viewer()
+    if not current.is_admin:
+        st.error(tr("error.admins_only"))
+        st.stop()
+    return current
+
+
+def show_notice() -> None:
+    notice = st.session_state.pop(SESSION_NOTICE, None)
+    if notice:
+        st.info(notice)

@@ -1,0 +1,90 @@
+"""Flags: acknowledge with a note, resolve, reopen; who and when are recorded and shown."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import streamlit as st
+
+from dashboard import charts, data, runtime
+from tracking.store import audit, flags
+
+tr = runtime.tr
+
+
+def _when(iso_text: str, tz: str) -> str:
+    return runtime.when(datetime.fromisoformat(iso_text), tz)
+
+
+def _act(action: str, flag_id: int, viewer, note: str | None = None) -> None:
+    now = runtime.now()
+    with runtime.user_errors(), runtime.database().write() as con:
+        if action == "acknowledge":
+            client_id = flags.acknowledge(con, flag_id, viewer, note, now)
+        elif action == "resolve":
+            client_id = flags.resolve(con, flag_id, viewer, now)
+        else:
+            client_id = flags.reopen(con, flag_id, viewer)
+        audit.record(con, now, viewer.actor, f"flag_{action}", client_id, flag=flag_id)
+    data.changed()
+    st.session_state["notice"] = tr(f"flags.done_{action}")
+
+
+def _go_to_focus() -> None:
+    st.session_state["client_section"] = "focus"
+
+
+def show_flags(bundle: dict, viewer) -> None:
+    client = bundle["client"]
+    lang = runtime.lang()
+    current = [f for f in bundle["flags"] if f["status"] == "open"]
+    handled = [f for f in bundle["flags"] if f["status"] != "open"]
+    if not bundle["flags"]:
+        st.success(tr("flags.none"))
+        return
+    st.subheader(tr("flags.open", n=len(current)))
+    if not current:
+        st.caption(tr("flags.none_open"))
+    for flag in reversed(current):
+        with st.container(border=True):
+            kind = tr(f"flag.{flag['kind']}")
+            st.markdown(f"**{kind}** · {_when(flag['at'], client.tz)}")
+            st.text(charts.flag_text(flag, lang))
+            if flag["kind"] == "focus_mismatch":
+                st.button(tr("flags.adjust_focus"), key=f"focus_{flag['id']}", on_click=_go_to_focus,
+                          icon=":material/tune:")
+            with st.form(f"ack_{flag['id']}", border=False):
+                note = st.text_input(tr("flags.note"), key=f"ack_note_{flag['id']}", max_chars=500)
+                left, right = st.columns(2)
+                acknowledged = left.form_submit_button(tr("flags.acknowledge"), type="primary")
+                resolved = right.form_submit_button(tr("flags.resolve"))
+            if acknowledged:
+                _act("acknowledge", flag["id"], viewer, note)
+                st.rerun()
+            if resolved:
+                _act("resolve", flag["id"], viewer)
+                st.rerun()
+    if handled:
+        st.subheader(tr("flags.history"))
+        for flag in reversed(handled):
+            with st.container(border=True):
+                status = tr(f"status.{flag['status']}")
+                kind = tr(f"flag.{flag['kind']}")
+                st.markdown(f"**{kind}** · {_when(flag['at'], client.tz)} · {status}")
+                st.text(charts.flag_text(flag, lang))
+                ack = flag.get("acknowledged")
+                if ack:
+                    st.caption(tr("flags.acknowledged_by", name=ack.get("by_name") or ack["by"] or "?",
+                                  when=_when(ack["at"], client.tz)))
+                    if ack.get("note"):
+                        st.text(ack["note"])
+                res = flag.get("resolved")
+                if res:
+                    st.caption(tr("flags.resolved_by", name=res.get("by_name") or res["by"] or "?",
+                                  when=_when(res["at"], client.tz)))
+                if flag["status"] == "acknowledged" and st.button(tr("flags.resolve"), key=f"res_{flag['id']}"):
+                    _act("resolve", flag["id"], viewer)
+                    st.rerun()
+                if flag["status"] == "resolved" and st.button(tr("flags.reopen"), key=f"reopen_{flag['id']}"):
+                    _act("reopen", flag["id"], viewer)
+                    st.rerun()

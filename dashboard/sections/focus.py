@@ -1,0 +1,54 @@
+"""Intervention focus: one of the four dynamics (or none), with the guidance for each and its history."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import data, runtime
+from tracking import services
+from tracking.instrument import DYNAMICS
+
+tr = runtime.tr
+NONE = "none"
+
+
+def show_focus(bundle: dict, viewer) -> None:
+    client = bundle["client"]
+    series = bundle["timeline"]
+    latest = series[-1]["state"] if series else None
+    if latest in DYNAMICS:
+        st.info(tr("focus.dominant_now", dynamic=tr(f"dynamic.{latest}")))
+        if client.focus and client.focus != latest:
+            st.warning(tr("focus.mismatch", focus=tr(f"dynamic.{client.focus}"), dynamic=tr(f"dynamic.{latest}")))
+    options = [*DYNAMICS, NONE]
+    with st.form("focus_form"):
+        choice = st.radio(
+            tr("focus.choose"), options, index=options.index(client.focus or NONE),
+            format_func=runtime.labels("focus.label."),
+            captions=[tr(f"focus.{d}") for d in DYNAMICS] + [tr("focus.none_help")],
+        )
+        note = st.text_input(tr("focus.note"), max_chars=500)
+        saved = st.form_submit_button(tr("focus.save"), type="primary")
+    if saved:
+        focus = None if choice == NONE else choice
+        with runtime.user_errors():
+            services.set_focus(runtime.app(), client.id, focus, viewer, note=note or None, now=runtime.now())
+        data.changed()
+        st.session_state["notice"] = tr("focus.saved")
+        st.rerun()
+    with st.expander(tr("focus.what_each_means")):
+        for dynamic in DYNAMICS:
+            st.markdown(f"**{tr(f'dynamic.{dynamic}')}**")
+            st.write(tr(f"dynamic.{dynamic}.what"))
+    history = bundle["focus_changes"]
+    if history:
+        st.subheader(tr("focus.history"))
+        st.dataframe(
+            [{
+                tr("focus.col.when"): runtime.when(change["at"], client.tz),
+                tr("focus.col.focus"): tr(f"dynamic.{change['focus']}") if change["focus"] else tr("focus.none"),
+                tr("focus.col.by"): change["by"] or "",
+                tr("focus.col.note"): change["note"] or "",
+            } for change in reversed(history)],
+            hide_index=True,
+        )

@@ -1,0 +1,51 @@
+"""Overview: the summary in words, the dynamics over time, the core indicators and item detail."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import charts, runtime
+from tracking.summary import summarize
+
+tr = runtime.tr
+
+
+def _sentence(key: str, values: dict, tz: str) -> str:
+    shown = dict(values)
+    for name in ("dynamic", "other"):
+        if name in shown:
+            shown[name] = tr(f"dynamic.{shown[name]}")
+    if "since" in shown:
+        shown["since"] = runtime.when(shown["since"], tz, with_time=False)
+    return tr(key, **shown)
+
+
+def show_overview(bundle: dict, viewer) -> None:
+    client = bundle["client"]
+    series = bundle["timeline"]
+    lang = runtime.lang()
+    sentences = [_sentence(key, values, client.tz) for key, values in summarize(series, runtime.now())]
+    st.info(" ".join(sentences), icon=":material/insights:")
+    if not series:
+        return
+    visible_flags = [f for f in bundle["flags"] if f["status"] != "resolved"]
+    st.subheader(tr("overview.dynamics"))
+    st.caption(tr("overview.dynamics_help"))
+    st.plotly_chart(
+        charts.timeline_figure(series, visible_flags, bundle["focus_changes"], bundle["observations"], lang,
+                               client.tz),
+        key="timeline_chart", config={"displaylogo": False},
+    )
+    st.subheader(tr("overview.core"))
+    st.caption(tr("overview.core_help"))
+    st.plotly_chart(charts.core_figure(series, lang, client.tz), key="core_chart", config={"displaylogo": False})
+    with st.expander(tr("overview.items")):
+        st.caption(tr("overview.items_help"))
+        st.plotly_chart(charts.heatmap_figure(bundle["answers"], runtime.instrument(), lang, client.tz),
+                        key="heatmap_chart", config={"displaylogo": False})
+    notes = [p for p in reversed(series) if p["note"]][:5]
+    if notes:
+        st.subheader(tr("overview.notes"))
+        for point in notes:
+            st.caption(runtime.when(point["at"], client.tz))
+            st.text(point["note"])  # the client's own words: shown as text, never as Markdown or HTML

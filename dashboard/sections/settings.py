@@ -1,0 +1,81 @@
+"""Client management: details, reminder schedule, pausing or ending reminders, the client's own trend."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import data, runtime
+from tracking import validate
+from tracking.errors import InvalidValue
+from tracking.models import CLIENT_STATUSES
+from tracking.store import audit, clients
+
+tr = runtime.tr
+COMMON_ZONES = ("Europe/Amsterdam", "Europe/Brussels", "Europe/London", "Europe/Berlin", "Europe/Paris",
+                "America/New_York", "America/Curacao", "Asia/Jakarta", "UTC")
+
+
+def client_form(prefix: str, current=None) -> dict | None:
+    """The fields of a client, validated; None while the form has not been submitted or has errors."""
+    zones = list(COMMON_ZONES)
+    if current is not None and current.tz not in zones:
+        zones.insert(0, current.tz)
+    with st.form(f"{prefix}_form"):
+        if current is None:
+            client_id = st.text_input(tr("client_form.id"), help=tr("client_form.id_help"), max_chars=64)
+        name = st.text_input(tr("client_form.name"), value=(current.name or "") if current else "",
+                             help=tr("client_form.name_help"), max_chars=100)
+        email = st.text_input(tr("client_form.email"), value=(current.email or "") if current else "")
+        left, right = st.columns(2)
+        lang = left.radio(tr("client_form.lang"), ["nl", "en"], horizontal=True,
+                          index=["nl", "en"].index(current.lang) if current else 0,
+                          format_func=runtime.labels("language."))
+        tz = right.selectbox(tr("client_form.tz"), zones, index=zones.index(current.tz) if current else 0)
+        left, right = st.columns(2)
+        day = current.reminder_weekday if current and current.reminder_weekday is not None else 0
+        weekday = left.selectbox(tr("client_form.weekday"), range(7), index=day,
+                                 format_func=runtime.labels("weekday."))
+        time_text = right.text_input(tr("client_form.time"),
+                                     value=current.reminder_time if current and current.reminder_time else "09:00",
+                                     help=tr("client_form.time_help"), max_chars=5)
+        extra = {}
+        if current is not None:
+            extra["status"] = st.radio(tr("client_form.status"), CLIENT_STATUSES, horizontal=True,
+                                       index=CLIENT_STATUSES.index(current.status),
+                                       format_func=runtime.labels("client_status."),
+                                       help=tr("client_form.status_help"))
+        extra["show_trend"] = st.toggle(tr("client_form.show_trend"), value=current.show_trend if current else False,
+                                        help=tr("client_form.show_trend_help"))
+        submitted = st.form_submit_button(tr("client_form.save"), type="primary")
+    if not submitted:
+        return None
+    try:
+        values = {
+            "name": validate.name(name),
+            "email": validate.email(email),
+            "lang": validate.lang(lang),
+            "tz": validate.timezone(tz),
+            "reminder_weekday": int(weekday),
+            "reminder_time": validate.clock_time(time_text),
+            **extra,
+        }
+        if current is None:
+            values["client_id"] = validate.client_id(client_id)
+    except InvalidValue as problem:
+        st.error(tr(f"invalid.{problem.field}") if problem.field else str(problem))
+        return None
+    return values
+
+
+def show_settings(bundle: dict, viewer) -> None:
+    client = bundle["client"]
+    values = client_form("client_settings", client)
+    if values is not None:
+        now = runtime.now()
+        with runtime.user_errors(), runtime.database().write() as con:
+            updated = clients.update_client(con, client.id, viewer, now, **values)
+            changed = sorted(k for k in values if getattr(client, k) != getattr(updated, k))
+            audit.record(con, now, viewer.actor, "edit_client", client.id, fields=changed)
+        data.changed()
+        st.session_state["notice"] = tr("client_form.saved")
+        st.rerun()

@@ -1,0 +1,106 @@
+"""Caseload: who needs attention first, and why."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import charts, data, runtime
+from tracking.instrument import DYNAMICS
+from tracking.models import CLIENT_STATUSES, FLAG_KINDS
+from tracking.schedule import Schedule, next_occurrence
+
+tr = runtime.tr
+viewer = runtime.viewer()
+now = runtime.now()
+
+st.title(tr("caseload.title"))
+runtime.show_notice()
+
+with runtime.user_errors():
+    rows = data.caseload(data.path(), viewer)
+
+if not rows:
+    st.info(tr("caseload.empty"))
+    st.page_link("views/new_client.py", label=tr("nav.new_client"), icon=":material/person_add:")
+    st.stop()
+
+counts = {kind: sum(kind in row["open_kinds"] for row in rows) for kind in FLAG_KINDS}
+summary = [runtime.tr_count(f"caseload.count.{kind}", counts[kind]) for kind in
+           ("dominant_shift", "contact_request", "reliable_deterioration", "missed_checkins", "focus_mismatch")
+           if counts[kind]]
+st.markdown("**" + (", ".join(summary) if summary else tr("caseload.count.nothing")) + "**")
+
+states = [*DYNAMICS, "mixed", "none"]
+with st.container(horizontal=True):
+    search = st.text_input(tr("caseload.search"), placeholder=tr("caseload.search_hint"), key="caseload_search")
+    chosen_states = st.multiselect(tr("caseload.filter_state"), states, format_func=charts.state_label(runtime.lang()),
+                                   key="caseload_states")
+    chosen_kinds = st.multiselect(tr("caseload.filter_flag"), FLAG_KINDS, format_func=runtime.labels("flag."),
+                                  key="caseload_kinds")
+    chosen_status = st.multiselect(tr("caseload.filter_status"), CLIENT_STATUSES, default=["active", "paused"],
+                                   format_func=runtime.labels("client_status."), key="caseload_status")
+
+
+def _next_due(row) -> object:
+    if row["status"] != "active" or row["reminder_weekday"] is None or not row["reminder_time"]:
+        return None
+    schedule = Schedule(row["reminder_weekday"], row["reminder_time"], row["tz"])
+    return next_occurrence(schedule, max(now, row["schedule_from"] or now))
+
+
+def _matches(row) -> bool:
+    needle = (search or "").strip().lower()
+    if needle and needle not in (row["name"] or "").lower() and needle not in row["id"].lower():
+        return False
+    if chosen_states and (row["state"] or "none") not in chosen_states:
+        return False
+    if chosen_kinds and not set(chosen_kinds) & set(row["open_kinds"]):
+        return False
+    return not chosen_status or row["status"] in chosen_status
+
+
+shown = [row for row in rows if _matches(row)]
+st.caption(tr("caseload.showing", shown=len(shown), total=len(rows)))
+if not shown:
+    st.info(tr("caseload.no_match"))
+    st.stop()
+
+lang = runtime.lang()
+frame = pd.DataFrame({
+    "client": [f"{r['name']} ({r['id']})" if r["name"] else r["id"] for r in shown],
+    "state": [charts.state_label(lang)(r["state"]) if r["state"] else tr("state.unknown") for r in shown],
+    "trend": [r["spark"] for r in shown],
+    "last": [r["last_at"].astimezone(charts.zone(r["tz"])).replace(tzinfo=None) if r["last_at"] else None
+             for r in shown],
+    "next": [d.astimezone(charts.zone(r["tz"])).replace(tzinfo=None) if (d := _next_due(r)) else None
+             for r in shown],
+    "flags": [", ".join(tr(f"flag.{k}") for k in r["open_kinds"]) for r in shown],
+    "focus": [tr(f"dynamic.{r['focus']}") if r["focus"] else "" for r in shown],
+    "status": [tr(f"client_status.{r['status']}") for r in shown],
+})
+styled = frame.style.apply(
+    lambda column: [charts.state_cell_style(r["state"]) for r in shown], subset=["state"]
+)
+selection = st.dataframe(
+    styled,
+    hide_index=True,
+    on_select="rerun",
+    selection_mode="single-row",
+    key="caseload_table",
+    column_config={
+        "client": st.column_config.TextColumn(tr("caseload.col.client"), width="medium", pinned=True),
+        "state": st.column_config.TextColumn(tr("caseload.col.state"), help=tr("caseload.col.state_help")),
+        "trend": st.column_config.LineChartColumn(tr("caseload.col.trend"), y_min=0, y_max=100,
+                                                  help=tr("caseload.col.trend_help")),
+        "last": st.column_config.DatetimeColumn(tr("caseload.col.last"), format="D MMM YYYY, HH:mm"),
+        "next": st.column_config.DatetimeColumn(tr("caseload.col.next"), format="ddd D MMM, HH:mm"),
+        "flags": st.column_config.TextColumn(tr("caseload.col.flags"), width="large"),
+        "focus": st.column_config.TextColumn(tr("caseload.col.focus")),
+        "status": st.column_config.TextColumn(tr("caseload.col.status")),
+    },
+)
+picked = selection.selection.rows if selection and selection.selection else []
+if picked:
+    st.switch_page("views/client.py", query_params={"client": shown[picked[0]]["id"]})
+st.caption(tr("caseload.open_hint"))

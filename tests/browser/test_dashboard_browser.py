@@ -1,0 +1,52 @@
+"""The coach's dashboard in a real browser: sign in on the demo data, triage, one client, a flag."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from tests.browser.conftest import wait_for_app
+
+pytestmark = pytest.mark.browser
+MARC = "marc@koers.example"
+
+
+def sign_in(page, email: str, password: str = "koers-demo") -> None:
+    page.get_by_label("E-mailadres").fill(email)
+    page.get_by_label("Wachtwoord").fill(password)
+    page.get_by_role("button", name="Inloggen").click()
+
+
+def test_a_coach_signs_in_triages_and_acknowledges_a_flag(demo_site, page, screenshot):
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.goto(demo_site.url)
+    wait_for_app(page)
+    sign_in(page, MARC)
+    page.get_by_role("heading", name="Caseload").wait_for(timeout=30_000)
+    page.get_by_text("shifts to review").wait_for()
+    wait_for_app(page)
+    screenshot(page, "dashboard-caseload")
+
+    # A deep link (as in the weekly digest) asks to sign in again in a new tab, then opens the client.
+    page.goto(f"{demo_site.url}/client?client=M-210")
+    wait_for_app(page)
+    sign_in(page, MARC)
+    page.get_by_role("heading", name="Amira (M-210)").wait_for(timeout=30_000)
+    page.get_by_text("the Identity pattern leads").wait_for()
+    page.locator(".js-plotly-plot").first.wait_for()
+    wait_for_app(page)
+    screenshot(page, "dashboard-client")
+
+    page.locator("[data-testid='stButtonGroup'] button", has_text="Flags").click()
+    page.get_by_text("Open flags").wait_for()
+    page.get_by_label("Note (optional)").first.fill("Talked it through on Monday")
+    page.get_by_role("button", name="Acknowledge").first.click()
+    page.get_by_text("Flag acknowledged.").wait_for(timeout=30_000)
+    wait_for_app(page)
+    screenshot(page, "dashboard-flag-acknowledged")
+
+    with duckdb.connect(str(demo_site.workdir / "koers.duckdb"), read_only=True) as con:
+        acknowledged = con.execute(
+            "SELECT acknowledge_note FROM flags WHERE client_id = 'M-210' AND status = 'acknowledged'"
+        ).fetchall()
+    assert acknowledged == [("Talked it through on Monday",)]

@@ -1,0 +1,110 @@
+"""A coach never sees another coach's clients: every query filters by the signed-in coach."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from tests.conftest import NOW
+from tests.dashboard_helpers import ANNE, MARC, signed_in, texts
+from tracking.cli.common import App
+from tracking.errors import NotFound
+from tracking.models import Viewer
+from tracking.services import add_observation, fresh_checkin_link, set_focus
+from tracking.settings import load_settings
+from tracking.store import caseload, checkins, clients, flags, insights
+
+ANNES_CLIENT = "K-101"
+pytestmark = pytest.mark.usefixtures("demo_db")
+
+
+@pytest.fixture
+def app(demo_db):
+    return App(load_settings({"KOERS_SECRET_KEY": "isolation-tests-secret-0123456789abcdef"}, secrets_file=None,
+                             db=demo_db))
+
+
+def marc(app) -> Viewer:
+    with app.db.read() as con:
+        from tracking.store import accounts
+
+        return Viewer.coach(accounts.coach_by_id(con, MARC))
+
+
+@pytest.mark.parametrize("read", [
+    lambda con, v: clients.get_client(con, ANNES_CLIENT, v),
+    lambda con, v: insights.focus_history(con, ANNES_CLIENT, v) or (_ for _ in ()).throw(NotFound("empty")),
+])
+def test_reading_another_coachs_client_is_not_found(app, read):
+    with app.db.read() as con, pytest.raises(NotFound):
+        read(con, marc(app))
+
+
+@pytest.mark.parametrize("query", [checkins.timeline, insights.client_series, insights.item_answers,
+                                   insights.observations, insights.flag_history, checkins.export_rows])
+def test_series_of_another_coachs_client_are_empty(app, query):
+    with app.db.read() as con:
+        assert query(con, ANNES_CLIENT, Viewer.operator()), "the operator sees the data"
+        assert query(con, ANNES_CLIENT, marc(app)) == []
+
+
+def test_the_caseload_and_flag_list_hold_only_own_clients(app):
+    with app.db.read() as con:
+        rows = caseload.caseload(con, marc(app))
+        listed = flags.list_flags(con, marc(app))
+        owners = dict(con.execute("SELECT id, coach_id FROM clients").fetchall())
+    assert rows and all(owners[row["id"]] == MARC for row in rows)
+    assert listed and all(owners[flag["client"]] == MARC for flag in listed)
+
+
+def test_changing_another_coachs_client_is_refused_and_changes_nothing(app, demo_db):
+    viewer = marc(app)
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        flag_id = con.execute("SELECT min(id) FROM flags WHERE client_id = ?", [ANNES_CLIENT]).fetchone()[0]
+        before = con.execute("SELECT * FROM flags ORDER BY id").fetchall()
+    with pytest.raises(NotFound), app.db.write() as con:
+        flags.acknowledge(con, flag_id, viewer, "mine now", NOW)
+    with pytest.raises(NotFound), app.db.write() as con:
+        clients.update_client(con, ANNES_CLIENT, viewer, NOW, status="paused")
+    with pytest.raises(NotFound):
+        set_focus(app, ANNES_CLIENT, "identity", viewer, now=NOW)
+    with pytest.raises(NotFound):
+        add_observation(app, ANNES_CLIENT, viewer, {"observed_at": NOW}, now=NOW)
+    with pytest.raises(NotFound):
+        fresh_checkin_link(app, ANNES_CLIENT, viewer, now=NOW)
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        assert con.execute("SELECT * FROM flags ORDER BY id").fetchall() == before
+        assert con.execute("SELECT status FROM clients WHERE id = ?", [ANNES_CLIENT]).fetchone() == ("active",)
+
+
+@pytest.mark.parametrize("client", [ANNES_CLIENT, "K-101' OR '1'='1", "nope"])
+def test_the_client_page_reveals_nothing_through_the_url(client):
+    at = signed_in(MARC, page="client", client=client)
+    shown = texts(at)
+    assert "not in your caseload" in shown
+    assert "Sanne" not in shown
+    assert not at.get("plotly_chart")
+
+
+def test_the_admin_pages_are_not_in_a_coachs_navigation():
+    at = signed_in(MARC)
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("views/admin_coaches.py")
+
+
+@pytest.mark.parametrize("page", ["admin_coaches", "admin_audit"])
+def test_an_admin_page_itself_refuses_a_coach(page):
+    from datetime import UTC, datetime
+
+    from streamlit.testing.v1 import AppTest
+
+    from tests.dashboard_helpers import ROOT
+
+    at = AppTest.from_file(str(ROOT / "dashboard" / "views" / f"{page}.py"), default_timeout=30)
+    at.session_state["coach_id"] = MARC
+    at.session_state["last_active"] = datetime.now(UTC)
+    at.session_state["lang"] = "en"
+    at.run()
+    assert [e.value for e in at.error] == ["This page is for administrators only."]
+    assert "Anne de Vries" not in texts(at)
+    assert ANNE != MARC
