@@ -21,9 +21,9 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from tracking.cli import accounts, data, run
+    from tracking.cli import accounts, data, links, run
 
-    for module in (data, accounts, run):
+    for module in (data, accounts, links, run):
         module.register(cli)
 
 
@@ -32,7 +32,7 @@ _register()
 
 def main(argv: list[str] | None = None) -> None:
     try:
-        cli.main(args=argv, prog_name="koers", standalone_mode=False)
+        code = cli.main(args=argv, prog_name="koers", standalone_mode=False)
     except click.exceptions.Exit as done:
         sys.exit(done.exit_code)
     except click.exceptions.Abort:
@@ -47,3 +47,6 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
         sys.exit(130)
+    # Without standalone mode click returns a command's exit status (say, 2 from a refused
+    # command) instead of exiting with it.
+    sys.exit(code if isinstance(code, int) else 0)

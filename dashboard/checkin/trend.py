@@ -1,0 +1,64 @@
+"""The client's own trend: the four core indicators as they answered them, one small chart each.
+
+Kind and simple by design: no flags, no scores, no dynamic names; each chart is titled with what the
+client was asked and carries that item's own end anchors, so "up" never has to be guessed from
+colour. One calm colour; the latest point is larger and also given in words beside the chart.
+"""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+import plotly.graph_objects as go
+
+from tracking.i18n import t
+from tracking.instrument import CORE_INDICATORS, Instrument
+
+LINE_COLOR = "#2f6f73"  # the theme's primary colour
+MIN_POINTS = 2
+
+
+def indicator_figure(series: list[dict], indicator: str, lang: str, tz: str) -> go.Figure:
+    """One indicator over time on 0-10; answered check-ins only, so a skipped week is not a zero."""
+    zone = ZoneInfo(tz)
+    points = [(p["at"].astimezone(zone), p["core"][indicator])
+              for p in series if p["core"][indicator] is not None]
+    x = [at for at, _value in points]
+    y = [value for _at, value in points]
+    figure = go.Figure(go.Scatter(
+        x=x, y=y, mode="lines+markers", name=t(f"checkin.trend.{indicator}", lang),
+        line={"color": LINE_COLOR, "width": 3},  # straight: a curve would invent values between weeks
+        marker={"color": LINE_COLOR, "size": [7] * (len(y) - 1) + [13] if y else []},
+        hovertemplate="%{x|%d-%m}: %{y}<extra></extra>",
+    ))
+    figure.update_layout(
+        height=170, margin={"l": 8, "r": 8, "t": 8, "b": 8}, showlegend=False, dragmode=False,
+        plot_bgcolor="rgba(0,0,0,0)", paper_bgcolor="rgba(0,0,0,0)", font={"size": 13},
+    )
+    figure.update_yaxes(range=[-0.6, 10.6], tickvals=[0, 5, 10], fixedrange=True, gridcolor="#e3e7e4",
+                        zeroline=False)
+    figure.update_xaxes(fixedrange=True, tickformat="%d-%m", showgrid=False)
+    return figure
+
+
+def latest_text(series: list[dict], indicator: str, instrument: Instrument, lang: str, tz: str) -> str:
+    """The chart in words for someone who cannot see it: the scale and the latest answer."""
+    from dashboard.checkin.present import when
+
+    item = instrument.item(indicator)
+    low, high = item.anchors[lang]
+    scale = t("checkin.anchors", lang, low=low, high=high)
+    answered = [p for p in series if p["core"][indicator] is not None]
+    if not answered:
+        return scale
+    last = answered[-1]
+    latest = t("checkin.trend.latest", lang, value=last["core"][indicator],
+               day=when(last["at"], tz, lang, with_time=False))
+    return f"{scale}. {latest}"
+
+
+def has_trend(series: list[dict] | None) -> bool:
+    return bool(series) and len(series) >= MIN_POINTS
+
+
+__all__ = ["CORE_INDICATORS", "has_trend", "indicator_figure", "latest_text"]

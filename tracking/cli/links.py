@@ -1,0 +1,58 @@
+"""`koers link CLIENT`: a personal check-in link that works now, for a coach to send by hand."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+import click
+
+from tracking.cli.common import App, format_option, print_json, with_app
+from tracking.clock import iso, utcnow
+from tracking.models import Viewer
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(link)
+
+
+@click.command()
+@click.argument("client_id", metavar="CLIENT")
+@format_option
+@with_app
+def link(app: App, client_id: str, output_format: str) -> None:
+    """Print a personal check-in link for CLIENT that works now.
+
+    The link opens the check-in whose window is open now, or else an extra check-in opened now. It
+    expires when that window closes, and any earlier link for the same check-in stops working. The
+    client needs no password: send the link to them (by email or a message only they read).
+
+    Needs KOERS_SECRET_KEY (which signs the link) and KOERS_BASE_URL (where clients reach Koers).
+    The link is printed on standard output; what it opens goes to standard error.
+    """
+    from tracking import services
+    from tracking.store import clients
+
+    app.settings.require_secret_key()
+    now = utcnow()
+    url, period = services.fresh_checkin_link(app, client_id, Viewer.operator(), now=now)
+    with app.db.read() as con:
+        client = clients.get_client(con, period.client_id, Viewer.operator())
+    if output_format == "json":
+        print_json({
+            "client": client.id,
+            "url": url,
+            "period": period.id,
+            "kind": period.kind,
+            "opens_at": iso(period.opens_at),
+            "expires_at": iso(period.closes_at),
+        })
+        return
+    click.echo(url)
+    closes = period.closes_at.astimezone(ZoneInfo(client.tz))
+    kind = "the scheduled check-in" if period.kind == "scheduled" else "an extra check-in opened now"
+    click.echo(
+        f"Link for {client.label}: {kind}, open until {closes:%a %d %b %Y %H:%M} ({client.tz}). "
+        "Any earlier link for this check-in no longer works.",
+        err=True,
+    )
+

@@ -1,0 +1,245 @@
+"""The client's side of a check-in: open a personal link, then submit or change that period's answers.
+
+Each function is one unit of work on the database. The link is checked again inside every unit, so a
+link revoked or a window closed between opening and sending is refused at the moment it matters.
+
+Idempotent per period: a period has at most one check-in. Sending for a period that already has one
+(a double click, a refresh, a second tab, or coming back later in the window) changes that check-in:
+the earlier version is kept in `checkin_revisions`, `checkins.edited_at` is set, its scores are
+recomputed, and so are the client's states and flags. Sending the same answers again changes nothing.
+
+What a bad link reveals is only its status; the audit log records the status, never the token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from tracking.errors import InvalidValue, NotFound
+from tracking.instrument import Instrument
+from tracking.models import Client, Viewer
+from tracking.scoring import score_answers
+from tracking.store import audit, checkins, clients, derived, periods
+from tracking.store import links as link_store
+from tracking.store import submissions as store
+from tracking.store.periods import Period
+
+BAD_LINK_STATUSES = ("tampered", "unknown", "expired", "revoked")
+TREND_POINTS = 26  # about half a year of weekly check-ins: enough to see a direction, short enough to read
+
+
+@dataclass(frozen=True)
+class CheckinAnswers:
+    """What a client gives: every item (None = unanswered), the contact request and the note."""
+
+    items: dict[str, int | None]
+    contact_request: bool = False
+    note: str | None = None
+
+    @property
+    def answered(self) -> dict[str, int]:
+        return {item_id: value for item_id, value in self.items.items() if value is not None}
+
+    @property
+    def skipped(self) -> list[str]:
+        return [item_id for item_id, value in self.items.items() if value is None]
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.answered and not self.contact_request and not self.note
+
+
+def clean_answers(instrument: Instrument, items: Mapping[str, int | None], contact_request: bool = False,
+                  note: str | None = None) -> CheckinAnswers:
+    """Check a client's answers against the instrument; a problem raises `InvalidValue` naming the field."""
+    unknown = sorted(set(items) - set(instrument.item_ids))
+    if unknown:
+        raise InvalidValue(f"unknown item ids: {', '.join(unknown)}", "item")
+    cleaned: dict[str, int | None] = {}
+    for item_id in instrument.item_ids:
+        value = items.get(item_id)
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int)
+            or not instrument.scale_min <= value <= instrument.scale_max
+        ):
+            scale = f"{instrument.scale_min} to {instrument.scale_max}"
+            raise InvalidValue(f"{item_id}: {value!r} is not a whole number from {scale}", "item")
+        cleaned[item_id] = value
+    text = (note or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    if len(text) > instrument.note_max_length:
+        raise InvalidValue(f"note: longer than {instrument.note_max_length} characters", "note")
+    return CheckinAnswers(cleaned, bool(contact_request), text or None)
+
+
+@dataclass(frozen=True)
+class Opened:
+    """What a link shows. `status` is `open` (the form), `closed` (the window has passed) or one of
+    `BAD_LINK_STATUSES`. Only an open link carries anything about its client."""
+
+    status: str
+    name: str | None = None
+    lang: str | None = None
+    tz: str = "Europe/Amsterdam"
+    closes_at: datetime | None = None
+    submitted_at: datetime | None = None  # when this period was answered already
+    previous: CheckinAnswers | None = None  # those answers, to review and change
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """The outcome of sending. `status` is `saved` (a new check-in), `edited`, `unchanged`, or, when
+    nothing was stored, `closed` or one of `BAD_LINK_STATUSES`."""
+
+    status: str
+    checkin_id: int | None = None
+    lang: str | None = None
+    tz: str = "Europe/Amsterdam"
+    closes_at: datetime | None = None
+    submitted_at: datetime | None = None  # when the check-in was first sent (an edit keeps that time)
+    contact_request: bool = False
+    trend: list[dict] | None = None  # the client's core indicators over time, when the coach enabled it
+    changed: list[str] = field(default_factory=list)
+
+    @property
+    def stored(self) -> bool:
+        return self.status in ("saved", "edited", "unchanged")
+
+
+@dataclass(frozen=True)
+class _Found:
+    status: str
+    token_status: str
+    client: Client | None = None
+    period: Period | None = None
+
+
+def _find(con, token: str, now: datetime, secret_key: str) -> _Found:
+    resolution = link_store.resolve(con, token, "checkin", now, secret_key)
+    if resolution.status in ("tampered", "unknown"):
+        return _Found(resolution.status, resolution.status)
+    period = periods.get_period(con, resolution.period_id) if resolution.period_id is not None else None
+    try:
+        client = clients.get_client(con, resolution.client_id, Viewer.operator())
+    except NotFound:
+        return _Found("unknown", resolution.status)
+    if period is None or period.client_id != client.id:
+        return _Found("unknown", resolution.status)
+    if now >= period.closes_at:
+        # However the link stands, what helps the client is knowing that this check-in has passed.
+        return _Found("closed", resolution.status, client, period)
+    status = "open" if resolution.status == "ok" else resolution.status
+    return _Found(status, resolution.status, client, period)
+
+
+def _refuse(con, found: _Found, now: datetime, during: str) -> None:
+    client_id = found.client.id if found.client else None
+    audit.record(con, now, "anonymous", "checkin_link_refused", client_id, status=found.status,
+                 link=found.token_status, during=during)
+
+
+def open_link(app, token: str, *, now: datetime) -> Opened:
+    """What the link `token` opens now; records the opening (or the refusal) in the audit log."""
+    secret_key = app.settings.require_secret_key()
+    with app.db.write() as con:
+        found = _find(con, token, now, secret_key)
+        if found.status != "open":
+            _refuse(con, found, now, "open")
+            lang = found.client.lang if found.status == "closed" else None
+            return Opened(found.status, lang=lang)
+        client, period = found.client, found.period
+        existing = store.checkin_of_period(con, period)
+        stored = store.stored_checkin(con, existing) if existing is not None else None
+        audit.record(con, now, f"client:{client.id}", "checkin_link_opened", client.id, period=period.id,
+                     answered_before=stored is not None)
+    previous = None
+    if stored is not None:
+        previous = CheckinAnswers(
+            {item_id: stored.answers.get(item_id) for item_id in app.instrument.item_ids},
+            stored.contact_request, stored.note,
+        )
+    return Opened(
+        "open", name=client.name, lang=client.lang, tz=client.tz, closes_at=period.closes_at,
+        submitted_at=stored.submitted_at if stored else None, previous=previous,
+    )
+
+
+def _store_new(con, instrument: Instrument, client_id: str, answers: CheckinAnswers,
+               submitted_at: datetime) -> int:
+    frame = checkins.frame_from_rows(
+        [{"client_id": client_id, "submitted_at": submitted_at, "answers": answers.items,
+          "contact_request": answers.contact_request, "note": answers.note}],
+        instrument,
+    )
+    con.register("link_checkin", frame)
+    try:
+        result = checkins.ingest(con, "link_checkin", instrument, source="link", now=submitted_at)
+    finally:
+        con.unregister("link_checkin")
+    return result.first_checkin_id
+
+
+def _changes(stored: store.StoredCheckin, answers: CheckinAnswers) -> list[str]:
+    """What differs between the stored version and the new answers: item ids, contact_request, note."""
+    changed = [
+        item_id for item_id, value in answers.items.items() if stored.answers.get(item_id) != value
+    ]
+    if stored.contact_request != answers.contact_request:
+        changed.append("contact_request")
+    if (stored.note or None) != answers.note:
+        changed.append("note")
+    return changed
+
+
+def submit(app, token: str, answers: CheckinAnswers, *, now: datetime) -> Submitted:
+    """Store the answers for the link's period in one transaction: a new check-in, or a change to the
+    period's check-in. Detection for the client is refreshed in the same transaction."""
+    if answers.is_empty:
+        raise InvalidValue("nothing to send: no answers, no contact request and no note", "empty")
+    instrument = app.instrument
+    secret_key = app.settings.require_secret_key()
+    with app.db.write() as con:
+        found = _find(con, token, now, secret_key)
+        if found.status != "open":
+            _refuse(con, found, now, "submit")
+            return Submitted(found.status, lang=found.client.lang if found.status == "closed" else None)
+        client, period = found.client, found.period
+        actor = f"client:{client.id}"
+        existing = store.checkin_of_period(con, period)
+        changed: list[str] = []
+        if existing is None:
+            # Whole seconds, as every other source records check-ins (and as flags name their moment).
+            submitted_at = now.replace(microsecond=0)
+            checkin_id = _store_new(con, instrument, client.id, answers, submitted_at)
+            store.attach_to_period(con, checkin_id, period.id)
+            status = "saved"
+            audit.record(con, now, actor, "checkin_submitted", client.id, period=period.id,
+                         checkin=checkin_id, answered=len(answers.answered), skipped=len(answers.skipped),
+                         contact_request=answers.contact_request)
+        else:
+            checkin_id = existing
+            if period.checkin_id is None:
+                store.attach_to_period(con, checkin_id, period.id)
+            stored = store.stored_checkin(con, checkin_id)
+            submitted_at = stored.submitted_at
+            changed = _changes(stored, answers)
+            if changed:
+                revision = store.record_revision(con, stored, now)
+                store.replace_answers(con, checkin_id, instrument, answers=answers.items,
+                                      contact_request=answers.contact_request, note=answers.note,
+                                      scores=score_answers(answers.items, instrument), now=now)
+                status = "edited"
+                audit.record(con, now, actor, "checkin_edited", client.id, period=period.id,
+                             checkin=checkin_id, revision=revision, changed=changed)
+            else:
+                status = "unchanged"
+                audit.record(con, now, actor, "checkin_resubmitted", client.id, period=period.id,
+                             checkin=checkin_id)
+        if status != "unchanged":
+            derived.refresh(con, [client.id], instrument, app.settings.detection, now)
+        link_store.mark_used(con, token, now)
+        trend = store.core_series(con, client.id, TREND_POINTS) if client.show_trend else None
+    return Submitted(status, checkin_id=checkin_id, lang=client.lang, tz=client.tz,
+                     closes_at=period.closes_at, submitted_at=submitted_at,
+                     contact_request=answers.contact_request, trend=trend, changed=changed)
