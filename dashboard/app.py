@@ -54,7 +54,7 @@ def coach_navigation(coach) -> dict:
 def sidebar(coach) -> None:
     tr = runtime.tr
     with st.sidebar:
-        st.caption(tr("nav.signed_in_as", name=coach.name))
+        st.caption(tr("nav.signed_in_as", name=runtime.plain(coach.name)))
         if st.button(tr("nav.sign_out"), icon=":material/logout:", key="sign_out"):
             runtime.sign_out(tr("signin.signed_out"))
             st.rerun()

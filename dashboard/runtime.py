@@ -108,6 +108,15 @@ def tr_count(key: str, n: int, **values) -> str:
     return t_count(key, lang(), n, **values)
 
 
+MARKDOWN_SPECIALS = "\\`*_{}[]()<>#+-.!|~$"
+
+
+def plain(text: str | None) -> str:
+    """Text from the data (a client's name, a coach's name) made inert for the elements that render
+    Markdown (titles, captions, notices): every Markdown character is escaped."""
+    return "".join("\\" + ch if ch in MARKDOWN_SPECIALS else ch for ch in (text or ""))
+
+
 def labels(prefix: str):
     """A widget's format_func for options labelled by the texts `prefix + option`. The language is
     fixed when the widget is made, because Streamlit may format options outside the script run."""

@@ -7,6 +7,7 @@ import json
 import duckdb
 import pytest
 
+from dashboard.runtime import plain
 from tests.dashboard_helpers import MARC, signed_in, texts
 
 pytestmark = pytest.mark.usefixtures("demo_db")
@@ -50,7 +51,7 @@ def test_caseload_search_and_filters():
 def test_the_client_page_summarises_in_words_and_charts_the_course():
     at = signed_in(MARC, page="client", client="M-210")
     assert not at.exception
-    assert at.title[0].value == "Amira (M-210)"
+    assert at.title[0].value == plain("Amira (M-210)")
     assert "the Identity pattern leads" in at.info[0].value
     assert len(at.get("plotly_chart")) == 3  # dynamics over time, core indicators, item heat map
 
@@ -173,3 +174,12 @@ def test_the_dashboard_speaks_dutch_for_a_dutch_coach():
     at = signed_in(MARC, lang="nl", page="client", client="M-210")
     assert "leidt de dynamiek Identiteit" in at.info[0].value
     assert json.dumps(texts(at)).count("Sinds") >= 1
+
+
+def test_a_client_name_with_markdown_is_shown_literally(demo_db):
+    name = "**Bold** [x](javascript:alert(1))"
+    with duckdb.connect(str(demo_db)) as con:
+        con.execute("UPDATE clients SET name = ? WHERE id = 'M-204'", [name])
+    at = signed_in(MARC, page="client", client="M-204")
+    assert at.title[0].value == plain(f"{name} (M-204)")
+    assert "\\*\\*Bold\\*\\*" in at.title[0].value

@@ -53,7 +53,7 @@ def show_observations(bundle: dict, viewer) -> None:
     for observation in reversed(bundle["observations"]):
         with st.container(border=True):
             when = runtime.when(observation["at"], client.tz, with_time=False)
-            st.markdown(f"**{when}** · {observation['by'] or ''}")
+            st.markdown(f"**{when}** · {runtime.plain(observation['by'])}")
             facts = []
             if observation["tension_in_body"]:
                 facts.append((tr("observations.tension"), observation["tension_in_body"]))

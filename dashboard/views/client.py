@@ -57,7 +57,7 @@ if client.id not in viewed:
         audit.record(con, runtime.now(), viewer.actor, "view_client", client.id)
     viewed.add(client.id)
 
-st.title(client.label)
+st.title(runtime.plain(client.label))
 facts = [tr(f"client_status.{client.status}")]
 facts.append(tr("client.focus_is", focus=tr(f"dynamic.{client.focus}")) if client.focus else tr("focus.none"))
 facts.append(runtime.tr_count("client.checkin_count", len(bundle["timeline"])))

@@ -23,5 +23,5 @@ if values is not None:
         clients.set_show_trend(con, created.id, show_trend)
         audit.record(con, now, viewer.actor, "client_add", created.id)
     data.changed()
-    st.session_state["notice"] = tr("new_client.created", client=created.label)
+    st.session_state["notice"] = tr("new_client.created", client=runtime.plain(created.label))
     st.switch_page("views/client.py", query_params={"client": created.id})

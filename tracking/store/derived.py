@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import duckdb
 import numpy as np
@@ -26,6 +26,12 @@ from tracking.scoring import strain_matrix
 from tracking.store import checkins
 
 SECONDS_PER_WEEK = 7 * 24 * 3600
+EPOCH = datetime(1970, 1, 1)
+
+
+def _moment(seconds) -> datetime:
+    """A check-in time (seconds since the epoch, as DuckDB's epoch() gives it) as naive UTC."""
+    return EPOCH + timedelta(microseconds=round(float(seconds) * 1_000_000))
 RELIABILITY_SAMPLE = 20_000
 
 
@@ -137,7 +143,7 @@ def store_reliability(con, reliability: Reliability, now: datetime) -> bool:
 def _flag_rows(events: list[Event], ids, clients, seconds) -> list[dict]:
     rows = []
     for event in events:
-        moment = pd.Timestamp(float(seconds[event.row]), unit="s").to_pydatetime()
+        moment = _moment(seconds[event.row])
         subject = event.dynamic or f"{event.from_dynamic}>{event.to_dynamic}"
         rows.append({
             "key": f"{clients[event.row]}|{event.kind}|{iso(from_db(moment))}|{subject}",
@@ -156,7 +162,7 @@ def _flag_rows(events: list[Event], ids, clients, seconds) -> list[dict]:
 def _contact_rows(data, clients) -> list[dict]:
     rows = []
     for row in np.flatnonzero(np.asarray(data["contact_request"], dtype=bool)):
-        moment = pd.Timestamp(float(data["seconds"][row]), unit="s").to_pydatetime()
+        moment = _moment(data["seconds"][row])
         rows.append({
             "key": f"{clients[row]}|contact_request|{iso(from_db(moment))}|",
             "client_id": clients[row],
@@ -191,7 +197,7 @@ def _focus_rows(con, client_ids, data, clients, result) -> list[dict]:
         if client not in focus or state >= len(DYNAMICS) or DYNAMICS[state] == focus[client]:
             continue
         first = run_start[last]
-        moment = pd.Timestamp(float(data["seconds"][first]), unit="s").to_pydatetime()
+        moment = _moment(data["seconds"][first])
         dominant = DYNAMICS[state]
         rows.append({
             "key": f"{client}|focus_mismatch|{iso(from_db(moment))}|{focus[client]}>{dominant}",
