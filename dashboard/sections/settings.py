@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import data, runtime
-from tracking import validate
+from tracking import services, validate
 from tracking.errors import InvalidValue
 from tracking.models import CLIENT_STATUSES
 from tracking.store import audit, clients
@@ -67,8 +67,25 @@ def client_form(prefix: str, current=None) -> dict | None:
     return values
 
 
+def show_link(client, viewer) -> None:
+    """A fresh personal check-in link to copy, for the open week or an extra check-in opened now."""
+    st.subheader(tr("link.title"))
+    st.caption(tr("link.help"))
+    if st.button(tr("link.make"), icon=":material/link:", key="make_link"):
+        with runtime.user_errors():
+            url, period = services.fresh_checkin_link(runtime.app(), client.id, viewer, now=runtime.now())
+        st.session_state["fresh_link"] = (client.id, url, period.closes_at, period.kind)
+    fresh = st.session_state.get("fresh_link")
+    if fresh and fresh[0] == client.id:
+        _client_id, url, closes_at, kind = fresh
+        st.code(url, language=None)
+        st.caption(tr(f"link.made_{kind}", until=runtime.when(closes_at, client.tz)))
+
+
 def show_settings(bundle: dict, viewer) -> None:
     client = bundle["client"]
+    show_link(client, viewer)
+    st.subheader(tr("client_form.title"))
     values = client_form("client_settings", client)
     if values is not None:
         now = runtime.now()

@@ -295,6 +295,23 @@ TEXTS = {
               "dynamics.",
     },
     "client_form.save": {"nl": "Opslaan", "en": "Save"},
+    "client_form.title": {"nl": "Gegevens en herinneringen", "en": "Details and reminders"},
+    "link.title": {"nl": "Persoonlijke check-in-link", "en": "Personal check-in link"},
+    "link.help": {
+        "nl": "Een nieuwe link werkt meteen: voor de check-in van deze week als die openstaat, anders voor een "
+              "extra check-in vanaf nu. Een eerdere link voor dezelfde check-in werkt daarna niet meer.",
+        "en": "A fresh link works at once: for this week's check-in if it is open, otherwise for an extra "
+              "check-in from now. An earlier link for the same check-in stops working.",
+    },
+    "link.make": {"nl": "Nieuwe link maken", "en": "Make a fresh link"},
+    "link.made_scheduled": {
+        "nl": "Voor de check-in van deze week; geldig tot {until}. Kopieer en stuur hem alleen naar de cliënt.",
+        "en": "For this week's check-in; valid until {until}. Copy it and send it to the client only.",
+    },
+    "link.made_extra": {
+        "nl": "Voor een extra check-in vanaf nu; geldig tot {until}. Kopieer en stuur hem alleen naar de cliënt.",
+        "en": "For an extra check-in from now; valid until {until}. Copy it and send it to the client only.",
+    },
     "client_form.saved": {"nl": "Gegevens opgeslagen.", "en": "Details saved."},
     "weekday.0": {"nl": "maandag", "en": "Monday"},
     "weekday.1": {"nl": "dinsdag", "en": "Tuesday"},

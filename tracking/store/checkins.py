@@ -19,7 +19,7 @@ from tracking.clock import from_db, to_db
 from tracking.errors import KoersError
 from tracking.instrument import CORE_INDICATORS, DYNAMICS, Instrument
 from tracking.models import Viewer
-from tracking.scoring import score_matrix
+from tracking.scoring import score_sql
 from tracking.store.clients import VISIBLE, visible_params
 
 
@@ -90,27 +90,18 @@ def answer_matrix(con: duckdb.DuckDBPyConnection, relation: str, instrument: Ins
     return recs, values
 
 
-def write_scores(con: duckdb.DuckDBPyConnection, checkin_ids: np.ndarray, values: np.ndarray,
-                 instrument: Instrument) -> None:
-    """Score the answers (rows of `values`, in instrument item order) and store one row per check-in."""
-    scores = score_matrix(values, instrument)
-    columns = {"checkin_id": pa.array(checkin_ids, type=pa.int64())}
-    for column, dynamic in enumerate(DYNAMICS):
-        columns[dynamic] = pa.array(scores[:, column], mask=np.isnan(scores[:, column]), type=pa.float64())
-    for item_id in CORE_INDICATORS:
-        answered = values[:, instrument.item_ids.index(item_id)]
-        columns[item_id] = pa.array(np.nan_to_num(answered).astype(np.uint8), mask=np.isnan(answered),
-                                    type=pa.uint8())
-    con.register("computed_scores", pa.table(columns))
-    try:
-        con.execute(
-            f"""
-            INSERT INTO scores (checkin_id, {", ".join(DYNAMICS)}, {", ".join(CORE_INDICATORS)})
-            SELECT checkin_id, {", ".join(DYNAMICS)}, {", ".join(CORE_INDICATORS)} FROM computed_scores
-            """
-        )
-    finally:
-        con.unregister("computed_scores")
+def insert_scores(con: duckdb.DuckDBPyConnection, relation: str, instrument: Instrument, id_offset: int = 0) -> None:
+    """Score every row of `relation` (columns `rec` and `answers`) into `scores`, as check-in
+    `id_offset + rec + 1`, inside DuckDB (`tracking.scoring.score_sql`)."""
+    expressions = score_sql(instrument)
+    columns = [*DYNAMICS, *CORE_INDICATORS]
+    con.execute(
+        f"""
+        INSERT INTO scores (checkin_id, {", ".join(columns)})
+        SELECT ? + rec + 1, {", ".join(expressions[c] for c in columns)} FROM {relation}
+        """,
+        [id_offset],
+    )
 
 
 def ingest(
@@ -159,12 +150,10 @@ def ingest(
         """,
         [base, instrument.version, source, to_db(now)],
     )
-    recs, values = answer_matrix(con, incoming, instrument)
-    write_scores(con, base + recs + 1, values, instrument)
+    insert_scores(con, incoming, instrument, base)
+    count = con.execute(f"SELECT count(*) FROM {incoming}").fetchone()[0]
     client_ids = [c for (c,) in con.execute(f"SELECT DISTINCT client_id FROM {incoming} ORDER BY 1").fetchall()]
-    return IngestResult(
-        checkins=len(recs), client_ids=client_ids, clients_created=created, first_checkin_id=base + 1
-    )
+    return IngestResult(checkins=count, client_ids=client_ids, clients_created=created, first_checkin_id=base + 1)
 
 
 def timeline(con: duckdb.DuckDBPyConnection, client_id: str, viewer: Viewer) -> list[dict]:

@@ -23,6 +23,10 @@ import duckdb
 
 from tracking.errors import DatabaseBusy, DatabaseError
 
+# Every connection to the shared file uses the same configuration (DuckDB shares one instance per
+# file within a process, and refuses a second with other settings). The memory limit keeps a bulk
+# import under 1 GiB together with the in-memory check; DuckDB spills to disk beyond it.
+CONFIG = {"memory_limit": "512MB"}
 FIRST_BACKOFF_SECONDS = 0.005
 MAX_BACKOFF_SECONDS = 0.25
 
@@ -35,6 +39,34 @@ def describe(exc: duckdb.Error) -> str:
     """DuckDB's message without its internal prefix, for a person to read."""
     message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return message
+
+
+class Result:
+    """A query result that is always read to the end. DuckDB 2 streams results: one left unfinished
+    (say, after `fetchone()`) blocks the connection for the next statement or registration."""
+
+    def __init__(self, result):
+        self._result = result
+
+    def fetchone(self):
+        rows = self._result.fetchall()
+        return rows[0] if rows else None
+
+    def __getattr__(self, name):
+        return getattr(self._result, name)
+
+
+class Connection:
+    """A DuckDB connection whose `execute` returns a `Result`; everything else passes through."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        self._con = con
+
+    def execute(self, query: str, parameters=None) -> Result:
+        return Result(self._con.execute(query) if parameters is None else self._con.execute(query, parameters))
+
+    def __getattr__(self, name):
+        return getattr(self._con, name)
 
 
 def configure(con: duckdb.DuckDBPyConnection) -> None:
@@ -109,7 +141,7 @@ class Database:
         backoff = FIRST_BACKOFF_SECONDS
         while True:
             try:
-                con = duckdb.connect(str(self.path), read_only=read_only)
+                con = duckdb.connect(str(self.path), read_only=read_only, config=CONFIG)
                 configure(con)
                 return con
             except duckdb.IOException as exc:
@@ -130,7 +162,7 @@ class Database:
         with self._flock(exclusive=False):
             con = self._connect(read_only=True)
             try:
-                yield con
+                yield Connection(con)
             except duckdb.Error as exc:
                 raise DatabaseError(f"{self.path}: the database could not be read ({describe(exc)})") from exc
             finally:
@@ -148,7 +180,7 @@ class Database:
             try:
                 con.execute("BEGIN TRANSACTION")
                 try:
-                    yield con
+                    yield Connection(con)
                 except BaseException as exc:
                     self._rollback(con)
                     if isinstance(exc, duckdb.Error):

@@ -25,7 +25,7 @@ from tracking.errors import ImportRejected, Problem
 from tracking.instrument import Instrument
 from tracking.store import audit
 from tracking.store.checkins import IngestConflict, IngestResult, ingest
-from tracking.store.connection import Database, configure
+from tracking.store.connection import Connection, Database, configure
 from tracking.validate import MAX_CLIENT_ID_LENGTH
 
 # Clocks drift and spreadsheets round: a check-in a few minutes "in the future" is not an error.
@@ -60,21 +60,39 @@ def _unescaped(expression: str) -> str:
             f"THEN substr({expression}, 2) ELSE {expression} END")
 
 
+def _read_csv(layout: csvfile.CsvLayout) -> str:
+    """DuckDB's reader for the file, every column as text; structural problems go to reject_errors."""
+    columns = "{" + ", ".join(f"'{name}': 'VARCHAR'" for name in layout.columns) + "}"
+    return f"""read_csv($path, header = true, auto_detect = false, all_varchar = true, delim = $delim,
+                        quote = '"', escape = '"', strict_mode = true, store_rejects = true,
+                        columns = {columns})"""
+
+
+def _checked_in_one_pass(mem: duckdb.DuckDBPyConnection, layout: csvfile.CsvLayout, instrument: Instrument,
+                         now: datetime) -> bool:
+    """Read, type and check the file in one pass; True when it is clean (the common case), and then
+    `typed` is ready. Otherwise the caller reads it again, slower, to say what is wrong where."""
+    try:
+        _type_and_check(mem, instrument, now, f"(SELECT row_number() OVER () - 1 AS rec, * FROM {_read_csv(layout)})",
+                        {"path": str(layout.path), "delim": layout.delimiter})
+    except duckdb.Error:
+        return False
+    clean = (
+        not mem.execute("SELECT count(*) FROM reject_errors").fetchone()[0]
+        and mem.execute("SELECT coalesce(bool_and(ok), TRUE) FROM typed").fetchone()[0]
+        and not _duplicate_problems(mem)
+    )
+    if not clean:
+        mem.execute("DROP TABLE typed")
+    return clean
+
+
 def _load_with_duckdb(mem: duckdb.DuckDBPyConnection, layout: csvfile.CsvLayout) -> bool:
     """Parse the whole file with DuckDB's reader; False when it found structural problems.
     A record's row id in `raw` is its index among the file's records (blank lines skipped)."""
-    columns = "{" + ", ".join(f"'{name}': 'VARCHAR'" for name in layout.columns) + "}"
     try:
-        mem.execute(
-            f"""
-            CREATE TABLE raw AS
-            SELECT *, NULL::BIGINT AS line
-            FROM read_csv(?, header = true, auto_detect = false, all_varchar = true,
-                          delim = ?, quote = '"', escape = '"', strict_mode = true,
-                          store_rejects = true, columns = {columns})
-            """,
-            [str(layout.path), layout.delimiter],
-        )
+        mem.execute(f"CREATE TABLE raw AS SELECT *, NULL::BIGINT AS line FROM {_read_csv(layout)}",
+                    {"path": str(layout.path), "delim": layout.delimiter})
     except duckdb.Error:
         return False
     if mem.execute("SELECT count(*) FROM reject_errors").fetchone()[0]:
@@ -113,15 +131,16 @@ def _answer_ok(value: str | None) -> bool:
         return False
 
 
-def _type_and_check(mem: duckdb.DuckDBPyConnection, instrument: Instrument, now: datetime) -> None:
-    """One pass over the file: every value typed, and `ok` for the rows without a problem."""
+def _type_and_check(mem: duckdb.DuckDBPyConnection, instrument: Instrument, now: datetime,
+                    source: str = "(SELECT rowid AS rec, * FROM raw)", params: dict | None = None) -> None:
+    """One pass over the records: every value typed, and `ok` for the rows without a problem."""
     items_ok = " AND ".join(_item_ok(i) for i in instrument.item_ids)
     contact_words = _sql_list(("",) + TRUE_WORDS + FALSE_WORDS)
     mem.execute(
         f"""
         CREATE TABLE typed AS
         WITH parsed AS (
-            SELECT rowid AS rec, *, TRY_CAST(trim(submitted_at) AS TIMESTAMPTZ) AS moment FROM raw
+            SELECT *, TRY_CAST(trim(submitted_at) AS TIMESTAMPTZ) AS moment FROM {source}
         )
         SELECT rec,
                {_unescaped("trim(client_id)")} AS client_id,
@@ -132,13 +151,13 @@ def _type_and_check(mem: duckdb.DuckDBPyConnection, instrument: Instrument, now:
                (trim(client_id) <> '' AND length(trim(client_id)) <= {MAX_CLIENT_ID_LENGTH}
                 AND NOT regexp_matches(client_id, '[\\x00-\\x1f]')
                 AND regexp_full_match(trim(submitted_at), '{ISO_8601}')
-                AND moment <= ?::TIMESTAMPTZ
+                AND moment <= $latest::TIMESTAMPTZ
                 AND (contact_request IS NULL OR lower(trim(contact_request)) IN ({contact_words}))
                 AND (note IS NULL OR length(note) <= {instrument.note_max_length})
                 AND {items_ok}) IS TRUE AS ok
         FROM parsed ORDER BY rec
         """,
-        [now + FUTURE_TOLERANCE],
+        {**(params or {}), "latest": now + FUTURE_TOLERANCE},
     )
 
 
@@ -231,6 +250,28 @@ def _with_lines(layout, raw_lines: dict[int, int], found) -> list[Problem]:
     return problems
 
 
+def _find_problems(mem, layout, instrument: Instrument, now: datetime, path: Path) -> None:
+    """Read the file again, record by record where DuckDB's reader cannot, and raise ImportRejected
+    with every problem and its line (or return, when a second look finds the file clean)."""
+    mem.execute("DROP TABLE IF EXISTS typed")
+    problems: list[Problem] = []
+    if not _load_with_duckdb(mem, layout):
+        problems = _load_with_python(mem, layout)
+    _type_and_check(mem, instrument, now)
+    found = []
+    if mem.execute("SELECT NOT coalesce(bool_and(ok), TRUE) FROM typed").fetchone()[0]:
+        found = _value_problems(mem, instrument, now)
+        explained = {entry[0] for entry in found}
+        found += [(rec, "", "this row could not be read; check its values")
+                  for (rec,) in mem.execute("SELECT rec FROM typed WHERE NOT ok ORDER BY rec").fetchall()
+                  if rec not in explained]
+    found += _duplicate_problems(mem)
+    if found or problems:
+        raw_lines = dict(mem.execute("SELECT rowid, line FROM raw WHERE line IS NOT NULL").fetchall())
+        raise ImportRejected(str(path), problems + _with_lines(layout, raw_lines, found))
+    mem.execute("DROP TABLE raw")
+
+
 def import_csv(
     db: Database,
     path: Path,
@@ -248,27 +289,13 @@ def import_csv(
                                              "temp_directory": tempfile.gettempdir()})
     try:
         configure(mem)
-        progress("Reading the file")
-        problems: list[Problem] = []
-        if not _load_with_duckdb(mem, layout):
-            problems = _load_with_python(mem, layout)
-        total = mem.execute("SELECT count(*) FROM raw").fetchone()[0] + len(problems)
-        if total == 0:
+        mem = Connection(mem)
+        progress("Reading and checking the file")
+        if not _checked_in_one_pass(mem, layout, instrument, now):
+            progress("Finding the problems")
+            _find_problems(mem, layout, instrument, now, path)
+        if not mem.execute("SELECT count(*) FROM typed").fetchone()[0]:
             raise ImportRejected(str(path), [Problem(0, "", "the file has a header but no check-ins")])
-        progress(f"Checking {total:,} rows")
-        _type_and_check(mem, instrument, now)
-        found = []
-        if mem.execute("SELECT NOT bool_and(ok) FROM typed").fetchone()[0]:
-            found = _value_problems(mem, instrument, now)
-            explained = {entry[0] for entry in found}
-            found += [(rec, "", "this row could not be read; check its values")
-                      for (rec,) in mem.execute("SELECT rec FROM typed WHERE NOT ok ORDER BY rec").fetchall()
-                      if rec not in explained]
-        found += _duplicate_problems(mem)
-        if found or problems:
-            raw_lines = dict(mem.execute("SELECT rowid, line FROM raw WHERE line IS NOT NULL").fetchall())
-            raise ImportRejected(str(path), problems + _with_lines(layout, raw_lines, found))
-        mem.execute("DROP TABLE raw")
         staged = mem.sql(
             "SELECT rec, client_id, submitted_at, answers, contact_request, note FROM typed ORDER BY rec"
         ).to_arrow_table()
