@@ -14,10 +14,12 @@ $(BIN)/koers: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@touch $@
 
+# The scheduler runs beside the dashboard and stops with it (Ctrl-C).
 run: $(BIN)/koers
 	$(BIN)/koers init
 	$(BIN)/koers demo --if-empty
-	$(BIN)/koers dashboard --port $(PORT)
+	@echo "Sign in at http://localhost:$(PORT) as anne@koers.example or marc@koers.example, password koers-demo"
+	$(BIN)/koers scheduler & pid=$$!; trap 'kill $$pid 2>/dev/null' EXIT INT TERM; $(BIN)/koers dashboard --port $(PORT)
 
 test: $(BIN)/koers
 	@bash scripts/ensure-chromium

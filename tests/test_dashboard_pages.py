@@ -199,3 +199,13 @@ def test_a_coach_makes_a_fresh_link_that_opens_the_checkin(demo_db):
     from tracking.clock import utcnow
 
     assert open_link(app, url.split("?t=", 1)[1], now=utcnow()).status == "open"
+
+
+def test_a_coach_emails_a_fresh_link(demo_db):
+    at = section(signed_in(MARC, page="client", client="M-207"), "settings")
+    at.button(key="email_link").click()
+    at.run()
+    assert any("goes to jesse@client" in s.value for s in at.success)
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        queued = con.execute("SELECT recipient, status FROM outbox WHERE kind = 'link'").fetchall()
+    assert queued == [("jesse@client.example", "pending")]

@@ -118,22 +118,29 @@ def add_observation(app, client_id: str, viewer, observation: dict, *, now: date
     return observation_id
 
 
-def fresh_checkin_link(app, client_id: str, viewer, *, now: datetime | None = None) -> tuple[str, object]:
-    """A personal check-in link that works now: for the period whose window is open, or else for an
-    extra check-in opened now. Returns (url, period)."""
-    from tracking import links
+def period_for_link(con, client, now: datetime, window_days: int):
+    """The period a fresh link opens: the one whose window is open now, or else an extra check-in
+    opened now that closes like a weekly one."""
     from tracking.schedule import window_close
-    from tracking.store import links as link_store
     from tracking.store import periods
+
+    period = periods.open_period(con, client.id, now)
+    if period is None:
+        closes = window_close(now, client.tz, window_days)
+        period, _created = periods.ensure_period(con, client.id, "extra", now, closes, now)
+    return period
+
+
+def fresh_checkin_link(app, client_id: str, viewer, *, now: datetime | None = None) -> tuple[str, object]:
+    """A personal check-in link that works now (see `period_for_link`). Returns (url, period)."""
+    from tracking import links
+    from tracking.store import links as link_store
 
     now = now or utcnow()
     secret_key = app.settings.require_secret_key()
     with app.db.write() as con:
         client = clients.get_client(con, client_id, viewer)
-        period = periods.open_period(con, client.id, now)
-        if period is None:
-            closes = window_close(now, client.tz, app.settings.window_days)
-            period, _created = periods.ensure_period(con, client.id, "extra", now, closes, now)
+        period = period_for_link(con, client, now, app.settings.window_days)
         token = link_store.issue(con, purpose="checkin", client_id=client.id, period_id=period.id,
                                  expires_at=period.closes_at, now=now, secret_key=secret_key)
         audit.record(con, now, viewer.actor, "link_issued", client.id, period=period.id, kind=period.kind)

@@ -175,6 +175,23 @@ class Settings:
         "KOERS_FOLLOWUP_HOURS", _number(1, 144), 48.0,
         "Hours after the invitation before one follow-up is sent to a client who has not checked in.",
     )
+    digest_grace_hours: float = _setting(
+        "KOERS_DIGEST_GRACE_HOURS", _number(1, 144), 24.0,
+        "A coach's weekly digest that could not go out for this many hours after its time is skipped that week.",
+    )
+    contact_lookback_days: int = _setting(
+        "KOERS_CONTACT_LOOKBACK_DAYS", _whole(1, 60), 7,
+        "Contact requests from check-ins older than this many days (say, imported from paper) email no coach.",
+    )
+    claim_timeout_minutes: int = _setting(
+        "KOERS_CLAIM_TIMEOUT_MINUTES", _whole(2, 1440), 15,
+        "An email claimed by a sender that did not finish within this many minutes is queued again "
+        "(see docs/mail.md for the trade-off).",
+    )
+    smtp_timeout_seconds: float = _setting(
+        "KOERS_SMTP_TIMEOUT_SECONDS", _seconds, 30.0,
+        "How long to wait for the mail server before the attempt counts as failed and is retried.",
+    )
     session_minutes: int = _setting(
         "KOERS_SESSION_MINUTES", _whole(5, 24 * 60), 30,
         "A dashboard session ends after this many minutes without activity.",

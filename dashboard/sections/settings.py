@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import data, runtime
-from tracking import services, validate
+from tracking import mailing, services, validate
 from tracking.errors import InvalidValue
 from tracking.models import CLIENT_STATUSES
 from tracking.store import audit, clients
@@ -75,6 +75,12 @@ def show_link(client, viewer) -> None:
         with runtime.user_errors():
             url, period = services.fresh_checkin_link(runtime.app(), client.id, viewer, now=runtime.now())
         st.session_state["fresh_link"] = (client.id, url, period.closes_at, period.kind)
+    if st.button(tr("link.email"), icon=":material/forward_to_inbox:", key="email_link", disabled=not client.email):
+        with runtime.user_errors():
+            sent = mailing.send_link_now(runtime.app(), client.id, viewer, now=runtime.now())
+        st.session_state.pop("fresh_link", None)
+        st.success(tr("link.emailed", email=runtime.plain(sent.recipient),
+                      until=runtime.when(sent.period.closes_at, client.tz)))
     fresh = st.session_state.get("fresh_link")
     if fresh and fresh[0] == client.id:
         _client_id, url, closes_at, kind = fresh

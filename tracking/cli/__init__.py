@@ -21,9 +21,9 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from tracking.cli import accounts, data, links, run
+    from tracking.cli import accounts, data, links, reminders, run
 
-    for module in (data, accounts, links, run):
+    for module in (data, accounts, links, run, reminders):
         module.register(cli)
 
 

@@ -4,15 +4,32 @@ from __future__ import annotations
 
 import os
 import sys
+import tomllib
 from pathlib import Path
 
 import click
 
 from tracking.cli.common import App, with_app
 
+CHECKOUT = Path(__file__).resolve().parents[2]
+
 
 def register(cli: click.Group) -> None:
     cli.add_command(dashboard)
+
+
+def _config_flags() -> list[str]:
+    """The committed .streamlit/config.toml as command-line flags, so the theme and server options
+    apply wherever `koers dashboard` is started from."""
+    path = CHECKOUT / ".streamlit" / "config.toml"
+    if not path.exists():
+        return []
+    flags = []
+    for section, options in tomllib.loads(path.read_text(encoding="utf-8")).items():
+        for name, value in options.items():
+            text = str(value).lower() if isinstance(value, bool) else str(value)
+            flags += [f"--{section}.{name}", text]
+    return flags
 
 
 @click.command()
@@ -22,10 +39,14 @@ def register(cli: click.Group) -> None:
 @with_app
 def dashboard(app: App, port: int, address: str) -> None:
     """Start the Streamlit app (coach dashboard and client check-in pages)."""
-    app.db  # noqa: B018 - migrate before the server starts, and fail here with a clear message
-    entry = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
+    app.settings.require_secret_key()
+    _ = app.db  # migrate before the server starts, and fail here with a clear message
+    import dashboard as dashboard_package
+
+    entry = Path(dashboard_package.__file__).resolve().parent / "app.py"
     env = {**os.environ, "KOERS_DB": str(app.settings.db)}
-    args = [sys.executable, "-m", "streamlit", "run", str(entry), "--server.port", str(port),
-            "--server.address", address, "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    args = [sys.executable, "-m", "streamlit", "run", str(entry), *_config_flags(),
+            "--server.port", str(port), "--server.address", address, "--server.headless", "true",
+            "--browser.gatherUsageStats", "false"]
     click.echo(f"Koers dashboard on http://{address}:{port} (database {app.settings.db})", err=True)
     os.execve(sys.executable, args, env)

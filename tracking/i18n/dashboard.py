@@ -304,6 +304,11 @@ TEXTS = {
               "check-in from now. An earlier link for the same check-in stops working.",
     },
     "link.make": {"nl": "Nieuwe link maken", "en": "Make a fresh link"},
+    "link.email": {"nl": "Nieuwe link mailen", "en": "Email a fresh link"},
+    "link.emailed": {
+        "nl": "Een nieuwe link gaat binnen een minuut naar {email}; hij werkt tot {until}.",
+        "en": "A fresh link goes to {email} within a minute; it works until {until}.",
+    },
     "link.made_scheduled": {
         "nl": "Voor de check-in van deze week; geldig tot {until}. Kopieer en stuur hem alleen naar de cliënt.",
         "en": "For this week's check-in; valid until {until}. Copy it and send it to the client only.",

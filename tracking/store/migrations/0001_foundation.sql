@@ -156,18 +156,21 @@ CREATE SEQUENCE outbox_id_seq START 1;
 CREATE TABLE outbox (
     id BIGINT PRIMARY KEY DEFAULT nextval('outbox_id_seq'),
     key VARCHAR NOT NULL UNIQUE,             -- kind, recipient and period: one email per key, ever
-    kind VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,                   -- invitation | followup | link | contact | digest | paused
     client_id VARCHAR,
     coach_id INTEGER,
+    period_id BIGINT,                        -- invitations and follow-ups: the check-in period
+    lang VARCHAR NOT NULL DEFAULT 'nl',
     recipient VARCHAR NOT NULL,
     subject VARCHAR NOT NULL,
     body_text VARCHAR NOT NULL,
     body_html VARCHAR,
-    status VARCHAR NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sending', 'sent', 'failed')),
+    status VARCHAR NOT NULL DEFAULT 'pending'
+        CHECK (status IN ('pending', 'sending', 'sent', 'failed', 'cancelled')),
     attempts INTEGER NOT NULL DEFAULT 0,
-    next_attempt_at TIMESTAMP NOT NULL,
+    next_attempt_at TIMESTAMP,               -- NULL: not sent automatically (sent, cancelled, given up)
     claimed_at TIMESTAMP,
-    claimed_by VARCHAR,
+    claimed_by VARCHAR,                      -- host:pid:run of the process that claimed it
     sent_at TIMESTAMP,
     last_error VARCHAR,
     created_at TIMESTAMP NOT NULL

@@ -1,0 +1,67 @@
+"""The one-click pause link from a reminder email (`?pause=<token>`): no sign-in.
+
+The client confirms with a button before anything changes; then the client's status becomes
+`paused` (nothing else: no link is revoked), the audit log records it and the coach gets an email.
+A link that does not work gets the same friendly text in both languages, whatever the reason, and
+says nothing about any client. Names are shown as plain text, never as Markdown.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import runtime
+from dashboard.checkin.present import plain
+from tracking import mailing
+from tracking.i18n import t
+
+TOKEN = "pause.token"  # the link this session opened
+OPENED = "pause.opened"  # mailing.PauseLink before confirming
+RESULT = "pause.result"  # mailing.PauseLink after confirming
+LANGS = ("nl", "en")
+
+st.set_page_config(layout="centered")
+tr = runtime.tr
+
+token = st.query_params.get("pause", "")
+if st.session_state.get(TOKEN) != token:
+    with runtime.user_errors():
+        opened = mailing.open_pause_link(runtime.app(), token, runtime.now())
+    st.session_state[TOKEN] = token
+    st.session_state[OPENED] = opened
+    st.session_state.pop(RESULT, None)
+    if opened.lang:
+        runtime.set_lang(opened.lang)
+
+opened: mailing.PauseLink = st.session_state[OPENED]
+shown: mailing.PauseLink = st.session_state.get(RESULT) or opened
+
+if shown.status == "bad":
+    for index, lang in enumerate(LANGS):
+        if index:
+            st.divider()
+        st.header(t("pause.title", lang), anchor=False)
+        st.write(t("pause.bad_link", lang))
+    st.stop()
+
+choice = st.segmented_control(
+    tr("pause.language"), LANGS, default=runtime.lang(), key="pause.lang",
+    format_func=lambda lang: t(f"language.{lang}", lang), label_visibility="collapsed",
+)
+if choice and choice != runtime.lang():
+    runtime.set_lang(choice)
+    st.rerun()
+
+st.title(tr("pause.title"), anchor=False)
+if shown.status == "paused":
+    st.success(tr("pause.done"), icon=":material/check_circle:")
+elif shown.status == "already":
+    st.info(tr("pause.already"), icon=":material/pause_circle:")
+else:
+    st.write(tr("pause.question"))
+    if opened.coach_name:
+        st.caption(tr("pause.coach_told", coach=plain(opened.coach_name)))
+    if st.button(tr("pause.confirm"), type="primary", key="pause.confirm", icon=":material/pause:"):
+        with runtime.user_errors():
+            st.session_state[RESULT] = mailing.pause_reminders(runtime.app(), token, runtime.now())
+        st.rerun()

@@ -1,0 +1,150 @@
+"""The sending loop: claim one due email, send it with no database connection open, record the result.
+
+One run (`run_once`, what `koers remind` does and what the scheduler does every minute):
+
+1. `tracking.mailing.fill_outbox`: one short write that puts everything due into the outbox;
+2. then, until nothing is due: one short write to claim the next email (compare-and-set), the SMTP
+   conversation (or the .eml file) with the database closed, and one short write to mark it sent (or
+   failed, with the time of its next attempt). That write also claims the next email, so a run costs
+   one write per email; each result is still recorded right after the server accepted the email.
+
+A failure that would hit every email the same way (the server is down, our login is refused) ends
+the sending part of the run; the rest stays queued for the next run. Emails are claimed one at a
+time, so a claim never waits behind other emails' SMTP conversations and the claim timeout only has
+to cover one conversation.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from scheduler.transport import DeliveryFailed, Outgoing, build_message, transport_for
+from tracking import mailing, reminders
+from tracking.errors import DatabaseBusy
+from tracking.store import outbox
+
+logger = logging.getLogger("koers.scheduler")
+MARK_ATTEMPTS = 3  # recording "sent" is retried: losing it is what could send an email twice
+
+
+def sender_id() -> str:
+    """Who holds a claim: host, process and this run, shown to admins with a stale claim."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+@dataclass(frozen=True)
+class Failure:
+    row: outbox.OutboxRow
+    error: str
+    retry_at: datetime | None
+
+
+@dataclass
+class SendSummary:
+    sent: list[outbox.OutboxRow] = field(default_factory=list)
+    failed: list[Failure] = field(default_factory=list)
+    lost_claims: list[int] = field(default_factory=list)  # re-queued as stale while this run sent them
+    stopped_by: str | None = None  # the failure that ended the run early
+
+
+@dataclass
+class RunSummary:
+    fill: mailing.FillSummary
+    send: SendSummary
+    transport: str
+
+    @property
+    def quiet(self) -> bool:
+        fill = self.fill
+        return not (fill.queued or fill.missed or fill.requeued or fill.cancelled or self.send.sent
+                    or self.send.failed)
+
+
+def _outgoing(row: outbox.OutboxRow) -> Outgoing:
+    return Outgoing(row.id, row.key, row.kind, row.recipient, row.subject, row.body_text, row.body_html,
+                    row.created_at)
+
+
+@dataclass
+class _Result:
+    """The outcome of one send, recorded in the same write that claims the next email."""
+
+    row: outbox.OutboxRow
+    at: datetime
+    error: str | None = None
+    retry_at: datetime | None = None
+
+
+def _record(con, result: _Result, claimed_by: str, summary: SendSummary) -> None:
+    if result.error is not None:
+        outbox.mark_failed(con, result.row.id, claimed_by, result.at, result.error, result.retry_at)
+    elif outbox.mark_sent(con, result.row, claimed_by, result.at):
+        summary.sent.append(result.row)
+    else:
+        summary.lost_claims.append(result.row.id)
+        logger.warning("email %s was sent, but its claim had been re-queued as stale: it may arrive twice "
+                       "(raise KOERS_CLAIM_TIMEOUT_MINUTES)", result.row.id)
+
+
+def _record_and_claim(db, result: _Result | None, claim: bool, clock, claimed_by: str,
+                      summary: SendSummary) -> outbox.OutboxRow | None:
+    """One short write: record the previous send, claim the next email. Retried when the database
+    stays busy, because a "sent" that is not recorded is what could, later, send an email twice."""
+    for attempt in range(1, MARK_ATTEMPTS + 1):
+        sent_before, lost_before = len(summary.sent), len(summary.lost_claims)
+        try:
+            with db.write() as con:
+                if result is not None:
+                    _record(con, result, claimed_by, summary)
+                return outbox.claim_next(con, clock(), claimed_by) if claim else None
+        except DatabaseBusy:
+            del summary.sent[sent_before:]  # rolled back: recorded again on the next attempt
+            del summary.lost_claims[lost_before:]
+            if attempt == MARK_ATTEMPTS:
+                raise
+            logger.warning("database busy while recording a sent email; trying again")
+    return None
+
+
+def send_due(db, transport, *, clock: Callable[[], datetime], claimed_by: str,
+             should_stop: Callable[[], bool] = lambda: False) -> SendSummary:
+    """Send every email that is due, one claim at a time; see the module's docstring."""
+    summary = SendSummary()
+    result: _Result | None = None
+    with transport:
+        while True:
+            claim = summary.stopped_by is None and not should_stop()
+            row = _record_and_claim(db, result, claim, clock, claimed_by, summary)
+            result = None
+            if row is None:
+                break
+            outgoing = _outgoing(row)
+            try:
+                transport.send(outgoing, build_message(outgoing, transport.mail_from))
+            except DeliveryFailed as problem:
+                failed_at = clock()
+                retry_at = None if problem.permanent else reminders.next_attempt(row.attempts, failed_at)
+                result = _Result(row, failed_at, str(problem), retry_at)
+                summary.failed.append(Failure(row, str(problem), retry_at))
+                logger.warning("email %s (%s to %s) failed: %s", row.id, row.kind, row.recipient, problem)
+                if problem.affects_all:
+                    summary.stopped_by = str(problem)
+                continue
+            result = _Result(row, clock())
+    return summary
+
+
+def run_once(app, *, clock: Callable[[], datetime], runner: str = "remind", transport=None,
+             claimed_by: str | None = None, should_stop: Callable[[], bool] = lambda: False) -> RunSummary:
+    """Fill the outbox with what is due at `clock()`, then send what is due."""
+    transport = transport if transport is not None else transport_for(app.settings)
+    fill = mailing.fill_outbox(app, clock(), runner=runner, transport=str(transport))
+    send = send_due(app.db, transport, clock=clock, claimed_by=claimed_by or sender_id(),
+                    should_stop=should_stop)
+    return RunSummary(fill, send, str(transport))
