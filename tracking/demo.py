@@ -15,8 +15,11 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from tracking.instrument import DYNAMICS, Instrument
+from tracking.schedule import Schedule, latest_occurrence, occurrence_on, window_close
 
 DEMO_PASSWORD = "koers-demo"
+TIME_ZONE = "Europe/Amsterdam"
+WINDOW_DAYS = 5
 COACHES = (
     {"email": "anne@koers.example", "name": "Anne de Vries", "is_admin": True, "lang": "nl"},
     {"email": "marc@koers.example", "name": "Marc Jansen", "is_admin": False, "lang": "en"},
@@ -36,7 +39,7 @@ CLIENTS = (
     ("K-109", "Noor", 0, "nl", 19, ("stable", R), {"focus": R, "contact_request": True}),
     ("K-110", "Thijs", 0, "nl", 36, ("double", C, P, ID, 12, 26), {"focus": ID}),
     ("K-111", "Anouk", 0, "nl", 14, ("improving", C), {}),
-    ("K-112", "Ruben", 0, "nl", 24, ("stable", P), {"missed_weeks": 0.25}),
+    ("K-112", "Ruben", 0, "nl", 24, ("stable", P), {"missed_weeks": 0.1, "missed_recently": True}),
     ("K-113", "Iris", 0, "nl", 10, ("mixed", P, ID), {}),
     ("M-201", "Youssef", 1, "en", 32, ("shift", R, C, 16), {"focus": R}),
     ("M-202", "Femke", 1, "nl", 25, ("stable", C), {"focus": C}),
@@ -92,6 +95,7 @@ class DemoData:
     checkins: list[dict]  # client_id, submitted_at (aware UTC), answers, contact_request, note
     focus_changes: list[dict] = field(default_factory=list)
     observations: list[dict] = field(default_factory=list)
+    periods: list[dict] = field(default_factory=list)  # client_id, opens_at, closes_at, checkin (index) or None
 
 
 def _latent(scenario: tuple, weeks: int, rng: np.random.Generator) -> np.ndarray:
@@ -154,16 +158,17 @@ def _answers(latent: np.ndarray, instrument: Instrument, rng: np.random.Generato
 def build(instrument: Instrument, now: datetime, seed: int = 2026) -> DemoData:
     rng = np.random.default_rng(seed)
     coaches = [dict(coach, password=DEMO_PASSWORD) for coach in COACHES]
-    clients, checkins, focus_changes, observations = [], [], [], []
-    # Check-ins are due on Mondays at 09:00 Amsterdam time (08:00 UTC in winter, 07:00 in summer).
-    this_monday = (now - timedelta(days=now.weekday())).replace(hour=8, minute=0, second=0, microsecond=0)
-    if this_monday > now:
-        this_monday -= timedelta(weeks=1)
+    clients, checkins, focus_changes, observations, periods = [], [], [], [], []
+    # Check-ins are due on Mondays at 09:00 Amsterdam time; a window stays open for five days.
+    schedule = Schedule(0, "09:00", TIME_ZONE)
+    latest = latest_occurrence(schedule, now)
     for number, (client_id, name, coach, lang, weeks, scenario, extras) in enumerate(CLIENTS):
-        start = this_monday - timedelta(weeks=weeks - 1)
+        dues = [occurrence_on((latest - timedelta(weeks=weeks - 1 - week)).astimezone(schedule.zone).date(), schedule)
+                for week in range(weeks)]
+        start = dues[0]
         clients.append({
             "id": client_id, "name": name, "coach": COACHES[coach]["email"], "lang": lang,
-            "email": f"{name.lower()}@client.example", "tz": "Europe/Amsterdam",
+            "email": f"{name.lower()}@client.example", "tz": TIME_ZONE,
             "reminder_weekday": 0, "reminder_time": "09:00", "show_trend": extras.get("show_trend", False),
             "created_at": start - timedelta(days=3),
         })
@@ -172,14 +177,17 @@ def build(instrument: Instrument, now: datetime, seed: int = 2026) -> DemoData:
         missed = rng.random(weeks) < extras.get("missed_weeks", 0.08)
         missed[:2] = False  # the first weeks establish the baseline
         missed[-1] = False
+        if extras.get("missed_recently"):
+            missed[-3:-1] = True  # two weeks in a row without a check-in, just before this one
         for week in range(weeks):
+            due = dues[week]
+            closes = window_close(due, TIME_ZONE, WINDOW_DAYS)
+            periods.append({"client_id": client_id, "opens_at": due, "closes_at": closes,
+                            "checkin": None if missed[week] else len(checkins)})
             if missed[week]:
                 continue
             delay_hours = float(rng.choice([1, 2, 5, 9, 26, 30, 50], p=[.2, .2, .2, .15, .1, .1, .05]))
-            due = start + timedelta(weeks=week)
             submitted = due + timedelta(hours=delay_hours, minutes=int(rng.integers(0, 60)))
-            if due > now:
-                continue
             submitted = min(submitted, now - timedelta(minutes=5))
             last = week == weeks - 1
             contact = bool(extras.get("contact_request") and last)
@@ -216,4 +224,4 @@ def build(instrument: Instrument, now: datetime, seed: int = 2026) -> DemoData:
                     "ratings": {d: int(r) for d, r in zip(DYNAMICS, ratings)},
                     "note": "Observatie na sessie." if COACHES[coach]["lang"] == "nl" else "Observation after session.",
                 })
-    return DemoData(coaches, clients, checkins, focus_changes, observations)
+    return DemoData(coaches, clients, checkins, focus_changes, observations, periods)

@@ -46,6 +46,28 @@ def recompute(app, *, now: datetime | None = None, progress: Callable[[str], Non
     return summary
 
 
+def _demo_periods(con, periods: list[dict], first_checkin_id: int, now: datetime) -> None:
+    """The demo's weekly windows: answered, missed, or (this week) still open."""
+    rows = []
+    for period in periods:
+        checkin_id = None if period["checkin"] is None else first_checkin_id + period["checkin"]
+        closed = period["closes_at"] <= now
+        status = "completed" if checkin_id else ("missed" if closed else "open")
+        rows.append([period["client_id"], to_db(period["opens_at"]), to_db(period["closes_at"]), status, checkin_id,
+                     to_db(period["opens_at"]), to_db(period["closes_at"]) if status == "missed" else None])
+    con.executemany(
+        """
+        INSERT INTO periods (client_id, kind, opens_at, closes_at, status, checkin_id, created_at, closed_at)
+        VALUES (?, 'scheduled', ?, ?, ?, ?, ?, ?)
+        """,
+        rows,
+    )
+    con.execute(
+        "UPDATE checkins SET period_id = p.id FROM periods p "
+        "WHERE p.checkin_id = checkins.id AND checkins.source = 'demo'"
+    )
+
+
 def load_demo(app, *, now: datetime, seed: int, if_empty: bool, progress: Callable[[str], None]) -> dict | None:
     """Fill the database with the demo caseloads; None when `if_empty` and there are clients already."""
     data = demo_data.build(app.instrument, now, seed)
@@ -80,9 +102,10 @@ def load_demo(app, *, now: datetime, seed: int, if_empty: bool, progress: Callab
         frame = checkins.frame_from_rows(data.checkins, app.instrument)
         con.register("incoming", frame)
         try:
-            checkins.ingest(con, "incoming", app.instrument, source="demo", now=now)
+            ingested = checkins.ingest(con, "incoming", app.instrument, source="demo", now=now)
         finally:
             con.unregister("incoming")
+        _demo_periods(con, data.periods, ingested.first_checkin_id, now)
         progress("Recomputing states and flags")
         summary = derived.refresh(con, None, app.instrument, app.settings.detection, now, reestimate=True)
         audit.record(con, now, "cli", "demo", clients=len(data.clients), checkins=len(data.checkins))
