@@ -130,3 +130,34 @@ def test_a_file_that_is_not_a_database_is_named(tmp_path):
     with pytest.raises(DatabaseError, match="notes.duckdb: cannot open the database"):
         ensure_schema(Database(path))
     assert duckdb.__version__
+
+
+READERS = textwrap.dedent("""
+    import sys, time
+    from tracking.store.connection import Database
+    db = Database(sys.argv[1], busy_timeout_seconds=60)
+    print("reading", flush=True)
+    end = time.monotonic() + float(sys.argv[2])
+    while time.monotonic() < end:
+        with db.read() as con:
+            con.execute("SELECT count(*) FROM t").fetchall()
+            time.sleep(0.15)  # a slow page: readers overlap, so the file is never free of readers
+""")
+
+
+def test_a_stream_of_readers_cannot_keep_a_writer_waiting(tmp_path):
+    path = tmp_path / "koers.duckdb"
+    with Database(path).write() as con:
+        con.execute("CREATE TABLE t (n INTEGER)")
+    readers = [subprocess.Popen([sys.executable, "-c", READERS, str(path), "8"], stdout=subprocess.PIPE,
+                                text=True, env=CHILD_ENV) for _ in range(3)]
+    for reader in readers:
+        assert reader.stdout.readline().strip() == "reading"
+    try:
+        with Database(path, busy_timeout_seconds=4).write() as con:  # would time out behind the readers
+            con.execute("INSERT INTO t VALUES (1)")
+    finally:
+        for reader in readers:
+            reader.wait(timeout=60)
+    with Database(path).read() as con:
+        assert con.execute("SELECT count(*) FROM t").fetchone()[0] == 1

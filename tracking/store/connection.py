@@ -27,12 +27,16 @@ from tracking.errors import DatabaseBusy, DatabaseError
 # file within a process, and refuses a second with other settings). The memory limit keeps a bulk
 # import under 1 GiB together with the in-memory check; DuckDB spills to disk beyond it.
 CONFIG = {"memory_limit": "512MB"}
-FIRST_BACKOFF_SECONDS = 0.005
-MAX_BACKOFF_SECONDS = 0.25
+FIRST_BACKOFF_SECONDS = 0.001
+MAX_BACKOFF_SECONDS = 0.01
 
 
 def lock_path(db_path: Path) -> Path:
     return db_path.with_name(db_path.name + ".lock")
+
+
+def turnstile_path(db_path: Path) -> Path:
+    return db_path.with_name(db_path.name + ".writer.lock")
 
 
 def describe(exc: duckdb.Error) -> str:
@@ -102,32 +106,48 @@ class Database:
     def exists(self) -> bool:
         return self.path.exists()
 
-    @contextmanager
-    def _flock(self, exclusive: bool) -> Iterator[None]:
-        path = lock_path(self.path)
+    def _open_lock_file(self, path: Path) -> int:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+            return os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as exc:
             raise DatabaseError(f"{path}: cannot create the lock file ({exc.strerror})") from None
+
+    def _acquire(self, fd: int, exclusive: bool, deadline: float) -> None:
+        mode = (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB
+        backoff = FIRST_BACKOFF_SECONDS
+        while True:
+            try:
+                fcntl.flock(fd, mode)
+                return
+            except OSError as exc:
+                if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
+                    raise
+            if self._clock() >= deadline:
+                raise DatabaseBusy(self._busy_message())
+            self._sleep(backoff)
+            backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+
+    @contextmanager
+    def _flock(self, exclusive: bool) -> Iterator[None]:
+        """Readers share the lock, a writer has it alone. A writer first takes the turnstile, which
+        new readers must pass, so a steady stream of readers cannot keep a writer waiting."""
+        deadline = self._clock() + self.busy_timeout_seconds
+        turnstile = self._open_lock_file(turnstile_path(self.path))
         try:
-            mode = (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB
-            deadline = self._clock() + self.busy_timeout_seconds
-            backoff = FIRST_BACKOFF_SECONDS
-            while True:
-                try:
-                    fcntl.flock(fd, mode)
-                    break
-                except OSError as exc:
-                    if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
-                        raise
-                if self._clock() >= deadline:
-                    raise DatabaseBusy(self._busy_message())
-                self._sleep(backoff)
-                backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+            fd = self._open_lock_file(lock_path(self.path))
+        except DatabaseError:
+            os.close(turnstile)
+            raise
+        try:
+            self._acquire(turnstile, exclusive, deadline)
+            if not exclusive:
+                fcntl.flock(turnstile, fcntl.LOCK_UN)  # readers only pass through
+            self._acquire(fd, exclusive, deadline)
             yield
         finally:
-            os.close(fd)  # closing the descriptor releases the flock
+            os.close(fd)  # closing a descriptor releases its flock
+            os.close(turnstile)
 
     def _busy_message(self) -> str:
         return (
