@@ -225,20 +225,3 @@ def heatmap_figure(answers: list[tuple], instrument: Instrument, lang: str, tz: 
     figure.update_layout(height=480, margin={"l": 10, "r": 10, "t": 10, "b": 10},
                          yaxis={"autorange": "reversed"})
     return figure
-
-
-def own_trend_figure(series: list[dict], lang: str, tz: str) -> go.Figure:
-    """A client's own view: the four core indicators, gently, without flags or dynamic names."""
-    figure = go.Figure()
-    local = zone(tz)
-    palette = ("#2f6f73", "#8a9a5b", "#c08457", "#6b7fa8")
-    for color, indicator in zip(palette, CORE_INDICATORS):
-        figure.add_trace(go.Scatter(
-            x=[p["at"].astimezone(local) for p in series], y=[p["core"][indicator] for p in series],
-            mode="lines+markers", name=t(f"core.{indicator}", lang),
-            line={"color": color, "width": 3, "shape": "spline"},
-            hovertemplate=t(f"core.{indicator}", lang) + ": %{y}<extra>%{x|%d %b}</extra>",
-        ))
-    figure.update_layout(height=320, margin={"l": 10, "r": 10, "t": 10, "b": 10},
-                         legend={"orientation": "h", "y": -0.2}, yaxis={"range": [-0.5, 10.5], "tickvals": [0, 5, 10]})
-    return figure

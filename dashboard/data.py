@@ -8,7 +8,7 @@ import streamlit as st
 from dashboard import runtime
 from tracking.models import Viewer
 from tracking.store import caseload as caseload_store
-from tracking.store import checkins, clients, flags, insights
+from tracking.store import clients, flags, insights
 
 CACHE_SECONDS = 15
 
@@ -33,16 +33,9 @@ def client_bundle(db_path: str, viewer: Viewer, client_id: str) -> dict:
             "timeline": insights.client_series(con, client_id, viewer),
             "answers": insights.item_answers(con, client_id, viewer),
             "flags": flags.list_flags(con, viewer, client_id=client_id),
-            "all_flags": insights.flag_history(con, client_id, viewer),
             "focus_changes": insights.focus_history(con, client_id, viewer),
             "observations": insights.observations(con, client_id, viewer),
         }
-
-
-@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
-def client_checkins(db_path: str, viewer: Viewer, client_id: str) -> list[dict]:
-    with _db().read() as con:
-        return checkins.timeline(con, client_id, viewer)
 
 
 def changed() -> None:

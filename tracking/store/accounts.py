@@ -119,8 +119,3 @@ def set_digest(con, coach_id: int, weekday: int, time_of_day: str, tz: str) -> N
         "UPDATE coaches SET digest_weekday = ?, digest_time = ?, tz = ? WHERE id = ?",
         [weekday, time_of_day, tz, coach_id],
     )
-
-
-def has_totp(con, coach_id: int) -> bool:
-    row = con.execute("SELECT totp_secret IS NOT NULL FROM coaches WHERE id = ?", [coach_id]).fetchone()
-    return bool(row and row[0])

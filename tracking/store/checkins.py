@@ -190,18 +190,6 @@ def timeline(con: duckdb.DuckDBPyConnection, client_id: str, viewer: Viewer) -> 
     return result
 
 
-def answers_of(con: duckdb.DuckDBPyConnection, checkin_ids: Sequence[int]) -> dict[int, dict[str, int]]:
-    result: dict[int, dict[str, int]] = {checkin_id: {} for checkin_id in checkin_ids}
-    if not checkin_ids:
-        return result
-    for checkin_id, item_id, value in con.execute(
-        "SELECT checkin_id, item_id, value FROM answers WHERE checkin_id IN (SELECT unnest(?::BIGINT[]))",
-        [list(checkin_ids)],
-    ).fetchall():
-        result[checkin_id][item_id] = value
-    return result
-
-
 def count_checkins(con: duckdb.DuckDBPyConnection) -> int:
     return con.execute("SELECT count(*) FROM checkins").fetchone()[0]
 

@@ -9,9 +9,8 @@ from tracking.clock import from_db
 from tracking.instrument import CORE_INDICATORS, DYNAMICS
 from tracking.models import Viewer
 from tracking.store.clients import VISIBLE, visible_params
-from tracking.store.flags import list_flags
 
-__all__ = ["client_series", "flag_history", "focus_history", "item_answers", "list_flags", "observations"]
+__all__ = ["client_series", "focus_history", "item_answers", "observations"]
 
 
 def client_series(con: duckdb.DuckDBPyConnection, client_id: str, viewer: Viewer) -> list[dict]:
@@ -58,10 +57,6 @@ def item_answers(con: duckdb.DuckDBPyConnection, client_id: str, viewer: Viewer)
         [client_id, *visible_params(viewer)],
     ).fetchall()
     return [(r[0], from_db(r[1]), r[2], r[3]) for r in rows]
-
-
-def flag_history(con: duckdb.DuckDBPyConnection, client_id: str, viewer: Viewer) -> list[dict]:
-    return list_flags(con, viewer, client_id=client_id)
 
 
 def focus_history(con: duckdb.DuckDBPyConnection, client_id: str, viewer: Viewer) -> list[dict]:
