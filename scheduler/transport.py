@@ -22,8 +22,8 @@ from email.utils import format_datetime
 from pathlib import Path
 
 from tracking.errors import KoersError, SettingsError
+from tracking.mail import eml_file_name
 
-SMTP_TIMEOUT_SECONDS = 30.0  # default of KOERS_SMTP_TIMEOUT_SECONDS (see docs/mail.md)
 FILE_MAIL_FROM = "koers@localhost"
 
 
@@ -101,7 +101,7 @@ def build_message(outgoing: Outgoing, mail_from: str) -> EmailMessage:
 
 
 def file_name(outgoing: Outgoing) -> str:
-    return f"{outgoing.created_at.astimezone(UTC):%Y%m%d-%H%M%S}-{outgoing.outbox_id:06d}-{outgoing.kind}.eml"
+    return eml_file_name(outgoing.created_at, outgoing.outbox_id, outgoing.kind)
 
 
 class FileTransport:
@@ -151,7 +151,7 @@ class SmtpTransport:
         self.password = settings.smtp_password
         self.tls = settings.smtp_tls
         self.starttls = settings.smtp_starttls and not settings.smtp_tls
-        self.timeout = timeout_seconds or getattr(settings, "smtp_timeout_seconds", SMTP_TIMEOUT_SECONDS)
+        self.timeout = timeout_seconds or settings.smtp_timeout_seconds
         self.mail_from = settings.mail_from
         self._smtp: smtplib.SMTP | None = None
 
@@ -251,7 +251,7 @@ def _describe(exc: BaseException) -> str:
 
 def outbox_folder(settings) -> Path:
     """Where the file transport writes: KOERS_OUTBOX_DIR, or `outbox` beside the database."""
-    return Path(settings.outbox_dir) if settings.outbox_dir else Path(settings.db).parent / "outbox"
+    return settings.outbox_folder()
 
 
 def transport_for(settings) -> SmtpTransport | FileTransport:

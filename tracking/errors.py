@@ -49,6 +49,10 @@ class AccessDenied(KoersError):
     """The signed-in account may not see or change this record."""
 
 
+class EmailInFlight(KoersError):
+    """An email to the client is being sent right now; erasing would leave its file behind."""
+
+
 class LinkProblem(KoersError):
     """A personal check-in link is unknown, tampered with, expired or revoked."""
 

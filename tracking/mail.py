@@ -9,9 +9,10 @@ about scores, and the coach's emails name the client (name and id), never scores
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from tracking.i18n import t
@@ -212,3 +213,12 @@ def digest(*, lang: str, coach_name: str | None, day: date, clients: int, items:
     blocks += [Paragraph(t("mail.digest.details", lang)),
                Button(t("mail.open_dashboard", lang), dashboard_url)]
     return _email(t("mail.digest.subject", lang, date=local_date(day, lang)), blocks + _closing(lang), lang)
+
+
+# `.eml` files of the file transport: `<created UTC>-<outbox id>-<kind>.eml`, one per outbox row, so
+# that a retry replaces its file and an erasure finds a client's files by outbox id.
+EML_NAME = re.compile(r"^\d{8}-\d{6}-(\d+)-([a-z_]+)\.eml$")
+
+
+def eml_file_name(created_at: datetime, outbox_id: int, kind: str) -> str:
+    return f"{created_at.astimezone(UTC):%Y%m%d-%H%M%S}-{outbox_id:06d}-{kind}.eml"

@@ -28,11 +28,10 @@ from tracking.store import links as link_store
 from tracking.store import reminders as planning
 
 PAUSE_LINK_DAYS = 60  # a pause link in an old email still works for about two months
-CLAIM_TIMEOUT_MINUTES = 15  # default of KOERS_CLAIM_TIMEOUT_MINUTES (see docs/mail.md)
 
 
 def claim_timeout(settings) -> timedelta:
-    return timedelta(minutes=getattr(settings, "claim_timeout_minutes", CLAIM_TIMEOUT_MINUTES))
+    return timedelta(minutes=settings.claim_timeout_minutes)
 
 
 def dashboard_url(settings, client_id: str | None = None) -> str:

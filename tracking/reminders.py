@@ -49,12 +49,11 @@ class ReminderRules:
 
     @classmethod
     def from_settings(cls, settings) -> ReminderRules:
-        defaults = cls()
         return cls(
-            window_days=getattr(settings, "window_days", defaults.window_days),
-            followup_hours=getattr(settings, "followup_hours", defaults.followup_hours),
-            digest_grace_hours=getattr(settings, "digest_grace_hours", defaults.digest_grace_hours),
-            contact_lookback_days=getattr(settings, "contact_lookback_days", defaults.contact_lookback_days),
+            window_days=settings.window_days,
+            followup_hours=settings.followup_hours,
+            digest_grace_hours=settings.digest_grace_hours,
+            contact_lookback_days=settings.contact_lookback_days,
         )
 
     @property

@@ -31,7 +31,10 @@ def default_db_path() -> Path:
 def _path(raw: str) -> Path:
     if not raw.strip():
         raise ValueError("is empty; give a file path")
-    return Path(raw).expanduser()
+    try:
+        return Path(raw).expanduser()
+    except RuntimeError:  # '~someone' for a user this machine does not know
+        raise ValueError(f"{raw!r}: no such user's home folder") from None
 
 
 def _text(raw: str) -> str:
@@ -203,6 +206,11 @@ class Settings:
     )
     detection: DetectionSettings = field(default_factory=DetectionSettings)
 
+    def outbox_folder(self) -> Path:
+        """Where emails are written as .eml files without a mail server: KOERS_OUTBOX_DIR, or `outbox`
+        beside the database."""
+        return Path(self.outbox_dir) if self.outbox_dir else Path(self.db).parent / "outbox"
+
     def require_secret_key(self) -> str:
         if not self.secret_key:
             raise SettingsError(
@@ -309,7 +317,10 @@ def load_settings(
             thresholds[name] = _detection_value(env, default, source_map[env])
         except ValueError as exc:
             raise SettingsError(f"{env} (from the {source}): {exc}") from None
-    values["detection"] = DetectionSettings(**thresholds)
+    try:
+        values["detection"] = DetectionSettings(**thresholds)
+    except ValueError as exc:  # the thresholds' own checks name the variable
+        raise SettingsError(str(exc)) from None
     settings = Settings(**values)
     if settings.db is None:
         settings = Settings(**{**values, "db": default_db_path()})

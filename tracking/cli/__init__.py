@@ -21,9 +21,9 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from tracking.cli import accounts, data, links, reminders, run
+    from tracking.cli import accounts, data, links, privacy, reminders, run
 
-    for module in (data, accounts, links, run, reminders):
+    for module in (data, accounts, links, run, reminders, privacy):
         module.register(cli)
 
 

@@ -1,0 +1,115 @@
+"""Commands for data stewardship: export-client, erase-client, backup (see docs/operations.md)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import click
+
+from tracking.cli.common import App, print_json, with_app
+from tracking.errors import AlreadyExists, InvalidValue, KoersError
+
+
+def register(cli: click.Group) -> None:
+    for command in (export_client, erase_client, backup):
+        cli.add_command(command)
+
+
+def _write_private(path: Path, text: str, force: bool) -> None:
+    """Write a file only its owner can read: an export holds health data."""
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if force else os.O_EXCL)
+    try:
+        fd = os.open(path, flags, 0o600)
+    except FileExistsError:
+        raise AlreadyExists(f"{path}: exists already; choose another name, or add --force to replace it") from None
+    except OSError as exc:
+        raise KoersError(f"{path}: cannot write the export ({exc.strerror})") from None
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+@click.command("export-client", short_help="Everything stored about one client, as JSON.")
+@click.argument("client_id", metavar="ID")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the JSON to this file (readable by you only) instead of standard output.")
+@click.option("--force", is_flag=True, help="With --output: replace the file if it exists.")
+@with_app
+def export_client(app: App, client_id: str, output: Path | None, force: bool) -> None:
+    """Everything Koers stores about client ID, as JSON (for a request to see or take one's data).
+
+    The client record, every check-in with its answers, scores, state and earlier versions, flags with
+    who acknowledged them, focus history, observations, check-in periods, personal links (as hashes),
+    emails written for the client (links removed) and the audit entries about them. The export itself
+    is recorded in the audit log.
+    """
+    from tracking import privacy
+
+    document = privacy.export_client(app, client_id)
+    if output is None:
+        print_json(document)
+        return
+    _write_private(output, json.dumps(document, ensure_ascii=False, indent=2, default=str) + "\n", force)
+    click.echo(f"Exported client {document['client']['id']}: {len(document['checkins'])} check-ins to {output}.",
+               err=True)
+
+
+def _counts(rows: dict[str, int]) -> str:
+    shown = [f"{count} {table}" for table, count in rows.items() if count]
+    return ", ".join(shown) or "no rows"
+
+
+@click.command("erase-client", short_help="Erase a client and every row that names them.")
+@click.argument("client_id", metavar="ID")
+@click.option("--yes", is_flag=True,
+              help="Erase without asking. Without it, Koers shows what will go and asks you to type the id back.")
+@with_app
+def erase_client(app: App, client_id: str, yes: bool) -> None:
+    """Erase client ID permanently: every row that names them, and their emails in the outbox folder.
+
+    Check-ins, answers, scores, states, flags, focus history, observations, periods, personal links,
+    emails and the audit entries about the client go; emails to a coach that name the client keep
+    their other content with the name and id replaced by [erased]. The audit log records that an
+    erasure happened, with counts and a salted hash of the id: never the id, name, email or notes.
+    Backups made earlier still hold the client until they expire (see docs/operations.md).
+    """
+    from tracking import privacy
+
+    label, rows = privacy.erasure_plan(app, client_id)
+    if not yes:
+        click.echo(f"This permanently erases client {label}: {_counts(rows)}.", err=True)
+        typed = click.prompt(f"Type the client id ({client_id}) to erase", default="", show_default=False,
+                             err=True)
+        if typed.strip() != client_id:
+            raise InvalidValue("the id typed does not match; nothing was erased")
+    erasure = privacy.erase_client(app, client_id)
+    files = len(erasure.files_removed)
+    click.echo(
+        f"Erased client {client_id}: {_counts(erasure.rows)}; {erasure.outbox_redacted} email(s) to others redacted; "
+        f"{files} .eml file(s) removed, {len(erasure.files_redacted)} redacted."
+    )
+    if erasure.files_failed:
+        problems = "; ".join(f"{path} ({reason})" for path, reason in erasure.files_failed)
+        raise KoersError(f"the database no longer holds the client, but these files could not be changed: "
+                         f"{problems}. Remove them by hand.")
+
+
+@click.command(short_help="A consistent copy of the database, while Koers runs.")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Replace PATH if it is an existing file.")
+@with_app
+def backup(app: App, path: Path, force: bool) -> None:
+    """Copy the database to PATH, consistently, while Koers keeps running.
+
+    PATH is a new file, or an existing folder (the copy is then named koers-YYYYMMDD-HHMMSS.duckdb,
+    in UTC). Other processes keep reading meanwhile; writers wait until the copy is done. The copy is
+    checked to open as a Koers database holding the same rows, written to disk under a temporary
+    name and then renamed, and readable by you only. Restore: see docs/operations.md.
+    """
+    from tracking import privacy
+
+    made = privacy.backup(app, path, force=force)
+    total = sum(made.rows.values())
+    click.echo(f"Backed up {app.settings.db} to {made.path}: {made.size_bytes:,} bytes, {total:,} rows in "
+               f"{len(made.rows)} tables, schema {made.migrations[-1] if made.migrations else '-'}.")
