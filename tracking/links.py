@@ -33,7 +33,7 @@ def new_token(purpose: str, secret_key: str) -> str:
 
 def is_signed(token: str, purpose: str, secret_key: str) -> bool:
     """True when the token carries a valid signature for this purpose (it may still be unknown)."""
-    if not token or len(token) > 200 or token.count(".") != 1:
+    if not token or len(token) > 200 or not token.isascii() or token.count(".") != 1:
         return False
     random_part, signature = token.split(".")
     if not random_part or not signature:

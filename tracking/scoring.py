@@ -15,6 +15,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from tracking.errors import InvalidValue
 from tracking.instrument import CORE_INDICATORS, DYNAMICS, Instrument
 
 MIN_ANSWERED_PER_DYNAMIC = 2
@@ -78,10 +79,16 @@ def score_sql(instrument: Instrument, answers: str = "answers") -> dict[str, str
 
 
 def answers_row(answers: Mapping[str, int | None], instrument: Instrument) -> np.ndarray:
-    """One check-in's answers as a row in instrument order; unknown item ids are an error."""
+    """One check-in's answers as a row in instrument order; unknown item ids and values that are not
+    whole numbers on the scale are errors."""
     unknown = set(answers) - set(instrument.item_ids)
     if unknown:
         raise KeyError(f"unknown item ids: {', '.join(sorted(unknown))}")
+    for item_id, value in answers.items():
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | np.integer)
+                                  or not instrument.scale_min <= value <= instrument.scale_max):
+            raise InvalidValue(f"{item_id}: {value!r} is not a whole number from {instrument.scale_min} "
+                               f"to {instrument.scale_max}", item_id)
     return np.array(
         [[np.nan if answers.get(item_id) is None else float(answers[item_id]) for item_id in instrument.item_ids]]
     )

@@ -195,9 +195,10 @@ def _changes(stored: store.StoredCheckin, answers: CheckinAnswers) -> list[str]:
 def submit(app, token: str, answers: CheckinAnswers, *, now: datetime) -> Submitted:
     """Store the answers for the link's period in one transaction: a new check-in, or a change to the
     period's check-in. Detection for the client is refreshed in the same transaction."""
+    instrument = app.instrument
+    answers = clean_answers(instrument, answers.items, answers.contact_request, answers.note)
     if answers.is_empty:
         raise InvalidValue("nothing to send: no answers, no contact request and no note", "empty")
-    instrument = app.instrument
     secret_key = app.settings.require_secret_key()
     with app.db.write() as con:
         found = _find(con, token, now, secret_key)
