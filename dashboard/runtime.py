@@ -139,10 +139,10 @@ def user_errors() -> Iterator[None]:
         key = f"invalid.{problem.field}" if problem.field else None
         from tracking.i18n import TEXTS
 
-        st.error(tr(key) if key in TEXTS else str(problem))
+        st.error(tr(key) if key in TEXTS else plain(str(problem)))
         st.stop()
     except KoersError as problem:
-        st.error(tr("error.general", detail=str(problem)))
+        st.error(tr("error.general", detail=plain(str(problem))))
         st.stop()
 
 

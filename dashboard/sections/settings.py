@@ -62,7 +62,7 @@ def client_form(prefix: str, current=None) -> dict | None:
         if current is None:
             values["client_id"] = validate.client_id(client_id)
     except InvalidValue as problem:
-        st.error(tr(f"invalid.{problem.field}") if problem.field else str(problem))
+        st.error(tr(f"invalid.{problem.field}") if problem.field else runtime.plain(str(problem)))
         return None
     return values
 

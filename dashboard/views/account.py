@@ -21,7 +21,7 @@ with runtime.user_errors(), runtime.database().read() as con:
     credentials = accounts.credentials_by_id(con, viewer.coach_id)
 
 st.title(tr("account.title"))
-st.caption(f"{coach.name} · {coach.email}")
+st.caption(f"{runtime.plain(coach.name)} · {runtime.plain(coach.email)}")
 runtime.show_notice()
 
 

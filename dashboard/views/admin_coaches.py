@@ -103,7 +103,7 @@ if added:
         accounts.add_coach(con, email=clean_email, name=clean_name, password_hash=password_hash, is_admin=is_admin,
                            now=now, lang=lang)
         audit.record(con, now, viewer.actor, "coach_add", coach=clean_email, admin=is_admin)
-    _done(tr("admin.coaches.added", name=clean_name))
+    _done(tr("admin.coaches.added", name=runtime.plain(clean_name)))
 
 if waiting:
     st.subheader(tr("admin.coaches.unassigned", n=len(waiting)))

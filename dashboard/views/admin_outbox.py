@@ -19,6 +19,12 @@ settings = runtime.settings()
 KINDS = ("invitation", "followup", "link", "contact", "digest", "paused")
 
 
+def _log_download(name: str) -> None:
+    """An .eml file holds a working personal link: who downloaded which is in the audit log."""
+    with runtime.user_errors(), runtime.database().write() as con:
+        audit.record(con, runtime.now(), viewer.actor, "download_eml", None, file=name)
+
+
 def _when(moment) -> str:
     return moment.strftime("%d-%m-%Y %H:%M") if moment else ""
 
@@ -110,4 +116,5 @@ if files or not settings.smtp_host:
                 content = None
             if content is not None:
                 st.download_button(tr("outbox.files_download", name=chosen), content, file_name=chosen,
-                                   mime="message/rfc822", key="outbox.download")
+                                   mime="message/rfc822", key="outbox.download", on_click=_log_download,
+                                   args=(chosen,))

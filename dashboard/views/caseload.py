@@ -9,6 +9,7 @@ from dashboard import charts, data, runtime
 from tracking.instrument import DYNAMICS
 from tracking.models import CLIENT_STATUSES, FLAG_KINDS
 from tracking.schedule import Schedule, next_occurrence
+from tracking.store import audit
 
 tr = runtime.tr
 viewer = runtime.viewer()
@@ -19,6 +20,10 @@ runtime.show_notice()
 
 with runtime.user_errors():
     rows = data.caseload(data.path(), viewer)
+if not st.session_state.get("viewed_caseload"):
+    with runtime.user_errors(), runtime.database().write() as con:
+        audit.record(con, now, viewer.actor, "view_caseload", None, clients=len(rows))
+    st.session_state["viewed_caseload"] = True
 
 if not rows:
     st.info(tr("caseload.empty"))

@@ -101,7 +101,7 @@ def _score_text(value) -> str:
 @with_app
 def timeline(app: App, client: str, output_format: str) -> None:
     """Show one client's check-ins: scores per dynamic, state, and flags."""
-    from tracking.store import checkins, clients
+    from tracking.store import audit, checkins, clients
     from tracking.store import flags as flag_store
 
     viewer = Viewer.operator()
@@ -109,6 +109,8 @@ def timeline(app: App, client: str, output_format: str) -> None:
         record = clients.get_client(con, client, viewer)
         rows = checkins.timeline(con, client, viewer)
         client_flags = flag_store.list_flags(con, viewer, client_id=client)
+    with app.db.write() as con:
+        audit.record(con, utcnow(), viewer.actor, "view_timeline", record.id)
     if output_format == "json":
         print_json({
             "client": record.id,
@@ -144,7 +146,7 @@ def _flag_subject(flag: dict) -> str:
 @with_app
 def flags(app: App, client_id: str | None, kind: str | None, status: str | None, output_format: str) -> None:
     """List flags, oldest first."""
-    from tracking.store import clients
+    from tracking.store import audit, clients
     from tracking.store import flags as flag_store
 
     viewer = Viewer.operator()
@@ -152,6 +154,9 @@ def flags(app: App, client_id: str | None, kind: str | None, status: str | None,
         if client_id is not None:
             clients.get_client(con, client_id, viewer)
         found = flag_store.list_flags(con, viewer, client_id=client_id, kind=kind, status=status)
+    with app.db.write() as con:
+        audit.record(con, utcnow(), viewer.actor, "list_flags", client_id, kind=kind, status=status,
+                     flags=len(found))
     if output_format == "json":
         print_json(found)
         return
