@@ -209,3 +209,25 @@ def test_a_coach_emails_a_fresh_link(demo_db):
     with duckdb.connect(str(demo_db), read_only=True) as con:
         queued = con.execute("SELECT recipient, status FROM outbox WHERE kind = 'link'").fetchall()
     assert queued == [("jesse@client.example", "pending")]
+
+
+def test_an_admin_manages_coaches_and_reads_the_audit_log(demo_db):
+    from tests.dashboard_helpers import ANNE
+
+    at = signed_in(ANNE, page="admin_coaches")
+    assert not at.exception
+    assert {"Anne de Vries", "Marc Jansen"} <= set(at.dataframe[0].value["Name"])
+    add = [f for f in at.form_submit_button if f.label == "Add"][0]
+    texts_in = {t.label: t for t in at.text_input}
+    texts_in["Name"].set_value("Ruth Bakker")
+    texts_in["Email"].set_value("ruth@koers.example")
+    texts_in["First password"].set_value("a long first password")
+    add.click()
+    at.run()
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        assert con.execute("SELECT name, is_admin FROM coaches WHERE email = 'ruth@koers.example'").fetchall() == [
+            ("Ruth Bakker", False)]
+    at.switch_page("views/admin_audit.py").run()
+    log = at.dataframe[0].value
+    assert "coach_add" in set(log["What"])
+    assert "Anne de Vries <anne@koers.example>" in set(log["Who"])
