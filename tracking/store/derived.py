@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 
 import duckdb
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 
 from tracking import detection
@@ -270,8 +269,9 @@ FLAG_COLUMNS = [
 def merge_flags(con, client_ids: list[str] | None, computed: list[dict], now: datetime,
                 kinds: tuple[str, ...]) -> tuple[int, int]:
     """Merge computed flags of `kinds` for the clients in scope; returns (raised, withdrawn)."""
-    frame = pd.DataFrame(computed, columns=FLAG_COLUMNS)
-    frame["checkin_id"] = frame["checkin_id"].astype("Int64")
+    types = {"checkin_id": pa.int64(), "checkin_at": pa.timestamp("us")}
+    frame = pa.table({name: pa.array([row[name] for row in computed], type=types.get(name, pa.string()))
+                      for name in FLAG_COLUMNS})
     con.register("computed_flags", frame)
     where, params = _scope_sql(client_ids, "client_id")
     kind_list = [list(kinds)]

@@ -18,7 +18,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 from tracking import csvfile
 from tracking.errors import ImportRejected, Problem
@@ -73,8 +72,7 @@ def _checked_in_one_pass(mem: duckdb.DuckDBPyConnection, layout: csvfile.CsvLayo
     """Read, type and check the file in one pass; True when it is clean (the common case), and then
     `typed` is ready. Otherwise the caller reads it again, slower, to say what is wrong where."""
     try:
-        _type_and_check(mem, instrument, now, f"(SELECT row_number() OVER () - 1 AS rec, * FROM {_read_csv(layout)})",
-                        {"path": str(layout.path), "delim": layout.delimiter})
+        _type_and_check(mem, instrument, now, _read_csv(layout), {"path": str(layout.path), "delim": layout.delimiter})
     except duckdb.Error:
         return False
     clean = (
@@ -103,6 +101,8 @@ def _load_with_duckdb(mem: duckdb.DuckDBPyConnection, layout: csvfile.CsvLayout)
 
 def _load_with_python(mem: duckdb.DuckDBPyConnection, layout: csvfile.CsvLayout) -> list[Problem]:
     """Parse record by record, for exact lines; used only when DuckDB's reader found problems."""
+    import pandas as pd  # only on this slow path, which exists to find problems
+
     problems, rows = csvfile.read_all(layout)
     frame = pd.DataFrame([fields for _line, fields in rows], columns=list(layout.columns), dtype="object")
     frame = frame.where(frame.map(lambda v: v != ""), None) if len(frame) else frame
@@ -132,8 +132,9 @@ def _answer_ok(value: str | None) -> bool:
 
 
 def _type_and_check(mem: duckdb.DuckDBPyConnection, instrument: Instrument, now: datetime,
-                    source: str = "(SELECT rowid AS rec, * FROM raw)", params: dict | None = None) -> None:
-    """One pass over the records: every value typed, and `ok` for the rows without a problem."""
+                    source: str = "raw", params: dict | None = None) -> None:
+    """One pass over the records: every value typed, and `ok` for the rows without a problem. The
+    records keep the file's order, so a row id in `typed` is the record's index in the file."""
     items_ok = " AND ".join(_item_ok(i) for i in instrument.item_ids)
     contact_words = _sql_list(("",) + TRUE_WORDS + FALSE_WORDS)
     mem.execute(
@@ -142,8 +143,7 @@ def _type_and_check(mem: duckdb.DuckDBPyConnection, instrument: Instrument, now:
         WITH parsed AS (
             SELECT *, TRY_CAST(trim(submitted_at) AS TIMESTAMPTZ) AS moment FROM {source}
         )
-        SELECT rec,
-               {_unescaped("trim(client_id)")} AS client_id,
+        SELECT {_unescaped("trim(client_id)")} AS client_id,
                timezone('UTC', moment) AS submitted_at,
                [{", ".join(f"TRY_CAST({_quote(i)} AS UTINYINT)" for i in instrument.item_ids)}] AS answers,
                coalesce(lower(trim(contact_request)) IN ({_sql_list(TRUE_WORDS)}), FALSE) AS contact_request,
@@ -155,7 +155,7 @@ def _type_and_check(mem: duckdb.DuckDBPyConnection, instrument: Instrument, now:
                 AND (contact_request IS NULL OR lower(trim(contact_request)) IN ({contact_words}))
                 AND (note IS NULL OR length(note) <= {instrument.note_max_length})
                 AND {items_ok}) IS TRUE AS ok
-        FROM parsed ORDER BY rec
+        FROM parsed
         """,
         {**(params or {}), "latest": now + FUTURE_TOLERANCE},
     )
@@ -166,7 +166,7 @@ def _value_problems(mem: duckdb.DuckDBPyConnection, instrument: Instrument, now:
     columns = ", ".join(["r.rowid", "r.client_id", "r.submitted_at", "TRY_CAST(trim(r.submitted_at) AS TIMESTAMPTZ)",
                          "r.contact_request", "r.note", *(f"r.{_quote(i)}" for i in instrument.item_ids)])
     rows = mem.execute(
-        f"SELECT {columns} FROM raw r WHERE r.rowid IN (SELECT rec FROM typed WHERE NOT ok) ORDER BY r.rowid"
+        f"SELECT {columns} FROM raw r WHERE r.rowid IN (SELECT rowid FROM typed WHERE NOT ok) ORDER BY r.rowid"
     ).fetchall()
     problems = []
     limit = now + FUTURE_TOLERANCE
@@ -220,7 +220,7 @@ def _duplicate_problems(mem: duckdb.DuckDBPyConnection) -> list[tuple]:
     """(rec, column, message, rec of the first occurrence) for repeated (client, time) rows."""
     groups = mem.execute(
         """
-        SELECT list(rec ORDER BY rec) FROM typed WHERE ok
+        SELECT list(rowid ORDER BY rowid) FROM typed WHERE ok
         GROUP BY client_id, submitted_at HAVING count(*) > 1
         """
     ).fetchall()
@@ -263,7 +263,7 @@ def _find_problems(mem, layout, instrument: Instrument, now: datetime, path: Pat
         found = _value_problems(mem, instrument, now)
         explained = {entry[0] for entry in found}
         found += [(rec, "", "this row could not be read; check its values")
-                  for (rec,) in mem.execute("SELECT rec FROM typed WHERE NOT ok ORDER BY rec").fetchall()
+                  for (rec,) in mem.execute("SELECT rowid FROM typed WHERE NOT ok ORDER BY rowid").fetchall()
                   if rec not in explained]
     found += _duplicate_problems(mem)
     if found or problems:
@@ -297,7 +297,7 @@ def import_csv(
         if not mem.execute("SELECT count(*) FROM typed").fetchone()[0]:
             raise ImportRejected(str(path), [Problem(0, "", "the file has a header but no check-ins")])
         staged = mem.sql(
-            "SELECT rec, client_id, submitted_at, answers, contact_request, note FROM typed ORDER BY rec"
+            "SELECT rowid AS rec, client_id, submitted_at, answers, contact_request, note FROM typed"
         ).to_arrow_table()
     finally:
         mem.close()
