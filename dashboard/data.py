@@ -8,7 +8,7 @@ import streamlit as st
 from dashboard import runtime
 from tracking.models import Viewer
 from tracking.store import caseload as caseload_store
-from tracking.store import clients, flags, insights
+from tracking.store import checkins, clients, flags, insights
 
 CACHE_SECONDS = 15
 
@@ -30,7 +30,7 @@ def client_bundle(db_path: str, viewer: Viewer, client_id: str) -> dict:
         record = clients.get_client(con, client_id, viewer)
         return {
             "client": record,
-            "timeline": insights.client_series(con, client_id, viewer),
+            "timeline": checkins.timeline(con, client_id, viewer),
             "answers": insights.item_answers(con, client_id, viewer),
             "flags": flags.list_flags(con, viewer, client_id=client_id),
             "focus_changes": insights.focus_history(con, client_id, viewer),

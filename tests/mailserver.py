@@ -3,19 +3,14 @@ not work with its Controller). It records every message it accepts and can refus
 
 from __future__ import annotations
 
-import socket
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
 
+from tests.servers import free_port
+
 MAIL_FROM = "koers@practice.example"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Recorder:

@@ -21,7 +21,8 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from tests.factories import csv_text, database_fingerprint, weekly
-from tests.mailserver import MAIL_FROM, free_port
+from tests.mailserver import MAIL_FROM, MailServer
+from tests.servers import free_port
 from tracking import mailing
 from tracking.cli.common import App
 from tracking.settings import load_settings
@@ -66,24 +67,6 @@ class StallingServer:
         self.controller.stop()
 
 
-class RecordingServer:
-    def __init__(self):
-        self.port = free_port()
-        self.accepted = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
-        self.accepted.append(envelope.rcpt_tos)
-        return "250 OK"
-
-    def __enter__(self):
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.controller.stop()
-
-
 def smtp_env(port: int) -> dict:
     return {"KOERS_SMTP_HOST": "127.0.0.1", "KOERS_SMTP_PORT": str(port), "KOERS_SMTP_STARTTLS": "false",
             "KOERS_MAIL_FROM": MAIL_FROM}
@@ -107,7 +90,8 @@ def test_a_sender_killed_between_claiming_and_sending_sends_once_after_a_restart
         sender.send_signal(signal.SIGKILL)  # killed after claiming, before the server accepted
         sender.wait(timeout=30)
     assert ["c1@example.org"] not in stalling.accepted
-    with RecordingServer() as server:
+    server = MailServer().start()
+    try:
         env = child_env(db_path, **smtp_env(server.port))
         for minutes in (5, 16, 17):  # before the claim times out nothing goes; after it, once
             done = subprocess.run([sys.executable, "-m", "tracking", "remind", "--now",
@@ -116,8 +100,10 @@ def test_a_sender_killed_between_claiming_and_sending_sends_once_after_a_restart
             assert done.returncode == 0, done.stderr
             assert "Traceback" not in done.stderr
             if minutes == 5:
-                assert ["c1@example.org"] not in server.accepted
-        assert server.accepted.count(["c1@example.org"]) == 1
+                assert server.to("c1@example.org") == []
+        assert len(server.to("c1@example.org")) == 1
+    finally:
+        server.stop()
 
 
 HOLDER = textwrap.dedent("""

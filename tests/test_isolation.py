@@ -41,7 +41,7 @@ def test_reading_another_coachs_client_is_not_found(app, read):
 
 
 @pytest.mark.parametrize("query", [
-    checkins.timeline, insights.client_series, insights.item_answers, insights.observations, checkins.export_rows,
+    checkins.timeline, insights.item_answers, insights.observations, checkins.export_rows,
     lambda con, client_id, viewer: flags.list_flags(con, viewer, client_id=client_id),
 ])
 def test_series_of_another_coachs_client_are_empty(app, query):

@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,7 +23,8 @@ from pathlib import Path
 import pytest
 
 from tests.factories import answers
-from tests.mailserver import MailServer, free_port, text_part
+from tests.mailserver import MailServer, text_part
+from tests.servers import Server
 from tracking import submission
 from tracking.cli.common import App
 from tracking.errors import NotFound
@@ -151,38 +150,6 @@ def test_a_scheduler_without_a_secret_key_or_sender_address_refuses_to_start(koe
     assert ran.exit_code == 2 and "KOERS_MAIL_FROM is not set" in ran.output
 
 
-class Dashboard:
-    def __init__(self, workdir: Path, env: dict):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        (workdir / ".streamlit").mkdir(exist_ok=True)
-        shutil.copy(ROOT / ".streamlit" / "config.toml", workdir / ".streamlit" / "config.toml")
-        self.log_path = workdir / "streamlit.log"
-        self.log = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"), "--server.port",
-             str(self.port), "--server.address", "127.0.0.1", "--server.headless", "true"],
-            env={**env, "KOERS_BASE_URL": self.url}, cwd=workdir, stdout=self.log, stderr=subprocess.STDOUT,
-        )
-
-    def healthy(self) -> bool:
-        if self.process.poll() is not None:
-            raise AssertionError(f"streamlit exited: {self.log_path.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as response:
-                return response.status == 200
-        except OSError:
-            return False
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-        self.log.close()
-
-
 def pause_url(message) -> str:
     return re.search(r"(http://127\.0\.0\.1:\d+/\?pause=[A-Za-z0-9_\-.]+)", text_part(message))[1]
 
@@ -212,7 +179,7 @@ def test_the_dashboard_and_the_scheduler_share_one_database_while_check_ins_arri
     db_path = Path(env["KOERS_DB"])
     askers, pausers = ["A1", "A2", "A3"], ["P1", "P2", "P3"]
     setup_database(db_path, askers + pausers)
-    dashboard = Dashboard(tmp_path, env)
+    dashboard = Server(tmp_path, env, wait=False)
     scheduler = start_scheduler({**env, "KOERS_BASE_URL": dashboard.url}, tmp_path)
     for key, value in env.items():
         if key.startswith("KOERS_"):

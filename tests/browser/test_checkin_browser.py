@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import Server, koers_env, run_koers, wait_for_app
+from tests.browser.conftest import SECRET_KEY, Server, koers_env, run_koers, wait_for_app
 from tests.factories import csv_text, weekly
 from tracking.instrument import load_instrument
 from tracking.store import Database
@@ -32,7 +32,7 @@ def site(tmp_path_factory):
     """The app on a database with coach Ada and client C1 (Sanne, Dutch, own trend enabled), who has
     five weeks of earlier check-ins."""
     workdir = tmp_path_factory.mktemp("checkin-site")
-    env = koers_env(workdir / "koers.duckdb")
+    env = koers_env(workdir / "koers.duckdb", SECRET_KEY)
     run_koers(env, "init", "--no-secret", cwd=workdir)
     run_koers(env, "coach", "add", "ada@example.org", "--name", "Ada", "--password-stdin", cwd=workdir,
               input="correct horse battery\n")

@@ -116,7 +116,7 @@ def timeline(app: App, client: str, output_format: str) -> None:
             "client": record.id,
             "name": record.name,
             "focus": record.focus,
-            "checkins": [{**row, "at": iso(row["at"])} for row in rows],
+            "checkins": [{**row, "at": iso(row["at"]), "edited_at": iso(row["edited_at"])} for row in rows],
             "flags": client_flags,
         })
         return

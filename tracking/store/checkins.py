@@ -157,12 +157,13 @@ def ingest(
 
 
 def timeline(con: duckdb.DuckDBPyConnection, client_id: str, viewer: Viewer) -> list[dict]:
-    """Every check-in of one client in time order, with scores, core indicators and state."""
+    """Every check-in of one client in time order: scores, core indicators, the state and the
+    smoothed levels it was read from, and the client's note."""
     rows = con.execute(
         f"""
-        SELECT k.id, k.submitted_at, k.source, k.instrument_version, k.contact_request, k.note,
+        SELECT k.id, k.submitted_at, k.source, k.instrument_version, k.contact_request, k.note, k.edited_at,
                {", ".join(f"s.{d}" for d in DYNAMICS)}, {", ".join(f"s.{i}" for i in CORE_INDICATORS)},
-               st.state
+               st.state, st.dominant, {", ".join(f"st.level_{d}" for d in DYNAMICS)}
         FROM checkins k
         JOIN clients c ON c.id = k.client_id
         JOIN scores s ON s.checkin_id = k.id
@@ -172,10 +173,12 @@ def timeline(con: duckdb.DuckDBPyConnection, client_id: str, viewer: Viewer) -> 
         """,
         [client_id, *visible_params(viewer)],
     ).fetchall()
+    n, c = len(DYNAMICS), len(CORE_INDICATORS)
     result = []
     for row in rows:
-        dynamic_values = row[6:10]
-        core_values = row[10:14]
+        scores, core = row[7:7 + n], row[7 + n:7 + n + c]
+        state, dominant = row[7 + n + c], row[8 + n + c]
+        levels = row[9 + n + c:]
         result.append({
             "id": row[0],
             "at": from_db(row[1]),
@@ -183,9 +186,12 @@ def timeline(con: duckdb.DuckDBPyConnection, client_id: str, viewer: Viewer) -> 
             "instrument_version": row[3],
             "contact_request": row[4],
             "note": row[5],
-            "scores": {d: (None if v is None else round(v, 2)) for d, v in zip(DYNAMICS, dynamic_values)},
-            "core": dict(zip(CORE_INDICATORS, core_values)),
-            "state": row[14],
+            "edited_at": from_db(row[6]),
+            "scores": {d: (None if v is None else round(v, 2)) for d, v in zip(DYNAMICS, scores)},
+            "core": dict(zip(CORE_INDICATORS, core)),
+            "state": state,
+            "dominant": dominant,
+            "levels": {d: (None if v is None else round(v, 2)) for d, v in zip(DYNAMICS, levels)},
         })
     return result
 

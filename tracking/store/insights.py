@@ -1,48 +1,16 @@
-"""What the client page reads: the score series with states and smoothed levels, item answers, and
-the history of flags, focus and observations. Every query is filtered by the viewer."""
+"""What the client page reads besides the timeline (`checkins.timeline`): item answers and the
+history of focus and observations. Every query is filtered by the viewer."""
 
 from __future__ import annotations
 
 import duckdb
 
 from tracking.clock import from_db
-from tracking.instrument import CORE_INDICATORS, DYNAMICS
+from tracking.instrument import DYNAMICS
 from tracking.models import Viewer
 from tracking.store.clients import VISIBLE, visible_params
 
-__all__ = ["client_series", "focus_history", "item_answers", "observations"]
-
-
-def client_series(con: duckdb.DuckDBPyConnection, client_id: str, viewer: Viewer) -> list[dict]:
-    rows = con.execute(
-        f"""
-        SELECT k.id, k.submitted_at, k.contact_request, k.note, k.source, k.edited_at,
-               {", ".join(f"s.{d}" for d in DYNAMICS)}, {", ".join(f"s.{i}" for i in CORE_INDICATORS)},
-               st.state, st.dominant, {", ".join(f"st.level_{d}" for d in DYNAMICS)}
-        FROM checkins k
-        JOIN clients c ON c.id = k.client_id
-        JOIN scores s ON s.checkin_id = k.id
-        LEFT JOIN states st ON st.checkin_id = k.id
-        WHERE k.client_id = ? AND ({VISIBLE})
-        ORDER BY k.submitted_at, k.id
-        """,
-        [client_id, *visible_params(viewer)],
-    ).fetchall()
-    n, c = len(DYNAMICS), len(CORE_INDICATORS)
-    series = []
-    for row in rows:
-        scores = row[6:6 + n]
-        core = row[6 + n:6 + n + c]
-        levels = row[8 + n + c:]
-        series.append({
-            "id": row[0], "at": from_db(row[1]), "contact_request": row[2], "note": row[3], "source": row[4],
-            "edited_at": from_db(row[5]),
-            "scores": dict(zip(DYNAMICS, scores)),
-            "core": dict(zip(CORE_INDICATORS, core)),
-            "state": row[6 + n + c], "dominant": row[7 + n + c],
-            "levels": dict(zip(DYNAMICS, levels)),
-        })
-    return series
+__all__ = ["focus_history", "item_answers", "observations"]
 
 
 def item_answers(con: duckdb.DuckDBPyConnection, client_id: str, viewer: Viewer) -> list[tuple]:
