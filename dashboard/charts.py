@@ -171,7 +171,7 @@ def timeline_figure(series: list[dict], flags: list[dict], focus_changes: list[d
                 hovertemplate=f"{t('chart.observation', lang)} — {name}: %{{y:.0f}}<extra>%{{x|%d %b %Y}}</extra>",
             ))
     figure.update_layout(
-        height=430, margin={"l": 10, "r": 10, "t": 30, "b": 10}, hovermode="closest",
+        height=430, margin={"l": 50, "r": 10, "t": 30, "b": 10}, hovermode="closest",
         legend={"orientation": "h", "y": -0.15},
         yaxis={"title": t("chart.strain", lang), "range": [-10, 110], "tickvals": [0, 25, 50, 75, 100]},
     )
@@ -191,7 +191,7 @@ def core_figure(series: list[dict], lang: str, tz: str) -> go.Figure:
             hovertemplate="%{y}<extra>%{x|%d %b %Y}</extra>",
         ), row=index // 2 + 1, col=index % 2 + 1)
     figure.update_yaxes(range=[-0.5, 10.5], tickvals=[0, 5, 10])
-    figure.update_layout(height=360, margin={"l": 10, "r": 10, "t": 40, "b": 10})
+    figure.update_layout(height=360, margin={"l": 40, "r": 10, "t": 40, "b": 10})
     return figure
 
 

@@ -49,18 +49,22 @@ def show_export(bundle: dict, viewer) -> None:
     for o in bundle["observations"]:
         parts = [o["tension_in_body"], o["reaction_to_uncertainty"], o["note"]]
         observations.append([_when(o["at"], client.tz), " · ".join(p for p in parts if p)])
-    figures = []
-    if series:
-        figures = [
-            charts.timeline_figure(series, [f for f in bundle["flags"] if f["status"] != "resolved"],
-                                   bundle["focus_changes"], bundle["observations"], lang, client.tz),
-            charts.core_figure(series, lang, client.tz),
-        ]
-    html_report = report_html(
-        client=client, coach_name=coach.name, generated=now.astimezone(charts.zone(client.tz)),
-        summary=[_sentence(k, v, client.tz) for k, v in summarize(series, now)], figures=figures,
-        flags=flags, focus=focus, observations=observations, lang=lang,
-    )
-    st.download_button(tr("export.report_button"), html_report, file_name=f"koers-{client.id}-{stamp}.html",
+    summary = [_sentence(k, v, client.tz) for k, v in summarize(series, now)]
+
+    def build_report() -> str:
+        """Runs only when the coach downloads: the charts and plotly.js make a report of several MB.
+        It runs outside the page's script, so everything it needs is fixed above (language included)."""
+        figures = []
+        if series:
+            figures = [
+                charts.timeline_figure(series, [f for f in bundle["flags"] if f["status"] != "resolved"],
+                                       bundle["focus_changes"], bundle["observations"], lang, client.tz),
+                charts.core_figure(series, lang, client.tz),
+            ]
+        return report_html(client=client, coach_name=coach.name, generated=now.astimezone(charts.zone(client.tz)),
+                           summary=summary, figures=figures, flags=flags, focus=focus, observations=observations,
+                           lang=lang)
+
+    st.download_button(tr("export.report_button"), build_report, file_name=f"koers-{client.id}-{stamp}.html",
                        mime="text/html", icon=":material/print:", on_click=_log, args=(viewer, client.id, "report"),
                        key="export_report")
