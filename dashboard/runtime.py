@@ -17,6 +17,7 @@ import streamlit as st
 from tracking.clock import utcnow
 from tracking.errors import (
     AccessDenied,
+    AlreadyExists,
     DatabaseBusy,
     DatabaseError,
     InvalidValue,
@@ -134,6 +135,9 @@ def user_errors() -> Iterator[None]:
         st.stop()
     except (NotFound, AccessDenied):
         st.error(tr("error.not_found"))
+        st.stop()
+    except AlreadyExists:
+        st.error(tr("error.already_exists"))
         st.stop()
     except InvalidValue as problem:
         key = f"invalid.{problem.field}" if problem.field else None

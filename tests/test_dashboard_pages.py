@@ -231,3 +231,15 @@ def test_an_admin_manages_coaches_and_reads_the_audit_log(demo_db):
     log = at.dataframe[0].value
     assert "coach_add" in set(log["What"])
     assert "Anne de Vries <anne@koers.example>" in set(log["Who"])
+
+
+def test_a_client_id_that_is_taken_is_refused_in_the_coachs_language(demo_db):
+    at = signed_in(MARC, lang="nl", page="new_client")
+    at.text_input[0].set_value("K-101")  # another coach's client
+    at.text_input[1].set_value("Robin")
+    at.text_input[2].set_value("robin@client.example")
+    at.form_submit_button[0].click()
+    at.run()
+    assert [e.value for e in at.error] == ["Dit bestaat al: kies een andere cliëntcode of een ander e-mailadres."]
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        assert con.execute("SELECT coach_id FROM clients WHERE id = 'K-101'").fetchone() == (1,)

@@ -22,6 +22,10 @@ TEXTS = {
         "nl": "Deze cliënt of dit gegeven bestaat niet, of hoort niet bij jouw caseload.",
         "en": "This client or record does not exist, or is not in your caseload.",
     },
+    "error.already_exists": {
+        "nl": "Dit bestaat al: kies een andere cliëntcode of een ander e-mailadres.",
+        "en": "This exists already: choose another client id or email address.",
+    },
     "error.general": {"nl": "Dat lukte niet: {detail}", "en": "That did not work: {detail}"},
     "error.admins_only": {
         "nl": "Deze pagina is alleen voor beheerders.", "en": "This page is for administrators only.",
