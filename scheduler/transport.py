@@ -265,12 +265,6 @@ def transport_for(settings) -> SmtpTransport | FileTransport:
     return FileTransport(outbox_folder(settings), settings.mail_from)
 
 
-def transport_description(settings) -> str:
-    if settings.smtp_host:
-        return f"smtp://{settings.smtp_host}:{settings.smtp_port}"
-    return str(outbox_folder(settings))
-
-
 @dataclass(frozen=True)
 class EmlFile:
     name: str

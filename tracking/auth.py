@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import io
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -89,10 +88,6 @@ def totp_qr_png(secret: str, email: str) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()
-
-
-def totp_qr_data_uri(secret: str, email: str) -> str:
-    return "data:image/png;base64," + base64.b64encode(totp_qr_png(secret, email)).decode()
 
 
 # A real Argon2id hash of a random text nobody knows, so an unknown email costs as much as a wrong password.

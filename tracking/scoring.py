@@ -98,8 +98,3 @@ def score_answers(answers: Mapping[str, int | None], instrument: Instrument) -> 
     """Scores of one check-in: dynamic id -> 0-100, or None when too few items were answered."""
     row = score_matrix(answers_row(answers, instrument), instrument)[0]
     return {dynamic: (None if np.isnan(value) else float(value)) for dynamic, value in zip(DYNAMICS, row)}
-
-
-def core_indicators(answers: Mapping[str, int | None]) -> dict[str, int | None]:
-    """The four core indicators as answered (not reversed): sleep, energy, reactivity, meaning."""
-    return {item_id: answers.get(item_id) for item_id in CORE_INDICATORS}

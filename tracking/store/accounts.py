@@ -57,10 +57,6 @@ def list_coaches(con: duckdb.DuckDBPyConnection) -> list[Coach]:
     return [_coach(r) for r in con.execute(f"SELECT {COLUMNS} FROM coaches ORDER BY name, email").fetchall()]
 
 
-def count_coaches(con: duckdb.DuckDBPyConnection) -> int:
-    return con.execute("SELECT count(*) FROM coaches").fetchone()[0]
-
-
 def credentials(con: duckdb.DuckDBPyConnection, email: str):
     """Everything sign-in needs, or None for an unknown email."""
     from tracking.auth import Credentials

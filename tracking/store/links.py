@@ -62,8 +62,3 @@ def resolve(con: duckdb.DuckDBPyConnection, token: str, purpose: str, now: datet
 
 def mark_used(con: duckdb.DuckDBPyConnection, token: str, now: datetime) -> None:
     con.execute("UPDATE link_tokens SET used_at = ? WHERE token_hash = ?", [to_db(now), links.token_hash(token)])
-
-
-def revoke_client(con: duckdb.DuckDBPyConnection, client_id: str, now: datetime) -> None:
-    con.execute("UPDATE link_tokens SET revoked_at = ? WHERE client_id = ? AND revoked_at IS NULL",
-                [to_db(now), client_id])

@@ -22,9 +22,6 @@ class Period:
     status: str  # open | completed | missed | expired
     checkin_id: int | None
 
-    def is_open(self, now: datetime) -> bool:
-        return self.opens_at <= now < self.closes_at
-
 
 def _period(row) -> Period:
     return Period(row[0], row[1], row[2], from_db(row[3]), from_db(row[4]), row[5], row[6])
@@ -65,17 +62,6 @@ def open_period(con: duckdb.DuckDBPyConnection, client_id: str, now: datetime) -
         ORDER BY opens_at DESC, id DESC LIMIT 1
         """,
         [client_id, to_db(now), to_db(now)],
-    ).fetchone()
-    return None if row is None else _period(row)
-
-
-def latest_scheduled(con: duckdb.DuckDBPyConnection, client_id: str) -> Period | None:
-    row = con.execute(
-        f"""
-        SELECT {COLUMNS} FROM periods WHERE client_id = ? AND kind = 'scheduled'
-        ORDER BY opens_at DESC LIMIT 1
-        """,
-        [client_id],
     ).fetchone()
     return None if row is None else _period(row)
 
