@@ -45,16 +45,16 @@ class InvalidValue(KoersError):
         self.field = field  # lets a form show its own translated message next to the field
 
 
-class AccessDenied(KoersError):
-    """The signed-in account may not see or change this record."""
+class InvalidValues(InvalidValue):
+    """Several values of one form or command are not acceptable; `problems` has each of them."""
+
+    def __init__(self, problems: list[InvalidValue]):
+        super().__init__("; ".join(str(problem) for problem in problems), problems[0].field if problems else None)
+        self.problems = problems
 
 
 class EmailInFlight(KoersError):
     """An email to the client is being sent right now; erasing would leave its file behind."""
-
-
-class LinkProblem(KoersError):
-    """A personal check-in link is unknown, tampered with, expired or revoked."""
 
 
 @dataclass(frozen=True, order=True)

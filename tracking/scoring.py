@@ -15,7 +15,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from tracking.errors import InvalidValue
+from tracking import validate
 from tracking.instrument import CORE_INDICATORS, DYNAMICS, Instrument
 
 MIN_ANSWERED_PER_DYNAMIC = 2
@@ -84,14 +84,15 @@ def answers_row(answers: Mapping[str, int | None], instrument: Instrument) -> np
     unknown = set(answers) - set(instrument.item_ids)
     if unknown:
         raise KeyError(f"unknown item ids: {', '.join(sorted(unknown))}")
-    for item_id, value in answers.items():
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int | np.integer)
-                                  or not instrument.scale_min <= value <= instrument.scale_max):
-            raise InvalidValue(f"{item_id}: {value!r} is not a whole number from {instrument.scale_min} "
-                               f"to {instrument.scale_max}", item_id)
+    checked = {item_id: validate.answer(item_id, _plain(value), instrument) for item_id, value in answers.items()}
     return np.array(
-        [[np.nan if answers.get(item_id) is None else float(answers[item_id]) for item_id in instrument.item_ids]]
+        [[np.nan if checked.get(item_id) is None else float(checked[item_id]) for item_id in instrument.item_ids]]
     )
+
+
+def _plain(value: object) -> object:
+    """NumPy integers as Python ints, so the answer rule sees them as the whole numbers they are."""
+    return int(value) if isinstance(value, np.integer) else value
 
 
 def score_answers(answers: Mapping[str, int | None], instrument: Instrument) -> dict[str, float | None]:

@@ -1,11 +1,14 @@
-"""Checks for values people type: emails, ids, weekdays, times, time zones, languages."""
+"""Checks for values people type or files carry: emails, client ids, names, weekdays, times, time
+zones, languages and answers. Each rule is written here once; where the importer checks a whole file
+inside DuckDB, the SQL it uses is generated here from the same rule, and a test proves both agree."""
 
 from __future__ import annotations
 
 import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from tracking.errors import InvalidValue
+from tracking.errors import InvalidValue, InvalidValues
+from tracking.instrument import Instrument
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 LANGS = ("nl", "en")
@@ -20,15 +23,30 @@ def email(value: str, field: str = "email") -> str:
     return value.lower()
 
 
+def client_id_problem(value: str | None) -> str | None:
+    """What is wrong with a client id as given (surrounding spaces are ignored), or None."""
+    text = (value or "").strip(" ")
+    if not text:
+        return "the client id is empty"
+    if len(text) > MAX_CLIENT_ID_LENGTH:
+        return f"the client id is longer than {MAX_CLIENT_ID_LENGTH} characters"
+    if any(ord(ch) < 32 for ch in text):
+        return "the client id contains a tab, line break or control character"
+    return None
+
+
+def client_id_sql(column: str) -> str:
+    """SQL for `client_id_problem(column) is None`, for a text column."""
+    trimmed = f"trim({column}, ' ')"
+    return (f"({trimmed} <> '' AND length({trimmed}) <= {MAX_CLIENT_ID_LENGTH} "
+            f"AND NOT regexp_matches({trimmed}, '[\\x00-\\x1f]'))")
+
+
 def client_id(value: str) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise InvalidValue("client id: is empty", "client_id")
-    if len(value) > MAX_CLIENT_ID_LENGTH:
-        raise InvalidValue(f"client id: longer than {MAX_CLIENT_ID_LENGTH} characters", "client_id")
-    if any(ch.isspace() and ch != " " for ch in value) or any(ord(ch) < 32 for ch in value):
-        raise InvalidValue(f"client id: {value!r} contains tabs, line breaks or control characters", "client_id")
-    return value
+    problem = client_id_problem(value)
+    if problem:
+        raise InvalidValue(f"client id: {problem.removeprefix('the client id ')}", "client_id")
+    return (value or "").strip(" ")
 
 
 def weekday(value: str) -> int:
@@ -63,6 +81,14 @@ def lang(value: str) -> str:
     return value
 
 
+def required_name(value: str | None, field: str = "name", max_length: int = 100) -> str:
+    """A name that must be given (a coach's, say)."""
+    cleaned = name(value, field, max_length)
+    if not cleaned:
+        raise InvalidValue(f"{field}: is empty", "name")
+    return cleaned
+
+
 def name(value: str | None, field: str = "name", max_length: int = 100) -> str | None:
     value = (value or "").strip()
     if not value:
@@ -72,3 +98,69 @@ def name(value: str | None, field: str = "name", max_length: int = 100) -> str |
     if any(ord(ch) < 32 for ch in value):
         raise InvalidValue(f"{field}: contains line breaks or control characters", "name")
     return value
+
+
+def answer(item_id: str, value: object, instrument: Instrument) -> int | None:
+    """One answer as a form or a program gives it: None (unanswered) or a whole number on the scale."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not (
+            instrument.scale_min <= value <= instrument.scale_max):
+        scale = f"{instrument.scale_min} to {instrument.scale_max}"
+        raise InvalidValue(f"{item_id}: {value!r} is not a whole number from {scale}", "item")
+    return int(value)
+
+
+def answers(values: dict[str, object], instrument: Instrument) -> dict[str, int | None]:
+    """Every item of the instrument with its answer (None: unanswered); unknown item ids are refused."""
+    unknown = sorted(set(values) - set(instrument.item_ids))
+    if unknown:
+        raise InvalidValue(f"unknown item ids: {', '.join(unknown)}", "item")
+    return {item_id: answer(item_id, values.get(item_id), instrument) for item_id in instrument.item_ids}
+
+
+# An answer in a file: a whole number on the scale, with at most a plus sign and spaces or tabs around
+# it. Python and DuckDB share this pattern (RE2 and `re` read it the same way).
+ANSWER_PATTERN = r"[ \t]*\+?[0-9]{1,2}[ \t]*"
+
+
+def answer_text_problem(text: str | None, instrument: Instrument) -> str | None:
+    """What is wrong with an answer as a file cell carries it (empty: unanswered), or None."""
+    if text is None or text == "":
+        return None
+    scale = f"whole numbers from {instrument.scale_min} to {instrument.scale_max}"
+    if re.fullmatch(ANSWER_PATTERN, text):
+        if instrument.scale_min <= int(text) <= instrument.scale_max:
+            return None
+        return f"{text!r} is out of range: answers are {scale}"
+    stripped = text.strip()
+    if not stripped.isascii():
+        return f"{text!r} is not a number: answers are {scale}, or empty"
+    if stripped.lstrip("-").isdigit():
+        return f"{text!r} is out of range: answers are {scale}"
+    try:
+        float(stripped.replace(",", ".", 1))
+    except ValueError:
+        return f"{text!r} is not a number: answers are {scale}, or empty"
+    return f"{text!r} is a fraction: answers are {scale}"
+
+
+def answer_text_sql(column: str, instrument: Instrument) -> str:
+    """SQL for `answer_text_problem(column) is None`, for a text column (NULL: unanswered)."""
+    return (f"({column} IS NULL OR {column} = '' OR (regexp_full_match({column}, '{ANSWER_PATTERN}') "
+            f"AND TRY_CAST({column} AS INTEGER) BETWEEN {instrument.scale_min} AND {instrument.scale_max}))")
+
+
+def collect(checks: dict[str, object]) -> dict[str, object]:
+    """Run several checks (field -> a callable returning the clean value) and report every problem at
+    once; returns field -> clean value."""
+    clean: dict[str, object] = {}
+    problems: list[InvalidValue] = []
+    for field, check in checks.items():
+        try:
+            clean[field] = check()  # type: ignore[operator]
+        except InvalidValue as problem:
+            problems.append(problem)
+    if problems:
+        raise InvalidValues(problems)
+    return clean

@@ -19,13 +19,11 @@ from pathlib import Path
 
 import duckdb
 
-from tracking import csvfile
+from tracking import csvfile, validate
 from tracking.errors import ImportRejected, Problem
 from tracking.instrument import Instrument
-from tracking.store import audit
 from tracking.store.checkins import IngestConflict, IngestResult, ingest
 from tracking.store.connection import Connection, Database, configure
-from tracking.validate import MAX_CLIENT_ID_LENGTH
 
 # Clocks drift and spreadsheets round: a check-in a few minutes "in the future" is not an error.
 FUTURE_TOLERANCE = timedelta(minutes=5)
@@ -113,29 +111,11 @@ def _load_with_python(mem: duckdb.DuckDBPyConnection, layout: csvfile.CsvLayout)
     return problems
 
 
-def _item_ok(item_id: str) -> str:
-    """SQL: the answer is empty or a whole number 0-10 (the same rule as `_answer_ok`)."""
-    column = _quote(item_id)
-    return (f"({column} IS NULL OR (length({column}) <= 2 AND TRY_CAST({column} AS UTINYINT) <= 10 "
-            f"AND NOT contains({column}, '.')))")
-
-
-def _answer_ok(value: str | None) -> bool:
-    if value is None:
-        return True
-    if len(value) > 2 or "." in value:
-        return False
-    try:
-        return 0 <= int(value) <= 10
-    except ValueError:
-        return False
-
-
 def _type_and_check(mem: duckdb.DuckDBPyConnection, instrument: Instrument, now: datetime,
                     source: str = "raw", params: dict | None = None) -> None:
     """One pass over the records: every value typed, and `ok` for the rows without a problem. The
     records keep the file's order, so a row id in `typed` is the record's index in the file."""
-    items_ok = " AND ".join(_item_ok(i) for i in instrument.item_ids)
+    items_ok = " AND ".join(validate.answer_text_sql(_quote(i), instrument) for i in instrument.item_ids)
     contact_words = _sql_list(("",) + TRUE_WORDS + FALSE_WORDS)
     mem.execute(
         f"""
@@ -143,13 +123,12 @@ def _type_and_check(mem: duckdb.DuckDBPyConnection, instrument: Instrument, now:
         WITH parsed AS (
             SELECT *, TRY_CAST(trim(submitted_at) AS TIMESTAMPTZ) AS moment FROM {source}
         )
-        SELECT {_unescaped("trim(client_id)")} AS client_id,
+        SELECT {_unescaped("trim(client_id, ' ')")} AS client_id,
                timezone('UTC', moment) AS submitted_at,
                [{", ".join(f"TRY_CAST({_quote(i)} AS UTINYINT)" for i in instrument.item_ids)}] AS answers,
                coalesce(lower(trim(contact_request)) IN ({_sql_list(TRUE_WORDS)}), FALSE) AS contact_request,
                {_unescaped("nullif(note, '')")} AS note,
-               (trim(client_id) <> '' AND length(trim(client_id)) <= {MAX_CLIENT_ID_LENGTH}
-                AND NOT regexp_matches(client_id, '[\\x00-\\x1f]')
+               ({validate.client_id_sql("client_id")}
                 AND regexp_full_match(trim(submitted_at), '{ISO_8601}')
                 AND moment <= $latest::TIMESTAMPTZ
                 AND (contact_request IS NULL OR lower(trim(contact_request)) IN ({contact_words}))
@@ -172,19 +151,16 @@ def _value_problems(mem: duckdb.DuckDBPyConnection, instrument: Instrument, now:
     limit = now + FUTURE_TOLERANCE
     note_max = instrument.note_max_length
     for rec, client, submitted, moment, contact, note, *answers in rows:
-        if client is None or not client.strip():
-            problems.append((rec, "client_id", "the client id is empty"))
-        elif len(client.strip()) > MAX_CLIENT_ID_LENGTH:
-            problems.append((rec, "client_id", f"the client id is longer than {MAX_CLIENT_ID_LENGTH} characters"))
-        elif any(ord(ch) < 32 for ch in client):
-            problems.append((rec, "client_id", "the client id contains a line break or control character"))
+        client_problem = validate.client_id_problem(client)
+        if client_problem:
+            problems.append((rec, "client_id", client_problem))
         problems += _date_problem(rec, submitted, moment, limit)
         if contact is not None and contact.strip().lower() not in ("",) + TRUE_WORDS + FALSE_WORDS:
             problems.append((rec, "contact_request", f"{contact!r} is not empty, 0/1 or true/false"))
         if note is not None and len(note) > note_max:
             problems.append((rec, "note", f"the note has {len(note):,} characters; at most {note_max:,} fit"))
         for item_id, value in zip(instrument.item_ids, answers):
-            message = _answer_problem(value)
+            message = validate.answer_text_problem(value, instrument)
             if message:
                 problems.append((rec, item_id, message))
     return problems
@@ -201,19 +177,6 @@ def _date_problem(rec, submitted, moment, limit) -> list[tuple[int, str, str]]:
     if moment > limit:
         return [(rec, "submitted_at", f"{submitted!r} is in the future")]
     return []
-
-
-def _answer_problem(value: str | None) -> str | None:
-    if _answer_ok(value):
-        return None
-    text = value.strip()
-    if text.lstrip("-").isdigit():
-        return f"{value!r} is out of range: answers are whole numbers from 0 to 10"
-    try:
-        float(text.replace(",", ".", 1))
-    except ValueError:
-        return f"{value!r} is not a number: answers are whole numbers from 0 to 10, or empty"
-    return f"{value!r} is a fraction: answers are whole numbers from 0 to 10"
 
 
 def _duplicate_problems(mem: duckdb.DuckDBPyConnection) -> list[tuple]:
@@ -279,11 +242,11 @@ def import_csv(
     *,
     now: datetime,
     coach_id: int | None = None,
-    actor: str = "cli",
     progress: Callable[[str], None] = lambda message: None,
     on_ingested: Callable[[duckdb.DuckDBPyConnection, IngestResult], None] | None = None,
 ) -> ImportSummary:
-    """Import a check-in CSV file, all or nothing."""
+    """Import a check-in CSV file, all or nothing. `on_ingested` runs in the same transaction, after
+    the check-ins are written (to record the import and recompute what is derived)."""
     layout = csvfile.inspect_file(path, instrument)
     mem = duckdb.connect(":memory:", config={"memory_limit": IN_MEMORY_LIMIT,
                                              "temp_directory": tempfile.gettempdir()})
@@ -307,8 +270,6 @@ def import_csv(
             con.register("incoming", staged)
             try:
                 result = ingest(con, "incoming", instrument, source="import", now=now, coach_id=coach_id)
-                audit.record(con, now, actor, "import", file=path.name, rows=result.checkins,
-                             clients=len(result.client_ids), clients_created=len(result.clients_created))
                 if on_ingested is not None:
                     on_ingested(con, result)
             finally:

@@ -1,0 +1,75 @@
+"""Each rule for a value is written once: where the importer checks a file inside DuckDB, the SQL is
+generated from the same rule as the Python check, and here they are proven to agree."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tracking import validate
+from tracking.errors import InvalidValue, InvalidValues
+from tracking.instrument import load_instrument
+
+INSTRUMENT = load_instrument()
+CELLS = st.one_of(
+    st.none(),
+    st.text(alphabet=" \t+-.,0123456789e٥x", max_size=5),
+    st.integers(-20, 120).map(str),
+    st.text(max_size=6),
+)
+
+
+@pytest.fixture(scope="module")
+def con():
+    with duckdb.connect() as connection:
+        yield connection
+
+
+def _sql_says_ok(con, sql: str, value) -> bool:
+    return bool(con.execute(f"SELECT {sql} FROM (SELECT ?::VARCHAR AS cell)", [value]).fetchone()[0])
+
+
+@settings(max_examples=400, deadline=None)
+@given(cell=CELLS)
+def test_the_answer_rule_says_the_same_in_python_and_in_duckdb(con, cell):
+    python_ok = validate.answer_text_problem(cell, INSTRUMENT) is None
+    assert _sql_says_ok(con, validate.answer_text_sql("cell", INSTRUMENT), cell) is python_ok
+
+
+@settings(max_examples=400, deadline=None)
+@given(cell=st.one_of(st.text(max_size=70), st.text(alphabet=" \t\nM-0123\x00\x1f", max_size=8)))
+def test_the_client_id_rule_says_the_same_in_python_and_in_duckdb(con, cell):
+    python_ok = validate.client_id_problem(cell) is None
+    assert _sql_says_ok(con, validate.client_id_sql("cell"), cell) is python_ok
+
+
+@pytest.mark.parametrize(("cell", "problem"), [
+    ("5", None), (" 7 ", None), ("+3", None), ("", None), (None, None),
+    ("11", "out of range"), ("-1", "out of range"), ("2.5", "a fraction"), ("2,5", "a fraction"),
+    ("veel", "not a number"), ("٥", "not a number"),
+])
+def test_a_bad_answer_in_a_file_is_named_for_what_is_wrong(cell, problem):
+    found = validate.answer_text_problem(cell, INSTRUMENT)
+    assert (found is None) if problem is None else (problem in found)
+
+
+@pytest.mark.parametrize("value", [11, -1, 2.5, True, "5"])
+def test_a_form_answer_that_is_not_a_whole_number_on_the_scale_is_refused(value):
+    with pytest.raises(InvalidValue) as refused:
+        validate.answers({"sleep": value}, INSTRUMENT)
+    assert refused.value.field == "item"
+
+
+def test_a_coach_needs_a_name():
+    with pytest.raises(InvalidValue, match="is empty"):
+        validate.required_name("   ")
+    assert validate.required_name(" Ada ") == "Ada"
+
+
+def test_several_problems_are_reported_at_once():
+    with pytest.raises(InvalidValues) as refused:
+        validate.collect({"email": lambda: validate.email("nope"), "time": lambda: validate.clock_time("25:00"),
+                          "lang": lambda: validate.lang("nl")})
+    assert [problem.field for problem in refused.value.problems] == ["email", "time"]
