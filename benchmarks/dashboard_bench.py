@@ -29,21 +29,16 @@ SECRET_KEY = "dashboard-benchmark-secret-key-0123456789"
 def build_database(workdir: Path, clients: int, weeks: int) -> Path:
     from import_bench import generate
 
-    from tracking.cli.common import App
-    from tracking.clock import utcnow
-    from tracking.passwords import hash_password
-    from tracking.services import import_checkins
+    from tracking.context import Actor, open_context
     from tracking.settings import load_settings
-    from tracking.store import accounts
+    from tracking.usecases import coaches, data
 
     db_path = workdir / "koers.duckdb"
-    app = App(load_settings({}, secrets_file=None, db=db_path))
-    with app.db.write() as con:
-        accounts.add_coach(con, email="coach@bench.example", name="Bench Coach",
-                           password_hash=hash_password("bench-password"), is_admin=False, now=utcnow())
+    ctx = open_context(load_settings({}, secrets_file=None, db=db_path))
+    coaches.add_coach(ctx, Actor.operator(), "coach@bench.example", "Bench Coach", "bench-password")
     csv_path = workdir / "checkins.csv"
     generate(csv_path, clients, weeks)
-    import_checkins(app, csv_path, coach_email="coach@bench.example", progress=lambda message: None)
+    data.import_checkins(ctx, Actor.operator(), csv_path, coach_email="coach@bench.example")
     return db_path
 
 

@@ -48,27 +48,26 @@ def _env(db: Path) -> dict:
 def prepare(workdir: Path, extra_clients: int) -> tuple[Path, list[str], list[int]]:
     """Demo data, extra clients, a fresh link per client; returns (db, tokens, coach ids)."""
     os.environ.update({"KOERS_DB": str(workdir / "koers.duckdb"), "KOERS_SECRET_KEY": SECRET_KEY})
-    from tracking.cli.common import App
     from tracking.clock import utcnow
-    from tracking.models import Viewer
-    from tracking.services import fresh_checkin_link, load_demo
+    from tracking.context import Actor, open_context
     from tracking.settings import load_settings
-    from tracking.store import accounts, clients
+    from tracking.usecases import clients, coaches, data, links
 
-    app = App(load_settings(secrets_file=None))
+    ctx = open_context(load_settings(secrets_file=None))
+    operator = Actor.operator()
     now = utcnow()
-    load_demo(app, now=now, seed=7, if_empty=False, progress=lambda message: None)
-    with app.db.write() as con:
-        coach_ids = [coach.id for coach in accounts.list_coaches(con)]
-        for number in range(extra_clients):
-            clients.add_client(con, client_id=f"L-{number:03d}", coach_id=coach_ids[number % len(coach_ids)],
-                               email=f"load{number}@client.example", name=f"Load {number}", lang="nl",
-                               tz="Europe/Amsterdam", reminder_weekday=0, reminder_time="09:00", now=now)
+    data.load_demo(ctx, operator, now=now, seed=7, if_empty=False)
+    coach_list = [account.coach for account in coaches.coach_accounts(ctx, operator)]
+    coach_ids = [coach.id for coach in coach_list]
+    for number in range(extra_clients):
+        clients.add_client(ctx, operator, f"L-{number:03d}", clients.ClientDetails(
+            email=f"load{number}@client.example", name=f"Load {number}"),
+            coach_email=coach_list[number % len(coach_list)].email, now=now)
     tokens = []
     for number in range(extra_clients):
-        url, _period = fresh_checkin_link(app, f"L-{number:03d}", Viewer.operator(), now=utcnow())
-        tokens.append(url.split("?t=", 1)[1])
-    return app.settings.db, tokens, coach_ids
+        fresh = links.fresh_checkin_link(ctx, operator, f"L-{number:03d}", now=utcnow())
+        tokens.append(fresh.url.split("?t=", 1)[1])
+    return ctx.settings.db, tokens, coach_ids
 
 
 def start_processes(workdir: Path, db: Path) -> list[subprocess.Popen]:

@@ -10,14 +10,19 @@ from collections.abc import Callable
 from contextlib import suppress
 from datetime import datetime, timedelta
 from functools import cache
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from tracking.i18n import date_text, t
+from tracking.i18n import TEXTS, date_text, t
 from tracking.instrument import CORE_INDICATORS, DYNAMICS, Instrument
 from tracking.models import FLAG_KINDS
+
+if TYPE_CHECKING:
+    from tracking.store.checkins import TimelinePoint
+    from tracking.store.insights import FocusChange, ItemAnswer, ObservationRecord
 
 COLORS = {
     "context": "#E69F00",
@@ -61,26 +66,24 @@ def state_cell_style(state: str | None) -> str:
     return f"background-color: {color}33; border-left: 6px solid {color}"
 
 
-def _runs(series: list[dict]) -> list[tuple[str, datetime, datetime]]:
+def _runs(series: list[TimelinePoint]) -> list[tuple[str, datetime, datetime]]:
     """(state, start, end) of consecutive check-ins with the same state."""
-    runs = []
+    runs: list[tuple[str, datetime, datetime]] = []
     for index, point in enumerate(series):
-        state = point["state"]
+        state = point.state
         if state is None:
             continue
-        end = series[index + 1]["at"] if index + 1 < len(series) else point["at"] + timedelta(days=4)
-        if runs and runs[-1][0] == state and runs[-1][2] == point["at"]:
+        end = series[index + 1].at if index + 1 < len(series) else point.at + timedelta(days=4)
+        if runs and runs[-1][0] == state and runs[-1][2] == point.at:
             runs[-1] = (state, runs[-1][1], end)
         else:
-            runs.append((state, point["at"], end))
+            runs.append((state, point.at, end))
     return runs
 
 
 def flag_text(flag: dict, lang: str) -> str:
     """One sentence for a coach: the kind, and the evidence in the coach's language."""
     evidence = flag.get("evidence") or {}
-    from tracking.i18n import TEXTS
-
     key = f"evidence.{evidence.get('rule')}"
     summary = evidence.get("summary", "")
     if key in TEXTS:
@@ -110,12 +113,12 @@ def evidence_values(flag: dict, lang: str) -> dict:
     return evidence
 
 
-def timeline_figure(series: list[dict], flags: list[dict], focus_changes: list[dict], observations: list[dict],
-                    lang: str, tz: str) -> go.Figure:
+def timeline_figure(series: list[TimelinePoint], flags: list[dict], focus_changes: list[FocusChange],
+                    observations: list[ObservationRecord], lang: str, tz: str) -> go.Figure:
     """The four dynamic scores over time, with state bands, flags, focus periods and observations."""
     figure = go.Figure()
     local = zone(tz)
-    at = [p["at"].astimezone(local) for p in series]
+    at = [p.at.astimezone(local) for p in series]
     for state, start, end in _runs(series):
         if state == "none":
             continue
@@ -124,12 +127,12 @@ def timeline_figure(series: list[dict], flags: list[dict], focus_changes: list[d
     for dynamic in DYNAMICS:
         name = t(f"dynamic.{dynamic}", lang)
         figure.add_trace(go.Scatter(
-            x=at, y=[p["scores"][dynamic] for p in series], mode="markers", name=name, legendgroup=dynamic,
+            x=at, y=[p.scores[dynamic] for p in series], mode="markers", name=name, legendgroup=dynamic,
             marker={"color": COLORS[dynamic], "size": 6, "opacity": 0.55}, showlegend=False,
             hovertemplate=f"{name}: %{{y:.0f}}<extra>%{{x|%d %b %Y}}</extra>",
         ))
         figure.add_trace(go.Scatter(
-            x=at, y=[p["levels"][dynamic] for p in series], mode="lines", name=name, legendgroup=dynamic,
+            x=at, y=[p.levels[dynamic] for p in series], mode="lines", name=name, legendgroup=dynamic,
             line={"color": COLORS[dynamic], "width": 3}, connectgaps=True,
             hovertemplate=f"{name} ({t('chart.trend', lang)}): %{{y:.0f}}<extra></extra>",
         ))
@@ -146,25 +149,25 @@ def timeline_figure(series: list[dict], flags: list[dict], focus_changes: list[d
         ))
     end = at[-1] + timedelta(days=4) if at else None
     for index, change in enumerate(focus_changes):
-        start = change["at"].astimezone(local)
-        stop = focus_changes[index + 1]["at"].astimezone(local) if index + 1 < len(focus_changes) else end
-        if change["focus"] is None or stop is None or stop <= start:
+        start = change.at.astimezone(local)
+        stop = focus_changes[index + 1].at.astimezone(local) if index + 1 < len(focus_changes) else end
+        if change.focus is None or stop is None or stop <= start:
             continue
-        figure.add_shape(type="rect", x0=start, x1=stop, y0=-9, y1=-4, fillcolor=COLORS[change["focus"]],
+        figure.add_shape(type="rect", x0=start, x1=stop, y0=-9, y1=-4, fillcolor=COLORS[change.focus],
                          line_width=0, opacity=0.9)
-        focus_name = t(f"dynamic.{change['focus']}", lang)
+        focus_name = t(f"dynamic.{change.focus}", lang)
         figure.add_trace(go.Scatter(
             x=[start + (stop - start) / 2], y=[-6.5], mode="markers", marker={"size": 1, "opacity": 0},
             showlegend=False, hovertemplate=f"{t('chart.focus', lang)}: {focus_name}<extra></extra>",
         ))
     if observations:
         for dynamic in DYNAMICS:
-            rated = [o for o in observations if o["ratings"].get(dynamic) is not None]
+            rated = [o for o in observations if o.ratings.get(dynamic) is not None]
             if not rated:
                 continue
             name = t(f"dynamic.{dynamic}", lang)
             figure.add_trace(go.Scatter(
-                x=[o["at"].astimezone(local) for o in rated], y=[o["ratings"][dynamic] * 10 for o in rated],
+                x=[o.at.astimezone(local) for o in rated], y=[(o.ratings[dynamic] or 0) * 10 for o in rated],
                 mode="markers", name=t("chart.observation", lang), legendgroup="observations",
                 showlegend=dynamic == DYNAMICS[0],
                 marker={"symbol": "diamond-open", "size": 11, "color": COLORS[dynamic], "line": {"width": 2}},
@@ -178,15 +181,15 @@ def timeline_figure(series: list[dict], flags: list[dict], focus_changes: list[d
     return figure
 
 
-def core_figure(series: list[dict], lang: str, tz: str) -> go.Figure:
+def core_figure(series: list[TimelinePoint], lang: str, tz: str) -> go.Figure:
     """Small multiples of the four core indicators, as answered (0-10)."""
     figure = make_subplots(rows=2, cols=2, shared_xaxes=True, vertical_spacing=0.14, horizontal_spacing=0.06,
                            subplot_titles=[t(f"core.{c}", lang) for c in CORE_INDICATORS])
     local = zone(tz)
-    at = [p["at"].astimezone(local) for p in series]
+    at = [p.at.astimezone(local) for p in series]
     for index, indicator in enumerate(CORE_INDICATORS):
         figure.add_trace(go.Scatter(
-            x=at, y=[p["core"][indicator] for p in series], mode="lines+markers", name=t(f"core.{indicator}", lang),
+            x=at, y=[p.core[indicator] for p in series], mode="lines+markers", name=t(f"core.{indicator}", lang),
             line={"color": "#2f6f73"}, marker={"size": 5}, showlegend=False, connectgaps=False,
             hovertemplate="%{y}<extra>%{x|%d %b %Y}</extra>",
         ), row=index // 2 + 1, col=index % 2 + 1)
@@ -195,24 +198,25 @@ def core_figure(series: list[dict], lang: str, tz: str) -> go.Figure:
     return figure
 
 
-def heatmap_figure(answers: list[tuple], instrument: Instrument, lang: str, tz: str) -> go.Figure:
+def heatmap_figure(answers: list[ItemAnswer], instrument: Instrument, lang: str, tz: str) -> go.Figure:
     """Strain per item (rows, grouped by dynamic) per check-in (columns)."""
     local = zone(tz)
-    checkin_times = {}
-    for checkin_id, at, _item, _value in answers:
-        checkin_times.setdefault(checkin_id, at)
+    checkin_times: dict[int, datetime] = {}
+    for answer in answers:
+        checkin_times.setdefault(answer.checkin_id, answer.at)
     columns = sorted(checkin_times, key=lambda c: checkin_times[c])
     position = {c: i for i, c in enumerate(columns)}
     items = [item for dynamic in DYNAMICS for item in instrument.items_of(dynamic)]
     row_of = {item.id: i for i, item in enumerate(items)}
     strain = [[None] * len(columns) for _ in items]
     answered = [[None] * len(columns) for _ in items]
-    for checkin_id, _at, item_id, value in answers:
-        if item_id not in row_of:
+    for answer in answers:
+        if answer.item_id not in row_of:
             continue
-        item = items[row_of[item_id]]
-        strain[row_of[item_id]][position[checkin_id]] = 10 - value if item.reversed else value
-        answered[row_of[item_id]][position[checkin_id]] = value
+        row = row_of[answer.item_id]
+        item = items[row]
+        strain[row][position[answer.checkin_id]] = 10 - answer.value if item.reversed else answer.value
+        answered[row][position[answer.checkin_id]] = answer.value
     labels = [f"{t(f'dynamic.{item.dynamic}', lang)[:12]} · {item.id.replace('_', ' ')}" for item in items]
     questions = [[item.text[lang]] * len(columns) for item in items]
     figure = go.Figure(go.Heatmap(

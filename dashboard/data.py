@@ -3,39 +3,26 @@ connection never is. Every function takes the viewer, and the store filters by i
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
 from dashboard import runtime
 from tracking.models import Viewer
-from tracking.store import caseload as caseload_store
-from tracking.store import checkins, clients, flags, insights
+from tracking.usecases import clients
 
 CACHE_SECONDS = 15
 
 
-def _db():
-    return runtime.database()
+@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
+def caseload(db_path: str, viewer: Viewer) -> list[Any]:
+    return clients.caseload_rows(runtime.context(), viewer)
 
 
 @st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
-def caseload(db_path: str, viewer: Viewer) -> list[dict]:
-    with _db().read() as con:
-        return caseload_store.sort_by_urgency(caseload_store.caseload(con, viewer))
-
-
-@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
-def client_bundle(db_path: str, viewer: Viewer, client_id: str) -> dict:
+def client_bundle(db_path: str, viewer: Viewer, client_id: str) -> clients.ClientBundle:
     """Everything the client page shows, read in one unit of work."""
-    with _db().read() as con:
-        record = clients.get_client(con, client_id, viewer)
-        return {
-            "client": record,
-            "timeline": checkins.timeline(con, client_id, viewer),
-            "answers": insights.item_answers(con, client_id, viewer),
-            "flags": flags.list_flags(con, viewer, client_id=client_id),
-            "focus_changes": insights.focus_history(con, client_id, viewer),
-            "observations": insights.observations(con, client_id, viewer),
-        }
+    return clients.client_bundle(runtime.context(), viewer, client_id)
 
 
 def changed() -> None:

@@ -1,34 +1,36 @@
-"""What every page shares: settings, the database, who is signed in, language, and user errors.
+"""What every page shares: the context, who is signed in, language, and user errors.
 
-The `Database` object is cached for the life of the server; it holds a path, never a connection.
+The `Context` is cached for the life of the server; its database holds a path, never a connection.
 Every read or write opens the file for just that unit of work, so the scheduler and the command
-line can write while coaches browse.
+line can write while coaches browse. Pages call the use cases in `tracking.usecases` with
+`context()` and `actor()`; they never open the database themselves.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import streamlit as st
 
 from tracking.clock import utcnow
+from tracking.context import Actor, Context, open_context
 from tracking.errors import (
-    AccessDenied,
     AlreadyExists,
     DatabaseBusy,
     DatabaseError,
     InvalidValue,
+    InvalidValues,
     KoersError,
     NotFound,
     SettingsError,
 )
-from tracking.i18n import date_text, t, t_count
-from tracking.instrument import Instrument, load_instrument
+from tracking.i18n import TEXTS, date_text, t, t_count
+from tracking.instrument import Instrument
 from tracking.models import Coach, Viewer
 from tracking.settings import Settings, load_settings
+from tracking.usecases import coaches
 
 SESSION_COACH = "coach_id"
 SESSION_LAST_ACTIVE = "last_active"
@@ -37,49 +39,31 @@ SESSION_NOTICE = "notice"
 
 
 @st.cache_resource(show_spinner=False)
-def _settings_and_db():
-    settings = load_settings()
-    from tracking.store import open_database
+def _context() -> Context:
+    return open_context(load_settings())
 
-    return settings, open_database(settings)
+
+def context() -> Context:
+    return _context()
 
 
 def settings() -> Settings:
-    return _settings_and_db()[0]
-
-
-def database():
-    return _settings_and_db()[1]
+    return _context().settings
 
 
 def instrument() -> Instrument:
-    return load_instrument()
+    return _context().instrument
 
 
 def now() -> datetime:
     return utcnow()
 
 
-@dataclass(frozen=True)
-class WebApp:
-    """Settings, instrument and database, as `tracking.services` expects them."""
-
-    settings: Settings
-    instrument: Instrument
-    db: object
-
-
-def app() -> WebApp:
-    return WebApp(settings(), instrument(), database())
-
-
 def start() -> Settings:
     """Refuse to serve anything with settings, instrument or database that cannot work."""
     try:
-        loaded = settings()
+        loaded = context().settings
         loaded.require_secret_key()
-        instrument()
-        database()
     except (SettingsError, DatabaseError, KoersError) as problem:
         st.error(f"Koers cannot start: {problem}")
         st.stop()
@@ -118,7 +102,7 @@ def plain(text: str | None) -> str:
     return "".join("\\" + ch if ch in MARKDOWN_SPECIALS else ch for ch in (text or ""))
 
 
-def labels(prefix: str):
+def labels(prefix: str) -> Callable[[object], str]:
     """A widget's format_func for options labelled by the texts `prefix + option`. The language is
     fixed when the widget is made, because Streamlit may format options outside the script run."""
     language = lang()
@@ -133,21 +117,28 @@ def user_errors() -> Iterator[None]:
     except DatabaseBusy:
         st.warning(tr("error.busy"))
         st.stop()
-    except (NotFound, AccessDenied):
+    except NotFound:
         st.error(tr("error.not_found"))
         st.stop()
     except AlreadyExists:
         st.error(tr("error.already_exists"))
         st.stop()
+    except InvalidValues as problems:
+        for problem in problems.problems:
+            st.error(invalid_text(problem))
+        st.stop()
     except InvalidValue as problem:
-        key = f"invalid.{problem.field}" if problem.field else None
-        from tracking.i18n import TEXTS
-
-        st.error(tr(key) if key in TEXTS else plain(str(problem)))
+        st.error(invalid_text(problem))
         st.stop()
     except KoersError as problem:
         st.error(tr("error.general", detail=plain(str(problem))))
         st.stop()
+
+
+def invalid_text(problem: InvalidValue) -> str:
+    """A refused value in the reader's language when Koers has words for its field, else as raised."""
+    key = f"invalid.{problem.field}" if problem.field else None
+    return tr(key) if key in TEXTS else plain(str(problem))
 
 
 def session_minutes() -> int:
@@ -164,11 +155,8 @@ def signed_in_coach() -> Coach | None:
     if last is None or current - last > timedelta(minutes=session_minutes()):
         sign_out(tr("signin.expired"))
         return None
-    from tracking.store import accounts
-
     try:
-        with database().read() as con:
-            coach = accounts.coach_by_id(con, coach_id)
+        coach = coaches.coach(context(), coach_id)
     except NotFound:
         sign_out(None)
         return None
@@ -194,20 +182,26 @@ def sign_out(notice: str | None) -> None:
         st.session_state[SESSION_NOTICE] = notice
 
 
-def viewer() -> Viewer:
+def actor() -> Actor:
+    """The signed-in coach, as the use cases take them; a page stops here for anyone else."""
     coach = signed_in_coach()
     if coach is None:
         st.stop()
-    return Viewer.coach(coach)
+    return Actor.coach(coach)
 
 
-def admin_viewer() -> Viewer:
+def admin_actor() -> Actor:
     """The signed-in coach, who must be an admin; anyone else sees a refusal."""
-    current = viewer()
+    current = actor()
     if not current.is_admin:
         st.error(tr("error.admins_only"))
         st.stop()
     return current
+
+
+def viewer() -> Viewer:
+    """What the signed-in coach may read (the pages' cached reads take it)."""
+    return actor().viewer
 
 
 def show_notice() -> None:

@@ -11,7 +11,8 @@ import streamlit as st
 
 from dashboard import runtime
 from tracking import auth
-from tracking.store import accounts, audit
+from tracking.errors import NotFound
+from tracking.usecases import coaches
 
 tr = runtime.tr
 PENDING = "signin_pending"  # (coach id, until): password accepted, waiting for the TOTP code
@@ -23,18 +24,8 @@ def _locked_message(outcome: auth.Outcome) -> str:
     return tr("signin.locked", minutes=minutes)
 
 
-def _finish(outcome: auth.Outcome, email: str) -> None:
-    now = runtime.now()
-    with runtime.user_errors(), runtime.database().write() as con:
-        if outcome.status == "ok":
-            accounts.record_sign_in(con, outcome.coach.id)
-            audit.record(con, now, f"coach:{outcome.coach.id}", "sign_in")
-        elif outcome.coach is not None and outcome.status in ("wrong", "locked"):
-            accounts.record_sign_in_failure(con, outcome.coach.id, outcome.failed_logins, outcome.locked_until)
-            audit.record(con, now, f"coach:{outcome.coach.id}", "sign_in_failed", failed=outcome.failed_logins)
-        elif outcome.coach is None:
-            audit.record(con, now, "anonymous", "sign_in_failed", email_domain=email.rpartition("@")[2][:64])
-    if outcome.status == "ok":
+def _finish(outcome: auth.Outcome) -> None:
+    if outcome.status == "ok" and outcome.coach is not None:
         st.session_state.pop(PENDING, None)
         runtime.sign_in(outcome.coach)
         st.rerun()
@@ -64,13 +55,13 @@ def render() -> None:
             password = st.text_input(tr("signin.password"), type="password", autocomplete="current-password")
             submitted = st.form_submit_button(tr("signin.submit"), type="primary")
         if submitted:
-            with runtime.user_errors(), runtime.database().read() as con:
-                found = accounts.credentials(con, email or "")
-            outcome = auth.check_password(found, password or "", runtime.now())
-            if outcome.status == "totp_needed":
+            with runtime.user_errors():
+                outcome = coaches.sign_in_with_password(runtime.context(), email or "", password or "",
+                                                        now=runtime.now())
+            if outcome.status == "totp_needed" and outcome.coach is not None:
                 st.session_state[PENDING] = (outcome.coach.id, runtime.now() + timedelta(minutes=PENDING_MINUTES))
                 st.rerun()
-            _finish(outcome, email or "")
+            _finish(outcome)
             st.error(_locked_message(outcome) if outcome.status == "locked" else tr("signin.wrong"))
     else:
         st.info(tr("signin.totp_prompt"))
@@ -81,11 +72,10 @@ def render() -> None:
             st.session_state.pop(PENDING, None)
             st.rerun()
         if submitted:
-            with runtime.user_errors(), runtime.database().read() as con:
-                found = accounts.credentials_by_id(con, pending[0])
-            if found is None:
+            try:
+                outcome = coaches.sign_in_with_totp(runtime.context(), pending[0], code or "", now=runtime.now())
+            except NotFound:
                 st.session_state.pop(PENDING, None)
                 st.rerun()
-            outcome = auth.check_totp(found, code or "", runtime.now())
-            _finish(outcome, found.coach.email)
+            _finish(outcome)
             st.error(_locked_message(outcome) if outcome.status == "locked" else tr("signin.totp_wrong"))

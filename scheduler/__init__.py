@@ -1,2 +1,2 @@
-"""The reminder scheduler: the sending loop and the mail transports. What is due is decided in
-`tracking.reminders`; the outbox is filled by `tracking.mailing`."""
+"""The reminder scheduler: `koers scheduler` runs `tracking.mail.send.run_once` every minute
+(`loop`). What is due, the outbox, sending and the transports are `tracking.mail`."""

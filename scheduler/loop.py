@@ -1,6 +1,6 @@
 """`koers scheduler`: APScheduler in the foreground, one in-memory job every minute.
 
-The job is a `run_once` of `scheduler.sender` (`max_instances=1`, `coalesce=True`: a slow run is
+The job is a `run_once` of `tracking.mail.send` (`max_instances=1`, `coalesce=True`: a slow run is
 never overlapped by the next, and missed minutes are not replayed). Schedule state lives in Koers'
 own tables (periods, outbox), never in an APScheduler job store: a SQLAlchemy job store on DuckDB
 would hold the file lock or skip misfired jobs. SIGTERM or SIGINT stops the loop cleanly: the email
@@ -18,29 +18,16 @@ from datetime import datetime
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from scheduler.sender import RunSummary, run_once, sender_id
 from tracking.clock import utcnow
+from tracking.context import Context
 from tracking.errors import KoersError
+from tracking.mail.send import run_once, sender_id
 
 logger = logging.getLogger("koers.scheduler")
 INTERVAL_SECONDS = 60
 
 
-def describe(summary: RunSummary) -> str:
-    fill, send = summary.fill, summary.send
-    kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(fill.by_kind.items()))
-    parts = [f"queued {len(fill.queued)}" + (f" ({kinds})" if kinds else ""),
-             f"sent {len(send.sent)}", f"failed {len(send.failed)}"]
-    if fill.missed:
-        parts.append(f"{len(fill.missed)} missed check-ins recorded")
-    if fill.cancelled:
-        parts.append(f"{fill.cancelled} cancelled")
-    if fill.requeued:
-        parts.append(f"{len(fill.requeued)} stale claims re-queued")
-    return "; ".join(parts)
-
-
-def run_scheduler(app, *, interval_seconds: float = INTERVAL_SECONDS, stop: threading.Event | None = None,
+def run_scheduler(ctx: Context, *, interval_seconds: float = INTERVAL_SECONDS, stop: threading.Event | None = None,
                   clock: Callable[[], datetime] = utcnow, handle_signals: bool = True) -> None:
     """Run until SIGTERM/SIGINT (or until `stop` is set)."""
     stop = stop or threading.Event()
@@ -48,13 +35,13 @@ def run_scheduler(app, *, interval_seconds: float = INTERVAL_SECONDS, stop: thre
 
     def tick() -> None:
         try:
-            summary = run_once(app, clock=clock, runner="scheduler", claimed_by=claimed_by,
+            summary = run_once(ctx, clock=clock, runner="scheduler", claimed_by=claimed_by,
                                should_stop=stop.is_set)
         except KoersError as problem:  # the database was busy or a setting is wrong: log, try next minute
             logger.error("reminder run failed: %s", problem)
             return
         if not summary.quiet:
-            logger.info("%s", describe(summary))
+            logger.info("%s", summary.describe())
 
     scheduler = BackgroundScheduler(timezone="UTC")
     scheduler.add_job(tick, IntervalTrigger(seconds=interval_seconds, timezone="UTC"), id="remind",

@@ -95,13 +95,11 @@ def ready_db(koers):
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory):
     """The demo database, built once per test session; tests work on copies of it."""
-    from tracking.cli.common import App
-    from tracking.services import load_demo
-    from tracking.settings import load_settings
+    from tests.factories import OPERATOR, context
+    from tracking.usecases import data
 
     path = tmp_path_factory.mktemp("demo") / "koers.duckdb"
-    app = App(load_settings({}, secrets_file=None, db=path))
-    load_demo(app, now=NOW, seed=2026, if_empty=False, progress=lambda message: None)
+    data.load_demo(context(path), OPERATOR, now=NOW, seed=2026, if_empty=False)
     return path
 
 

@@ -22,7 +22,7 @@ def use_database(monkeypatch, path: Path) -> None:
 
     monkeypatch.setenv("KOERS_DB", str(path))
     monkeypatch.setenv("KOERS_SECRET_KEY", SECRET_KEY)
-    runtime._settings_and_db.clear()
+    runtime._context.clear()
     import streamlit as st
 
     st.cache_data.clear()

@@ -1,4 +1,5 @@
-"""Small factories for test data: answers, CSV text, check-in rows, and a database fingerprint."""
+"""Small factories for test data: a context, coaches and clients made through the application layer,
+answers, CSV text, check-in rows, and a database fingerprint."""
 
 from __future__ import annotations
 
@@ -6,7 +7,32 @@ import hashlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from tracking.context import Actor, Context, open_context
 from tracking.instrument import load_instrument
+from tracking.models import Client, Coach
+from tracking.settings import load_settings
+from tracking.usecases import clients, coaches
+
+OPERATOR = Actor.operator()
+PASSWORD = "correct horse battery"
+
+
+def context(db_path: Path, **settings: str) -> Context:
+    """The context for a test database (migrated), with settings given as KOERS_* keys."""
+    return open_context(load_settings(settings, secrets_file=None, db=db_path))
+
+
+def coach(ctx: Context, email: str = "coach@example.org", name: str = "Ada Coach", *, is_admin: bool = False,
+          lang: str = "nl", password: str = PASSWORD, now: datetime | None = None) -> Coach:
+    return coaches.add_coach(ctx, OPERATOR, email, name, password, is_admin=is_admin, lang=lang, now=now)
+
+
+def client(ctx: Context, client_id: str = "C1", *, coach_email: str = "coach@example.org",
+           email: str | None = None, now: datetime | None = None, **details) -> Client:
+    """A client of the coach with `coach_email`; `details` are `ClientDetails` fields (name, lang, weekday…)."""
+    email = email or f"{client_id.lower()}@example.org"
+    return clients.add_client(ctx, OPERATOR, client_id, clients.ClientDetails(email=email, **details),
+                              coach_email=coach_email, now=now)
 
 
 def answers(**overrides) -> dict:
@@ -62,3 +88,11 @@ def database_fingerprint(db_path: Path) -> str:
         return digest.hexdigest()
     finally:
         con.close()
+
+
+def fresh_link(ctx: Context, client_id: str = "C1", *, now: datetime | None = None, actor: Actor = OPERATOR):
+    """A fresh personal check-in link, as (url, period)."""
+    from tracking.usecases import links
+
+    fresh = links.fresh_checkin_link(ctx, actor, client_id, now=now)
+    return fresh.url, fresh.period

@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.dashboard_helpers import ANNE, MARC, ROOT, signed_in, texts
+from tracking.models import Email
 from tracking.store import audit, outbox
 from tracking.store.connection import Database
 
@@ -17,7 +18,7 @@ NOW = datetime.now(UTC)
 
 
 def email(key, kind="invitation", recipient="k-101@example.org", client_id="K-101"):
-    return outbox.NewEmail(key, kind, recipient, f"Subject {key}", "text", None, "nl", client_id=client_id)
+    return Email(key, kind, recipient, f"Subject {key}", "text", None, "nl", client_id=client_id)
 
 
 @pytest.fixture
@@ -78,7 +79,7 @@ def test_retry_now_puts_a_failed_email_back_in_the_queue(queued, demo_db):
     assert "1 email(s) go out with the scheduler's next run" in texts(at)
     with Database(demo_db).read() as con:
         row = outbox.get(con, queued.id)
-        actions = [entry["action"] for entry in audit.recent(con)]
+        actions = [entry.action for entry in audit.recent(con)]
     assert row.status == "pending" and row.next_attempt_at <= datetime.now(UTC)
     assert "outbox_retry" in actions
 

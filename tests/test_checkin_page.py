@@ -16,13 +16,12 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.factories import answers as full_answers
-from tests.factories import checkin, csv_text
-from tracking import links, services
-from tracking.cli.common import App
+from tests.factories import checkin, csv_text, fresh_link
+from tracking import links
 from tracking.clock import to_db, utcnow
+from tracking.context import open_context
 from tracking.i18n import t
 from tracking.instrument import DYNAMICS, load_instrument
-from tracking.models import Viewer
 from tracking.settings import load_settings
 from tracking.store import clients, periods
 from tracking.store import links as link_store
@@ -45,12 +44,12 @@ def site(ready_db, koers, db_path, monkeypatch):
     assert ran.exit_code == 0, ran.output
     monkeypatch.setenv("KOERS_DB", str(db_path))
     monkeypatch.setenv("KOERS_SECRET_KEY", SECRET)
-    runtime._settings_and_db.clear()
-    return App(load_settings({}, secrets_file=None, db=db_path, secret_key=SECRET))
+    runtime._context.clear()
+    return open_context(load_settings({}, secrets_file=None, db=db_path, secret_key=SECRET))
 
 
 def new_link(site, client: str = "C1") -> str:
-    url, _period = services.fresh_checkin_link(site, client, Viewer.operator(), now=utcnow())
+    url, _period = fresh_link(site, client, now=utcnow())
     return url.split("?t=", 1)[1]
 
 

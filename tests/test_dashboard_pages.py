@@ -186,16 +186,16 @@ def test_a_client_name_with_markdown_is_shown_literally(demo_db):
 
 
 def test_a_coach_makes_a_fresh_link_that_opens_the_checkin(demo_db):
-    from tracking.cli.common import App
+    from tracking.context import open_context
     from tracking.settings import load_settings
-    from tracking.submission import open_link
+    from tracking.usecases.checkin import open_link
 
     at = section(signed_in(MARC, page="client", client="M-207"), "settings")
     at.button(key="make_link").click()
     at.run()
     url = at.code[0].value
     assert url.startswith("http://localhost:8501/?t=")
-    app = App(load_settings(secrets_file=None))
+    app = open_context(load_settings(secrets_file=None))
     from tracking.clock import utcnow
 
     assert open_link(app, url.split("?t=", 1)[1], now=utcnow()).status == "open"

@@ -8,14 +8,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.conftest import NOW
-from tests.factories import answers
-from tracking.cli.common import App
+from tests.factories import OPERATOR, answers
+from tracking.context import open_context
 from tracking.models import Viewer
-from tracking.services import set_focus
 from tracking.settings import load_settings
 from tracking.store import checkins, clients, derived, flags
 from tracking.store.connection import Database
 from tracking.store.migrate import ensure_schema
+from tracking.usecases.clients import set_focus
 
 START = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 PHYSIOLOGICAL = dict(sleep=1, energy=1, concentration=2, physical_exhaustion=9)
@@ -28,7 +28,7 @@ CALM_ELSEWHERE = dict(work_safety=8, predictability=8, autonomy_support=8, alert
 
 @pytest.fixture
 def app(db_path):
-    app = App(load_settings({}, secrets_file=None, db=db_path))
+    app = open_context(load_settings({}, secrets_file=None, db=db_path))
     ensure_schema(app.db)
     return app
 
@@ -64,7 +64,7 @@ def listed(app, **filters) -> list[dict]:
 
 def states(app, client_id: str) -> list[str]:
     with app.db.read() as con:
-        return [row["state"] for row in checkins.timeline(con, client_id, Viewer.operator())]
+        return [row.state for row in checkins.timeline(con, client_id, Viewer.operator())]
 
 
 def test_a_dominant_shift_is_flagged_from_and_to_with_evidence(app):
@@ -94,7 +94,7 @@ def test_a_focus_that_differs_from_the_dominant_is_flagged_and_cleared_when_it_m
         derived.refresh(con, ["F1"], app.instrument, app.settings.detection, NOW)
     (mismatch,) = listed(app, kind="focus_mismatch")
     assert (mismatch["from"], mismatch["to"]) == ("context", "physiological")
-    set_focus(app, "F1", "physiological", Viewer.operator(), now=NOW)
+    set_focus(app, OPERATOR, "F1", "physiological", now=NOW)
     assert listed(app, kind="focus_mismatch") == []
 
 
@@ -178,7 +178,7 @@ def test_checkins_out_of_order_and_with_irregular_gaps_give_the_same_states(app,
     times = [START + timedelta(weeks=week, hours=(week % 3) * 29) + timedelta(weeks=week // 6) for week in range(16)]
     store(app, "G1", weeks[::2], times=times[::2])
     store(app, "G1", weeks[1::2], times=times[1::2])  # the other half arrives later, in between
-    other = App(load_settings({}, secrets_file=None, db=tmp_path / "other.duckdb"))
+    other = open_context(load_settings({}, secrets_file=None, db=tmp_path / "other.duckdb"))
     ensure_schema(Database(other.settings.db))
     for moment, given in zip(times, weeks):
         store(other, "G1", [given], times=[moment])

@@ -8,7 +8,7 @@ import io
 import pytest
 
 from tests.factories import checkin, csv_text
-from tracking.cli.common import App
+from tracking.context import open_context
 from tracking.export import checkins_csv, escape_cell, unescape_cell
 from tracking.instrument import load_instrument
 from tracking.models import Viewer
@@ -17,7 +17,7 @@ from tracking.store import checkins
 
 
 def _export(db_path, client_id: str) -> str:
-    app = App(load_settings({}, secrets_file=None, db=db_path))
+    app = open_context(load_settings({}, secrets_file=None, db=db_path))
     with app.db.read() as con:
         return checkins_csv(checkins.export_rows(con, client_id, Viewer.operator()), load_instrument())
 

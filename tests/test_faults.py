@@ -23,8 +23,8 @@ from aiosmtpd.controller import Controller
 from tests.factories import csv_text, database_fingerprint, weekly
 from tests.mailserver import MAIL_FROM, MailServer
 from tests.servers import free_port
-from tracking import mailing
-from tracking.cli.common import App
+from tracking.context import open_context
+from tracking.mail.outbox import claim_timeout
 from tracking.settings import load_settings
 from tracking.store import accounts, clients
 from tracking.store.connection import Database
@@ -240,11 +240,11 @@ def test_the_app_refuses_to_start_without_a_secret_key(demo_db, monkeypatch):
     from tests.dashboard_helpers import app
 
     monkeypatch.delenv("KOERS_SECRET_KEY")
-    runtime._settings_and_db.clear()
+    runtime._context.clear()
     at = app().run()
     assert "KOERS_SECRET_KEY is not set" in at.error[0].value
 
 
 def test_the_mailing_settings_are_read_from_the_settings_object(db_path):
-    app = App(load_settings({"KOERS_CLAIM_TIMEOUT_MINUTES": "20"}, secrets_file=None, db=db_path))
-    assert mailing.claim_timeout(app.settings) == timedelta(minutes=20)
+    app = open_context(load_settings({"KOERS_CLAIM_TIMEOUT_MINUTES": "20"}, secrets_file=None, db=db_path))
+    assert claim_timeout(app.settings) == timedelta(minutes=20)

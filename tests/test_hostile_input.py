@@ -22,8 +22,8 @@ from hypothesis import strategies as st
 
 from tests.conftest import NOW
 from tests.factories import answers, checkin, csv_text, database_fingerprint
-from tracking import links, services, submission
-from tracking.cli.common import App
+from tracking import links
+from tracking.context import Actor, ActorKind, open_context
 from tracking.errors import InvalidValue, SettingsError
 from tracking.export import checkins_csv, unescape_cell
 from tracking.instrument import load_instrument
@@ -32,8 +32,13 @@ from tracking.scoring import score_answers
 from tracking.settings import Settings, detection_fields, load_settings, setting_fields
 from tracking.store import clients, periods
 from tracking.store import links as link_store
+from tracking.store.checkins import ExportRow
 from tracking.store.connection import Database
 from tracking.store.migrate import ensure_schema
+from tracking.usecases import checkin as submission
+from tracking.usecases import clients as client_cases
+from tracking.usecases import flags
+from tracking.usecases.clients import Observation
 
 INSTRUMENT = load_instrument()
 ITEMS = INSTRUMENT.item_ids
@@ -218,7 +223,7 @@ BAD_VALUES = st.one_of(
 @pytest.fixture
 def link_app(ready_db, koers, db_path):
     assert koers("client", "add", "C1", "--email", "c1@example.org", "--coach", "coach@example.org").exit_code == 0
-    app = App(load_settings({}, secrets_file=None, db=db_path, secret_key=SECRET))
+    app = open_context(load_settings({}, secrets_file=None, db=db_path, secret_key=SECRET))
     with app.db.write() as con:
         period, _created = periods.ensure_period(con, "C1", "scheduled", NOW - timedelta(hours=1),
                                                  NOW + timedelta(days=5), NOW - timedelta(hours=1))
@@ -498,18 +503,15 @@ def hostile_practice(demo_db, tmp_path, koers):
     source.write_text(csv_text(rows_), encoding="utf-8")
     ran = koers("import", source, db=demo_db)
     assert ran.exit_code == 0, ran.output
-    app = App(load_settings(db=demo_db))
-    viewer = Viewer(coach_id=MARC)
-    services.set_focus(app, "H1", "identity", viewer, note=NOTE[:500], now=NOW)
-    services.add_observation(app, "H1", viewer, {
-        "observed_at": NOW, "tension_in_body": HOSTILE[0], "reaction_to_uncertainty": HOSTILE[2],
-        "reference": None, "responsibility": None, "ratings": {}, "note": NOTE}, now=NOW)
-    with Database(demo_db).write() as con:
+    app = open_context(load_settings(db=demo_db))
+    marc = Actor(ActorKind.COACH, coach_id=MARC)
+    client_cases.set_focus(app, marc, "H1", "identity", note=NOTE[:500], now=NOW)
+    client_cases.add_observation(app, marc, "H1", Observation(
+        observed_at=NOW, tension_in_body=HOSTILE[0], reaction_to_uncertainty=HOSTILE[2], note=NOTE), now=NOW)
+    with Database(demo_db).read() as con:
         (flag_id,) = con.execute("SELECT min(id) FROM flags WHERE client_id = 'H1' AND withdrawn_at IS NULL "
                                  "AND kind = 'contact_request'").fetchone()
-        from tracking.store import flags
-
-        flags.acknowledge(con, flag_id, viewer, HOSTILE[4] + " " + HOSTILE[0], NOW)
+    flags.acknowledge(app, marc, flag_id, HOSTILE[4] + " " + HOSTILE[0], now=NOW)
     return demo_db
 
 
@@ -555,8 +557,8 @@ def test_the_csv_export_escapes_formulas_and_round_trips_through_the_import(host
 
     with Database(hostile_practice).read() as con:
         exported = checkins_csv(checkins.export_rows(con, "H1", Viewer.operator()), INSTRUMENT)
-    one_each = checkins_csv([{"client_id": f"=X{n}", "submitted_at": NOW - timedelta(days=n), "contact_request": False,
-                              "note": text, "answers": {"sleep": n}} for n, text in enumerate(HOSTILE)], INSTRUMENT)
+    one_each = checkins_csv([ExportRow(f"=X{n}", NOW - timedelta(days=n), False, text, {"sleep": n})
+                             for n, text in enumerate(HOSTILE)], INSTRUMENT)
     cells = [row[-1] for row in csv.reader(io.StringIO(one_each))][1:]
     assert cells == ["<script>alert(1)</script>", "**bold**", "[link](javascript:alert(1))",
                      "'=HYPERLINK(\"http://x\")", "''; DROP TABLE clients; --"]  # a spreadsheet shows text

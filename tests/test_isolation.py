@@ -7,12 +7,15 @@ import pytest
 
 from tests.conftest import NOW
 from tests.dashboard_helpers import ANNE, MARC, signed_in, texts
-from tracking.cli.common import App
+from tracking.context import Actor, open_context
 from tracking.errors import NotFound
 from tracking.models import Viewer
-from tracking.services import add_observation, fresh_checkin_link, set_focus
 from tracking.settings import load_settings
-from tracking.store import caseload, checkins, clients, flags, insights
+from tracking.store import accounts, caseload, checkins, clients, flags, insights
+from tracking.usecases import clients as client_cases
+from tracking.usecases import flags as flag_cases
+from tracking.usecases import links
+from tracking.usecases.clients import ClientDetails, Observation
 
 ANNES_CLIENT = "K-101"
 pytestmark = pytest.mark.usefixtures("demo_db")
@@ -20,15 +23,17 @@ pytestmark = pytest.mark.usefixtures("demo_db")
 
 @pytest.fixture
 def app(demo_db):
-    return App(load_settings({"KOERS_SECRET_KEY": "isolation-tests-secret-0123456789abcdef"}, secrets_file=None,
-                             db=demo_db))
+    return open_context(load_settings({"KOERS_SECRET_KEY": "isolation-tests-secret-0123456789abcdef"},
+                                      secrets_file=None, db=demo_db))
+
+
+def marc_actor(app) -> Actor:
+    with app.db.read() as con:
+        return Actor.coach(accounts.coach_by_id(con, MARC))
 
 
 def marc(app) -> Viewer:
-    with app.db.read() as con:
-        from tracking.store import accounts
-
-        return Viewer.coach(accounts.coach_by_id(con, MARC))
+    return marc_actor(app).viewer
 
 
 @pytest.mark.parametrize("read", [
@@ -60,20 +65,21 @@ def test_the_caseload_and_flag_list_hold_only_own_clients(app):
 
 
 def test_changing_another_coachs_client_is_refused_and_changes_nothing(app, demo_db):
-    viewer = marc(app)
+    actor = marc_actor(app)
     with duckdb.connect(str(demo_db), read_only=True) as con:
         flag_id = con.execute("SELECT min(id) FROM flags WHERE client_id = ?", [ANNES_CLIENT]).fetchone()[0]
         before = con.execute("SELECT * FROM flags ORDER BY id").fetchall()
-    with pytest.raises(NotFound), app.db.write() as con:
-        flags.acknowledge(con, flag_id, viewer, "mine now", NOW)
-    with pytest.raises(NotFound), app.db.write() as con:
-        clients.update_client(con, ANNES_CLIENT, viewer, NOW, status="paused")
     with pytest.raises(NotFound):
-        set_focus(app, ANNES_CLIENT, "identity", viewer, now=NOW)
+        flag_cases.acknowledge(app, actor, flag_id, "mine now", now=NOW)
     with pytest.raises(NotFound):
-        add_observation(app, ANNES_CLIENT, viewer, {"observed_at": NOW}, now=NOW)
+        client_cases.update_client(app, actor, ANNES_CLIENT, ClientDetails(email="x@example.org", status="paused"),
+                                   now=NOW)
     with pytest.raises(NotFound):
-        fresh_checkin_link(app, ANNES_CLIENT, viewer, now=NOW)
+        client_cases.set_focus(app, actor, ANNES_CLIENT, "identity", now=NOW)
+    with pytest.raises(NotFound):
+        client_cases.add_observation(app, actor, ANNES_CLIENT, Observation(observed_at=NOW), now=NOW)
+    with pytest.raises(NotFound):
+        links.fresh_checkin_link(app, actor, ANNES_CLIENT, now=NOW)
     with duckdb.connect(str(demo_db), read_only=True) as con:
         assert con.execute("SELECT * FROM flags ORDER BY id").fetchall() == before
         assert con.execute("SELECT status FROM clients WHERE id = ?", [ANNES_CLIENT]).fetchone() == ("active",)

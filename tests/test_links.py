@@ -14,10 +14,9 @@ import duckdb
 import pytest
 
 from tests.conftest import NOW
-from tests.factories import database_fingerprint
-from tracking import links, services
-from tracking.cli.common import App
-from tracking.models import Viewer
+from tests.factories import database_fingerprint, fresh_link
+from tracking import links
+from tracking.context import open_context
 from tracking.schedule import window_close
 from tracking.settings import load_settings
 from tracking.store import links as link_store
@@ -32,7 +31,7 @@ def app(ready_db, koers, db_path):
     ran = koers("client", "add", "C1", "--email", "c1@example.org", "--coach", "coach@example.org",
                 "--name", "Sanne")
     assert ran.exit_code == 0, ran.output
-    return App(load_settings({}, secrets_file=None, db=db_path, secret_key=SECRET,
+    return open_context(load_settings({}, secrets_file=None, db=db_path, secret_key=SECRET,
                              base_url="https://koers.example.org"))
 
 
@@ -46,14 +45,14 @@ def resolve(app, token: str, now=NOW, key: str = SECRET):
 
 
 def test_a_link_names_one_client_and_one_period_and_starts_with_the_base_url(app):
-    url, period = services.fresh_checkin_link(app, "C1", Viewer.operator(), now=NOW)
+    url, period = fresh_link(app, "C1", now=NOW)
     assert url.startswith("https://koers.example.org/?t=")
     found = resolve(app, token_of(url))
     assert (found.status, found.client_id, found.period_id) == ("ok", "C1", period.id)
 
 
 def test_the_token_is_stored_only_as_its_hash(app, db_path):
-    url, _period = services.fresh_checkin_link(app, "C1", Viewer.operator(), now=NOW)
+    url, _period = fresh_link(app, "C1", now=NOW)
     token = token_of(url)
     with duckdb.connect(str(db_path), read_only=True) as con:
         stored = con.execute("SELECT * FROM link_tokens").fetchall()
@@ -64,7 +63,7 @@ def test_the_token_is_stored_only_as_its_hash(app, db_path):
 
 @pytest.mark.parametrize("change", ["signature", "random part", "truncated", "purpose"])
 def test_a_tampered_token_is_recognised_without_its_client(app, change):
-    url, _period = services.fresh_checkin_link(app, "C1", Viewer.operator(), now=NOW)
+    url, _period = fresh_link(app, "C1", now=NOW)
     token = token_of(url)
     random_part, signature = token.split(".")
     flip = {"A": "B"}.get(signature[0], "A")
@@ -82,7 +81,7 @@ def test_a_tampered_token_is_recognised_without_its_client(app, change):
 
 
 def test_a_token_signed_with_another_key_is_tampered(app):
-    url, _period = services.fresh_checkin_link(app, "C1", Viewer.operator(), now=NOW)
+    url, _period = fresh_link(app, "C1", now=NOW)
     assert resolve(app, token_of(url), key="another-secret-key-0123456789abcdefgh").status == "tampered"
 
 
@@ -92,7 +91,7 @@ def test_a_well_signed_token_that_was_never_issued_is_unknown(app):
 
 
 def test_a_link_expires_when_its_window_closes(app):
-    url, period = services.fresh_checkin_link(app, "C1", Viewer.operator(), now=NOW)
+    url, period = fresh_link(app, "C1", now=NOW)
     token = token_of(url)
     assert period.closes_at == window_close(NOW, "Europe/Amsterdam", app.settings.window_days)
     assert resolve(app, token, now=period.closes_at - timedelta(seconds=1)).status == "ok"
@@ -100,9 +99,8 @@ def test_a_link_expires_when_its_window_closes(app):
 
 
 def test_a_new_link_for_the_same_period_revokes_the_old_one(app):
-    first_url, first_period = services.fresh_checkin_link(app, "C1", Viewer.operator(), now=NOW)
-    second_url, second_period = services.fresh_checkin_link(
-        app, "C1", Viewer.operator(), now=NOW + timedelta(hours=2))
+    first_url, first_period = fresh_link(app, "C1", now=NOW)
+    second_url, second_period = fresh_link(app, "C1", now=NOW + timedelta(hours=2))
     assert second_period.id == first_period.id
     assert resolve(app, token_of(first_url), now=NOW + timedelta(hours=3)).status == "revoked"
     assert resolve(app, token_of(second_url), now=NOW + timedelta(hours=3)).status == "ok"
@@ -112,7 +110,7 @@ def test_the_link_opens_the_scheduled_period_whose_window_is_open(app):
     with app.db.write() as con:
         scheduled, _created = periods.ensure_period(
             con, "C1", "scheduled", NOW - timedelta(days=1), NOW + timedelta(days=4), NOW - timedelta(days=1))
-    _url, period = services.fresh_checkin_link(app, "C1", Viewer.operator(), now=NOW)
+    _url, period = fresh_link(app, "C1", now=NOW)
     assert (period.id, period.kind) == (scheduled.id, "scheduled")
 
 
@@ -120,7 +118,7 @@ def test_without_an_open_window_the_link_opens_an_extra_check_in_now(app):
     with app.db.write() as con:
         periods.ensure_period(con, "C1", "scheduled", NOW - timedelta(days=8), NOW - timedelta(days=3),
                               NOW - timedelta(days=8))
-    _url, period = services.fresh_checkin_link(app, "C1", Viewer.operator(), now=NOW)
+    _url, period = fresh_link(app, "C1", now=NOW)
     assert (period.kind, period.opens_at) == ("extra", NOW)
 
 

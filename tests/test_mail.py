@@ -8,14 +8,14 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from tracking import mail
+from tracking.mail import compose as mail
 
 CLOSES = datetime(2026, 12, 5, 8, 0, tzinfo=UTC)  # Saturday 09:00 in Amsterdam
 URL = "https://koers.example/?t=abc.def"
 PAUSE = "https://koers.example/?pause=ghi.jkl"
 
 
-def invitation(kind="invitation", lang="nl", name="Anna", **overrides) -> mail.Email:
+def invitation(kind="invitation", lang="nl", name="Anna", **overrides) -> mail.Content:
     values = dict(kind=kind, lang=lang, name=name, url=URL, closes_at=CLOSES, tz="Europe/Amsterdam",
                   pause_url=PAUSE, coach_name="Ada Coach")
     values.update(overrides)

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tracking.reminders import Cancellation
+from tracking.mail.due import Cancellation
+from tracking.models import Email
 from tracking.store import outbox
 from tracking.store.connection import Database
 from tracking.store.migrate import apply_migrations, migrations
@@ -24,7 +25,7 @@ def db(tmp_path) -> Database:
 
 
 def email(key="invitation:C1:2026-11-30T08:00:00+00:00", kind="invitation", recipient="c1@example.org"):
-    return outbox.NewEmail(key, kind, recipient, "Subject", BODY, f"<p>{BODY}</p>", "nl", client_id="C1")
+    return Email(key, kind, recipient, "Subject", BODY, f"<p>{BODY}</p>", "nl", client_id="C1")
 
 
 def enqueue(db, *emails, now=NOW):

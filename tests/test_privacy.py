@@ -20,16 +20,21 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
+from tests import factories
 from tests.factories import answers, database_fingerprint
-from tracking import privacy, services, submission
-from tracking.cli.common import App
+from tracking.context import Actor, Context, open_context
 from tracking.errors import DatabaseError, NotFound
-from tracking.models import Viewer
+from tracking.mail import transports
+from tracking.models import Email, Viewer
 from tracking.settings import load_settings
-from tracking.store import accounts, clients, flags
+from tracking.store import clients
 from tracking.store import privacy as store
 from tracking.store.connection import Database
 from tracking.store.migrate import ensure_schema
+from tracking.usecases import checkin as submission
+from tracking.usecases import clients as client_cases
+from tracking.usecases import coaches, flags, privacy
+from tracking.usecases.clients import Observation
 
 SECRET_KEY = "privacy-tests-secret-key-0123456789abcdef"
 MONDAY = datetime(2026, 11, 30, tzinfo=UTC)
@@ -38,8 +43,8 @@ ANNA = {"id": "C1", "name": "Anna", "email": "anna@example.org", "note": "privat
 BOB = {"id": "C10", "name": "Bob", "email": "bob@example.org", "note": "words of Bob"}
 
 
-def app(db_path) -> App:
-    return App(load_settings(db=db_path))
+def app(db_path) -> Context:
+    return open_context(load_settings(db=db_path))
 
 
 def eml(folder: Path, kind: str, to: str):
@@ -64,15 +69,12 @@ def link_token(message) -> str:
 def practice(monkeypatch, koers, db_path, tmp_path):
     """A coach, Anna and Bob, with everything the app stores about a client; emails go to .eml files."""
     monkeypatch.setenv("KOERS_SECRET_KEY", SECRET_KEY)
-    ensure_schema(Database(db_path))
-    with Database(db_path).write() as con:
-        coach = accounts.add_coach(con, email="coach@example.org", name="Ada Coach", password_hash="-",
-                                   is_admin=False, now=ADDED)
-        accounts.set_digest(con, coach.id, 2, "09:00", "Europe/Amsterdam")  # Wednesdays 08:00 UTC
-        for person in (ANNA, BOB):
-            clients.add_client(con, client_id=person["id"], coach_id=coach.id, email=person["email"],
-                               name=person["name"], lang="en", tz="Europe/Amsterdam", reminder_weekday=0,
-                               reminder_time="09:00", now=ADDED)
+    ctx = app(db_path)
+    coach = factories.coach(ctx, now=ADDED)
+    coaches.set_preferences(ctx, Actor.coach(coach), lang="nl", digest_weekday=2, digest_time="09:00",
+                            tz="Europe/Amsterdam", now=ADDED)  # Wednesdays 08:00 UTC
+    for person in (ANNA, BOB):
+        factories.client(ctx, person["id"], email=person["email"], name=person["name"], lang="en", now=ADDED)
     assert koers("remind", "--now", (MONDAY + timedelta(hours=8)).isoformat()).exit_code == 0
     outbox = tmp_path / "outbox"
     for person in (ANNA, BOB):
@@ -84,16 +86,15 @@ def practice(monkeypatch, koers, db_path, tmp_path):
                              now=MONDAY + timedelta(days=1, hours=1)).status == "edited"
     assert koers("remind", "--now", (MONDAY + timedelta(days=1, hours=2)).isoformat()).exit_code == 0
     assert koers("remind", "--now", (MONDAY + timedelta(days=2, hours=8)).isoformat()).exit_code == 0
-    viewer = Viewer.coach(coach)
-    services.set_focus(app(db_path), ANNA["id"], "identity", viewer, note="focus note about Anna",
-                       now=MONDAY + timedelta(days=2))
-    services.add_observation(app(db_path), ANNA["id"], viewer, {
-        "observed_at": MONDAY + timedelta(days=2), "tension_in_body": "Anna's shoulders",
-        "reaction_to_uncertainty": None, "reference": "external", "responsibility": None,
-        "ratings": {"identity": 7}, "note": "observation note about Anna"}, now=MONDAY + timedelta(days=2))
-    with Database(db_path).write() as con:
+    actor = Actor.coach(coach)
+    client_cases.set_focus(app(db_path), actor, ANNA["id"], "identity", note="focus note about Anna",
+                      now=MONDAY + timedelta(days=2))
+    client_cases.add_observation(app(db_path), actor, ANNA["id"], Observation(
+        observed_at=MONDAY + timedelta(days=2), tension_in_body="Anna's shoulders", reference="external",
+        ratings={"identity": 7}, note="observation note about Anna"), now=MONDAY + timedelta(days=2))
+    with Database(db_path).read() as con:
         (flag_id,) = con.execute("SELECT id FROM flags WHERE client_id = 'C1' AND kind = 'contact_request'").fetchone()
-        flags.acknowledge(con, flag_id, viewer, "acknowledged Anna's request", MONDAY + timedelta(days=2))
+    flags.acknowledge(app(db_path), actor, flag_id, "acknowledged Anna's request", now=MONDAY + timedelta(days=2))
     return outbox
 
 
@@ -155,7 +156,7 @@ def test_a_new_table_with_a_client_id_is_exported_and_erased_without_anyone_list
         con.execute("CREATE TABLE future_replies (id INTEGER, future_note_id INTEGER, text VARCHAR)")
         con.execute("INSERT INTO future_notes VALUES (1, 'C1', 'a note'), (2, 'C2', 'another client')")
         con.execute("INSERT INTO future_replies VALUES (1, 1, 'a reply'), (2, 2, 'kept')")
-    document = privacy.export_client(app(db_path), "C1")
+    document = privacy.export_client(app(db_path), factories.OPERATOR, "C1")
     assert [row["text"] for row in document["future_notes"]] == ["a note"]
     assert [row["text"] for row in document["future_replies"]] == ["a reply"]
     assert koers("erase-client", "C1", "--yes").exit_code == 0
@@ -342,15 +343,13 @@ def test_redaction_in_html_matches_the_escaped_label():
 
 
 def test_the_eml_names_and_folder_follow_the_transport():
-    from scheduler import transport
-
-    outgoing = transport.Outgoing(1234567, "k", "followup", "a@example.org", "s", "b", None,
-                                  datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC))
-    match = privacy.EML_NAME.match(transport.file_name(outgoing))
+    outgoing = Email(key="k", kind="followup", recipient="a@example.org", subject="s", body_text="b", body_html=None,
+                     id=1234567, created_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC))
+    match = privacy.EML_NAME.match(transports.file_name(outgoing))
     assert match and (int(match[1]), match[2]) == (1234567, "followup")
     for outbox_dir in (None, Path("/srv/mail")):
         settings = load_settings({}, secrets_file=None, db=Path("/data/koers.duckdb"), outbox_dir=outbox_dir)
-        assert privacy.outbox_folder(settings) == transport.outbox_folder(settings)
+        assert transports.transport_for(settings).folder == settings.outbox_folder()
 
 
 def test_every_privacy_command_and_option_has_help():

@@ -9,20 +9,24 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.factories import answers, database_fingerprint
+from tests import factories
+from tests.factories import OPERATOR, answers, database_fingerprint
 from tests.mailserver import MailServer, text_part
-from tracking import mailing, submission
-from tracking.cli.common import App
-from tracking.models import Viewer
+from tracking.context import Actor, ActorKind, Context, open_context
+from tracking.mail.outbox import fill_outbox
+from tracking.models import Email, Viewer
 from tracking.settings import load_settings
-from tracking.store import accounts, clients, outbox
+from tracking.store import clients, outbox
 from tracking.store import links as link_store
 from tracking.store.connection import Database
-from tracking.store.migrate import ensure_schema
+from tracking.usecases import checkin as submission
+from tracking.usecases import clients as client_cases
+from tracking.usecases import coaches, links, pause
 
 SECRET_KEY = "remind-tests-secret-key-0123456789abcdef"
 MONDAY = datetime(2026, 11, 30, tzinfo=UTC)  # 09:00 in Amsterdam is 08:00 UTC; in New York 14:00 UTC
@@ -37,10 +41,8 @@ def secret(monkeypatch):
 
 @pytest.fixture
 def cast(db_path):
-    """A migrated database with one coach (no password hashing: nobody signs in here)."""
-    ensure_schema(Database(db_path))
-    with Database(db_path).write() as con:
-        accounts.add_coach(con, email=COACH, name="Ada Coach", password_hash="-", is_admin=False, now=ADDED)
+    """A migrated database with one coach."""
+    factories.coach(factories.context(db_path), COACH, now=ADDED)
 
 
 @pytest.fixture
@@ -54,20 +56,20 @@ def mail(monkeypatch, secret, cast):
 
 def add_client(db_path, client_id, *, weekday=0, time="09:00", tz="Europe/Amsterdam", lang="nl",
                added=ADDED, status="active", name=None):
-    with Database(db_path).write() as con:
-        clients.add_client(con, client_id=client_id, coach_id=1, email=f"{client_id.lower()}@example.org",
-                           name=name, lang=lang, tz=tz, reminder_weekday=weekday, reminder_time=time,
-                           now=added)
-        if status != "active":
-            con.execute("UPDATE clients SET status = ? WHERE id = ?", [status, client_id])
+    ctx = factories.context(db_path)
+    details = client_cases.ClientDetails(email=f"{client_id.lower()}@example.org", name=name, lang=lang, tz=tz,
+                                         weekday=weekday, time=time)
+    client_cases.add_client(ctx, OPERATOR, client_id, details, coach_email=COACH, now=added)
+    if status != "active":
+        client_cases.update_client(ctx, OPERATOR, client_id, replace(details, status=status), now=added)
 
 
 def remind(koers, at: datetime, *extra):
     return koers("remind", "--now", at.isoformat(), *extra)
 
 
-def app(db_path) -> App:
-    return App(load_settings(db=db_path))
+def app(db_path) -> Context:
+    return open_context(load_settings(db=db_path))
 
 
 def token(message, purpose="t") -> str:
@@ -80,7 +82,7 @@ def check_in(db_path, message, at: datetime, *, contact=False, note=None):
     return submission.submit(app(db_path), token(message), given, now=at)
 
 
-def rows(db_path) -> dict[str, outbox.OutboxRow]:
+def rows(db_path) -> dict[str, Email]:
     with Database(db_path).read() as con:
         return {row.key: row for row in outbox.listing(con, limit=10_000)}
 
@@ -176,7 +178,7 @@ def test_an_outage_and_its_recovery_send_every_email_exactly_once(mail, koers, d
 def test_a_claim_whose_sender_died_is_sent_once_after_the_claim_timeout(mail, koers, db_path):
     add_client(db_path, "C1")
     at = MONDAY + timedelta(hours=8)
-    mailing.fill_outbox(app(db_path), at)  # a sender fills the outbox and claims, then its process dies
+    fill_outbox(app(db_path), at)  # a sender fills the outbox and claims, then its process dies
     with Database(db_path).write() as con:
         claimed = outbox.claim_next(con, at, "host:4242:dead")
     assert remind(koers, at + timedelta(minutes=14)).exit_code == 0
@@ -223,7 +225,7 @@ def test_windows_that_close_unanswered_are_missed_and_two_in_a_row_raise_a_flag(
 def test_a_week_answered_through_another_link_is_neither_followed_up_nor_missed(mail, koers, db_path):
     add_client(db_path, "C1")
     sunday = MONDAY - timedelta(hours=12)
-    extra = mailing.send_link_now(app(db_path), "C1", Viewer.operator(), sunday)  # opens an extra check-in
+    extra = links.email_fresh_link(app(db_path), OPERATOR, "C1", now=sunday)  # opens an extra check-in
     assert extra.period.kind == "extra"
     remind(koers, sunday + timedelta(minutes=1))
     remind(koers, MONDAY + timedelta(hours=8))
@@ -256,8 +258,9 @@ def test_a_contact_request_reaches_the_coach_at_the_next_run_without_the_note(ma
 
 def test_the_coach_digest_comes_at_the_time_the_coach_chose(mail, koers, db_path):
     add_client(db_path, "C1", name="Anna")
-    with Database(db_path).write() as con:
-        accounts.set_digest(con, 1, 4, "17:00", "America/New_York")  # Fridays 17:00 in New York
+    ctx = factories.context(db_path)
+    coaches.set_preferences(ctx, Actor(ActorKind.COACH, coach_id=1), lang="nl", digest_weekday=4,
+                            digest_time="17:00", tz="America/New_York")  # Fridays 17:00 in New York
     remind(koers, MONDAY + timedelta(hours=8))
     check_in(db_path, mail.to("c1@example.org")[0], MONDAY + timedelta(days=1), contact=True, note="sad")
     friday_five_pm = MONDAY + timedelta(days=4, hours=22)
@@ -277,7 +280,7 @@ def test_the_pause_link_stops_the_invitations_and_tells_the_coach(mail, koers, d
     add_client(db_path, "C1", name="Anna")
     remind(koers, MONDAY + timedelta(hours=8))
     (invitation,) = mail.to("c1@example.org")
-    paused = mailing.pause_reminders(app(db_path), token(invitation, "pause"), MONDAY + timedelta(hours=9))
+    paused = pause.pause_reminders(app(db_path), token(invitation, "pause"), now=MONDAY + timedelta(hours=9))
     assert paused.status == "paused"
     remind(koers, MONDAY + timedelta(hours=9, minutes=1))
     (told,) = [m for m in mail.to(COACH) if m["X-Koers-Kind"] == "paused"]
@@ -309,7 +312,7 @@ def test_a_link_the_coach_sends_goes_out_with_the_next_run(mail, koers, db_path)
     add_client(db_path, "C1")
     remind(koers, MONDAY + timedelta(hours=8))
     asked = MONDAY + timedelta(days=1)
-    sent = mailing.send_link_now(app(db_path), "C1", Viewer.operator(), asked)
+    sent = links.email_fresh_link(app(db_path), OPERATOR, "C1", now=asked)
     assert sent.outbox_id is not None and sent.period.kind == "scheduled"
     assert sent.recipient == "c1@example.org"
     remind(koers, asked + timedelta(seconds=30))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from tracking.reminders import (
+from tracking.mail.due import (
     MAX_ATTEMPTS,
     ContactFlag,
     DigestCoach,

@@ -25,13 +25,13 @@ import pytest
 from tests.factories import answers
 from tests.mailserver import MailServer, text_part
 from tests.servers import Server
-from tracking import submission
-from tracking.cli.common import App
+from tracking.context import open_context
 from tracking.errors import NotFound
 from tracking.settings import load_settings
 from tracking.store import accounts, audit, checkins, clients, outbox
 from tracking.store.connection import Database
 from tracking.store.migrate import ensure_schema
+from tracking.usecases import checkin as submission
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET_KEY = "scheduler-tests-secret-key-0123456789abcdef"
@@ -104,7 +104,7 @@ def stop(process: subprocess.Popen) -> tuple[int, str]:
 
 def scheduler_runs(db_path: Path) -> int:
     with Database(db_path).read() as con:
-        return sum(1 for run in outbox.runs(con) if run["runner"] == "scheduler")
+        return sum(1 for run in outbox.runs(con) if run.runner == "scheduler")
 
 
 def test_the_scheduler_sends_what_is_due_never_what_remind_sent_and_stops_on_sigterm(tmp_path, env, mail,
@@ -124,11 +124,11 @@ def test_the_scheduler_sends_what_is_due_never_what_remind_sent_and_stops_on_sig
     try:
         wait_until(lambda: mail.to("later@example.org"), "the scheduler's invitation")
         with Database(db_path).read() as con:
-            seen = next(r["at"] for r in outbox.runs(con) if r["runner"] == "scheduler")
+            seen = next(r.at for r in outbox.runs(con) if r.runner == "scheduler")
 
         def ran_again():
             with Database(db_path).read() as con:
-                return any(r["runner"] == "scheduler" and r["at"] >= seen + timedelta(seconds=2)
+                return any(r.runner == "scheduler" and r.at >= seen + timedelta(seconds=2)
                            for r in outbox.runs(con))
 
         wait_until(ran_again, "two more runs of the scheduler")
@@ -184,7 +184,7 @@ def test_the_dashboard_and_the_scheduler_share_one_database_while_check_ins_arri
     for key, value in env.items():
         if key.startswith("KOERS_"):
             monkeypatch.setenv(key, value)
-    app = App(load_settings(db=db_path))
+    app = open_context(load_settings(db=db_path))
     problems: list[BaseException] = []
     try:
         wait_until(dashboard.healthy, "the dashboard")
@@ -229,8 +229,8 @@ def test_the_dashboard_and_the_scheduler_share_one_database_while_check_ins_arri
         statuses = dict(con.execute(
             "SELECT id, status FROM clients WHERE id IN ('A1', 'A2', 'A3', 'P1', 'P2', 'P3')").fetchall())
         unsent = con.execute("SELECT count(*) FROM outbox WHERE status <> 'sent'").fetchone()[0]
-        paused_entries = [e for e in audit.recent(con, limit=1000) if e["action"] == "reminders_paused"]
+        paused_entries = [e for e in audit.recent(con, limit=1000) if e.action == "reminders_paused"]
     assert statuses == {"A1": "active", "A2": "active", "A3": "active", "P1": "paused", "P2": "paused",
                         "P3": "paused"}
     assert unsent == 0
-    assert sorted(e["client_id"] for e in paused_entries) == pausers
+    assert sorted(e.client_id for e in paused_entries) == pausers

@@ -11,14 +11,16 @@ import pytest
 
 from tests.conftest import NOW
 from tests.factories import answers as full_answers
-from tracking import links, submission
-from tracking.cli.common import App
+from tracking import links
+from tracking.context import open_context
 from tracking.errors import InvalidValue
 from tracking.instrument import DYNAMICS
 from tracking.scoring import score_answers
 from tracking.settings import load_settings
 from tracking.store import clients, periods
 from tracking.store import links as link_store
+from tracking.store.submissions import CorePoint
+from tracking.usecases import checkin as submission
 
 SECRET = "submission-tests-secret-key-0123456789ab"
 OPENS, CLOSES = NOW - timedelta(hours=1), NOW + timedelta(days=5)
@@ -29,7 +31,7 @@ def app(ready_db, koers, db_path):
     ran = koers("client", "add", "C1", "--email", "c1@example.org", "--coach", "coach@example.org",
                 "--name", "Sanne", "--lang", "en")
     assert ran.exit_code == 0, ran.output
-    return App(load_settings({}, secrets_file=None, db=db_path, secret_key=SECRET))
+    return open_context(load_settings({}, secrets_file=None, db=db_path, secret_key=SECRET))
 
 
 def issue(app, *, opens=OPENS, closes=CLOSES, client="C1", kind="scheduled", expires=None) -> str:
@@ -236,4 +238,4 @@ def test_the_own_trend_comes_back_only_when_the_coach_enabled_it(app, token):
         clients.set_show_trend(con, "C1", True)
     shown = submission.submit(app, token, given(app, sleep=5), now=NOW + timedelta(minutes=1))
     core = {"sleep": 5, "energy": None, "reactivity": None, "meaning": None}
-    assert shown.trend == [{"at": NOW, "core": core}]
+    assert shown.trend == [CorePoint(NOW, core)]

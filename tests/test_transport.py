@@ -8,31 +8,31 @@ from datetime import UTC, datetime
 import pytest
 from aiosmtpd.smtp import AuthResult
 
-from scheduler.transport import (
+from tests.mailserver import MAIL_FROM, MailServer, html_part, text_part
+from tracking.errors import SettingsError
+from tracking.mail.transports import (
     FileTransport,
     MailServerRefused,
     MailServerUnavailable,
     MailSetupRefused,
     MessageRefused,
     OutboxFolderError,
-    Outgoing,
     SmtpTransport,
     build_message,
     eml_files,
     message_id,
-    outbox_folder,
     transport_for,
 )
-from tests.mailserver import MAIL_FROM, MailServer, html_part, text_part
-from tracking.errors import SettingsError
+from tracking.models import Email
 from tracking.settings import load_settings
 
 CREATED = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 
 
-def outgoing(outbox_id=7, recipient="anna@example.org", kind="invitation") -> Outgoing:
-    return Outgoing(outbox_id, f"{kind}:C1:2026-11-30T08:00:00+00:00", kind, recipient, "Je check-in",
-                    "Hoi Anna,\nhttps://koers.example/?t=a.b\n", "<p>Hoi Anna,</p>", CREATED)
+def outgoing(outbox_id=7, recipient="anna@example.org", kind="invitation") -> Email:
+    return Email(key=f"{kind}:C1:2026-11-30T08:00:00+00:00", kind=kind, recipient=recipient, subject="Je check-in",
+                 body_text="Hoi Anna,\nhttps://koers.example/?t=a.b\n", body_html="<p>Hoi Anna,</p>", id=outbox_id,
+                 created_at=CREATED)
 
 
 def settings(tmp_path, **env):
@@ -46,7 +46,7 @@ def server():
     running.stop()
 
 
-def send(transport, item: Outgoing):
+def send(transport, item: Email):
     with transport:
         return transport.send(item, build_message(item, transport.mail_from))
 
@@ -148,7 +148,7 @@ def test_the_file_transport_names_a_folder_it_cannot_write(tmp_path):
 def test_without_a_mail_server_emails_go_to_an_outbox_folder_beside_the_database(tmp_path):
     plain = settings(tmp_path)
     assert isinstance(transport_for(plain), FileTransport)
-    assert outbox_folder(plain) == tmp_path / "outbox"
+    assert plain.outbox_folder() == tmp_path / "outbox"
     chosen = settings(tmp_path, KOERS_OUTBOX_DIR=str(tmp_path / "mail"))
     assert transport_for(chosen).folder == tmp_path / "mail"
 

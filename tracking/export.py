@@ -7,9 +7,13 @@ import csv
 import html
 import io
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from tracking.clock import iso
 from tracking.instrument import Instrument
+
+if TYPE_CHECKING:  # the record only: this module stays free of the database
+    from tracking.store.checkins import ExportRow
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -29,18 +33,18 @@ def unescape_cell(text: str | None) -> str | None:
     return text
 
 
-def checkins_csv(rows: Iterable[dict], instrument: Instrument) -> str:
+def checkins_csv(rows: Iterable[ExportRow], instrument: Instrument) -> str:
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(["client_id", "submitted_at", *instrument.item_ids, "contact_request", "note"])
     for row in rows:
-        answers = row["answers"]
+        answers = row.answers
         writer.writerow([
-            escape_cell(row["client_id"]),
-            iso(row["submitted_at"]),
+            escape_cell(row.client_id),
+            iso(row.submitted_at),
             *("" if answers.get(item_id) is None else answers[item_id] for item_id in instrument.item_ids),
-            "1" if row["contact_request"] else "0",
-            escape_cell(row["note"]),
+            "1" if row.contact_request else "0",
+            escape_cell(row.note),
         ])
     return buffer.getvalue()
 

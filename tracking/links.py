@@ -12,11 +12,14 @@ import base64
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 PURPOSES = ("checkin", "pause")
 RANDOM_BYTES = 18
 SIGNATURE_BYTES = 12
 QUERY_PARAMETER = {"checkin": "t", "pause": "pause"}
+PAUSE_LINK_DAYS = 60  # a pause link in an old email still works for about two months
 
 
 def _signature(random_part: str, purpose: str, secret_key: str) -> str:
@@ -47,3 +50,29 @@ def token_hash(token: str) -> str:
 
 def url(base_url: str, purpose: str, token: str) -> str:
     return f"{base_url.rstrip('/')}/?{QUERY_PARAMETER[purpose]}={token}"
+
+
+@dataclass(frozen=True)
+class IssuedLink:
+    """A link made for one client: the token goes into the URL, only its hash into the database."""
+
+    purpose: str
+    client_id: str
+    period_id: int | None
+    expires_at: datetime
+    token: str
+    url: str
+
+    @property
+    def token_hash(self) -> str:
+        return token_hash(self.token)
+
+
+def issue(purpose: str, client_id: str, period_id: int | None, expires_at: datetime, *, base_url: str,
+          secret_key: str) -> IssuedLink:
+    token = new_token(purpose, secret_key)
+    return IssuedLink(purpose, client_id, period_id, expires_at, token, url(base_url, purpose, token))
+
+
+def pause_expiry(now: datetime) -> datetime:
+    return now + timedelta(days=PAUSE_LINK_DAYS)

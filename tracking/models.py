@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-STATES_EXTRA = ("mixed", "none")
 FLAG_KINDS = (
     "dominant_shift",
     "focus_mismatch",
@@ -16,6 +15,7 @@ FLAG_KINDS = (
 )
 FLAG_STATUSES = ("open", "acknowledged", "resolved")
 CLIENT_STATUSES = ("active", "paused", "ended")
+EMAIL_STATUSES = ("pending", "sending", "sent", "failed", "cancelled")
 
 
 @dataclass(frozen=True)
@@ -72,3 +72,31 @@ class Viewer:
     @property
     def actor(self) -> str:
         return "cli" if self.is_operator else f"coach:{self.coach_id}"
+
+
+@dataclass(frozen=True)
+class Email:
+    """One email Koers sends, from the moment it is composed until it was sent (or given up).
+
+    The outbox keeps one email per `key`, ever. The fields after `period_id` are the outbox's: they
+    are set once the email is stored there."""
+
+    key: str
+    kind: str  # invitation | followup | link | contact | digest | paused
+    recipient: str
+    subject: str
+    body_text: str
+    body_html: str | None
+    lang: str = "nl"
+    client_id: str | None = None
+    coach_id: int | None = None
+    period_id: int | None = None
+    id: int | None = None
+    status: str = "pending"  # pending | sending | sent | failed | cancelled
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    claimed_at: datetime | None = None
+    claimed_by: str | None = None  # host:pid:run of the sender that claimed it
+    sent_at: datetime | None = None
+    last_error: str | None = None
+    created_at: datetime | None = None

@@ -15,6 +15,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from platformdirs import user_data_path
+
 from tracking.detection import DetectionSettings
 from tracking.errors import SettingsError
 
@@ -23,8 +25,6 @@ SECRETS_FILE = Path(".streamlit") / "secrets.toml"
 
 def default_db_path() -> Path:
     """A per-user file: ~/.local/share/koers/koers.duckdb on Linux."""
-    from platformdirs import user_data_path
-
     return user_data_path("koers", appauthor=False) / "koers.duckdb"
 
 

@@ -7,22 +7,26 @@ colour. One calm colour; the latest point is larger and also given in words besi
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import plotly.graph_objects as go
 
+from dashboard.checkin.present import when
 from tracking.i18n import t
 from tracking.instrument import CORE_INDICATORS, Instrument
+
+if TYPE_CHECKING:
+    from tracking.store.submissions import CorePoint
 
 LINE_COLOR = "#2f6f73"  # the theme's primary colour
 MIN_POINTS = 2
 
 
-def indicator_figure(series: list[dict], indicator: str, lang: str, tz: str) -> go.Figure:
+def indicator_figure(series: list[CorePoint], indicator: str, lang: str, tz: str) -> go.Figure:
     """One indicator over time on 0-10; answered check-ins only, so a skipped week is not a zero."""
     zone = ZoneInfo(tz)
-    points = [(p["at"].astimezone(zone), p["core"][indicator])
-              for p in series if p["core"][indicator] is not None]
+    points = [(p.at.astimezone(zone), p.core[indicator]) for p in series if p.core[indicator] is not None]
     x = [at for at, _value in points]
     y = [value for _at, value in points]
     figure = go.Figure(go.Scatter(
@@ -41,23 +45,21 @@ def indicator_figure(series: list[dict], indicator: str, lang: str, tz: str) -> 
     return figure
 
 
-def latest_text(series: list[dict], indicator: str, instrument: Instrument, lang: str, tz: str) -> str:
+def latest_text(series: list[CorePoint], indicator: str, instrument: Instrument, lang: str, tz: str) -> str:
     """The chart in words for someone who cannot see it: the scale and the latest answer."""
-    from dashboard.checkin.present import when
-
     item = instrument.item(indicator)
     low, high = item.anchors[lang]
     scale = t("checkin.anchors", lang, low=low, high=high)
-    answered = [p for p in series if p["core"][indicator] is not None]
+    answered = [p for p in series if p.core[indicator] is not None]
     if not answered:
         return scale
     last = answered[-1]
-    latest = t("checkin.trend.latest", lang, value=last["core"][indicator],
-               day=when(last["at"], tz, lang, with_time=False))
+    latest = t("checkin.trend.latest", lang, value=last.core[indicator],
+               day=when(last.at, tz, lang, with_time=False))
     return f"{scale}. {latest}"
 
 
-def has_trend(series: list[dict] | None) -> bool:
+def has_trend(series: list[CorePoint] | None) -> bool:
     return bool(series) and len(series) >= MIN_POINTS
 
 

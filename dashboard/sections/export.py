@@ -9,9 +9,11 @@ import streamlit as st
 from dashboard import charts, runtime
 from dashboard.report import report_html
 from dashboard.sections.overview import _sentence
+from tracking.context import Actor
 from tracking.export import checkins_csv
-from tracking.store import accounts, audit, checkins
 from tracking.summary import summarize
+from tracking.usecases import coaches, data
+from tracking.usecases.clients import ClientBundle
 
 tr = runtime.tr
 
@@ -20,35 +22,35 @@ def _when(moment: datetime, tz: str) -> str:
     return runtime.when(moment, tz)
 
 
-def _log(viewer, client_id: str, what: str) -> None:
-    with runtime.user_errors(), runtime.database().write() as con:
-        audit.record(con, runtime.now(), viewer.actor, "export", client_id, what=what)
+def _log(actor: Actor, client_id: str, what: str) -> None:
+    with runtime.user_errors():
+        data.record_export(runtime.context(), actor, client_id, what)
 
 
-def show_export(bundle: dict, viewer) -> None:
-    client = bundle["client"]
+def show_export(bundle: ClientBundle, actor: Actor) -> None:
+    client = bundle.client
     lang = runtime.lang()
     now = runtime.now()
     stamp = now.astimezone(charts.zone(client.tz)).strftime("%Y%m%d")
     st.subheader(tr("export.csv"))
     st.caption(tr("export.csv_help"))
-    with runtime.user_errors(), runtime.database().read() as con:
-        rows = checkins.export_rows(con, client.id, viewer)
-        coach = accounts.coach_by_id(con, viewer.coach_id)
+    with runtime.user_errors():
+        rows = data.export_rows(runtime.context(), actor, client.id)
+        coach = coaches.coach(runtime.context(), actor.coach_id)
     st.download_button(tr("export.csv_button"), checkins_csv(rows, runtime.instrument()),
                        file_name=f"koers-{client.id}-{stamp}.csv", mime="text/csv", icon=":material/download:",
-                       on_click=_log, args=(viewer, client.id, "csv"), key="export_csv")
+                       on_click=_log, args=(actor, client.id, "csv"), key="export_csv")
     st.subheader(tr("export.report"))
     st.caption(tr("export.report_help"))
-    series = bundle["timeline"]
+    series = bundle.timeline
     flags = [[_when(datetime.fromisoformat(f["at"]), client.tz), tr(f"flag.{f['kind']}"), tr(f"status.{f['status']}"),
-              charts.flag_text(f, lang)] for f in bundle["flags"]]
-    focus = [[_when(c["at"], client.tz), tr(f"dynamic.{c['focus']}") if c["focus"] else tr("focus.none"),
-              c["note"] or ""] for c in bundle["focus_changes"]]
+              charts.flag_text(f, lang)] for f in bundle.flags]
+    focus = [[_when(c.at, client.tz), tr(f"dynamic.{c.focus}") if c.focus else tr("focus.none"),
+              c.note or ""] for c in bundle.focus_changes]
     observations = []
-    for o in bundle["observations"]:
-        parts = [o["tension_in_body"], o["reaction_to_uncertainty"], o["note"]]
-        observations.append([_when(o["at"], client.tz), " · ".join(p for p in parts if p)])
+    for o in bundle.observations:
+        parts = [o.tension_in_body, o.reaction_to_uncertainty, o.note]
+        observations.append([_when(o.at, client.tz), " · ".join(p for p in parts if p)])
     summary = [_sentence(k, v, client.tz) for k, v in summarize(series, now)]
 
     def build_report() -> str:
@@ -57,8 +59,8 @@ def show_export(bundle: dict, viewer) -> None:
         figures = []
         if series:
             figures = [
-                charts.timeline_figure(series, [f for f in bundle["flags"] if f["status"] != "resolved"],
-                                       bundle["focus_changes"], bundle["observations"], lang, client.tz),
+                charts.timeline_figure(series, [f for f in bundle.flags if f["status"] != "resolved"],
+                                       bundle.focus_changes, bundle.observations, lang, client.tz),
                 charts.core_figure(series, lang, client.tz),
             ]
         return report_html(client=client, coach_name=coach.name, generated=now.astimezone(charts.zone(client.tz)),
@@ -66,5 +68,5 @@ def show_export(bundle: dict, viewer) -> None:
                            lang=lang)
 
     st.download_button(tr("export.report_button"), build_report, file_name=f"koers-{client.id}-{stamp}.html",
-                       mime="text/html", icon=":material/print:", on_click=_log, args=(viewer, client.id, "report"),
+                       mime="text/html", icon=":material/print:", on_click=_log, args=(actor, client.id, "report"),
                        key="export_report")

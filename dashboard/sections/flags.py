@@ -7,7 +7,9 @@ from datetime import datetime
 import streamlit as st
 
 from dashboard import charts, data, runtime
-from tracking.store import audit, flags
+from tracking.context import Actor
+from tracking.usecases import flags
+from tracking.usecases.clients import ClientBundle
 
 tr = runtime.tr
 
@@ -16,16 +18,15 @@ def _when(iso_text: str, tz: str) -> str:
     return runtime.when(datetime.fromisoformat(iso_text), tz)
 
 
-def _act(action: str, flag_id: int, viewer, note: str | None = None) -> None:
+def _act(action: str, flag_id: int, actor: Actor, note: str | None = None) -> None:
     now = runtime.now()
-    with runtime.user_errors(), runtime.database().write() as con:
+    with runtime.user_errors():
         if action == "acknowledge":
-            client_id = flags.acknowledge(con, flag_id, viewer, note, now)
+            flags.acknowledge(runtime.context(), actor, flag_id, note, now=now)
         elif action == "resolve":
-            client_id = flags.resolve(con, flag_id, viewer, now)
+            flags.resolve(runtime.context(), actor, flag_id, now=now)
         else:
-            client_id = flags.reopen(con, flag_id, viewer)
-        audit.record(con, now, viewer.actor, f"flag_{action}", client_id, flag=flag_id)
+            flags.reopen(runtime.context(), actor, flag_id, now=now)
     data.changed()
     st.session_state["notice"] = tr(f"flags.done_{action}")
 
@@ -34,12 +35,12 @@ def _go_to_focus() -> None:
     st.session_state["client_section"] = "focus"
 
 
-def show_flags(bundle: dict, viewer) -> None:
-    client = bundle["client"]
+def show_flags(bundle: ClientBundle, actor: Actor) -> None:
+    client = bundle.client
     lang = runtime.lang()
-    current = [f for f in bundle["flags"] if f["status"] == "open"]
-    handled = [f for f in bundle["flags"] if f["status"] != "open"]
-    if not bundle["flags"]:
+    current = [f for f in bundle.flags if f["status"] == "open"]
+    handled = [f for f in bundle.flags if f["status"] != "open"]
+    if not bundle.flags:
         st.success(tr("flags.none"))
         return
     st.subheader(tr("flags.open", n=len(current)))
@@ -59,10 +60,10 @@ def show_flags(bundle: dict, viewer) -> None:
                 acknowledged = left.form_submit_button(tr("flags.acknowledge"), type="primary")
                 resolved = right.form_submit_button(tr("flags.resolve"))
             if acknowledged:
-                _act("acknowledge", flag["id"], viewer, note)
+                _act("acknowledge", flag["id"], actor, note)
                 st.rerun()
             if resolved:
-                _act("resolve", flag["id"], viewer)
+                _act("resolve", flag["id"], actor)
                 st.rerun()
     if handled:
         st.subheader(tr("flags.history"))
@@ -83,8 +84,8 @@ def show_flags(bundle: dict, viewer) -> None:
                     st.caption(tr("flags.resolved_by", name=runtime.plain(res.get("by_name") or res["by"] or "?"),
                                   when=_when(res["at"], client.tz)))
                 if flag["status"] == "acknowledged" and st.button(tr("flags.resolve"), key=f"res_{flag['id']}"):
-                    _act("resolve", flag["id"], viewer)
+                    _act("resolve", flag["id"], actor)
                     st.rerun()
                 if flag["status"] == "resolved" and st.button(tr("flags.reopen"), key=f"reopen_{flag['id']}"):
-                    _act("reopen", flag["id"], viewer)
+                    _act("reopen", flag["id"], actor)
                     st.rerun()

@@ -5,17 +5,19 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import data, runtime
-from tracking import services
+from tracking.context import Actor
 from tracking.instrument import DYNAMICS
+from tracking.usecases import clients
+from tracking.usecases.clients import ClientBundle
 
 tr = runtime.tr
 NONE = "none"
 
 
-def show_focus(bundle: dict, viewer) -> None:
-    client = bundle["client"]
-    series = bundle["timeline"]
-    latest = series[-1]["state"] if series else None
+def show_focus(bundle: ClientBundle, actor: Actor) -> None:
+    client = bundle.client
+    series = bundle.timeline
+    latest = series[-1].state if series else None
     if latest in DYNAMICS:
         st.info(tr("focus.dominant_now", dynamic=tr(f"dynamic.{latest}")))
         if client.focus and client.focus != latest:
@@ -32,7 +34,7 @@ def show_focus(bundle: dict, viewer) -> None:
     if saved:
         focus = None if choice == NONE else choice
         with runtime.user_errors():
-            services.set_focus(runtime.app(), client.id, focus, viewer, note=note or None, now=runtime.now())
+            clients.set_focus(runtime.context(), actor, client.id, focus, note=note, now=runtime.now())
         data.changed()
         st.session_state["notice"] = tr("focus.saved")
         st.rerun()
@@ -40,15 +42,15 @@ def show_focus(bundle: dict, viewer) -> None:
         for dynamic in DYNAMICS:
             st.markdown(f"**{tr(f'dynamic.{dynamic}')}**")
             st.write(tr(f"dynamic.{dynamic}.what"))
-    history = bundle["focus_changes"]
+    history = bundle.focus_changes
     if history:
         st.subheader(tr("focus.history"))
         st.dataframe(
             [{
-                tr("focus.col.when"): runtime.when(change["at"], client.tz),
-                tr("focus.col.focus"): tr(f"dynamic.{change['focus']}") if change["focus"] else tr("focus.none"),
-                tr("focus.col.by"): change["by"] or "",
-                tr("focus.col.note"): change["note"] or "",
+                tr("focus.col.when"): runtime.when(change.at, client.tz),
+                tr("focus.col.focus"): tr(f"dynamic.{change.focus}") if change.focus else tr("focus.none"),
+                tr("focus.col.by"): change.by or "",
+                tr("focus.col.note"): change.note or "",
             } for change in reversed(history)],
             hide_index=True,
         )

@@ -5,7 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import charts, runtime
+from tracking.context import Actor
 from tracking.summary import summarize
+from tracking.usecases.clients import ClientBundle
 
 tr = runtime.tr
 
@@ -20,19 +22,19 @@ def _sentence(key: str, values: dict, tz: str) -> str:
     return tr(key, **shown)
 
 
-def show_overview(bundle: dict, viewer) -> None:
-    client = bundle["client"]
-    series = bundle["timeline"]
+def show_overview(bundle: ClientBundle, actor: Actor) -> None:
+    client = bundle.client
+    series = bundle.timeline
     lang = runtime.lang()
     sentences = [_sentence(key, values, client.tz) for key, values in summarize(series, runtime.now())]
     st.info(" ".join(sentences), icon=":material/insights:")
     if not series:
         return
-    visible_flags = [f for f in bundle["flags"] if f["status"] != "resolved"]
+    visible_flags = [f for f in bundle.flags if f["status"] != "resolved"]
     st.subheader(tr("overview.dynamics"))
     st.caption(tr("overview.dynamics_help"))
     st.plotly_chart(
-        charts.timeline_figure(series, visible_flags, bundle["focus_changes"], bundle["observations"], lang,
+        charts.timeline_figure(series, visible_flags, bundle.focus_changes, bundle.observations, lang,
                                client.tz),
         key="timeline_chart", config={"displaylogo": False},
     )
@@ -41,11 +43,11 @@ def show_overview(bundle: dict, viewer) -> None:
     st.plotly_chart(charts.core_figure(series, lang, client.tz), key="core_chart", config={"displaylogo": False})
     with st.expander(tr("overview.items")):
         st.caption(tr("overview.items_help"))
-        st.plotly_chart(charts.heatmap_figure(bundle["answers"], runtime.instrument(), lang, client.tz),
+        st.plotly_chart(charts.heatmap_figure(bundle.answers, runtime.instrument(), lang, client.tz),
                         key="heatmap_chart", config={"displaylogo": False})
-    notes = [p for p in reversed(series) if p["note"]][:5]
+    notes = [p for p in reversed(series) if p.note][:5]
     if notes:
         st.subheader(tr("overview.notes"))
         for point in notes:
-            st.caption(runtime.when(point["at"], client.tz))
-            st.text(point["note"])  # the client's own words: shown as text, never as Markdown or HTML
+            st.caption(runtime.when(point.at, client.tz))
+            st.text(point.note)  # the client's own words: shown as text, never as Markdown or HTML

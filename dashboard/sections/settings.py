@@ -5,18 +5,20 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import data, runtime
-from tracking import mailing, services, validate
-from tracking.errors import InvalidValue
-from tracking.models import CLIENT_STATUSES
-from tracking.store import audit, clients
+from tracking.context import Actor
+from tracking.errors import InvalidValues
+from tracking.models import CLIENT_STATUSES, Client
+from tracking.usecases import clients, links
+from tracking.usecases.clients import ClientDetails
 
 tr = runtime.tr
 COMMON_ZONES = ("Europe/Amsterdam", "Europe/Brussels", "Europe/London", "Europe/Berlin", "Europe/Paris",
                 "America/New_York", "America/Curacao", "Asia/Jakarta", "UTC")
 
 
-def client_form(prefix: str, current=None) -> dict | None:
-    """The fields of a client, validated; None while the form has not been submitted or has errors."""
+def client_form(prefix: str, current: Client | None = None) -> tuple[str | None, ClientDetails] | None:
+    """The fields of a client (its id when new), checked; None while the form has not been submitted
+    or has problems, which are shown."""
     zones = list(COMMON_ZONES)
     if current is not None and current.tz not in zones:
         zones.insert(0, current.tz)
@@ -38,46 +40,39 @@ def client_form(prefix: str, current=None) -> dict | None:
         time_text = right.text_input(tr("client_form.time"),
                                      value=current.reminder_time if current and current.reminder_time else "09:00",
                                      help=tr("client_form.time_help"), max_chars=5)
-        extra = {}
+        status = None
         if current is not None:
-            extra["status"] = st.radio(tr("client_form.status"), CLIENT_STATUSES, horizontal=True,
-                                       index=CLIENT_STATUSES.index(current.status),
-                                       format_func=runtime.labels("client_status."),
-                                       help=tr("client_form.status_help"))
-        extra["show_trend"] = st.toggle(tr("client_form.show_trend"), value=current.show_trend if current else False,
-                                        help=tr("client_form.show_trend_help"))
+            status = st.radio(tr("client_form.status"), CLIENT_STATUSES, horizontal=True,
+                              index=CLIENT_STATUSES.index(current.status),
+                              format_func=runtime.labels("client_status."), help=tr("client_form.status_help"))
+        show_trend = st.toggle(tr("client_form.show_trend"), value=current.show_trend if current else False,
+                               help=tr("client_form.show_trend_help"))
         submitted = st.form_submit_button(tr("client_form.save"), type="primary")
     if not submitted:
         return None
+    details = ClientDetails(email=email, name=name, lang=lang, tz=tz, weekday=int(weekday), time=time_text,
+                            show_trend=show_trend, status=status)
+    new_id = client_id if current is None else None
     try:
-        values = {
-            "name": validate.name(name),
-            "email": validate.email(email),
-            "lang": validate.lang(lang),
-            "tz": validate.timezone(tz),
-            "reminder_weekday": int(weekday),
-            "reminder_time": validate.clock_time(time_text),
-            **extra,
-        }
-        if current is None:
-            values["client_id"] = validate.client_id(client_id)
-    except InvalidValue as problem:
-        st.error(tr(f"invalid.{problem.field}") if problem.field else runtime.plain(str(problem)))
+        clients.clean_details(details, new_id)
+    except InvalidValues as problems:
+        for problem in problems.problems:
+            st.error(runtime.invalid_text(problem))
         return None
-    return values
+    return new_id, details
 
 
-def show_link(client, viewer) -> None:
+def show_link(client: Client, actor: Actor) -> None:
     """A fresh personal check-in link to copy, for the open week or an extra check-in opened now."""
     st.subheader(tr("link.title"))
     st.caption(tr("link.help"))
     if st.button(tr("link.make"), icon=":material/link:", key="make_link"):
         with runtime.user_errors():
-            url, period = services.fresh_checkin_link(runtime.app(), client.id, viewer, now=runtime.now())
-        st.session_state["fresh_link"] = (client.id, url, period.closes_at, period.kind)
+            fresh = links.fresh_checkin_link(runtime.context(), actor, client.id, now=runtime.now())
+        st.session_state["fresh_link"] = (client.id, fresh.url, fresh.period.closes_at, fresh.period.kind)
     if st.button(tr("link.email"), icon=":material/forward_to_inbox:", key="email_link", disabled=not client.email):
         with runtime.user_errors():
-            sent = mailing.send_link_now(runtime.app(), client.id, viewer, now=runtime.now())
+            sent = links.email_fresh_link(runtime.context(), actor, client.id, now=runtime.now())
         st.session_state.pop("fresh_link", None)
         st.success(tr("link.emailed", email=runtime.plain(sent.recipient),
                       until=runtime.when(sent.period.closes_at, client.tz)))
@@ -88,17 +83,15 @@ def show_link(client, viewer) -> None:
         st.caption(tr(f"link.made_{kind}", until=runtime.when(closes_at, client.tz)))
 
 
-def show_settings(bundle: dict, viewer) -> None:
-    client = bundle["client"]
-    show_link(client, viewer)
+def show_settings(bundle: clients.ClientBundle, actor: Actor) -> None:
+    client = bundle.client
+    show_link(client, actor)
     st.subheader(tr("client_form.title"))
-    values = client_form("client_settings", client)
-    if values is not None:
-        now = runtime.now()
-        with runtime.user_errors(), runtime.database().write() as con:
-            updated = clients.update_client(con, client.id, viewer, now, **values)
-            changed = sorted(k for k in values if getattr(client, k) != getattr(updated, k))
-            audit.record(con, now, viewer.actor, "edit_client", client.id, fields=changed)
+    submitted = client_form("client_settings", client)
+    if submitted is not None:
+        _new_id, details = submitted
+        with runtime.user_errors():
+            clients.update_client(runtime.context(), actor, client.id, details, now=runtime.now())
         data.changed()
         st.session_state["notice"] = tr("client_form.saved")
         st.rerun()

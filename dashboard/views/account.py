@@ -6,19 +6,17 @@ import streamlit as st
 
 from dashboard import runtime
 from dashboard.sections.settings import COMMON_ZONES
-from tracking import auth, validate
+from tracking import auth
 from tracking.errors import InvalidValue
-from tracking.passwords import hash_password, verify_password
-from tracking.store import accounts, audit
+from tracking.usecases import coaches
 
 tr = runtime.tr
-viewer = runtime.viewer()
-now = runtime.now()
+actor = runtime.actor()
 ENROL = "totp_enrol_secret"
 
-with runtime.user_errors(), runtime.database().read() as con:
-    coach = accounts.coach_by_id(con, viewer.coach_id)
-    credentials = accounts.credentials_by_id(con, viewer.coach_id)
+with runtime.user_errors():
+    coach = coaches.coach(runtime.context(), actor.coach_id)
+    totp_on = coaches.has_totp(runtime.context(), actor.coach_id)
 
 st.title(tr("account.title"))
 st.caption(f"{runtime.plain(coach.name)} · {runtime.plain(coach.email)}")
@@ -43,15 +41,9 @@ with st.form("preferences"):
     st.caption(tr("account.digest_help"))
     saved = st.form_submit_button(tr("account.save"), type="primary")
 if saved:
-    try:
-        digest_time = validate.clock_time(digest_time)
-    except InvalidValue:
-        st.error(tr("invalid.time"))
-        st.stop()
-    with runtime.user_errors(), runtime.database().write() as con:
-        accounts.set_lang(con, coach.id, lang)
-        accounts.set_digest(con, coach.id, int(weekday), digest_time, tz)
-        audit.record(con, now, viewer.actor, "account_preferences")
+    with runtime.user_errors():
+        coaches.set_preferences(runtime.context(), actor, lang=lang, digest_weekday=int(weekday),
+                                digest_time=digest_time, tz=tz, now=runtime.now())
     runtime.set_lang(lang)
     _done(runtime.tr("account.saved"))
 
@@ -62,34 +54,26 @@ with st.form("password", clear_on_submit=True):
     again = st.text_input(tr("account.password_again"), type="password", autocomplete="new-password")
     changed = st.form_submit_button(tr("account.password_change"))
 if changed:
-    if not verify_password(credentials.password_hash, current):
-        st.error(tr("account.password_wrong"))
-    elif new != again:
-        st.error(tr("account.password_mismatch"))
+    try:
+        coaches.change_password(runtime.context(), actor, current, new, again, now=runtime.now())
+    except InvalidValue as problem:
+        st.error(runtime.invalid_text(problem))
     else:
-        try:
-            new_hash = hash_password(new)
-        except InvalidValue:
-            st.error(tr("invalid.password"))
-            st.stop()
-        with runtime.user_errors(), runtime.database().write() as con:
-            accounts.set_password_hash(con, coach.id, new_hash)
-            audit.record(con, now, viewer.actor, "password_change")
         _done(tr("account.password_changed"))
 
 st.subheader(tr("account.totp"))
-if credentials.totp_secret:
+if totp_on:
     st.success(tr("account.totp_on"))
     with st.form("totp_off", clear_on_submit=True):
         code = st.text_input(tr("account.totp_code_to_disable"), max_chars=6, autocomplete="one-time-code")
         off = st.form_submit_button(tr("account.totp_disable"))
     if off:
-        if auth.verify_totp(credentials.totp_secret, code, now):
-            with runtime.user_errors(), runtime.database().write() as con:
-                accounts.set_totp_secret(con, coach.id, None)
-                audit.record(con, now, viewer.actor, "totp_disable")
+        try:
+            coaches.disable_totp(runtime.context(), actor, code, now=runtime.now())
+        except InvalidValue as problem:
+            st.error(runtime.invalid_text(problem))
+        else:
             _done(tr("account.totp_disabled"))
-        st.error(tr("signin.totp_wrong"))
 else:
     st.caption(tr("account.totp_help"))
     secret = st.session_state.get(ENROL)
@@ -106,10 +90,10 @@ else:
             code = st.text_input(tr("account.totp_code"), max_chars=6, autocomplete="one-time-code")
             on = st.form_submit_button(tr("account.totp_enable"), type="primary")
         if on:
-            if auth.verify_totp(secret, code, now):
-                with runtime.user_errors(), runtime.database().write() as con:
-                    accounts.set_totp_secret(con, coach.id, secret)
-                    audit.record(con, now, viewer.actor, "totp_enable")
+            try:
+                coaches.enable_totp(runtime.context(), actor, secret, code, now=runtime.now())
+            except InvalidValue as problem:
+                right.error(runtime.invalid_text(problem))
+            else:
                 st.session_state.pop(ENROL, None)
                 _done(tr("account.totp_enabled"))
-            right.error(tr("signin.totp_wrong"))

@@ -9,20 +9,21 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import runtime
-from scheduler.transport import eml_files, outbox_folder
-from tracking.store import audit, outbox
+from tracking.errors import NotFound
+from tracking.mail.due import KINDS
+from tracking.models import EMAIL_STATUSES
+from tracking.usecases import outbox_admin
 
 tr = runtime.tr
-viewer = runtime.admin_viewer()
+actor = runtime.admin_actor()
 now = runtime.now()
-settings = runtime.settings()
-KINDS = ("invitation", "followup", "link", "contact", "digest", "paused")
+ctx = runtime.context()
+settings = ctx.settings
 
 
 def _log_download(name: str) -> None:
-    """An .eml file holds a working personal link: who downloaded which is in the audit log."""
-    with runtime.user_errors(), runtime.database().write() as con:
-        audit.record(con, runtime.now(), viewer.actor, "download_eml", None, file=name)
+    with runtime.user_errors():
+        outbox_admin.record_eml_download(ctx, actor, name)
 
 
 def _when(moment) -> str:
@@ -33,29 +34,27 @@ st.title(tr("outbox.title"))
 st.caption(tr("outbox.help"))
 runtime.show_notice()
 
-folder = outbox_folder(settings)
+folder = settings.outbox_folder()
 if settings.smtp_host:
     st.info(tr("outbox.transport_smtp", server=f"{settings.smtp_host}:{settings.smtp_port}"))
 else:
     st.info(tr("outbox.transport_files", folder=str(folder)))
 
 left, middle, right = st.columns([2, 2, 3])
-statuses = left.multiselect(tr("outbox.filter_status"), outbox.STATUSES, key="outbox.status",
+statuses = left.multiselect(tr("outbox.filter_status"), EMAIL_STATUSES, key="outbox.status",
                             format_func=runtime.labels("outbox.status."), placeholder=tr("outbox.filter_any"))
 kinds = middle.multiselect(tr("outbox.filter_kind"), KINDS, key="outbox.kind",
                            format_func=runtime.labels("outbox.kind."), placeholder=tr("outbox.filter_any"))
 search = right.text_input(tr("outbox.filter_search"), max_chars=200, key="outbox.search").strip() or None
 
-with runtime.user_errors(), runtime.database().read() as con:
-    runs = outbox.runs(con)
-    counts = outbox.counts(con)
-    rows = outbox.listing(con, statuses=statuses, kinds=kinds, search=search)
-    failed = outbox.listing(con, statuses=["failed"], limit=200)
+with runtime.user_errors():
+    overview = outbox_admin.overview(ctx, actor, statuses=statuses, kinds=kinds, search=search)
+runs, counts, rows, failed = overview.runs, overview.counts, overview.emails, overview.failed
 
 if runs:
     for run in runs:
-        st.caption(tr("outbox.last_run", runner=run["runner"], when=_when(run["at"]), host=run["host"],
-                      queued=run["queued"]))
+        st.caption(tr("outbox.last_run", runner=run.runner, when=_when(run.at), host=run.host,
+                      queued=run.queued))
 else:
     st.warning(tr("outbox.never_ran"))
 st.caption(tr("outbox.counts", **counts))
@@ -90,13 +89,12 @@ else:
         format_func=lambda i: f"#{i} {kind_label(by_id[i].kind)} → {by_id[i].recipient}",
     )
     if st.button(tr("outbox.retry_button"), key="outbox.retry", icon=":material/send:") and picked:
-        with runtime.user_errors(), runtime.database().write() as con:
-            done = outbox.retry_now(con, picked, now)
-            audit.record(con, now, viewer.actor, "outbox_retry", emails=picked)
+        with runtime.user_errors():
+            done = outbox_admin.retry_emails(ctx, actor, picked, now=now)
         st.session_state["notice"] = tr("outbox.retry_done", n=done)
         st.rerun()
 
-files = eml_files(folder)
+files = outbox_admin.eml_files(ctx, actor)
 if files or not settings.smtp_host:
     st.subheader(tr("outbox.files_title"))
     if not files:
@@ -111,8 +109,8 @@ if files or not settings.smtp_host:
                               placeholder=tr("outbox.files_pick_hint"))
         if chosen:
             try:
-                content = (folder / chosen).read_bytes()
-            except OSError:
+                content = outbox_admin.read_eml(ctx, actor, chosen)
+            except NotFound:
                 content = None
             if content is not None:
                 st.download_button(tr("outbox.files_download", name=chosen), content, file_name=chosen,

@@ -9,10 +9,11 @@ from dashboard import charts, data, runtime
 from tracking.instrument import DYNAMICS
 from tracking.models import CLIENT_STATUSES, FLAG_KINDS
 from tracking.schedule import Schedule, next_occurrence
-from tracking.store import audit
+from tracking.usecases import clients
 
 tr = runtime.tr
-viewer = runtime.viewer()
+actor = runtime.actor()
+viewer = actor.viewer
 now = runtime.now()
 
 st.title(tr("caseload.title"))
@@ -21,8 +22,8 @@ runtime.show_notice()
 with runtime.user_errors():
     rows = data.caseload(data.path(), viewer)
 if not st.session_state.get("viewed_caseload"):
-    with runtime.user_errors(), runtime.database().write() as con:
-        audit.record(con, now, viewer.actor, "view_caseload", None, clients=len(rows))
+    with runtime.user_errors():
+        clients.record_caseload_view(runtime.context(), actor, len(rows), now=now)
     st.session_state["viewed_caseload"] = True
 
 if not rows:

@@ -4,9 +4,10 @@ Phone first, for someone on a bad day: one column, one 0-10 slider per item that
 answered yet" (never at a value that looks like an answer), the item's end anchors under it, a
 progress count, the skipped items listed above the send button, and a language switch at the top.
 
-State: the link is opened once per session (`tracking.submission.open_link`, recorded in the audit
-log); the answers live in `st.session_state` under ANSWERS, so a rerun, a language switch or a visit
-to the thank-you page never loses them. Sending is `tracking.submission.submit`, idempotent per period.
+State: the link is opened once per session (`tracking.usecases.checkin.open_link`, recorded in the
+audit log); the answers live in `st.session_state` under ANSWERS, so a rerun, a language switch or a
+visit to the thank-you page never loses them. Sending is `tracking.usecases.checkin.submit`,
+idempotent per period.
 Nothing a client typed is ever rendered as Markdown or HTML.
 """
 
@@ -19,9 +20,9 @@ import streamlit as st
 from dashboard import runtime
 from dashboard.checkin import trend
 from dashboard.checkin.present import PAGE_CSS, plain, when
-from tracking import submission
 from tracking.errors import InvalidValue
 from tracking.i18n import t
+from tracking.usecases import checkin as submission
 
 TOKEN = "checkin.token"  # the link this session opened
 OPENED = "checkin.opened"  # submission.Opened
@@ -46,7 +47,7 @@ instrument = runtime.instrument()
 def _open(token: str) -> None:
     """Open the link for this session (once), and start from the period's stored answers if any."""
     with runtime.user_errors():
-        opened = submission.open_link(runtime.app(), token, now=runtime.now())
+        opened = submission.open_link(runtime.context(), token, now=runtime.now())
     for key in [k for k in st.session_state if str(k).startswith("checkin.")]:
         del st.session_state[key]
     previous = opened.previous
@@ -172,7 +173,7 @@ def _form(token: str, opened: submission.Opened) -> None:
             st.warning(tr("checkin.nothing_to_send"))
             return
         with runtime.user_errors():
-            result = submission.submit(runtime.app(), token, cleaned, now=runtime.now())
+            result = submission.submit(runtime.context(), token, cleaned, now=runtime.now())
         st.session_state[RESULT] = result
         if result.stored:
             st.session_state[OPENED] = dataclasses.replace(

@@ -14,10 +14,11 @@ from dashboard.sections import (
     show_overview,
     show_settings,
 )
-from tracking.store import audit
+from tracking.usecases import clients
 
 tr = runtime.tr
-viewer = runtime.viewer()
+actor = runtime.actor()
+viewer = actor.viewer
 
 SECTIONS = {
     "overview": show_overview,
@@ -49,19 +50,19 @@ if not client_id:
 
 with runtime.user_errors():
     bundle = data.client_bundle(data.path(), viewer, client_id)
-client = bundle["client"]
+client = bundle.client
 
 viewed = st.session_state.setdefault("viewed_clients", set())
 if client.id not in viewed:
-    with runtime.user_errors(), runtime.database().write() as con:
-        audit.record(con, runtime.now(), viewer.actor, "view_client", client.id)
+    with runtime.user_errors():
+        clients.record_client_view(runtime.context(), actor, client.id, now=runtime.now())
     viewed.add(client.id)
 
 st.title(runtime.plain(client.label))
 facts = [tr(f"client_status.{client.status}")]
 facts.append(tr("client.focus_is", focus=tr(f"dynamic.{client.focus}")) if client.focus else tr("focus.none"))
-facts.append(runtime.tr_count("client.checkin_count", len(bundle["timeline"])))
-open_flags = [f for f in bundle["flags"] if f["status"] == "open"]
+facts.append(runtime.tr_count("client.checkin_count", len(bundle.timeline)))
+open_flags = [f for f in bundle.flags if f["status"] == "open"]
 if open_flags:
     facts.append(runtime.tr_count("client.open_flags", len(open_flags)))
 st.caption(" · ".join(facts))
@@ -73,4 +74,4 @@ section = st.segmented_control(
     tr("client.section"), list(SECTIONS), format_func=runtime.labels("client.section."),
     key="client_section", label_visibility="collapsed", required=True,
 )
-SECTIONS[section or "overview"](bundle, viewer)
+SECTIONS[section or "overview"](bundle, actor)

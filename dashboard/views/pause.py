@@ -12,12 +12,12 @@ import streamlit as st
 
 from dashboard import runtime
 from dashboard.checkin.present import plain
-from tracking import mailing
 from tracking.i18n import t
+from tracking.usecases import pause
 
 TOKEN = "pause.token"  # the link this session opened
-OPENED = "pause.opened"  # mailing.PauseLink before confirming
-RESULT = "pause.result"  # mailing.PauseLink after confirming
+OPENED = "pause.opened"  # pause.PauseLink before confirming
+RESULT = "pause.result"  # pause.PauseLink after confirming
 LANGS = ("nl", "en")
 
 st.set_page_config(layout="centered")
@@ -26,15 +26,15 @@ tr = runtime.tr
 token = st.query_params.get("pause", "")
 if st.session_state.get(TOKEN) != token:
     with runtime.user_errors():
-        opened = mailing.open_pause_link(runtime.app(), token, runtime.now())
+        opened = pause.open_pause_link(runtime.context(), token, now=runtime.now())
     st.session_state[TOKEN] = token
     st.session_state[OPENED] = opened
     st.session_state.pop(RESULT, None)
     if opened.lang:
         runtime.set_lang(opened.lang)
 
-opened: mailing.PauseLink = st.session_state[OPENED]
-shown: mailing.PauseLink = st.session_state.get(RESULT) or opened
+opened: pause.PauseLink = st.session_state[OPENED]
+shown: pause.PauseLink = st.session_state.get(RESULT) or opened
 
 if shown.status == "bad":
     for index, lang in enumerate(LANGS):
@@ -63,5 +63,5 @@ else:
         st.caption(tr("pause.coach_told", coach=plain(opened.coach_name)))
     if st.button(tr("pause.confirm"), type="primary", key="pause.confirm", icon=":material/pause:"):
         with runtime.user_errors():
-            st.session_state[RESULT] = mailing.pause_reminders(runtime.app(), token, runtime.now())
+            st.session_state[RESULT] = pause.pause_reminders(runtime.context(), token, now=runtime.now())
         st.rerun()

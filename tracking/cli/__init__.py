@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from tracking.cli import accounts, data, links, privacy, reminders, run
 from tracking.cli.common import KoersGroup
 from tracking.errors import KoersError
 
@@ -20,14 +21,8 @@ def cli() -> None:
     """
 
 
-def _register() -> None:
-    from tracking.cli import accounts, data, links, privacy, reminders, run
-
-    for module in (data, accounts, links, run, reminders, privacy):
-        module.register(cli)
-
-
-_register()
+for module in (data, accounts, links, run, reminders, privacy):
+    module.register(cli)
 
 
 def main(argv: list[str] | None = None) -> None:

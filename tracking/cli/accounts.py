@@ -7,10 +7,8 @@ import sys
 import click
 
 from tracking import validate
-from tracking.cli.common import App, with_app
-from tracking.clock import utcnow
-from tracking.errors import InvalidValue
-from tracking.passwords import check_strength, hash_password
+from tracking.cli.common import OPERATOR, Command, with_command
+from tracking.usecases import clients, coaches
 
 
 def register(cli: click.Group) -> None:
@@ -30,27 +28,16 @@ def coach() -> None:
 @click.option("--lang", type=click.Choice(["nl", "en"]), default="nl", show_default=True,
               help="Language of the dashboard and emails for this coach.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of a prompt.")
-@with_app
-def coach_add(app: App, email: str, name: str, admin: bool, lang: str, password_stdin: bool) -> None:
+@with_command
+def coach_add(cmd: Command, email: str, name: str, admin: bool, lang: str, password_stdin: bool) -> None:
     """Create a coach account (EMAIL signs in; the password comes from a prompt)."""
-    from tracking.store import accounts, audit
-
-    email = validate.email(email)
-    name = validate.name(name, "name")
-    if not name:
-        raise InvalidValue("--name: is empty")
+    validate.email(email)
+    validate.required_name(name, "--name")
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    check_strength(password)
-    now = utcnow()
-    with app.db.write() as con:
-        created = accounts.add_coach(
-            con, email=email, name=name, password_hash=hash_password(password), is_admin=admin,
-            now=now, lang=lang,
-        )
-        audit.record(con, now, "cli", "coach_add", coach=created.email, admin=admin)
+    created = coaches.add_coach(cmd.context, OPERATOR, email, name, password, is_admin=admin, lang=lang)
     role = "admin and coach" if admin else "coach"
     click.echo(f"Created {role} {created.name} <{created.email}>.")
 
@@ -69,30 +56,20 @@ def client() -> None:
 @click.option("--time", "time_of_day", default="09:00", show_default=True, help="Reminder time, HH:MM local.")
 @click.option("--tz", default="Europe/Amsterdam", show_default=True, help="The client's IANA time zone.")
 @click.option("--lang", default="nl", show_default=True, help="The client's language: nl or en.")
-@with_app
-def client_add(app: App, client_id: str, email: str, coach_email: str, name: str | None, weekday: str,
-               time_of_day: str, tz: str, lang: str) -> None:
+@click.option("--show-trend", is_flag=True, help="Show the client their own trend after each check-in.")
+@with_command
+def client_add(cmd: Command, client_id: str, email: str, coach_email: str, name: str | None, weekday: str,
+               time_of_day: str, tz: str, lang: str, show_trend: bool) -> None:
     """Create a client with a weekly reminder schedule.
 
     The first invitation goes out at the first scheduled time after now.
     """
-    from tracking.store import accounts, audit, clients
-
-    client_id = validate.client_id(client_id)
-    values = dict(
-        email=validate.email(email),
-        name=validate.name(name),
-        reminder_weekday=validate.weekday(weekday),
-        reminder_time=validate.clock_time(time_of_day, "--time"),
-        tz=validate.timezone(tz),
-        lang=validate.lang(lang),
-    )
-    now = utcnow()
-    with app.db.write() as con:
-        owner = accounts.coach_by_email(con, validate.email(coach_email, "--coach"))
-        created = clients.add_client(con, client_id=client_id, coach_id=owner.id, now=now, **values)
-        audit.record(con, now, "cli", "client_add", created.id, coach=owner.email)
+    details = clients.ClientDetails(email=email, name=name, lang=lang, tz=tz, weekday=weekday, time=time_of_day,
+                                    show_trend=show_trend)
+    clients.clean_details(details, client_id)  # every problem at once, before the database is opened
+    created = clients.add_client(cmd.context, OPERATOR, client_id, details, coach_email=coach_email)
+    owner = coaches.coach(cmd.context, created.coach_id).name if created.coach_id is not None else "-"
     click.echo(
-        f"Created client {created.label} for {owner.name}: reminders on {validate.WEEKDAYS[created.reminder_weekday]} "
+        f"Created client {created.label} for {owner}: reminders on {validate.WEEKDAYS[created.reminder_weekday]} "
         f"at {created.reminder_time} ({created.tz}), in {'Dutch' if created.lang == 'nl' else 'English'}."
     )

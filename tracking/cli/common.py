@@ -1,4 +1,4 @@
-"""What every command shares: `--db`, settings, the database, output and error translation."""
+"""What every command shares: `--db`, settings, the context, output and error translation."""
 
 from __future__ import annotations
 
@@ -9,12 +9,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property, wraps
 from pathlib import Path
+from typing import Any
 
 import click
 
+from tracking.context import Actor, Context, open_context
 from tracking.errors import KoersError
 from tracking.instrument import Instrument, load_instrument
 from tracking.settings import Settings, load_settings
+
+# Every command runs as the operator: someone with access to the server and its database file.
+OPERATOR = Actor.operator()
 
 
 class KoersGroup(click.Group):
@@ -29,8 +34,9 @@ class KoersGroup(click.Group):
 
 
 @dataclass
-class App:
-    """Settings, instrument and database for one command."""
+class Command:
+    """What one command works with: its settings, the instrument, and (once the command needs the
+    database, which opening migrates) the context."""
 
     settings: Settings
 
@@ -39,15 +45,12 @@ class App:
         return load_instrument()
 
     @cached_property
-    def db(self):
-        from tracking.store import open_database
-
-        _ = self.instrument  # a broken instrument file stops every command before it touches data
-        return open_database(self.settings)
+    def context(self) -> Context:
+        return open_context(self.settings)
 
 
-def with_app(command: Callable) -> Callable:
-    """Adds `--db PATH` and passes an `App` built from the settings as the first argument."""
+def with_command(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Adds `--db PATH` and passes a `Command` built from the settings as the first argument."""
 
     @click.option(
         "--db",
@@ -57,8 +60,8 @@ def with_app(command: Callable) -> Callable:
         help="The DuckDB file (default: KOERS_DB, else koers.duckdb in your data directory).",
     )
     @wraps(command)
-    def wrapper(*args, db_path: Path | None, **kwargs):
-        return command(App(load_settings(db=db_path)), *args, **kwargs)
+    def wrapper(*args: Any, db_path: Path | None, **kwargs: Any) -> Any:
+        return command(Command(load_settings(db=db_path)), *args, **kwargs)
 
     return wrapper
 

@@ -8,11 +8,13 @@ from pathlib import Path
 
 import click
 
-from tracking.cli.common import App, Progress, format_option, print_json, with_app
-from tracking.clock import iso, utcnow
+from tracking.cli.common import OPERATOR, Command, Progress, format_option, print_json, with_command
+from tracking.clock import utcnow
 from tracking.instrument import DYNAMICS
-from tracking.models import FLAG_KINDS, FLAG_STATUSES, Viewer
+from tracking.models import FLAG_KINDS, FLAG_STATUSES
 from tracking.settings import SECRETS_FILE
+from tracking.usecases import data
+from tracking.usecases import flags as flag_cases
 
 
 def register(cli: click.Group) -> None:
@@ -32,32 +34,25 @@ def _write_secret_key(path: Path) -> None:
 
 @click.command()
 @click.option("--no-secret", is_flag=True, help=f"Do not generate KOERS_SECRET_KEY into {SECRETS_FILE}.")
-@with_app
-def init(app: App, no_secret: bool) -> None:
+@with_command
+def init(cmd: Command, no_secret: bool) -> None:
     """Create the database, or migrate it to this version of Koers."""
-    from tracking.store import Database
-    from tracking.store.migrate import apply_migrations, pending, sync_instruments
-
-    db = Database(app.settings.db, app.settings.busy_timeout_seconds)
-    app.instrument  # noqa: B018 - refuse to initialise with a broken instrument file
-    todo = pending(db)
-    applied = apply_migrations(db) if todo or not db.exists() else []
-    sync_instruments(db)
-    if applied:
-        click.echo(f"Database {db.path}: applied {len(applied)} migration(s): {', '.join(applied)}.")
+    done = data.initialise(cmd.settings)
+    if done.applied:
+        click.echo(f"Database {done.path}: applied {len(done.applied)} migration(s): {', '.join(done.applied)}.")
     else:
-        click.echo(f"Database {db.path} is up to date.")
-    if not app.settings.secret_key and not no_secret:
+        click.echo(f"Database {done.path} is up to date.")
+    if not cmd.settings.secret_key and not no_secret:
         _write_secret_key(SECRETS_FILE)
         click.echo(f"Generated KOERS_SECRET_KEY into {SECRETS_FILE} (keep that file out of version control).")
 
 
 @click.command()
 @format_option
-@with_app
-def items(app: App, output_format: str) -> None:
+@with_command
+def items(cmd: Command, output_format: str) -> None:
     """Show the instrument: every item with its dynamic, direction and texts."""
-    instrument = app.instrument
+    instrument = cmd.instrument
     if output_format == "json":
         print_json(instrument.as_dict())
         return
@@ -73,17 +68,16 @@ def items(app: App, output_format: str) -> None:
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=True))
 @click.option("--coach", "coach_email", metavar="EMAIL",
               help="Assign clients that do not exist yet (and unassigned ones) to this coach.")
-@with_app
-def import_(app: App, file: Path, coach_email: str | None) -> None:
+@with_command
+def import_(cmd: Command, file: Path, coach_email: str | None) -> None:
     """Import check-ins from a CSV file, all or nothing.
 
     Header: client_id,submitted_at,<item ids>,contact_request,note. Separator , or ;.
     Every problem is reported with its line and column; any problem and nothing is written.
     """
-    from tracking.services import import_checkins
-
     progress = Progress()
-    summary, flags_raised = import_checkins(app, file, coach_email=coach_email, progress=progress)
+    summary, flags_raised = data.import_checkins(cmd.context, OPERATOR, file, coach_email=coach_email,
+                                                 progress=progress)
     click.echo(
         f"Imported {summary.rows:,} check-ins for {summary.clients:,} clients "
         f"({summary.clients_created:,} new) from {file}; {flags_raised:,} flags raised "
@@ -98,25 +92,17 @@ def _score_text(value) -> str:
 @click.command()
 @click.argument("client")
 @format_option
-@with_app
-def timeline(app: App, client: str, output_format: str) -> None:
+@with_command
+def timeline(cmd: Command, client: str, output_format: str) -> None:
     """Show one client's check-ins: scores per dynamic, state, and flags."""
-    from tracking.store import audit, checkins, clients
-    from tracking.store import flags as flag_store
-
-    viewer = Viewer.operator()
-    with app.db.read() as con:
-        record = clients.get_client(con, client, viewer)
-        rows = checkins.timeline(con, client, viewer)
-        client_flags = flag_store.list_flags(con, viewer, client_id=client)
-    with app.db.write() as con:
-        audit.record(con, utcnow(), viewer.actor, "view_timeline", record.id)
+    found = data.timeline(cmd.context, OPERATOR, client)
+    record, rows, client_flags = found.client, found.points, found.flags
     if output_format == "json":
         print_json({
             "client": record.id,
             "name": record.name,
             "focus": record.focus,
-            "checkins": [{**row, "at": iso(row["at"]), "edited_at": iso(row["edited_at"])} for row in rows],
+            "checkins": [row.as_json() for row in rows],
             "flags": client_flags,
         })
         return
@@ -124,8 +110,8 @@ def timeline(app: App, client: str, output_format: str) -> None:
     click.echo(f"{'at (UTC)':<20} {'state':<14}" + "".join(f"{d[:13]:>14}" for d in DYNAMICS))
     for row in rows:
         click.echo(
-            f"{row['at']:%Y-%m-%d %H:%M}     {row['state'] or '-':<14}"
-            + "".join(f"{_score_text(row['scores'][d]):>14}" for d in DYNAMICS)
+            f"{row.at:%Y-%m-%d %H:%M}     {row.state or '-':<14}"
+            + "".join(f"{_score_text(row.scores[d]):>14}" for d in DYNAMICS)
         )
     click.echo(f"\nFlags: {len(client_flags)}")
     for flag in client_flags:
@@ -143,20 +129,10 @@ def _flag_subject(flag: dict) -> str:
 @click.option("--kind", type=click.Choice(FLAG_KINDS), help="Only flags of this kind.")
 @click.option("--status", type=click.Choice(FLAG_STATUSES), help="Only flags with this status.")
 @format_option
-@with_app
-def flags(app: App, client_id: str | None, kind: str | None, status: str | None, output_format: str) -> None:
+@with_command
+def flags(cmd: Command, client_id: str | None, kind: str | None, status: str | None, output_format: str) -> None:
     """List flags, oldest first."""
-    from tracking.store import audit, clients
-    from tracking.store import flags as flag_store
-
-    viewer = Viewer.operator()
-    with app.db.read() as con:
-        if client_id is not None:
-            clients.get_client(con, client_id, viewer)
-        found = flag_store.list_flags(con, viewer, client_id=client_id, kind=kind, status=status)
-    with app.db.write() as con:
-        audit.record(con, utcnow(), viewer.actor, "list_flags", client_id, kind=kind, status=status,
-                     flags=len(found))
+    found = flag_cases.list_flags(cmd.context, OPERATOR, client_id=client_id, kind=kind, status=status)
     if output_format == "json":
         print_json(found)
         return
@@ -168,13 +144,11 @@ def flags(app: App, client_id: str | None, kind: str | None, status: str | None,
 
 
 @click.command()
-@with_app
-def recompute(app: App) -> None:
+@with_command
+def recompute(cmd: Command) -> None:
     """Estimate the subscale reliabilities again and recompute every client's states and flags."""
-    from tracking.services import recompute as recompute_all
-
     progress = Progress()
-    summary = recompute_all(app, progress=progress)
+    summary = data.recompute(cmd.context, OPERATOR, progress=progress)
     click.echo(
         f"Recomputed {summary.checkins:,} check-ins of {summary.clients:,} clients: {summary.flags_raised:,} flags "
         f"raised, {summary.flags_withdrawn:,} withdrawn ({progress.elapsed:.1f}s)."
@@ -184,19 +158,17 @@ def recompute(app: App) -> None:
 @click.command()
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has clients.")
 @click.option("--seed", type=int, default=2026, show_default=True, help="Random seed, for repeatable demo data.")
-@with_app
-def demo(app: App, if_empty: bool, seed: int) -> None:
+@with_command
+def demo(cmd: Command, if_empty: bool, seed: int) -> None:
     """Fill the database with realistic demo coaches, clients and check-ins."""
-    from tracking.services import load_demo
-
     progress = Progress()
-    summary = load_demo(app, now=utcnow(), seed=seed, if_empty=if_empty, progress=progress)
+    summary = data.load_demo(cmd.context, OPERATOR, now=utcnow(), seed=seed, if_empty=if_empty, progress=progress)
     if summary is None:
         click.echo("The database already has clients; demo data not added.")
         return
     click.echo(
-        f"Demo data: {summary['coaches']} coaches, {summary['clients']} clients, "
-        f"{summary['checkins']:,} check-ins, {summary['flags']:,} flags ({progress.elapsed:.1f}s)."
+        f"Demo data: {summary.coaches} coaches, {summary.clients} clients, "
+        f"{summary.checkins:,} check-ins, {summary.flags:,} flags ({progress.elapsed:.1f}s)."
     )
-    for email, password in summary["logins"]:
+    for email, password in summary.logins:
         click.echo(f"  sign in as {email} with password {password}")

@@ -6,9 +6,9 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from tracking.cli.common import App, format_option, print_json, with_app
-from tracking.clock import iso, utcnow
-from tracking.models import Viewer
+from tracking.cli.common import OPERATOR, Command, format_option, print_json, with_command
+from tracking.clock import iso
+from tracking.usecases import links
 
 
 def register(cli: click.Group) -> None:
@@ -18,8 +18,8 @@ def register(cli: click.Group) -> None:
 @click.command()
 @click.argument("client_id", metavar="CLIENT")
 @format_option
-@with_app
-def link(app: App, client_id: str, output_format: str) -> None:
+@with_command
+def link(cmd: Command, client_id: str, output_format: str) -> None:
     """Print a personal check-in link for CLIENT that works now.
 
     The link opens the check-in whose window is open now, or else an extra check-in opened now. It
@@ -29,14 +29,9 @@ def link(app: App, client_id: str, output_format: str) -> None:
     Needs KOERS_SECRET_KEY (which signs the link) and KOERS_BASE_URL (where clients reach Koers).
     The link is printed on standard output; what it opens goes to standard error.
     """
-    from tracking import services
-    from tracking.store import clients
-
-    app.settings.require_secret_key()
-    now = utcnow()
-    url, period = services.fresh_checkin_link(app, client_id, Viewer.operator(), now=now)
-    with app.db.read() as con:
-        client = clients.get_client(con, period.client_id, Viewer.operator())
+    cmd.settings.require_secret_key()
+    fresh = links.fresh_checkin_link(cmd.context, OPERATOR, client_id)
+    client, period, url = fresh.client, fresh.period, fresh.url
     if output_format == "json":
         print_json({
             "client": client.id,

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import click
 
-from tracking.cli.common import App, print_json, with_app
+from tracking.cli.common import OPERATOR, Command, print_json, with_command
 from tracking.errors import AlreadyExists, InvalidValue, KoersError
+from tracking.usecases import privacy
 
 
 def register(cli: click.Group) -> None:
@@ -35,8 +36,8 @@ def _write_private(path: Path, text: str, force: bool) -> None:
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the JSON to this file (readable by you only) instead of standard output.")
 @click.option("--force", is_flag=True, help="With --output: replace the file if it exists.")
-@with_app
-def export_client(app: App, client_id: str, output: Path | None, force: bool) -> None:
+@with_command
+def export_client(cmd: Command, client_id: str, output: Path | None, force: bool) -> None:
     """Everything Koers stores about client ID, as JSON (for a request to see or take one's data).
 
     The client record, every check-in with its answers, scores, state and earlier versions, flags with
@@ -44,9 +45,7 @@ def export_client(app: App, client_id: str, output: Path | None, force: bool) ->
     emails written for the client (links removed) and the audit entries about them. The export itself
     is recorded in the audit log.
     """
-    from tracking import privacy
-
-    document = privacy.export_client(app, client_id)
+    document = privacy.export_client(cmd.context, OPERATOR, client_id)
     if output is None:
         print_json(document)
         return
@@ -64,8 +63,8 @@ def _counts(rows: dict[str, int]) -> str:
 @click.argument("client_id", metavar="ID")
 @click.option("--yes", is_flag=True,
               help="Erase without asking. Without it, Koers shows what will go and asks you to type the id back.")
-@with_app
-def erase_client(app: App, client_id: str, yes: bool) -> None:
+@with_command
+def erase_client(cmd: Command, client_id: str, yes: bool) -> None:
     """Erase client ID permanently: every row that names them, and their emails in the outbox folder.
 
     Check-ins, answers, scores, states, flags, focus history, observations, periods, personal links,
@@ -74,16 +73,14 @@ def erase_client(app: App, client_id: str, yes: bool) -> None:
     erasure happened, with counts and a salted hash of the id: never the id, name, email or notes.
     Backups made earlier still hold the client until they expire (see docs/operations.md).
     """
-    from tracking import privacy
-
-    label, rows = privacy.erasure_plan(app, client_id)
+    label, rows = privacy.erasure_plan(cmd.context, OPERATOR, client_id)
     if not yes:
         click.echo(f"This permanently erases client {label}: {_counts(rows)}.", err=True)
         typed = click.prompt(f"Type the client id ({client_id}) to erase", default="", show_default=False,
                              err=True)
         if typed.strip() != client_id:
             raise InvalidValue("the id typed does not match; nothing was erased")
-    erasure = privacy.erase_client(app, client_id)
+    erasure = privacy.erase_client(cmd.context, OPERATOR, client_id)
     files = len(erasure.files_removed)
     click.echo(
         f"Erased client {client_id}: {_counts(erasure.rows)}; {erasure.outbox_redacted} email(s) to others redacted; "
@@ -98,8 +95,8 @@ def erase_client(app: App, client_id: str, yes: bool) -> None:
 @click.command(short_help="A consistent copy of the database, while Koers runs.")
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--force", is_flag=True, help="Replace PATH if it is an existing file.")
-@with_app
-def backup(app: App, path: Path, force: bool) -> None:
+@with_command
+def backup(cmd: Command, path: Path, force: bool) -> None:
     """Copy the database to PATH, consistently, while Koers keeps running.
 
     PATH is a new file, or an existing folder (the copy is then named koers-YYYYMMDD-HHMMSS.duckdb,
@@ -107,9 +104,7 @@ def backup(app: App, path: Path, force: bool) -> None:
     checked to open as a Koers database holding the same rows, written to disk under a temporary
     name and then renamed, and readable by you only. Restore: see docs/operations.md.
     """
-    from tracking import privacy
-
-    made = privacy.backup(app, path, force=force)
+    made = privacy.backup(cmd.context, OPERATOR, path, force=force)
     total = sum(made.rows.values())
-    click.echo(f"Backed up {app.settings.db} to {made.path}: {made.size_bytes:,} bytes, {total:,} rows in "
+    click.echo(f"Backed up {cmd.settings.db} to {made.path}: {made.size_bytes:,} bytes, {total:,} rows in "
                f"{len(made.rows)} tables, schema {made.migrations[-1] if made.migrations else '-'}.")

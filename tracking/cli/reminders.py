@@ -8,8 +8,11 @@ from datetime import UTC, datetime
 
 import click
 
-from tracking.cli.common import App, with_app
+from tracking.cli.common import Command, with_command
 from tracking.clock import iso, utcnow
+from tracking.mail.outbox import plan
+from tracking.mail.send import run_once
+from tracking.mail.transports import transport_for
 
 
 def register(cli: click.Group) -> None:
@@ -32,10 +35,8 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-def _print_plan(app: App, now: datetime) -> None:
-    from tracking.mailing import plan
-
-    found = plan(app, now)
+def _print_plan(cmd: Command, now: datetime) -> None:
+    found = plan(cmd.context, now)
     click.echo(f"Dry run at {iso(now)}: nothing is written or sent.")
     for client_id, opens_at in found.missed:
         click.echo(f"would record a missed check-in: client {client_id}, window opened {iso(opens_at)}")
@@ -59,8 +60,8 @@ def _print_plan(app: App, now: datetime) -> None:
 @click.option("--now", "now", metavar="ISO8601", callback=_moment,
               help="Act as if it were this moment (an offset, or UTC if none). Default: the current time.")
 @click.option("--dry-run", is_flag=True, help="Print what would be queued and sent; write and send nothing.")
-@with_app
-def remind(app: App, now: datetime | None, dry_run: bool) -> None:
+@with_command
+def remind(cmd: Command, now: datetime | None, dry_run: bool) -> None:
     """Send every reminder that is due once, then exit (for cron).
 
     Records windows that closed without a check-in as missed, queues invitations, follow-ups,
@@ -68,17 +69,13 @@ def remind(app: App, now: datetime | None, dry_run: bool) -> None:
     already (by this command or by `koers scheduler`) is never sent again. Exits with status 1 when
     an email could not be sent (it is retried later).
     """
-    from scheduler.loop import describe
-    from scheduler.sender import run_once
-
-    app.settings.require_secret_key()
+    cmd.settings.require_secret_key()
     moment = now or utcnow()
     if dry_run:
-        app.db  # noqa: B018 - migrate first, so that a dry run reads the current schema
-        _print_plan(app, moment)
+        _print_plan(cmd, moment)
         return
-    summary = run_once(app, clock=(lambda: moment) if now else utcnow, runner="remind")
-    click.echo(f"Reminders at {iso(moment)} via {summary.transport}: {describe(summary)}.")
+    summary = run_once(cmd.context, clock=(lambda: moment) if now else utcnow, runner="remind")
+    click.echo(f"Reminders at {iso(moment)} via {summary.transport}: {summary.describe()}.")
     for failure in summary.send.failed:
         retry = f"next attempt {iso(failure.retry_at)}" if failure.retry_at else "not retried automatically"
         click.echo(f"  email {failure.row.id} ({failure.row.kind} to {failure.row.recipient}) failed: "
@@ -90,23 +87,23 @@ def remind(app: App, now: datetime | None, dry_run: bool) -> None:
 @click.command()
 @click.option("--interval", type=click.FloatRange(min=1, max=3600), default=60, show_default=True,
               metavar="SECONDS", help="How often to look for due reminders.")
-@with_app
-def scheduler(app: App, interval: float) -> None:
+@with_command
+def scheduler(cmd: Command, interval: float) -> None:
     """Run the reminder scheduler in the foreground until SIGTERM or Ctrl-C.
 
     Every minute it does what `koers remind` does. Run one per database (systemd, or next to the
     dashboard); running `koers remind` as well never sends an email twice.
     """
+    # The scheduler package is imported only by this command: it brings APScheduler and its threads.
     from scheduler.loop import run_scheduler
-    from scheduler.transport import transport_for
 
-    app.settings.require_secret_key()
-    transport = transport_for(app.settings)
-    app.db  # noqa: B018 - migrate before the first run, and fail here with a clear message
+    cmd.settings.require_secret_key()
+    transport = transport_for(cmd.settings)
+    ctx = cmd.context  # migrate before the first run, and fail here with a clear message
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         stream=sys.stderr)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    click.echo(f"Koers scheduler: every {interval:g} s on {app.settings.db}, sending via {transport}. "
+    click.echo(f"Koers scheduler: every {interval:g} s on {cmd.settings.db}, sending via {transport}. "
                "Stop with Ctrl-C or SIGTERM.", err=True)
-    run_scheduler(app, interval_seconds=interval)
+    run_scheduler(ctx, interval_seconds=interval)
     click.echo("Koers scheduler stopped.", err=True)

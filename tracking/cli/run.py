@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import sys
 import tomllib
@@ -9,7 +10,8 @@ from pathlib import Path
 
 import click
 
-from tracking.cli.common import App, with_app
+from tracking.cli.common import Command, with_command
+from tracking.errors import KoersError
 
 CHECKOUT = Path(__file__).resolve().parents[2]
 
@@ -36,17 +38,18 @@ def _config_flags() -> list[str]:
 @click.option("--port", type=click.IntRange(1, 65535), default=8501, show_default=True, help="Port to listen on.")
 @click.option("--address", default="127.0.0.1", show_default=True,
               help="Address to listen on; put TLS (a reverse proxy) in front before you open it up.")
-@with_app
-def dashboard(app: App, port: int, address: str) -> None:
+@with_command
+def dashboard(cmd: Command, port: int, address: str) -> None:
     """Start the Streamlit app (coach dashboard and client check-in pages)."""
-    app.settings.require_secret_key()
-    _ = app.db  # migrate before the server starts, and fail here with a clear message
-    import dashboard as dashboard_package
-
-    entry = Path(dashboard_package.__file__).resolve().parent / "app.py"
-    env = {**os.environ, "KOERS_DB": str(app.settings.db)}
+    cmd.settings.require_secret_key()
+    _ = cmd.context  # migrate before the server starts, and fail here with a clear message
+    spec = importlib.util.find_spec("dashboard")  # found, not imported: Streamlit runs it in its own process
+    if spec is None or spec.origin is None:
+        raise KoersError("the dashboard package is not installed beside this command; reinstall Koers")
+    entry = Path(spec.origin).resolve().parent / "app.py"
+    env = {**os.environ, "KOERS_DB": str(cmd.settings.db)}
     args = [sys.executable, "-m", "streamlit", "run", str(entry), *_config_flags(),
             "--server.port", str(port), "--server.address", address, "--server.headless", "true",
             "--browser.gatherUsageStats", "false"]
-    click.echo(f"Koers dashboard on http://{address}:{port} (database {app.settings.db})", err=True)
+    click.echo(f"Koers dashboard on http://{address}:{port} (database {cmd.settings.db})", err=True)
     os.execve(sys.executable, args, env)

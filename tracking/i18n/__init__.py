@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from importlib import import_module
 from string import Formatter
+from zoneinfo import ZoneInfo
 
 LANGS = ("nl", "en")
 MODULES = ("common", "checkin", "dashboard", "mail")
@@ -54,8 +55,6 @@ MONTHS = {
 def date_text(moment, lang: str, tz: str | None = None, with_time: bool = False) -> str:
     """A date as people read it in each language, in the given time zone: 3 mrt 2026 / 3 Mar 2026."""
     if tz is not None:
-        from zoneinfo import ZoneInfo
-
         moment = moment.astimezone(ZoneInfo(tz))
     text = f"{moment.day} {MONTHS.get(lang, MONTHS['nl'])[moment.month - 1]} {moment.year}"
     return f"{text} {moment:%H:%M}" if with_time else text

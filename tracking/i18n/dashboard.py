@@ -384,8 +384,11 @@ TEXTS = {
     "account.password_new": {"nl": "Nieuw wachtwoord", "en": "New password"},
     "account.password_again": {"nl": "Nieuw wachtwoord nogmaals", "en": "New password again"},
     "account.password_change": {"nl": "Wachtwoord wijzigen", "en": "Change password"},
-    "account.password_wrong": {"nl": "Het huidige wachtwoord klopt niet.", "en": "The current password is not right."},
-    "account.password_mismatch": {"nl": "De nieuwe wachtwoorden verschillen.", "en": "The new passwords differ."},
+    "invalid.password_current": {
+        "nl": "Het huidige wachtwoord klopt niet.", "en": "The current password is not right.",
+    },
+    "invalid.password_mismatch": {"nl": "De nieuwe wachtwoorden verschillen.", "en": "The new passwords differ."},
+    "invalid.totp": {"nl": "Die code klopt niet.", "en": "That code is not right."},
     "account.password_changed": {"nl": "Wachtwoord gewijzigd.", "en": "Password changed."},
     "account.totp": {"nl": "Tweestapsverificatie", "en": "Two-step verification"},
     "account.totp_help": {

@@ -1,6 +1,6 @@
-"""The emails Koers sends, rendered as a text part and an HTML part in the recipient's language.
+"""What each email says, rendered as a text part and an HTML part in the recipient's language.
 
-Pure: every function takes plain values and returns an `Email`. Each email is written once as a list
+Pure: every function takes plain values and returns the email's `Content`. Each email is written once as a list
 of blocks (paragraphs, a button, a list) and rendered twice, so the two parts always say the same.
 Every value is escaped in the HTML part. Emails carry no health data: an invitation says nothing
 about scores, and the coach's emails name the client (name and id), never scores, answers or notes.
@@ -9,10 +9,10 @@ about scores, and the coach's emails name the client (name and id), never scores
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from tracking.i18n import t
@@ -22,7 +22,7 @@ DIGEST_SECTIONS = ("contact_request", "dominant_shift", "missed_checkins")
 
 
 @dataclass(frozen=True)
-class Email:
+class Content:
     subject: str
     text: str
     html: str
@@ -112,8 +112,8 @@ def _html(blocks: Sequence, lang: str) -> str:
     )
 
 
-def _email(subject: str, blocks: Sequence, lang: str) -> Email:
-    return Email(subject=subject, text=_text(blocks), html=_html(blocks, lang))
+def _email(subject: str, blocks: Sequence, lang: str) -> Content:
+    return Content(subject=subject, text=_text(blocks), html=_html(blocks, lang))
 
 
 def _greeting(name: str | None, lang: str) -> Paragraph:
@@ -134,7 +134,7 @@ def checkin_invitation(
     tz: str,
     pause_url: str | None,
     coach_name: str | None,
-) -> Email:
+) -> Content:
     """An invitation, a follow-up or a link the coach sent on request (`kind`), with the personal
     check-in link and a one-click pause link."""
     closes = local_moment(closes_at, tz, lang)
@@ -160,7 +160,7 @@ def checkin_invitation(
 
 
 def contact_request(*, lang: str, coach_name: str | None, client_label: str, checkin_at: datetime, tz: str,
-                    dashboard_url: str) -> Email:
+                    dashboard_url: str) -> Content:
     """To the coach: a client asked for contact. Names the client; no scores, answers or note."""
     blocks = [
         _greeting(coach_name, lang),
@@ -172,7 +172,7 @@ def contact_request(*, lang: str, coach_name: str | None, client_label: str, che
 
 
 def paused(*, lang: str, coach_name: str | None, client_label: str, paused_at: datetime, tz: str,
-           dashboard_url: str) -> Email:
+           dashboard_url: str) -> Content:
     """To the coach: a client paused their reminders with the link in an email."""
     blocks = [
         _greeting(coach_name, lang),
@@ -187,7 +187,7 @@ def _section(kind: str) -> str:
 
 
 def digest(*, lang: str, coach_name: str | None, day: date, clients: int, items: Sequence[DigestItem],
-           tz: str, dashboard_url: str) -> Email:
+           tz: str, dashboard_url: str) -> Content:
     """To the coach, weekly: their open flags by kind (contact requests, shifts, missed check-ins,
     others), each naming the client and when; no scores."""
     blocks: list = [_greeting(coach_name, lang)]
@@ -215,10 +215,14 @@ def digest(*, lang: str, coach_name: str | None, day: date, clients: int, items:
     return _email(t("mail.digest.subject", lang, date=local_date(day, lang)), blocks + _closing(lang), lang)
 
 
-# `.eml` files of the file transport: `<created UTC>-<outbox id>-<kind>.eml`, one per outbox row, so
-# that a retry replaces its file and an erasure finds a client's files by outbox id.
-EML_NAME = re.compile(r"^\d{8}-\d{6}-(\d+)-([a-z_]+)\.eml$")
+def dashboard_url(base_url: str, client_id: str | None = None) -> str:
+    """The dashboard, or one client's page on it, for the button in a coach's email."""
+    base = base_url.rstrip("/")
+    if client_id is None:
+        return base + "/"
+    return f"{base}/client?{urlencode({'client': client_id})}"
 
 
-def eml_file_name(created_at: datetime, outbox_id: int, kind: str) -> str:
-    return f"{created_at.astimezone(UTC):%Y%m%d-%H%M%S}-{outbox_id:06d}-{kind}.eml"
+def client_label(client_id: str, name: str | None) -> str:
+    """How a coach's email names a client: the name (if set) and the id."""
+    return f"{name} ({client_id})" if name else client_id

@@ -1,8 +1,8 @@
-"""The sending loop: claim one due email, send it with no database connection open, record the result.
+"""Sending: claim one due email, hand it to a transport with no database connection open, record the result.
 
 One run (`run_once`, what `koers remind` does and what the scheduler does every minute):
 
-1. `tracking.mailing.fill_outbox`: one short write that puts everything due into the outbox;
+1. `tracking.mail.outbox.fill_outbox`: one short write that puts everything due into the outbox;
 2. then, until nothing is due: one short write to claim the next email (compare-and-set), the SMTP
    conversation (or the .eml file) with the database closed, and one short write to mark it sent (or
    failed, with the time of its next attempt). That write also claims the next email, so a run costs
@@ -24,10 +24,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from scheduler.transport import DeliveryFailed, Outgoing, build_message, transport_for
-from tracking import mailing, reminders
+from tracking.context import Context
 from tracking.errors import DatabaseBusy
+from tracking.mail import due
+from tracking.mail.outbox import FillSummary, fill_outbox
+from tracking.mail.transports import DeliveryFailed, Transport, build_message, transport_for
+from tracking.models import Email
 from tracking.store import outbox
+from tracking.store.connection import Database
 
 logger = logging.getLogger("koers.scheduler")
 MARK_ATTEMPTS = 3  # recording "sent" is retried: losing it is what could send an email twice
@@ -40,14 +44,14 @@ def sender_id() -> str:
 
 @dataclass(frozen=True)
 class Failure:
-    row: outbox.OutboxRow
+    row: Email
     error: str
     retry_at: datetime | None
 
 
 @dataclass
 class SendSummary:
-    sent: list[outbox.OutboxRow] = field(default_factory=list)
+    sent: list[Email] = field(default_factory=list)
     failed: list[Failure] = field(default_factory=list)
     lost_claims: list[int] = field(default_factory=list)  # re-queued as stale while this run sent them
     stopped_by: str | None = None  # the failure that ended the run early
@@ -55,7 +59,7 @@ class SendSummary:
 
 @dataclass
 class RunSummary:
-    fill: mailing.FillSummary
+    fill: FillSummary
     send: SendSummary
     transport: str
 
@@ -65,17 +69,26 @@ class RunSummary:
         return not (fill.queued or fill.missed or fill.requeued or fill.cancelled or self.send.sent
                     or self.send.failed)
 
-
-def _outgoing(row: outbox.OutboxRow) -> Outgoing:
-    return Outgoing(row.id, row.key, row.kind, row.recipient, row.subject, row.body_text, row.body_html,
-                    row.created_at)
+    def describe(self) -> str:
+        """One line for the log or the terminal: what the run queued, sent and recorded."""
+        fill, send = self.fill, self.send
+        kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(fill.by_kind.items()))
+        parts = [f"queued {len(fill.queued)}" + (f" ({kinds})" if kinds else ""),
+                 f"sent {len(send.sent)}", f"failed {len(send.failed)}"]
+        if fill.missed:
+            parts.append(f"{len(fill.missed)} missed check-ins recorded")
+        if fill.cancelled:
+            parts.append(f"{fill.cancelled} cancelled")
+        if fill.requeued:
+            parts.append(f"{len(fill.requeued)} stale claims re-queued")
+        return "; ".join(parts)
 
 
 @dataclass
 class _Result:
     """The outcome of one send, recorded in the same write that claims the next email."""
 
-    row: outbox.OutboxRow
+    row: Email
     at: datetime
     error: str | None = None
     retry_at: datetime | None = None
@@ -92,8 +105,8 @@ def _record(con, result: _Result, claimed_by: str, summary: SendSummary) -> None
                        "(raise KOERS_CLAIM_TIMEOUT_MINUTES)", result.row.id)
 
 
-def _record_and_claim(db, result: _Result | None, claim: bool, clock, claimed_by: str,
-                      summary: SendSummary) -> outbox.OutboxRow | None:
+def _record_and_claim(db: Database, result: _Result | None, claim: bool, clock, claimed_by: str,
+                      summary: SendSummary) -> Email | None:
     """One short write: record the previous send, claim the next email. Retried when the database
     stays busy, because a "sent" that is not recorded is what could, later, send an email twice."""
     for attempt in range(1, MARK_ATTEMPTS + 1):
@@ -112,7 +125,7 @@ def _record_and_claim(db, result: _Result | None, claim: bool, clock, claimed_by
     return None
 
 
-def send_due(db, transport, *, clock: Callable[[], datetime], claimed_by: str,
+def send_due(db: Database, transport: Transport, *, clock: Callable[[], datetime], claimed_by: str,
              should_stop: Callable[[], bool] = lambda: False) -> SendSummary:
     """Send every email that is due, one claim at a time; see the module's docstring."""
     summary = SendSummary()
@@ -124,12 +137,11 @@ def send_due(db, transport, *, clock: Callable[[], datetime], claimed_by: str,
             result = None
             if row is None:
                 break
-            outgoing = _outgoing(row)
             try:
-                transport.send(outgoing, build_message(outgoing, transport.mail_from))
+                transport.send(row, build_message(row, transport.mail_from))
             except DeliveryFailed as problem:
                 failed_at = clock()
-                retry_at = None if problem.permanent else reminders.next_attempt(row.attempts, failed_at)
+                retry_at = None if problem.permanent else due.next_attempt(row.attempts, failed_at)
                 result = _Result(row, failed_at, str(problem), retry_at)
                 summary.failed.append(Failure(row, str(problem), retry_at))
                 logger.warning("email %s (%s to %s) failed: %s", row.id, row.kind, row.recipient, problem)
@@ -140,11 +152,12 @@ def send_due(db, transport, *, clock: Callable[[], datetime], claimed_by: str,
     return summary
 
 
-def run_once(app, *, clock: Callable[[], datetime], runner: str = "remind", transport=None,
-             claimed_by: str | None = None, should_stop: Callable[[], bool] = lambda: False) -> RunSummary:
+def run_once(ctx: Context, *, clock: Callable[[], datetime], runner: str = "remind",
+             transport: Transport | None = None, claimed_by: str | None = None,
+             should_stop: Callable[[], bool] = lambda: False) -> RunSummary:
     """Fill the outbox with what is due at `clock()`, then send what is due."""
-    transport = transport if transport is not None else transport_for(app.settings)
-    fill = mailing.fill_outbox(app, clock(), runner=runner, transport=str(transport))
-    send = send_due(app.db, transport, clock=clock, claimed_by=claimed_by or sender_id(),
+    transport = transport if transport is not None else transport_for(ctx.settings)
+    fill = fill_outbox(ctx, clock(), runner=runner, transport=str(transport))
+    send = send_due(ctx.db, transport, clock=clock, claimed_by=claimed_by or sender_id(),
                     should_stop=should_stop)
     return RunSummary(fill, send, str(transport))

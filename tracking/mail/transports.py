@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import smtplib
 import ssl
 import tempfile
@@ -22,7 +23,8 @@ from email.utils import format_datetime
 from pathlib import Path
 
 from tracking.errors import KoersError, SettingsError
-from tracking.mail import eml_file_name
+from tracking.models import Email
+from tracking.settings import Settings
 
 FILE_MAIL_FROM = "koers@localhost"
 
@@ -63,45 +65,49 @@ class OutboxFolderError(DeliveryFailed):
     affects_all = True
 
 
-@dataclass(frozen=True)
-class Outgoing:
-    """What the transport needs of an outbox row."""
-
-    outbox_id: int
-    key: str
-    kind: str
-    recipient: str
-    subject: str
-    body_text: str
-    body_html: str | None
-    created_at: datetime
+# `.eml` files of the file transport: `<created UTC>-<outbox id>-<kind>.eml`, one per outbox row, so
+# that a retry replaces its file and an erasure finds a client's files by outbox id.
+EML_NAME = re.compile(r"^\d{8}-\d{6}-(\d+)-([a-z_]+)\.eml$")
 
 
-def message_id(outgoing: Outgoing, mail_from: str) -> str:
+def eml_file_name(created_at: datetime, outbox_id: int, kind: str) -> str:
+    return f"{created_at.astimezone(UTC):%Y%m%d-%H%M%S}-{outbox_id:06d}-{kind}.eml"
+
+
+def _stored(email: Email) -> tuple[int, datetime]:
+    if email.id is None or email.created_at is None:
+        raise ValueError("only an email from the outbox is sent")
+    return email.id, email.created_at
+
+
+def message_id(email: Email, mail_from: str) -> str:
     """The same Message-ID every time this outbox row is sent, so that a duplicate after a crash
     (see docs/mail.md) can be recognised by the receiving side."""
+    outbox_id, _created = _stored(email)
     domain = mail_from.rpartition("@")[2] or "localhost"
-    digest = hashlib.sha256(outgoing.key.encode()).hexdigest()[:16]
-    return f"<koers.{outgoing.outbox_id}.{digest}@{domain}>"
+    digest = hashlib.sha256(email.key.encode()).hexdigest()[:16]
+    return f"<koers.{outbox_id}.{digest}@{domain}>"
 
 
-def build_message(outgoing: Outgoing, mail_from: str) -> EmailMessage:
+def build_message(email: Email, mail_from: str) -> EmailMessage:
+    _outbox_id, created_at = _stored(email)
     message = EmailMessage()
     message["From"] = mail_from
-    message["To"] = outgoing.recipient
-    message["Subject"] = outgoing.subject
-    message["Date"] = format_datetime(outgoing.created_at.astimezone(UTC))
-    message["Message-ID"] = message_id(outgoing, mail_from)
+    message["To"] = email.recipient
+    message["Subject"] = email.subject
+    message["Date"] = format_datetime(created_at.astimezone(UTC))
+    message["Message-ID"] = message_id(email, mail_from)
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies, please
-    message["X-Koers-Kind"] = outgoing.kind
-    message.set_content(outgoing.body_text)
-    if outgoing.body_html:
-        message.add_alternative(outgoing.body_html, subtype="html")
+    message["X-Koers-Kind"] = email.kind
+    message.set_content(email.body_text)
+    if email.body_html:
+        message.add_alternative(email.body_html, subtype="html")
     return message
 
 
-def file_name(outgoing: Outgoing) -> str:
-    return eml_file_name(outgoing.created_at, outgoing.outbox_id, outgoing.kind)
+def file_name(email: Email) -> str:
+    outbox_id, created_at = _stored(email)
+    return eml_file_name(created_at, outbox_id, email.kind)
 
 
 class FileTransport:
@@ -120,8 +126,8 @@ class FileTransport:
     def __exit__(self, *exc) -> None:
         return None
 
-    def send(self, outgoing: Outgoing, message: EmailMessage) -> Path:
-        target = self.folder / file_name(outgoing)
+    def send(self, email: Email, message: EmailMessage) -> Path:
+        target = self.folder / file_name(email)
         try:
             self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
             fd, temporary = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=self.folder)
@@ -144,7 +150,7 @@ class FileTransport:
 class SmtpTransport:
     """Sends through the configured mail server, one connection for a run, opened when first needed."""
 
-    def __init__(self, settings, timeout_seconds: float | None = None):
+    def __init__(self, settings: Settings, timeout_seconds: float | None = None):
         self.host = settings.smtp_host
         self.port = settings.smtp_port
         self.user = settings.smtp_user
@@ -211,7 +217,7 @@ class SmtpTransport:
         if smtp is not None:
             smtp.close()
 
-    def send(self, outgoing: Outgoing, message: EmailMessage) -> None:
+    def send(self, email: Email, message: EmailMessage) -> None:
         if self._smtp is None:
             self._smtp = self._connect()
         try:
@@ -219,7 +225,7 @@ class SmtpTransport:
         except smtplib.SMTPRecipientsRefused as exc:
             self.close()
             code, reply = next(iter(exc.recipients.values()))
-            problem = f"the mail server refused {outgoing.recipient} ({code} {_text(reply)})"
+            problem = f"the mail server refused {email.recipient} ({code} {_text(reply)})"
             raise _refusal(code, problem) from None
         except smtplib.SMTPSenderRefused as exc:
             self.close()
@@ -249,12 +255,10 @@ def _describe(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
-def outbox_folder(settings) -> Path:
-    """Where the file transport writes: KOERS_OUTBOX_DIR, or `outbox` beside the database."""
-    return settings.outbox_folder()
+Transport = SmtpTransport | FileTransport
 
 
-def transport_for(settings) -> SmtpTransport | FileTransport:
+def transport_for(settings: Settings) -> Transport:
     """The mail server when KOERS_SMTP_HOST is set, else the .eml folder."""
     if settings.smtp_host:
         if not settings.mail_from:
@@ -262,7 +266,7 @@ def transport_for(settings) -> SmtpTransport | FileTransport:
                 "KOERS_MAIL_FROM is not set: a mail server needs a sender address, such as "
                 "koers@your-practice.example (KOERS_SMTP_HOST is set)")
         return SmtpTransport(settings)
-    return FileTransport(outbox_folder(settings), settings.mail_from)
+    return FileTransport(settings.outbox_folder(), settings.mail_from)
 
 
 @dataclass(frozen=True)
@@ -284,3 +288,4 @@ def eml_files(folder: Path, limit: int = 1000) -> list[EmlFile]:
             continue  # removed while we looked
         found.append(EmlFile(path.name, stat.st_size, datetime.fromtimestamp(stat.st_mtime, UTC)))
     return sorted(found, key=lambda f: (f.modified, f.name), reverse=True)[:limit]
+

@@ -6,7 +6,8 @@ from datetime import datetime
 
 import duckdb
 
-from tracking.clock import to_db
+from tracking.auth import Credentials
+from tracking.clock import from_db, to_db
 from tracking.errors import AlreadyExists, NotFound
 from tracking.models import Coach
 
@@ -57,11 +58,8 @@ def list_coaches(con: duckdb.DuckDBPyConnection) -> list[Coach]:
     return [_coach(r) for r in con.execute(f"SELECT {COLUMNS} FROM coaches ORDER BY name, email").fetchall()]
 
 
-def credentials(con: duckdb.DuckDBPyConnection, email: str):
+def credentials(con: duckdb.DuckDBPyConnection, email: str) -> Credentials | None:
     """Everything sign-in needs, or None for an unknown email."""
-    from tracking.auth import Credentials
-    from tracking.clock import from_db
-
     row = con.execute(
         f"SELECT {COLUMNS}, password_hash, totp_secret, failed_logins, locked_until FROM coaches WHERE email = ?",
         [email.strip().lower()],
@@ -71,7 +69,7 @@ def credentials(con: duckdb.DuckDBPyConnection, email: str):
     return Credentials(_coach(row[:9]), row[9], row[10], row[11], from_db(row[12]))
 
 
-def credentials_by_id(con: duckdb.DuckDBPyConnection, coach_id: int):
+def credentials_by_id(con: duckdb.DuckDBPyConnection, coach_id: int) -> Credentials | None:
     email = con.execute("SELECT email FROM coaches WHERE id = ?", [coach_id]).fetchone()
     return None if email is None else credentials(con, email[0])
 

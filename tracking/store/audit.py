@@ -1,29 +1,44 @@
-"""The audit log: who looked at or changed which client, and what Koers refused."""
+"""The audit log as stored: who looked at or changed which client, and what Koers refused."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import duckdb
 
-from tracking.clock import to_db
+from tracking.audit import Action
+from tracking.clock import from_db, to_db
+from tracking.context import Actor
 
 INSERT = "INSERT INTO audit_log (logged_at, actor, action, client_id, detail) VALUES (?, ?, ?, ?, ?)"
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    at: datetime
+    actor: str  # 'coach:<id>', 'cli', 'client:<id>', 'scheduler' or 'anonymous'
+    action: str
+    client_id: str | None
+    detail: dict[str, Any]
 
 
 def record(
     con: duckdb.DuckDBPyConnection,
     now: datetime,
-    actor: str,
-    action: str,
+    actor: Actor,
+    action: Action,
     client_id: str | None = None,
-    **detail,
+    **detail: Any,
 ) -> None:
-    con.execute(INSERT, [to_db(now), actor, action, client_id, json.dumps(detail, default=str) if detail else None])
+    con.execute(INSERT, [to_db(now), actor.audit_name, action.value, client_id,
+                         json.dumps(detail, default=str) if detail else None])
 
 
-def recent(con: duckdb.DuckDBPyConnection, limit: int = 200, client_id: str | None = None) -> list[dict]:
+def recent(con: duckdb.DuckDBPyConnection, limit: int = 200, client_id: str | None = None) -> list[AuditEntry]:
     rows = con.execute(
         """
         SELECT id, logged_at, actor, action, client_id, detail FROM audit_log
@@ -32,8 +47,4 @@ def recent(con: duckdb.DuckDBPyConnection, limit: int = 200, client_id: str | No
         """,
         [client_id, client_id, limit],
     ).fetchall()
-    return [
-        {"id": r[0], "at": r[1], "actor": r[2], "action": r[3], "client_id": r[4],
-         "detail": json.loads(r[5]) if r[5] else {}}
-        for r in rows
-    ]
+    return [AuditEntry(r[0], from_db(r[1]), r[2], r[3], r[4], json.loads(r[5]) if r[5] else {}) for r in rows]

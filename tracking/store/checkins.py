@@ -15,7 +15,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from tracking.clock import from_db, to_db
+from tracking.clock import from_db, iso, to_db
 from tracking.errors import KoersError
 from tracking.instrument import CORE_INDICATORS, DYNAMICS, Instrument
 from tracking.models import Viewer
@@ -156,7 +156,34 @@ def ingest(
     return IngestResult(checkins=count, client_ids=client_ids, clients_created=created, first_checkin_id=base + 1)
 
 
-def timeline(con: duckdb.DuckDBPyConnection, client_id: str, viewer: Viewer) -> list[dict]:
+@dataclass(frozen=True)
+class TimelinePoint:
+    """One check-in of a client as the timeline shows it."""
+
+    id: int
+    at: datetime
+    source: str  # import | link | demo
+    instrument_version: str
+    contact_request: bool
+    note: str | None
+    edited_at: datetime | None
+    scores: dict[str, float | None]  # dynamic -> 0-100
+    core: dict[str, int | None]  # core indicator -> 0-10 as answered
+    state: str | None  # a dynamic, mixed or none
+    dominant: str | None  # the last dominant established so far
+    levels: dict[str, float | None]  # the smoothed levels the state was read from
+
+    def as_json(self) -> dict[str, object]:
+        """The contract's shape for `koers timeline --format json`."""
+        return {
+            "id": self.id, "at": iso(self.at), "source": self.source, "instrument_version": self.instrument_version,
+            "contact_request": self.contact_request, "note": self.note, "edited_at": iso(self.edited_at),
+            "scores": self.scores, "core": self.core, "state": self.state, "dominant": self.dominant,
+            "levels": self.levels,
+        }
+
+
+def timeline(con: duckdb.DuckDBPyConnection, client_id: str, viewer: Viewer) -> list[TimelinePoint]:
     """Every check-in of one client in time order: scores, core indicators, the state and the
     smoothed levels it was read from, and the client's note."""
     rows = con.execute(
@@ -174,25 +201,25 @@ def timeline(con: duckdb.DuckDBPyConnection, client_id: str, viewer: Viewer) -> 
         [client_id, *visible_params(viewer)],
     ).fetchall()
     n, c = len(DYNAMICS), len(CORE_INDICATORS)
-    result = []
+    result: list[TimelinePoint] = []
     for row in rows:
         scores, core = row[7:7 + n], row[7 + n:7 + n + c]
         state, dominant = row[7 + n + c], row[8 + n + c]
         levels = row[9 + n + c:]
-        result.append({
-            "id": row[0],
-            "at": from_db(row[1]),
-            "source": row[2],
-            "instrument_version": row[3],
-            "contact_request": row[4],
-            "note": row[5],
-            "edited_at": from_db(row[6]),
-            "scores": {d: (None if v is None else round(v, 2)) for d, v in zip(DYNAMICS, scores)},
-            "core": dict(zip(CORE_INDICATORS, core)),
-            "state": state,
-            "dominant": dominant,
-            "levels": {d: (None if v is None else round(v, 2)) for d, v in zip(DYNAMICS, levels)},
-        })
+        result.append(TimelinePoint(
+            id=row[0],
+            at=from_db(row[1]),
+            source=row[2],
+            instrument_version=row[3],
+            contact_request=row[4],
+            note=row[5],
+            edited_at=from_db(row[6]),
+            scores={d: (None if v is None else round(v, 2)) for d, v in zip(DYNAMICS, scores)},
+            core=dict(zip(CORE_INDICATORS, core)),
+            state=state,
+            dominant=dominant,
+            levels={d: (None if v is None else round(v, 2)) for d, v in zip(DYNAMICS, levels)},
+        ))
     return result
 
 
@@ -214,7 +241,18 @@ def frame_from_rows(rows: Sequence[dict], instrument: Instrument) -> pa.Table:
     })
 
 
-def export_rows(con: duckdb.DuckDBPyConnection, client_id: str, viewer: Viewer) -> list[dict]:
+@dataclass(frozen=True)
+class ExportRow:
+    """A client's check-in in the shape of the import format."""
+
+    client_id: str
+    submitted_at: datetime
+    contact_request: bool
+    note: str | None
+    answers: dict[str, int]
+
+
+def export_rows(con: duckdb.DuckDBPyConnection, client_id: str, viewer: Viewer) -> list[ExportRow]:
     """A client's check-ins with their answers, in the shape of the import format."""
     rows = con.execute(
         f"""
@@ -230,8 +268,4 @@ def export_rows(con: duckdb.DuckDBPyConnection, client_id: str, viewer: Viewer) 
         """,
         [client_id, *visible_params(viewer)],
     ).fetchall()
-    return [
-        {"client_id": r[1], "submitted_at": from_db(r[2]), "contact_request": r[3], "note": r[4],
-         "answers": dict(zip(r[5], r[6]))}
-        for r in rows
-    ]
+    return [ExportRow(r[1], from_db(r[2]), r[3], r[4], dict(zip(r[5], r[6]))) for r in rows]

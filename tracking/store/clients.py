@@ -42,16 +42,18 @@ def add_client(
     reminder_weekday: int | None,
     reminder_time: str | None,
     now: datetime,
+    show_trend: bool = False,
 ) -> Client:
     if con.execute("SELECT 1 FROM clients WHERE id = ?", [client_id]).fetchone():
         raise AlreadyExists(f"client {client_id} exists already")
     con.execute(
         """
-        INSERT INTO clients (id, coach_id, name, email, lang, tz, reminder_weekday, reminder_time,
+        INSERT INTO clients (id, coach_id, name, email, lang, tz, reminder_weekday, reminder_time, show_trend,
                              schedule_from, created_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
-        [client_id, coach_id, name, email, lang, tz, reminder_weekday, reminder_time, to_db(now), to_db(now)],
+        [client_id, coach_id, name, email, lang, tz, reminder_weekday, reminder_time, show_trend, to_db(now),
+         to_db(now)],
     )
     return get_client(con, client_id, Viewer.operator())
 

@@ -1,17 +1,20 @@
-"""What the reminder planner (`tracking.reminders`) reads, one query per kind of input over every
-client at once, and what the invitations it decides on need: their check-in periods and personal
-links, created in bulk. The outbox itself is `tracking.store.outbox`."""
+"""What deciding which emails are due (`tracking.mail.due`) reads, one query per kind of input over
+every client at once; what the emails that are due say about their recipients; and what invitations
+need: their check-in periods and personal links, created in bulk. The outbox itself is
+`tracking.store.outbox`."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 import duckdb
 import pandas as pd
 
 from tracking.clock import from_db, to_db
-from tracking.reminders import ContactFlag, DigestCoach, OpenPeriod, ScheduledClient, UnsentEmail
+from tracking.links import IssuedLink
+from tracking.mail.due import ContactFlag, DigestCoach, OpenPeriod, ScheduledClient, UnsentEmail
 from tracking.schedule import Schedule
 
 
@@ -101,15 +104,39 @@ def unsent_client_emails(con: duckdb.DuckDBPyConnection) -> list[UnsentEmail]:
 
 # What the emails say, for the reminders that are due.
 
-def coaches_by_id(con: duckdb.DuckDBPyConnection, coach_ids: Sequence[int]) -> dict[int, dict]:
+@dataclass(frozen=True)
+class CoachRecipient:
+    """A coach as the emails to them need them."""
+
+    id: int
+    name: str
+    email: str
+    lang: str
+    tz: str
+
+
+@dataclass(frozen=True)
+class ClientRecipient:
+    """A client as the emails to them, or about them, need them."""
+
+    id: str
+    name: str | None
+    email: str | None
+    lang: str
+    tz: str
+    coach_id: int | None
+    coach_name: str | None
+
+
+def coaches_by_id(con: duckdb.DuckDBPyConnection, coach_ids: Sequence[int]) -> dict[int, CoachRecipient]:
     rows = con.execute(
         "SELECT id, name, email, lang, tz FROM coaches WHERE id IN (SELECT unnest(?::INTEGER[]))",
         [list(coach_ids)],
     ).fetchall()
-    return {r[0]: {"name": r[1], "email": r[2], "lang": r[3], "tz": r[4]} for r in rows}
+    return {r[0]: CoachRecipient(*r) for r in rows}
 
 
-def clients_by_id(con: duckdb.DuckDBPyConnection, client_ids: Sequence[str]) -> dict[str, dict]:
+def clients_by_id(con: duckdb.DuckDBPyConnection, client_ids: Sequence[str]) -> dict[str, ClientRecipient]:
     rows = con.execute(
         """
         SELECT c.id, c.name, c.email, c.lang, c.tz, c.coach_id, co.name
@@ -118,8 +145,7 @@ def clients_by_id(con: duckdb.DuckDBPyConnection, client_ids: Sequence[str]) -> 
         """,
         [list(client_ids)],
     ).fetchall()
-    names = ("name", "email", "lang", "tz", "coach_id", "coach_name")
-    return {r[0]: dict(zip(names, r[1:], strict=True)) for r in rows}
+    return {r[0]: ClientRecipient(*r) for r in rows}
 
 
 def flags_by_id(con: duckdb.DuckDBPyConnection, flag_ids: Sequence[int]) -> dict[int, datetime]:
@@ -129,8 +155,22 @@ def flags_by_id(con: duckdb.DuckDBPyConnection, flag_ids: Sequence[int]) -> dict
     return {r[0]: from_db(r[1]) for r in rows}
 
 
-def digest_contents(con: duckdb.DuckDBPyConnection, coach_ids: Sequence[int]) -> dict[int, tuple[int, list]]:
-    """Per coach: (number of clients, their open flags as (kind, client id, client name, since))."""
+@dataclass(frozen=True)
+class DigestFlag:
+    kind: str
+    client_id: str
+    client_name: str | None
+    since: datetime
+
+
+@dataclass(frozen=True)
+class DigestContents:
+    clients: int  # the coach's clients whose coaching has not ended
+    flags: list[DigestFlag]
+
+
+def digest_contents(con: duckdb.DuckDBPyConnection, coach_ids: Sequence[int]) -> dict[int, DigestContents]:
+    """Per coach: how many clients, and their open flags."""
     clients = dict(con.execute(
         """
         SELECT coach_id, count(*) FROM clients
@@ -138,7 +178,7 @@ def digest_contents(con: duckdb.DuckDBPyConnection, coach_ids: Sequence[int]) ->
         """,
         [list(coach_ids)],
     ).fetchall())
-    flags: dict[int, list] = {coach_id: [] for coach_id in coach_ids}
+    flags: dict[int, list[DigestFlag]] = {coach_id: [] for coach_id in coach_ids}
     for coach_id, kind, client_id, name, since in con.execute(
         """
         SELECT c.coach_id, f.kind, c.id, c.name, f.checkin_at
@@ -149,8 +189,8 @@ def digest_contents(con: duckdb.DuckDBPyConnection, coach_ids: Sequence[int]) ->
         """,
         [list(coach_ids)],
     ).fetchall():
-        flags[coach_id].append((kind, client_id, name, from_db(since)))
-    return {coach_id: (clients.get(coach_id, 0), flags[coach_id]) for coach_id in coach_ids}
+        flags[coach_id].append(DigestFlag(kind, client_id, name, from_db(since)))
+    return {coach_id: DigestContents(clients.get(coach_id, 0), flags[coach_id]) for coach_id in coach_ids}
 
 
 # Creating what invitations need, in bulk.
@@ -188,17 +228,17 @@ def create_scheduled_periods(con: duckdb.DuckDBPyConnection,
     return {(client, from_db(opens)): period_id for client, opens, period_id in rows}
 
 
-def insert_link_tokens(con: duckdb.DuckDBPyConnection, tokens: Sequence[dict], now: datetime) -> None:
-    """Store issued links (token_hash, purpose, client_id, period_id, expires_at). Unlike
-    `store.links.issue`, earlier links stay valid: an invitation and its follow-up both work."""
-    if not tokens:
+def insert_links(con: duckdb.DuckDBPyConnection, issued: Sequence[IssuedLink], now: datetime) -> None:
+    """Store the links issued for the emails of one run, in bulk. Unlike `store.links.issue`, earlier
+    links stay valid: an invitation and its follow-up both work."""
+    if not issued:
         return
     frame = pd.DataFrame({
-        "token_hash": [t["token_hash"] for t in tokens],
-        "purpose": [t["purpose"] for t in tokens],
-        "client_id": pd.array([t["client_id"] for t in tokens], dtype=object),
-        "period_id": pd.array([t["period_id"] for t in tokens], dtype="Int64"),
-        "expires_at": pd.to_datetime([to_db(t["expires_at"]) for t in tokens]),
+        "token_hash": [link.token_hash for link in issued],
+        "purpose": [link.purpose for link in issued],
+        "client_id": pd.array([link.client_id for link in issued], dtype=object),
+        "period_id": pd.array([link.period_id for link in issued], dtype="Int64"),
+        "expires_at": pd.to_datetime([to_db(link.expires_at) for link in issued]),
     })
     con.register("new_tokens", frame)
     try:

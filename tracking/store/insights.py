@@ -3,6 +3,9 @@ history of focus and observations. Every query is filtered by the viewer."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 import duckdb
 
 from tracking.clock import from_db
@@ -10,11 +13,38 @@ from tracking.instrument import DYNAMICS
 from tracking.models import Viewer
 from tracking.store.clients import VISIBLE, visible_params
 
-__all__ = ["focus_history", "item_answers", "observations"]
+
+@dataclass(frozen=True)
+class ItemAnswer:
+    checkin_id: int
+    at: datetime
+    item_id: str
+    value: int
 
 
-def item_answers(con: duckdb.DuckDBPyConnection, client_id: str, viewer: Viewer) -> list[tuple]:
-    """(checkin id, submitted_at, item id, value) for the heat map."""
+@dataclass(frozen=True)
+class FocusChange:
+    focus: str | None  # a dynamic, or None: no focus
+    at: datetime
+    by: str | None  # the coach's name
+    note: str | None
+
+
+@dataclass(frozen=True)
+class ObservationRecord:
+    id: int
+    at: datetime
+    by: str | None  # the coach's name
+    tension_in_body: str | None
+    reaction_to_uncertainty: str | None
+    reference: str | None
+    responsibility: str | None
+    ratings: dict[str, int | None]  # dynamic -> 0-10
+    note: str | None
+
+
+def item_answers(con: duckdb.DuckDBPyConnection, client_id: str, viewer: Viewer) -> list[ItemAnswer]:
+    """Every answered item of the client's check-ins, for the heat map."""
     rows = con.execute(
         f"""
         SELECT a.checkin_id, k.submitted_at, a.item_id, a.value
@@ -24,10 +54,10 @@ def item_answers(con: duckdb.DuckDBPyConnection, client_id: str, viewer: Viewer)
         """,
         [client_id, *visible_params(viewer)],
     ).fetchall()
-    return [(r[0], from_db(r[1]), r[2], r[3]) for r in rows]
+    return [ItemAnswer(r[0], from_db(r[1]), r[2], r[3]) for r in rows]
 
 
-def focus_history(con: duckdb.DuckDBPyConnection, client_id: str, viewer: Viewer) -> list[dict]:
+def focus_history(con: duckdb.DuckDBPyConnection, client_id: str, viewer: Viewer) -> list[FocusChange]:
     rows = con.execute(
         f"""
         SELECT f.focus, f.changed_at, co.name, f.note
@@ -37,10 +67,10 @@ def focus_history(con: duckdb.DuckDBPyConnection, client_id: str, viewer: Viewer
         """,
         [client_id, *visible_params(viewer)],
     ).fetchall()
-    return [{"focus": r[0], "at": from_db(r[1]), "by": r[2], "note": r[3]} for r in rows]
+    return [FocusChange(r[0], from_db(r[1]), r[2], r[3]) for r in rows]
 
 
-def observations(con: duckdb.DuckDBPyConnection, client_id: str, viewer: Viewer) -> list[dict]:
+def observations(con: duckdb.DuckDBPyConnection, client_id: str, viewer: Viewer) -> list[ObservationRecord]:
     rows = con.execute(
         f"""
         SELECT o.id, o.observed_at, co.name, o.tension_in_body, o.reaction_to_uncertainty, o.reference,
@@ -52,11 +82,5 @@ def observations(con: duckdb.DuckDBPyConnection, client_id: str, viewer: Viewer)
         """,
         [client_id, *visible_params(viewer)],
     ).fetchall()
-    return [
-        {
-            "id": r[0], "at": from_db(r[1]), "by": r[2], "tension_in_body": r[3],
-            "reaction_to_uncertainty": r[4], "reference": r[5], "responsibility": r[6],
-            "ratings": dict(zip(DYNAMICS, r[7:11])), "note": r[11],
-        }
-        for r in rows
-    ]
+    return [ObservationRecord(r[0], from_db(r[1]), r[2], r[3], r[4], r[5], r[6], dict(zip(DYNAMICS, r[7:11])), r[11])
+            for r in rows]

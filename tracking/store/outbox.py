@@ -17,14 +17,16 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import duckdb
 import pandas as pd
 
 from tracking.clock import from_db, to_db
-from tracking.reminders import MAX_ATTEMPTS, Cancellation
+from tracking.mail.due import MAX_ATTEMPTS, Cancellation
+from tracking.models import EMAIL_STATUSES, Email
 
-STATUSES = ("pending", "sending", "sent", "failed", "cancelled")
+STATUSES = EMAIL_STATUSES
 COLUMNS = (
     "id, key, kind, client_id, coach_id, period_id, lang, recipient, subject, body_text, body_html, status, "
     "attempts, next_attempt_at, claimed_at, claimed_by, sent_at, last_error, created_at"
@@ -34,48 +36,14 @@ MAX_ERROR_CHARS = 1000
 _LINK_TOKEN = re.compile(r"([?&](?:t|pause)=)[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+")
 
 
-@dataclass(frozen=True)
-class NewEmail:
-    key: str
-    kind: str
-    recipient: str
-    subject: str
-    body_text: str
-    body_html: str | None
-    lang: str = "nl"
-    client_id: str | None = None
-    coach_id: int | None = None
-    period_id: int | None = None
-
-
-@dataclass(frozen=True)
-class OutboxRow:
-    id: int
-    key: str
-    kind: str
-    client_id: str | None
-    coach_id: int | None
-    period_id: int | None
-    lang: str
-    recipient: str
-    subject: str
-    body_text: str
-    body_html: str | None
-    status: str
-    attempts: int
-    next_attempt_at: datetime | None
-    claimed_at: datetime | None
-    claimed_by: str | None
-    sent_at: datetime | None
-    last_error: str | None
-    created_at: datetime
-
-
-def _row(values) -> OutboxRow:
-    values = list(values)
-    for index in (13, 14, 16, 18):
-        values[index] = from_db(values[index])
-    return OutboxRow(*values)
+def _row(values: Sequence[Any]) -> Email:
+    (outbox_id, key, kind, client_id, coach_id, period_id, lang, recipient, subject, body_text, body_html, status,
+     attempts, next_attempt_at, claimed_at, claimed_by, sent_at, last_error, created_at) = values
+    return Email(key=key, kind=kind, recipient=recipient, subject=subject, body_text=body_text,
+                 body_html=body_html, lang=lang, client_id=client_id, coach_id=coach_id, period_id=period_id,
+                 id=outbox_id, status=status, attempts=attempts, next_attempt_at=from_db(next_attempt_at),
+                 claimed_at=from_db(claimed_at), claimed_by=claimed_by, sent_at=from_db(sent_at),
+                 last_error=last_error, created_at=from_db(created_at))
 
 
 def redact_links(text: str | None) -> str | None:
@@ -85,12 +53,16 @@ def redact_links(text: str | None) -> str | None:
 
 # The queue.
 
-def enqueue(con: duckdb.DuckDBPyConnection, emails: Sequence[NewEmail], now: datetime) -> dict[str, int]:
+QUEUED_FIELDS = ("key", "kind", "client_id", "coach_id", "period_id", "lang", "recipient", "subject", "body_text",
+                 "body_html")
+
+
+def enqueue(con: duckdb.DuckDBPyConnection, emails: Sequence[Email], now: datetime) -> dict[str, int]:
     """Add the emails whose key is not in the outbox yet; returns {key: id} of the rows added."""
     unique = list({email.key: email for email in emails}.values())
     if not unique:
         return {}
-    frame = pd.DataFrame([email.__dict__ for email in unique])
+    frame = pd.DataFrame([{name: getattr(email, name) for name in QUEUED_FIELDS} for email in unique])
     frame["client_id"] = frame["client_id"].astype(object)
     frame["coach_id"] = frame["coach_id"].astype("Int32")
     frame["period_id"] = frame["period_id"].astype("Int64")
@@ -119,7 +91,7 @@ def existing_keys(con: duckdb.DuckDBPyConnection, since: datetime) -> set[str]:
     return {key for (key,) in rows}
 
 
-def claim_next(con: duckdb.DuckDBPyConnection, now: datetime, claimed_by: str) -> OutboxRow | None:
+def claim_next(con: duckdb.DuckDBPyConnection, now: datetime, claimed_by: str) -> Email | None:
     """Take the next due email for sending: compare-and-set from pending/failed to sending."""
     row = con.execute(
         f"""
@@ -135,7 +107,7 @@ def claim_next(con: duckdb.DuckDBPyConnection, now: datetime, claimed_by: str) -
     return None if row is None else _row(row)
 
 
-def mark_sent(con: duckdb.DuckDBPyConnection, row: OutboxRow, claimed_by: str, now: datetime) -> bool:
+def mark_sent(con: duckdb.DuckDBPyConnection, row: Email, claimed_by: str, now: datetime) -> bool:
     """Record that the mail server accepted the email; the stored copy loses its personal links.
     False when the claim was lost (re-queued as stale and taken by another sender)."""
     done = con.execute(
@@ -207,13 +179,13 @@ def retry_now(con: duckdb.DuckDBPyConnection, outbox_ids: Sequence[int], now: da
     return len(rows)
 
 
-def get(con: duckdb.DuckDBPyConnection, outbox_id: int) -> OutboxRow | None:
+def get(con: duckdb.DuckDBPyConnection, outbox_id: int) -> Email | None:
     row = con.execute(f"SELECT {COLUMNS} FROM outbox WHERE id = ?", [outbox_id]).fetchone()
     return None if row is None else _row(row)
 
 
 def listing(con: duckdb.DuckDBPyConnection, *, statuses: Sequence[str] = (), kinds: Sequence[str] = (),
-            search: str | None = None, limit: int = 500) -> list[OutboxRow]:
+            search: str | None = None, limit: int = 500) -> list[Email]:
     """Newest first, for the admin's outbox page."""
     rows = con.execute(
         f"""
@@ -233,7 +205,7 @@ def counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return {status: found.get(status, 0) for status in STATUSES}
 
 
-def due_rows(con: duckdb.DuckDBPyConnection, now: datetime) -> list[OutboxRow]:
+def due_rows(con: duckdb.DuckDBPyConnection, now: datetime) -> list[Email]:
     """What a sender would send now, in order (for a dry run)."""
     rows = con.execute(
         f"""
@@ -257,9 +229,20 @@ def record_run(con: duckdb.DuckDBPyConnection, *, runner: str, host: str, pid: i
     )
 
 
-def runs(con: duckdb.DuckDBPyConnection) -> list[dict]:
+@dataclass(frozen=True)
+class SenderRun:
+    """When a sending process (the scheduler, or `koers remind`) last ran, and where its emails go."""
+
+    runner: str
+    host: str
+    pid: int
+    transport: str
+    at: datetime
+    queued: int
+
+
+def runs(con: duckdb.DuckDBPyConnection) -> list[SenderRun]:
     rows = con.execute(
         "SELECT runner, host, pid, transport, last_run_at, queued FROM sender_runs ORDER BY last_run_at DESC"
     ).fetchall()
-    names = ("runner", "host", "pid", "transport", "at", "queued")
-    return [dict(zip(names, (*r[:4], from_db(r[4]), r[5]), strict=True)) for r in rows]
+    return [SenderRun(r[0], r[1], r[2], r[3], from_db(r[4]), r[5]) for r in rows]

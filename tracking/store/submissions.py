@@ -116,7 +116,15 @@ def revisions(con: duckdb.DuckDBPyConnection, checkin_id: int) -> list[dict]:
     return [{"id": r[0], "revised_at": from_db(r[1]), "previous": json.loads(r[2])} for r in rows]
 
 
-def core_series(con: duckdb.DuckDBPyConnection, client_id: str, limit: int) -> list[dict]:
+@dataclass(frozen=True)
+class CorePoint:
+    """One check-in as the client's own trend shows it: when, and the core indicators as answered."""
+
+    at: datetime
+    core: dict[str, int | None]
+
+
+def core_series(con: duckdb.DuckDBPyConnection, client_id: str, limit: int) -> list[CorePoint]:
     """The client's latest `limit` check-ins, oldest first: time and the four core indicators as answered."""
     rows = con.execute(
         f"""
@@ -128,6 +136,4 @@ def core_series(con: duckdb.DuckDBPyConnection, client_id: str, limit: int) -> l
         """,
         [client_id, limit],
     ).fetchall()
-    return [
-        {"at": from_db(r[0]), "core": dict(zip(CORE_INDICATORS, r[1:], strict=True))} for r in reversed(rows)
-    ]
+    return [CorePoint(from_db(r[0]), dict(zip(CORE_INDICATORS, r[1:], strict=True))) for r in reversed(rows)]

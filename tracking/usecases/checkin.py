@@ -17,6 +17,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from tracking import validate
+from tracking.audit import Action
+from tracking.context import Actor, Context
 from tracking.errors import InvalidValue, NotFound
 from tracking.instrument import Instrument
 from tracking.models import Client, Viewer
@@ -25,6 +28,7 @@ from tracking.store import audit, checkins, clients, derived, periods
 from tracking.store import links as link_store
 from tracking.store import submissions as store
 from tracking.store.periods import Period
+from tracking.usecases import use_case
 
 BAD_LINK_STATUSES = ("tampered", "unknown", "expired", "revoked")
 TREND_POINTS = 26  # about half a year of weekly check-ins: enough to see a direction, short enough to read
@@ -54,19 +58,7 @@ class CheckinAnswers:
 def clean_answers(instrument: Instrument, items: Mapping[str, int | None], contact_request: bool = False,
                   note: str | None = None) -> CheckinAnswers:
     """Check a client's answers against the instrument; a problem raises `InvalidValue` naming the field."""
-    unknown = sorted(set(items) - set(instrument.item_ids))
-    if unknown:
-        raise InvalidValue(f"unknown item ids: {', '.join(unknown)}", "item")
-    cleaned: dict[str, int | None] = {}
-    for item_id in instrument.item_ids:
-        value = items.get(item_id)
-        if value is not None and (
-            isinstance(value, bool) or not isinstance(value, int)
-            or not instrument.scale_min <= value <= instrument.scale_max
-        ):
-            scale = f"{instrument.scale_min} to {instrument.scale_max}"
-            raise InvalidValue(f"{item_id}: {value!r} is not a whole number from {scale}", "item")
-        cleaned[item_id] = value
+    cleaned = validate.answers(dict(items), instrument)
     text = (note or "").replace("\r\n", "\n").replace("\r", "\n").strip()
     if len(text) > instrument.note_max_length:
         raise InvalidValue(f"note: longer than {instrument.note_max_length} characters", "note")
@@ -117,7 +109,7 @@ class _Found:
 
 def _find(con, token: str, now: datetime, secret_key: str) -> _Found:
     resolution = link_store.resolve(con, token, "checkin", now, secret_key)
-    if resolution.status in ("tampered", "unknown"):
+    if resolution.status in ("tampered", "unknown") or resolution.client_id is None:
         return _Found(resolution.status, resolution.status)
     period = periods.get_period(con, resolution.period_id) if resolution.period_id is not None else None
     try:
@@ -135,14 +127,15 @@ def _find(con, token: str, now: datetime, secret_key: str) -> _Found:
 
 def _refuse(con, found: _Found, now: datetime, during: str) -> None:
     client_id = found.client.id if found.client else None
-    audit.record(con, now, "anonymous", "checkin_link_refused", client_id, status=found.status,
+    audit.record(con, now, Actor.anonymous(), Action.CHECKIN_LINK_REFUSED, client_id, status=found.status,
                  link=found.token_status, during=during)
 
 
-def open_link(app, token: str, *, now: datetime) -> Opened:
+@use_case(Action.CHECKIN_LINK_OPENED, Action.CHECKIN_LINK_REFUSED)
+def open_link(ctx: Context, token: str, *, now: datetime) -> Opened:
     """What the link `token` opens now; records the opening (or the refusal) in the audit log."""
-    secret_key = app.settings.require_secret_key()
-    with app.db.write() as con:
+    secret_key = ctx.settings.require_secret_key()
+    with ctx.db.write() as con:
         found = _find(con, token, now, secret_key)
         if found.status != "open":
             _refuse(con, found, now, "open")
@@ -151,12 +144,12 @@ def open_link(app, token: str, *, now: datetime) -> Opened:
         client, period = found.client, found.period
         existing = store.checkin_of_period(con, period)
         stored = store.stored_checkin(con, existing) if existing is not None else None
-        audit.record(con, now, f"client:{client.id}", "checkin_link_opened", client.id, period=period.id,
+        audit.record(con, now, Actor.client(client.id), Action.CHECKIN_LINK_OPENED, client.id, period=period.id,
                      answered_before=stored is not None)
     previous = None
     if stored is not None:
         previous = CheckinAnswers(
-            {item_id: stored.answers.get(item_id) for item_id in app.instrument.item_ids},
+            {item_id: stored.answers.get(item_id) for item_id in ctx.instrument.item_ids},
             stored.contact_request, stored.note,
         )
     return Opened(
@@ -192,21 +185,22 @@ def _changes(stored: store.StoredCheckin, answers: CheckinAnswers) -> list[str]:
     return changed
 
 
-def submit(app, token: str, answers: CheckinAnswers, *, now: datetime) -> Submitted:
+@use_case(Action.CHECKIN_SUBMITTED, Action.CHECKIN_EDITED, Action.CHECKIN_RESUBMITTED, Action.CHECKIN_LINK_REFUSED)
+def submit(ctx: Context, token: str, answers: CheckinAnswers, *, now: datetime) -> Submitted:
     """Store the answers for the link's period in one transaction: a new check-in, or a change to the
     period's check-in. Detection for the client is refreshed in the same transaction."""
-    instrument = app.instrument
+    instrument = ctx.instrument
     answers = clean_answers(instrument, answers.items, answers.contact_request, answers.note)
     if answers.is_empty:
         raise InvalidValue("nothing to send: no answers, no contact request and no note", "empty")
-    secret_key = app.settings.require_secret_key()
-    with app.db.write() as con:
+    secret_key = ctx.settings.require_secret_key()
+    with ctx.db.write() as con:
         found = _find(con, token, now, secret_key)
         if found.status != "open":
             _refuse(con, found, now, "submit")
             return Submitted(found.status, lang=found.client.lang if found.status == "closed" else None)
         client, period = found.client, found.period
-        actor = f"client:{client.id}"
+        actor = Actor.client(client.id)
         existing = store.checkin_of_period(con, period)
         changed: list[str] = []
         if existing is None:
@@ -215,7 +209,7 @@ def submit(app, token: str, answers: CheckinAnswers, *, now: datetime) -> Submit
             checkin_id = _store_new(con, instrument, client.id, answers, submitted_at)
             store.attach_to_period(con, checkin_id, period.id)
             status = "saved"
-            audit.record(con, now, actor, "checkin_submitted", client.id, period=period.id,
+            audit.record(con, now, actor, Action.CHECKIN_SUBMITTED, client.id, period=period.id,
                          checkin=checkin_id, answered=len(answers.answered), skipped=len(answers.skipped),
                          contact_request=answers.contact_request)
         else:
@@ -231,14 +225,14 @@ def submit(app, token: str, answers: CheckinAnswers, *, now: datetime) -> Submit
                                       contact_request=answers.contact_request, note=answers.note,
                                       scores=score_answers(answers.items, instrument), now=now)
                 status = "edited"
-                audit.record(con, now, actor, "checkin_edited", client.id, period=period.id,
+                audit.record(con, now, actor, Action.CHECKIN_EDITED, client.id, period=period.id,
                              checkin=checkin_id, revision=revision, changed=changed)
             else:
                 status = "unchanged"
-                audit.record(con, now, actor, "checkin_resubmitted", client.id, period=period.id,
+                audit.record(con, now, actor, Action.CHECKIN_RESUBMITTED, client.id, period=period.id,
                              checkin=checkin_id)
         if status != "unchanged":
-            derived.refresh(con, [client.id], instrument, app.settings.detection, now)
+            derived.refresh(con, [client.id], instrument, ctx.settings.detection, now)
         link_store.mark_used(con, token, now)
         trend = store.core_series(con, client.id, TREND_POINTS) if client.show_trend else None
     return Submitted(status, checkin_id=checkin_id, lang=client.lang, tz=client.tz,

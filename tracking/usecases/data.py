@@ -1,52 +1,92 @@
-"""The operations people start, each one unit of work on the database: importing a file, loading the
-demo, recomputing what is derived. The CLI, the dashboard and the scheduler call these."""
+"""Work on the data as a whole: importing a file, recomputing what is derived, loading the demo, and
+what a person reads or downloads of one client (timeline, exports)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from tracking import demo as demo_data
+from tracking import validate
+from tracking.audit import Action
 from tracking.clock import to_db, utcnow
-from tracking.errors import NotFound
+from tracking.context import Actor, Context
+from tracking.errors import InvalidValue, NotFound
+from tracking.instrument import load_instrument
+from tracking.models import Client
 from tracking.passwords import hash_password
-from tracking.store import accounts, audit, checkins, clients, derived
+from tracking.settings import Settings
+from tracking.store import Database, accounts, audit, checkins, clients, derived
+from tracking.store import flags as flag_store
+from tracking.store.derived import RefreshSummary
 from tracking.store.importer import ImportSummary, import_csv
+from tracking.store.migrate import apply_migrations, pending, sync_instruments
+from tracking.usecases import use_case
+
+Progress = Callable[[str], None]
 
 
-def import_checkins(app, file: Path, *, coach_email: str | None = None, progress: Callable[[str], None],
-                    now: datetime | None = None) -> tuple[ImportSummary, int]:
-    """Import a CSV file and recompute states and flags; returns the summary and flags raised."""
+@dataclass(frozen=True)
+class Initialised:
+    path: Path
+    applied: list[str]  # the migrations this run applied (none: the database was current)
+
+
+def initialise(settings: Settings) -> Initialised:
+    """Create the database, or migrate it to this version of Koers (`koers init`). A broken
+    instrument file stops it before the database is touched."""
+    load_instrument()
+    db = Database(settings.db, settings.busy_timeout_seconds)
+    applied = apply_migrations(db) if pending(db) or not db.exists() else []
+    sync_instruments(db)
+    return Initialised(db.path, applied)
+
+
+def _quiet(_message: str) -> None:
+    return None
+
+
+@use_case(Action.IMPORT)
+def import_checkins(ctx: Context, actor: Actor, file: Path, *, coach_email: str | None = None,
+                    progress: Progress = _quiet, now: datetime | None = None) -> tuple[ImportSummary, int]:
+    """Import a CSV file, all or nothing, and recompute states and flags; returns the summary and
+    the number of flags raised."""
     now = now or utcnow()
     coach_id = None
     if coach_email is not None:
-        with app.db.read() as con:
-            coach_id = accounts.coach_by_email(con, coach_email).id
+        with ctx.db.read() as con:
+            coach_id = accounts.coach_by_email(con, validate.email(coach_email, "--coach")).id
     raised = 0
 
-    def derive(con, result) -> None:
+    def record_and_derive(con: Any, result: checkins.IngestResult) -> None:
         nonlocal raised
+        audit.record(con, now, actor, Action.IMPORT, file=file.name, rows=result.checkins,
+                     clients=len(result.client_ids), clients_created=len(result.clients_created))
         progress(f"Recomputing states and flags for {len(result.client_ids):,} clients")
-        raised = derived.refresh(con, result.client_ids, app.instrument, app.settings.detection, now,
+        raised = derived.refresh(con, result.client_ids, ctx.instrument, ctx.settings.detection, now,
                                  reestimate=True).flags_raised
 
-    summary = import_csv(app.db, file, app.instrument, now=now, coach_id=coach_id, progress=progress,
-                         on_ingested=derive)
+    summary = import_csv(ctx.db, file, ctx.instrument, now=now, coach_id=coach_id, progress=progress,
+                         on_ingested=record_and_derive)
     return summary, raised
 
 
-def recompute(app, *, now: datetime | None = None, progress: Callable[[str], None] = lambda m: None):
+@use_case(Action.RECOMPUTE)
+def recompute(ctx: Context, actor: Actor, *, now: datetime | None = None,
+              progress: Progress = _quiet) -> RefreshSummary:
     """Estimate the reliabilities again and recompute every client's states and flags."""
     now = now or utcnow()
     progress("Recomputing states and flags for every client")
-    with app.db.write() as con:
-        summary = derived.refresh(con, None, app.instrument, app.settings.detection, now, reestimate=True)
-        audit.record(con, now, "cli", "recompute", clients=summary.clients, flags_raised=summary.flags_raised)
+    with ctx.db.write() as con:
+        summary = derived.refresh(con, None, ctx.instrument, ctx.settings.detection, now, reestimate=True)
+        audit.record(con, now, actor, Action.RECOMPUTE, clients=summary.clients, flags_raised=summary.flags_raised)
     return summary
 
 
-def _demo_periods(con, periods: list[dict], first_checkin_id: int, now: datetime) -> None:
+def _demo_periods(con: Any, periods: list[dict[str, Any]], first_checkin_id: int, now: datetime) -> None:
     """The demo's weekly windows: answered, missed, or (this week) still open."""
     rows = []
     for period in periods:
@@ -68,12 +108,23 @@ def _demo_periods(con, periods: list[dict], first_checkin_id: int, now: datetime
     )
 
 
-def load_demo(app, *, now: datetime, seed: int, if_empty: bool, progress: Callable[[str], None]) -> dict | None:
+@dataclass(frozen=True)
+class DemoSummary:
+    coaches: int
+    clients: int
+    checkins: int
+    flags: int
+    logins: list[tuple[str, str]]  # (email, password) of the demo's coaches
+
+
+@use_case(Action.DEMO)
+def load_demo(ctx: Context, actor: Actor, *, now: datetime, seed: int, if_empty: bool,
+              progress: Progress = _quiet) -> DemoSummary | None:
     """Fill the database with the demo caseloads; None when `if_empty` and there are clients already."""
-    data = demo_data.build(app.instrument, now, seed)
+    data = demo_data.build(ctx.instrument, now, seed)
     progress("Hashing the demo passwords")
     password_hash = hash_password(demo_data.DEMO_PASSWORD)
-    with app.db.write() as con:
+    with ctx.db.write() as con:
         if if_empty and clients.count_clients(con):
             return None
         progress("Writing coaches and clients")
@@ -91,80 +142,66 @@ def load_demo(app, *, now: datetime, seed: int, if_empty: bool, progress: Callab
                 con, client_id=client["id"], coach_id=coach_ids[client["coach"]], email=client["email"],
                 name=client["name"], lang=client["lang"], tz=client["tz"],
                 reminder_weekday=client["reminder_weekday"], reminder_time=client["reminder_time"],
-                now=client["created_at"],
+                now=client["created_at"], show_trend=client["show_trend"],
             )
-            clients.set_show_trend(con, client["id"], client["show_trend"])
         for change in data.focus_changes:
             clients.set_focus(con, change["client_id"], change["focus"], coach_ids[change["coach"]], change["at"])
         for observation in data.observations:
             clients.add_observation(con, coach_ids[observation["coach"]], observation)
         progress(f"Writing {len(data.checkins):,} check-ins")
-        frame = checkins.frame_from_rows(data.checkins, app.instrument)
+        frame = checkins.frame_from_rows(data.checkins, ctx.instrument)
         con.register("incoming", frame)
         try:
-            ingested = checkins.ingest(con, "incoming", app.instrument, source="demo", now=now)
+            ingested = checkins.ingest(con, "incoming", ctx.instrument, source="demo", now=now)
         finally:
             con.unregister("incoming")
         _demo_periods(con, data.periods, ingested.first_checkin_id, now)
         progress("Recomputing states and flags")
-        summary = derived.refresh(con, None, app.instrument, app.settings.detection, now, reestimate=True)
-        audit.record(con, now, "cli", "demo", clients=len(data.clients), checkins=len(data.checkins))
+        summary = derived.refresh(con, None, ctx.instrument, ctx.settings.detection, now, reestimate=True)
+        audit.record(con, now, actor, Action.DEMO, clients=len(data.clients), checkins=len(data.checkins))
         con.execute("UPDATE clients SET schedule_from = ? WHERE schedule_from < ?", [to_db(now), to_db(now)])
-    return {
-        "coaches": len(data.coaches),
-        "clients": len(data.clients),
-        "checkins": len(data.checkins),
-        "flags": summary.flags_raised,
-        "logins": [(coach["email"], coach["password"]) for coach in data.coaches],
-    }
+    return DemoSummary(
+        coaches=len(data.coaches),
+        clients=len(data.clients),
+        checkins=len(data.checkins),
+        flags=summary.flags_raised,
+        logins=[(coach["email"], coach["password"]) for coach in data.coaches],
+    )
 
 
-def set_focus(app, client_id: str, focus: str | None, viewer, *, note: str | None = None,
-              now: datetime | None = None) -> None:
-    """Set a client's intervention focus and recompute the focus-mismatch flag at once."""
-    now = now or utcnow()
-    with app.db.write() as con:
-        clients.get_client(con, client_id, viewer)
-        clients.set_focus(con, client_id, focus, viewer.coach_id, now, note)
-        derived.refresh(con, [client_id], app.instrument, app.settings.detection, now)
-        audit.record(con, now, viewer.actor, "set_focus", client_id, focus=focus)
+@dataclass(frozen=True)
+class Timeline:
+    client: Client
+    points: list[checkins.TimelinePoint]
+    flags: list[Any]
 
 
-def add_observation(app, client_id: str, viewer, observation: dict, *, now: datetime | None = None) -> int:
-    now = now or utcnow()
-    with app.db.write() as con:
-        clients.get_client(con, client_id, viewer)
-        observation_id = clients.add_observation(
-            con, viewer.coach_id, {**observation, "client_id": client_id, "created_at": now}
-        )
-        audit.record(con, now, viewer.actor, "add_observation", client_id)
-    return observation_id
+@use_case(Action.VIEW_TIMELINE)
+def timeline(ctx: Context, actor: Actor, client_id: str, *, now: datetime | None = None) -> Timeline:
+    """One client's check-ins (scores, state) and flags; the viewing is recorded in the audit log."""
+    viewer = actor.viewer
+    with ctx.db.read() as con:
+        record = clients.get_client(con, client_id, viewer)
+        points = checkins.timeline(con, record.id, viewer)
+        found = flag_store.list_flags(con, viewer, client_id=record.id)
+    with ctx.db.write() as con:
+        audit.record(con, now or utcnow(), actor, Action.VIEW_TIMELINE, record.id)
+    return Timeline(record, points, found)
 
 
-def period_for_link(con, client, now: datetime, window_days: int):
-    """The period a fresh link opens: the one whose window is open now, or else an extra check-in
-    opened now that closes like a weekly one."""
-    from tracking.schedule import window_close
-    from tracking.store import periods
-
-    period = periods.open_period(con, client.id, now)
-    if period is None:
-        closes = window_close(now, client.tz, window_days)
-        period, _created = periods.ensure_period(con, client.id, "extra", now, closes, now)
-    return period
+EXPORTS = ("csv", "report")
 
 
-def fresh_checkin_link(app, client_id: str, viewer, *, now: datetime | None = None) -> tuple[str, object]:
-    """A personal check-in link that works now (see `period_for_link`). Returns (url, period)."""
-    from tracking import links
-    from tracking.store import links as link_store
+@use_case(Action.EXPORT)
+def record_export(ctx: Context, actor: Actor, client_id: str, what: str, *, now: datetime | None = None) -> None:
+    """A coach downloaded the client's check-ins (`csv`) or the printable report (`report`)."""
+    if what not in EXPORTS:
+        raise InvalidValue(f"export: {what!r} is not one of {', '.join(EXPORTS)}", "export")
+    with ctx.db.write() as con:
+        clients.get_client(con, client_id, actor.viewer)
+        audit.record(con, now or utcnow(), actor, Action.EXPORT, client_id, what=what)
 
-    now = now or utcnow()
-    secret_key = app.settings.require_secret_key()
-    with app.db.write() as con:
-        client = clients.get_client(con, client_id, viewer)
-        period = period_for_link(con, client, now, app.settings.window_days)
-        token = link_store.issue(con, purpose="checkin", client_id=client.id, period_id=period.id,
-                                 expires_at=period.closes_at, now=now, secret_key=secret_key)
-        audit.record(con, now, viewer.actor, "link_issued", client.id, period=period.id, kind=period.kind)
-    return links.url(app.settings.base_url, "checkin", token), period
+
+def export_rows(ctx: Context, viewer_actor: Actor, client_id: str) -> list[checkins.ExportRow]:
+    with ctx.db.read() as con:
+        return checkins.export_rows(con, client_id, viewer_actor.viewer)

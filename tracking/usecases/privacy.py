@@ -20,25 +20,25 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from email import message_from_bytes, policy
 from pathlib import Path
+from typing import Any
 
+from tracking.audit import Action
 from tracking.clock import iso, utcnow
+from tracking.context import Actor, Context
 from tracking.errors import AlreadyExists, DatabaseError, EmailInFlight, InvalidValue, NotFound
-from tracking.mail import EML_NAME
-from tracking.mailing import claim_timeout
-from tracking.models import Viewer
+from tracking.mail.outbox import claim_timeout
+from tracking.mail.transports import EML_NAME
+from tracking.models import Client, Viewer
 from tracking.store import audit, clients
 from tracking.store import privacy as store
 from tracking.store.outbox import redact_links
+from tracking.usecases import use_case
 
 EXPORT_FORMAT = "koers.client-export"
 EXPORT_VERSION = 1
 ERASED = "[erased]"
 # A check-in's own parts, which the export puts inside each check-in instead of in tables of their own.
 NESTED_IN_CHECKINS = {"scores": "scores", "states": "state", "checkin_revisions": "revisions"}
-
-
-def outbox_folder(settings) -> Path:
-    return settings.outbox_folder()
 
 
 # Export.
@@ -101,24 +101,23 @@ def _not_found(con, client_id: str, secret_key: str | None) -> NotFound:
     return NotFound(f"no client with id {client_id}")
 
 
-def _client(con, client_id: str, viewer: Viewer, secret_key: str | None):
+def _client(con: Any, client_id: str, viewer: Viewer, secret_key: str | None) -> Client:
     try:
         return clients.get_client(con, client_id, viewer)
     except NotFound:
         raise _not_found(con, client_id, secret_key) from None
 
 
-def export_client(app, client_id: str, *, viewer: Viewer | None = None, actor: str = "cli",
-                  now: datetime | None = None) -> dict:
+@use_case(Action.EXPORT_CLIENT)
+def export_client(ctx: Context, actor: Actor, client_id: str, *, now: datetime | None = None) -> dict[str, Any]:
     """Everything stored about the client, as a JSON-ready document; the export is audited."""
     now = now or utcnow()
-    viewer = viewer or Viewer.operator()
-    with app.db.write() as con:
-        client = _client(con, client_id, viewer, app.settings.secret_key)
+    with ctx.db.write() as con:
+        client = _client(con, client_id, actor.viewer, ctx.settings.secret_key)
         tables = store.client_tables(con)
         rows = store.client_rows(con, tables, client.id)
         document = export_document(rows, store.item_order(con), store.coach_names(con, _coach_ids(rows)), now)
-        audit.record(con, now, actor, "export_client", client.id,
+        audit.record(con, now, actor, Action.EXPORT_CLIENT, client.id,
                      rows={table: len(found) for table, found in sorted(rows.items())})
     return document
 
@@ -174,25 +173,23 @@ class Erasure:
     files_failed: list[tuple[Path, str]] = field(default_factory=list)
 
 
-def erasure_plan(app, client_id: str, *, viewer: Viewer | None = None) -> tuple[str, dict[str, int]]:
+def erasure_plan(ctx: Context, actor: Actor, client_id: str) -> tuple[str, dict[str, int]]:
     """(the client's label, rows per table) that an erasure would remove, for the confirmation."""
-    viewer = viewer or Viewer.operator()
-    with app.db.read() as con:
-        client = _client(con, client_id, viewer, app.settings.secret_key)
+    with ctx.db.read() as con:
+        client = _client(con, client_id, actor.viewer, ctx.settings.secret_key)
         rows = store.client_rows(con, store.client_tables(con), client.id)
     return client.label, {table: len(found) for table, found in sorted(rows.items())}
 
 
-def erase_client(app, client_id: str, *, viewer: Viewer | None = None, actor: str = "cli",
-                 now: datetime | None = None) -> Erasure:
+@use_case(Action.ERASE_CLIENT)
+def erase_client(ctx: Context, actor: Actor, client_id: str, *, now: datetime | None = None) -> Erasure:
     """Remove the client and every row that names them in one transaction, redact their name and id
     in emails written to others (a coach's digest), then remove or redact the `.eml` files."""
     now = now or utcnow()
-    viewer = viewer or Viewer.operator()
     salt = secrets.token_hex(16)
-    with app.db.write() as con:
-        client = _client(con, client_id, viewer, app.settings.secret_key)
-        in_flight = store.emails_being_sent(con, client.id, now - claim_timeout(app.settings))
+    with ctx.db.write() as con:
+        client = _client(con, client_id, actor.viewer, ctx.settings.secret_key)
+        in_flight = store.emails_being_sent(con, client.id, now - claim_timeout(ctx.settings))
         if in_flight:
             raise EmailInFlight(
                 f"an email for client {client.id} is being sent right now (outbox {', '.join(map(str, in_flight))}); "
@@ -205,11 +202,11 @@ def erase_client(app, client_id: str, *, viewer: Viewer | None = None, actor: st
         counts = store.delete_client(con, tables, client.id)
         for email in redacted:
             store.rewrite_outbox_text(con, email)
-        audit.record(con, now, actor, "erase_client", None, rows=counts, outbox_redacted=len(redacted),
-                     salt=salt, subject=subject_hash(client.id, salt, app.settings.secret_key),
-                     keyed=bool(app.settings.secret_key))
+        audit.record(con, now, actor, Action.ERASE_CLIENT, None, rows=counts, outbox_redacted=len(redacted),
+                     salt=salt, subject=subject_hash(client.id, salt, ctx.settings.secret_key),
+                     keyed=bool(ctx.settings.secret_key))
     erasure = Erasure(counts, len(redacted))
-    _tidy_outbox_folder(outbox_folder(app.settings), erasure, own_emails, redacted, client.id, client.name)
+    _tidy_outbox_folder(ctx.settings.outbox_folder(), erasure, own_emails, redacted, client.id, client.name)
     return erasure
 
 
@@ -333,7 +330,8 @@ def _publish(temporary: Path, target: Path, force: bool) -> None:
     temporary.unlink()
 
 
-def backup(app, target: Path, *, force: bool = False, actor: str = "cli", now: datetime | None = None) -> Backup:
+@use_case(Action.BACKUP)
+def backup(ctx: Context, actor: Actor, target: Path, *, force: bool = False, now: datetime | None = None) -> Backup:
     """A consistent copy of the database at `target` (a file, or a folder to put a dated file in).
 
     The files are copied under the database's shared lock: other processes keep reading, writers wait
@@ -341,7 +339,7 @@ def backup(app, target: Path, *, force: bool = False, actor: str = "cli", now: d
     folded in, every table counted against the original), flushed to disk under a temporary name, and
     renamed, so `target` is either absent or a whole database that opens as Koers."""
     now = now or utcnow()
-    db_path = Path(app.db.path)
+    db_path = Path(ctx.db.path)
     target = _backup_target(db_path, Path(target), force, now)
     try:
         fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)  # owner-only
@@ -350,7 +348,7 @@ def backup(app, target: Path, *, force: bool = False, actor: str = "cli", now: d
         raise DatabaseError(f"{target.parent}: cannot write a backup there ({exc.strerror})") from None
     temporary = Path(name)
     try:
-        migrations, rows = _copy_and_check(app, db_path, temporary, target)
+        migrations, rows = _copy_and_check(ctx, db_path, temporary, target)
         _publish(temporary, target, force)
         _fsync_folder(target.parent)
     except OSError as exc:
@@ -360,13 +358,13 @@ def backup(app, target: Path, *, force: bool = False, actor: str = "cli", now: d
         temporary.unlink(missing_ok=True)
         store.wal_path(temporary).unlink(missing_ok=True)
     size = target.stat().st_size
-    with app.db.write() as con:
-        audit.record(con, now, actor, "backup", None, file=target.name, bytes=size)
+    with ctx.db.write() as con:
+        audit.record(con, now, actor, Action.BACKUP, None, file=target.name, bytes=size)
     return Backup(target, size, migrations, rows)
 
 
-def _copy_and_check(app, db_path: Path, temporary: Path, target: Path) -> tuple[list[str], dict[str, int]]:
-    with app.db.read() as con:
+def _copy_and_check(ctx: Context, db_path: Path, temporary: Path, target: Path) -> tuple[list[str], dict[str, int]]:
+    with ctx.db.read() as con:
         migrations, rows = store.applied_migrations(con), store.row_counts(con)
         store.copy_files(db_path, temporary)
     if store.complete_copy(temporary) != (migrations, rows):

@@ -1,0 +1,189 @@
+"""The application layer, walked: every use case runs once on a real database and records the
+audit action it declares. A use case without a scenario here fails the test, so a new one cannot be
+added without proving what it records."""
+
+from __future__ import annotations
+
+import collections
+import re
+import shutil
+from datetime import timedelta
+from pathlib import Path
+
+import duckdb
+import pyotp
+import pytest
+
+from tests import factories
+from tests.conftest import NOW
+from tests.factories import OPERATOR, checkin, csv_text
+from tracking.context import Actor, Context
+from tracking.mail.outbox import fill_outbox
+from tracking.usecases import all_use_cases, clients, coaches, data, flags, links, outbox_admin, pause, privacy
+from tracking.usecases import checkin as checkin_cases
+
+SECRET = "usecase-tests-secret-key-0123456789abcdef"
+
+
+class World:
+    """A practice: an admin (Ada), a coach (Bo) with client C1 who has a few check-ins."""
+
+    def __init__(self, tmp_path: Path, template: Path | None = None):
+        self.tmp_path = tmp_path
+        self.db_path = tmp_path / "koers.duckdb"
+        if template is not None:
+            shutil.copy(template, self.db_path)
+        self.ctx: Context = factories.context(self.db_path, KOERS_SECRET_KEY=SECRET,
+                                              KOERS_OUTBOX_DIR=str(tmp_path / "outbox"))
+        if template is None:
+            factories.coach(self.ctx, "ada@example.org", "Ada", is_admin=True, now=NOW)
+            factories.coach(self.ctx, "bo@example.org", "Bo", now=NOW)
+            factories.client(self.ctx, "C1", coach_email="bo@example.org", name="Sanne",
+                             now=NOW - timedelta(days=60))
+            rows = factories.weekly("C1", 6, start=NOW - timedelta(weeks=6), contact_request="1")
+            source = tmp_path / "checkins.csv"
+            source.write_text(csv_text(rows), encoding="utf-8")
+            data.import_checkins(self.ctx, OPERATOR, source, now=NOW)
+        self.admin = Actor.coach(coaches.coach(self.ctx, 1))
+        self.coach_record = coaches.coach(self.ctx, 2)
+        self.coach = Actor.coach(self.coach_record)
+
+    def actions(self) -> collections.Counter[str]:
+        with duckdb.connect(str(self.db_path), read_only=True) as con:
+            return collections.Counter(a for (a,) in con.execute("SELECT action FROM audit_log").fetchall())
+
+    def flag_id(self, status: str = "open") -> int:
+        with duckdb.connect(str(self.db_path), read_only=True) as con:
+            return con.execute("SELECT min(id) FROM flags WHERE client_id = 'C1' AND status = ? "
+                               "AND withdrawn_at IS NULL", [status]).fetchone()[0]
+
+    def token(self) -> str:
+        return links.fresh_checkin_link(self.ctx, self.coach, "C1", now=NOW).url.split("?t=")[1]
+
+    def pause_token(self) -> str:
+        links.email_fresh_link(self.ctx, self.coach, "C1", now=NOW)
+        with duckdb.connect(str(self.db_path), read_only=True) as con:
+            (body,) = con.execute("SELECT body_text FROM outbox WHERE kind = 'link'").fetchone()
+        return re.search(r"\?pause=([A-Za-z0-9_\-.]+)", body)[1]
+
+
+def _totp(world: World) -> None:
+    secret = pyotp.random_base32()
+    coaches.enable_totp(world.ctx, world.coach, secret, pyotp.TOTP(secret).at(NOW), now=NOW)
+    world.totp_secret = secret
+
+
+def _sign_in_with_totp(world: World) -> None:
+    _totp(world)
+    later = NOW + timedelta(minutes=2)
+    coaches.sign_in_with_totp(world.ctx, world.coach_record.id, pyotp.TOTP(world.totp_secret).at(later), now=later)
+
+
+def _disable_totp(world: World) -> None:
+    _totp(world)
+    later = NOW + timedelta(minutes=2)
+    coaches.disable_totp(world.ctx, world.coach, pyotp.TOTP(world.totp_secret).at(later), now=later)
+
+
+def _unassigned(world: World) -> None:
+    source = world.tmp_path / "new.csv"
+    source.write_text(csv_text([checkin("U1", (NOW - timedelta(days=1)).isoformat())]), encoding="utf-8")
+    data.import_checkins(world.ctx, OPERATOR, source, now=NOW)
+    clients.assign_clients(world.ctx, world.admin, ["U1"], world.coach_record.id, now=NOW)
+
+
+def _import(world: World) -> None:
+    source = world.tmp_path / "more.csv"
+    source.write_text(csv_text([checkin("C1", (NOW - timedelta(hours=1)).isoformat())]), encoding="utf-8")
+    data.import_checkins(world.ctx, OPERATOR, source, now=NOW)
+
+
+def _reopen(world: World) -> None:
+    flag_id = world.flag_id()
+    flags.resolve(world.ctx, world.coach, flag_id, now=NOW)
+    flags.reopen(world.ctx, world.coach, flag_id, now=NOW)
+
+
+def _retry(world: World) -> None:
+    links.email_fresh_link(world.ctx, world.coach, "C1", now=NOW)
+    with duckdb.connect(str(world.db_path)) as con:
+        con.execute("UPDATE outbox SET status = 'failed'")
+        ids = [i for (i,) in con.execute("SELECT id FROM outbox").fetchall()]
+    outbox_admin.retry_emails(world.ctx, world.admin, ids, now=NOW)
+
+
+def _missed(world: World) -> None:
+    links.email_fresh_link(world.ctx, world.coach, "C1", now=NOW)  # an extra check-in nobody answers
+    with duckdb.connect(str(world.db_path)) as con:
+        con.execute("UPDATE periods SET kind = 'scheduled'")
+    fill_outbox(world.ctx, NOW + timedelta(days=8))
+
+
+SCENARIOS = {
+    "clients.add_client": lambda w: factories.client(w.ctx, "C2", coach_email="bo@example.org", now=NOW),
+    "clients.update_client": lambda w: clients.update_client(
+        w.ctx, w.coach, "C1", clients.ClientDetails(email="sanne@example.org", name="Sanne"), now=NOW),
+    "clients.assign_clients": _unassigned,
+    "clients.set_focus": lambda w: clients.set_focus(w.ctx, w.coach, "C1", "identity", now=NOW),
+    "clients.add_observation": lambda w: clients.add_observation(
+        w.ctx, w.coach, "C1", clients.Observation(observed_at=NOW, note="tense"), now=NOW),
+    "clients.record_caseload_view": lambda w: clients.record_caseload_view(w.ctx, w.coach, 1, now=NOW),
+    "clients.record_client_view": lambda w: clients.record_client_view(w.ctx, w.coach, "C1", now=NOW),
+    "coaches.add_coach": lambda w: coaches.add_coach(w.ctx, w.admin, "cy@example.org", "Cy", "another long secret"),
+    "coaches.set_coach_active": lambda w: coaches.set_coach_active(w.ctx, w.admin, w.coach_record.id, False),
+    "coaches.set_coach_admin": lambda w: coaches.set_coach_admin(w.ctx, w.admin, w.coach_record.id, True),
+    "coaches.unlock_coach": lambda w: coaches.unlock_coach(w.ctx, w.admin, w.coach_record.id),
+    "coaches.reset_password": lambda w: coaches.reset_password(w.ctx, w.admin, w.coach_record.id, "a new secret!"),
+    "coaches.set_preferences": lambda w: coaches.set_preferences(
+        w.ctx, w.coach, lang="en", digest_weekday=4, digest_time="17:00", tz="Europe/Brussels"),
+    "coaches.change_password": lambda w: coaches.change_password(
+        w.ctx, w.coach, factories.PASSWORD, "a new secret!", "a new secret!"),
+    "coaches.enable_totp": _totp,
+    "coaches.disable_totp": _disable_totp,
+    "coaches.sign_in_with_password": lambda w: coaches.sign_in_with_password(
+        w.ctx, "bo@example.org", factories.PASSWORD, now=NOW),
+    "coaches.sign_in_with_totp": _sign_in_with_totp,
+    "flags.acknowledge": lambda w: flags.acknowledge(w.ctx, w.coach, w.flag_id(), "seen", now=NOW),
+    "flags.resolve": lambda w: flags.resolve(w.ctx, w.coach, w.flag_id(), now=NOW),
+    "flags.reopen": _reopen,
+    "flags.list_flags": lambda w: flags.list_flags(w.ctx, OPERATOR, client_id="C1"),
+    "links.fresh_checkin_link": lambda w: links.fresh_checkin_link(w.ctx, w.coach, "C1", now=NOW),
+    "links.email_fresh_link": lambda w: links.email_fresh_link(w.ctx, w.coach, "C1", now=NOW),
+    "checkin.open_link": lambda w: checkin_cases.open_link(w.ctx, w.token(), now=NOW),
+    "checkin.submit": lambda w: checkin_cases.submit(
+        w.ctx, w.token(), checkin_cases.clean_answers(w.ctx.instrument, {"sleep": 4}), now=NOW),
+    "pause.open_pause_link": lambda w: pause.open_pause_link(w.ctx, "not-a-link", now=NOW),
+    "pause.pause_reminders": lambda w: pause.pause_reminders(w.ctx, w.pause_token(), now=NOW),
+    "data.import_checkins": _import,
+    "data.recompute": lambda w: data.recompute(w.ctx, OPERATOR, now=NOW),
+    "data.load_demo": lambda w: data.load_demo(w.ctx, OPERATOR, now=NOW, seed=1, if_empty=False),
+    "data.timeline": lambda w: data.timeline(w.ctx, w.coach, "C1", now=NOW),
+    "data.record_export": lambda w: data.record_export(w.ctx, w.coach, "C1", "csv", now=NOW),
+    "privacy.export_client": lambda w: privacy.export_client(w.ctx, OPERATOR, "C1", now=NOW),
+    "privacy.erase_client": lambda w: privacy.erase_client(w.ctx, OPERATOR, "C1", now=NOW),
+    "privacy.backup": lambda w: privacy.backup(w.ctx, OPERATOR, w.tmp_path / "copy.duckdb", now=NOW),
+    "outbox_admin.retry_emails": _retry,
+    "outbox_admin.record_eml_download": lambda w: outbox_admin.record_eml_download(
+        w.ctx, w.admin, "20261123-120000-000001-link.eml", now=NOW),
+    "outbox.fill_outbox": _missed,
+}
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory) -> Path:
+    return World(tmp_path_factory.mktemp("world")).db_path
+
+
+def test_every_use_case_has_a_scenario():
+    assert set(all_use_cases()) == set(SCENARIOS)
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_each_use_case_records_its_audit_action(name, tmp_path, template):
+    world = World(tmp_path, template)
+    use_case = all_use_cases()[name]
+    before = world.actions()
+    SCENARIOS[name](world)
+    recorded = world.actions() - before
+    declared = {action.value for action in use_case.actions}
+    assert declared & set(recorded), f"{name} recorded {dict(recorded)}, none of {sorted(declared)}"

@@ -1,0 +1,57 @@
+"""What a coach does with flags: acknowledge (with a note), resolve, reopen; and listing them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from tracking.audit import Action
+from tracking.clock import utcnow
+from tracking.context import Actor, Context
+from tracking.store import audit, clients
+from tracking.store import flags as store
+from tracking.usecases import use_case
+
+
+@use_case(Action.FLAG_ACKNOWLEDGE)
+def acknowledge(ctx: Context, actor: Actor, flag_id: int, note: str | None = None, *,
+                now: datetime | None = None) -> str:
+    """Mark a flag as seen, with an optional note; returns the client id."""
+    now = now or utcnow()
+    with ctx.db.write() as con:
+        client_id = store.acknowledge(con, flag_id, actor.viewer, note, now)
+        audit.record(con, now, actor, Action.FLAG_ACKNOWLEDGE, client_id, flag=flag_id)
+    return client_id
+
+
+@use_case(Action.FLAG_RESOLVE)
+def resolve(ctx: Context, actor: Actor, flag_id: int, *, now: datetime | None = None) -> str:
+    """Mark a flag as dealt with; returns the client id."""
+    now = now or utcnow()
+    with ctx.db.write() as con:
+        client_id = store.resolve(con, flag_id, actor.viewer, now)
+        audit.record(con, now, actor, Action.FLAG_RESOLVE, client_id, flag=flag_id)
+    return client_id
+
+
+@use_case(Action.FLAG_REOPEN)
+def reopen(ctx: Context, actor: Actor, flag_id: int, *, now: datetime | None = None) -> str:
+    now = now or utcnow()
+    with ctx.db.write() as con:
+        client_id = store.reopen(con, flag_id, actor.viewer)
+        audit.record(con, now, actor, Action.FLAG_REOPEN, client_id, flag=flag_id)
+    return client_id
+
+
+@use_case(Action.LIST_FLAGS)
+def list_flags(ctx: Context, actor: Actor, *, client_id: str | None = None, kind: str | None = None,
+               status: str | None = None, now: datetime | None = None) -> list[Any]:
+    """The flags the actor may see, oldest first; the listing is recorded in the audit log."""
+    now = now or utcnow()
+    with ctx.db.read() as con:
+        if client_id is not None:
+            clients.get_client(con, client_id, actor.viewer)
+        found = store.list_flags(con, actor.viewer, client_id=client_id, kind=kind, status=status)
+    with ctx.db.write() as con:
+        audit.record(con, now, actor, Action.LIST_FLAGS, client_id, kind=kind, status=status, flags=len(found))
+    return found
