@@ -43,7 +43,7 @@ def dashboard(app: App, port: int, address: str) -> None:
     _ = app.db  # migrate before the server starts, and fail here with a clear message
     import dashboard as dashboard_package
 
-    entry = Path(dashboard_package.__file__).resolve().parent / "app.py"
+    entry = Path(dashboard_package.__file__).resolve().parent / "server.py"
     env = {**os.environ, "KOERS_DB": str(app.settings.db)}
     args = [sys.executable, "-m", "streamlit", "run", str(entry), *_config_flags(),
             "--server.port", str(port), "--server.address", address, "--server.headless", "true",

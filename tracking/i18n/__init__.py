@@ -10,7 +10,7 @@ from importlib import import_module
 from string import Formatter
 
 LANGS = ("nl", "en")
-MODULES = ("common", "checkin", "dashboard", "mail")
+MODULES = ("common", "checkin", "dashboard", "mail", "signin")
 
 
 def _load() -> dict[str, dict[str, str]]:
