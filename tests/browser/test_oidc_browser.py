@@ -150,3 +150,45 @@ def test_an_unknown_or_unverified_email_is_refused_and_audited(oidc_site, page, 
     page.get_by_text(message).wait_for(timeout=30_000)
     assert page.get_by_text("Ingelogd als").count() == 0
     assert ("anonymous", detail) in audit(oidc_site, "sign_in_refused")
+
+
+@pytest.fixture(scope="session")
+def secrets_toml_site(tmp_path_factory):
+    """Koers configured the way Streamlit documents it: a named provider in [auth] in
+    .streamlit/secrets.toml, served by `streamlit run dashboard/app.py`, with password sign-in off."""
+    workdir = tmp_path_factory.mktemp("oidc-secrets-site")
+    port = free_port()
+    callback = f"http://127.0.0.1:{port}/oauth2callback"
+    provider = OidcProvider(workdir, [Client(CLIENT_ID, CLIENT_SECRET, [callback], [callback])], [ADA])
+    (workdir / ".streamlit").mkdir()
+    (workdir / ".streamlit" / "secrets.toml").write_text(f"""
+[auth]
+redirect_uri = "{callback}"
+cookie_secret = "secrets-toml-cookie-secret-0123456789abcdef"
+
+[auth.practice]
+client_id = "{CLIENT_ID}"
+client_secret = "{CLIENT_SECRET}"
+server_metadata_url = "{provider.metadata_url}"
+""", encoding="utf-8")
+    env = koers_env(workdir / "koers.duckdb", SECRET_KEY, KOERS_PASSWORD_SIGNIN="false",
+                    KOERS_OIDC_PROVIDER_NAME="Testprovider")
+    run_koers(env, "init", "--no-secret", cwd=workdir)
+    run_koers(env, "coach", "add", ADA.email, "--name", ADA.name, "--password-stdin", cwd=workdir,
+              input="a koers password\n")
+    server = Server(workdir, env, port=port)
+    yield server
+    server.stop()
+    provider.stop()
+
+
+def test_an_auth_section_in_secrets_toml_works_as_streamlit_documents_it(secrets_toml_site, page, loopback_only):
+    page.goto(secrets_toml_site.url)
+    wait_for_app(page)
+    page.get_by_role("button", name="Inloggen met Testprovider").wait_for(timeout=30_000)
+    assert page.get_by_label("Wachtwoord").count() == 0  # KOERS_PASSWORD_SIGNIN=false
+    sign_in_at_provider(page, ADA)
+    page.get_by_text("Ingelogd als Ada Coach").wait_for(timeout=30_000)
+    page.reload()
+    wait_for_app(page)
+    page.get_by_text("Ingelogd als Ada Coach").wait_for(timeout=30_000)
