@@ -49,3 +49,15 @@ def test_ending_a_session_never_seen_keeps_it_out(ready_db, db_path):
     with db.read() as con:
         found = provider_sessions.find(con, "key-2")
     assert found is not None and found.end_reason == "inactive"
+
+
+def test_every_open_sign_in_of_a_coach_can_be_ended_at_once(ready_db, db_path):
+    db = database(db_path)
+    with db.write() as con:
+        provider_sessions.touch(con, "laptop", COACH, NOW)
+        provider_sessions.touch(con, "phone", COACH, NOW)
+        provider_sessions.end(con, "old", COACH, NOW, "signed_out")
+        assert provider_sessions.end_for_coach(con, COACH, NOW + timedelta(minutes=1), "password_changed") == 2
+    with db.read() as con:
+        reasons = {key: provider_sessions.find(con, key).end_reason for key in ("laptop", "phone", "old")}
+    assert reasons == {"laptop": "password_changed", "phone": "password_changed", "old": "signed_out"}

@@ -47,3 +47,13 @@ def end(con: duckdb.DuckDBPyConnection, key: str, coach_id: int, now: datetime, 
         "UPDATE provider_sessions SET ended_at = ?, end_reason = ? WHERE session_key = ? AND ended_at IS NULL",
         [to_db(now), reason, key],
     )
+
+
+def end_for_coach(con: duckdb.DuckDBPyConnection, coach_id: int, now: datetime, reason: str) -> int:
+    """End every open provider sign-in of a coach, in every browser; returns how many there were."""
+    ended = con.execute(
+        "UPDATE provider_sessions SET ended_at = ?, end_reason = ? "
+        "WHERE coach_id = ? AND ended_at IS NULL RETURNING 1",
+        [to_db(now), reason, coach_id],
+    ).fetchall()
+    return len(ended)
