@@ -23,6 +23,7 @@ run: $(BIN)/koers
 
 test: $(BIN)/koers
 	@bash scripts/ensure-chromium
+	@bash scripts/ensure-oidc-provider
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `streamlit run dashboard/app.py` from a checkout
     sys.path.insert(0, str(ROOT))
 
-from dashboard import runtime, signin  # noqa: E402
+from dashboard import oidc, runtime, signin  # noqa: E402
 
 # Page scripts live in `views/`, not `pages/`: a folder named `pages` beside the entry script puts
 # Streamlit into its legacy multipage mode, which also breaks AppTest's reruns.
@@ -34,7 +34,9 @@ COACH_PAGES = (
     ("admin", "admin_audit", ":material/policy:", True),
 )
 
-st.set_page_config(page_title="Koers", page_icon=":material/explore:", layout="wide")
+# An emoji icon is drawn in the browser; a :material/ icon would be fetched from Google's font servers on
+# every page load, telling them who opens Koers.
+st.set_page_config(page_title="Koers", page_icon="🧭", layout="wide")
 runtime.start()
 
 
@@ -56,8 +58,11 @@ def sidebar(coach) -> None:
     with st.sidebar:
         st.caption(tr("nav.signed_in_as", name=runtime.plain(coach.name)))
         if st.button(tr("nav.sign_out"), icon=":material/logout:", key="sign_out"):
-            runtime.sign_out(tr("signin.signed_out"))
-            st.rerun()
+            if oidc.signed_in():
+                oidc.sign_out()
+            else:
+                runtime.sign_out(tr("signin.signed_out"))
+                st.rerun()
 
 
 if "t" in st.query_params:

@@ -149,7 +149,9 @@ def signed_in_coach() -> Coach | None:
     """The coach of this session, if signed in and active; ends a session idle for too long."""
     coach_id = st.session_state.get(SESSION_COACH)
     if coach_id is None:
-        return None
+        from dashboard import oidc  # a cycle: the provider's sign-in uses this module's context and texts
+
+        return oidc.signed_in_coach()
     last = st.session_state.get(SESSION_LAST_ACTIVE)
     current = now()
     if last is None or current - last > timedelta(minutes=session_minutes()):

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import streamlit as st
 
-from dashboard import runtime
+from dashboard import oidc, runtime
 from tracking import auth
 from tracking.errors import NotFound
 from tracking.usecases import coaches
@@ -49,6 +49,11 @@ def render() -> None:
         st.session_state.pop(PENDING, None)
         pending = None
 
+    if pending is None and oidc.configured():
+        oidc.render_sign_in()
+        if not runtime.settings().password_signin:
+            return
+        st.caption(tr("oidc.or_password"))
     if pending is None:
         with st.form("signin"):
             email = st.text_input(tr("signin.email"), autocomplete="username")

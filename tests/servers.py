@@ -32,9 +32,10 @@ def koers_env(db: Path, secret_key: str, **extra: str) -> dict:
 class Server:
     """`streamlit run dashboard/app.py`; personal links point at it (KOERS_BASE_URL)."""
 
-    def __init__(self, workdir: Path, env: dict, *, wait: bool = True):
+    def __init__(self, workdir: Path, env: dict, *, wait: bool = True, port: int | None = None,
+                 script: str = "app.py"):
         self.workdir = workdir
-        self.port = free_port()
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**env, "KOERS_BASE_URL": self.url}  # for `koers` commands whose links must open here
         (workdir / ".streamlit").mkdir(exist_ok=True)
@@ -42,7 +43,7 @@ class Server:
         self.log_path = workdir / "streamlit.log"
         self.log = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"),
+            [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / script),
              "--server.port", str(self.port), "--server.address", "127.0.0.1", "--server.headless", "true"],
             env=self.env, cwd=workdir, stdout=self.log, stderr=subprocess.STDOUT,
         )

@@ -17,9 +17,21 @@ import pytest
 from tests import factories
 from tests.conftest import NOW
 from tests.factories import OPERATOR, checkin, csv_text
+from tracking import oidc
 from tracking.context import Actor, Context
 from tracking.mail.outbox import fill_outbox
-from tracking.usecases import all_use_cases, clients, coaches, data, flags, links, outbox_admin, pause, privacy
+from tracking.usecases import (
+    all_use_cases,
+    clients,
+    coaches,
+    data,
+    flags,
+    links,
+    outbox_admin,
+    pause,
+    privacy,
+    provider_signin,
+)
 from tracking.usecases import checkin as checkin_cases
 
 SECRET = "usecase-tests-secret-key-0123456789abcdef"
@@ -90,6 +102,15 @@ def _unassigned(world: World) -> None:
     source.write_text(csv_text([checkin("U1", (NOW - timedelta(days=1)).isoformat())]), encoding="utf-8")
     data.import_checkins(world.ctx, OPERATOR, source, now=NOW)
     clients.assign_clients(world.ctx, world.admin, ["U1"], world.coach_record.id, now=NOW)
+
+
+def _identity(email: str = "bo@example.org") -> oidc.Identity:
+    return oidc.Identity("https://id.example", "subject-1", email, ("koers",), NOW - timedelta(minutes=1), "n")
+
+
+def _provider_sign_out(world: World) -> None:
+    provider_signin.admit(world.ctx, _identity(), client_id="koers", now=NOW)
+    provider_signin.sign_out(world.ctx, _identity().session_key, now=NOW)
 
 
 def _import(world: World) -> None:
@@ -166,6 +187,10 @@ SCENARIOS = {
     "outbox_admin.record_eml_download": lambda w: outbox_admin.record_eml_download(
         w.ctx, w.admin, "20261123-120000-000001-link.eml", now=NOW),
     "outbox.fill_outbox": _missed,
+    "provider_signin.admit": lambda w: provider_signin.admit(w.ctx, _identity(), client_id="koers", now=NOW),
+    "provider_signin.refuse": lambda w: provider_signin.refuse(
+        w.ctx, _identity("nobody@example.org"), oidc.Admission(refused="unknown"), now=NOW),
+    "provider_signin.sign_out": _provider_sign_out,
 }
 
 

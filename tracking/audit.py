@@ -13,6 +13,8 @@ class Action(StrEnum):
     # Coaches signing in and managing their account.
     SIGN_IN = "sign_in"
     SIGN_IN_FAILED = "sign_in_failed"
+    SIGN_IN_REFUSED = "sign_in_refused"  # a provider's identity Koers does not admit
+    SIGN_OUT = "sign_out"
     ACCOUNT_PREFERENCES = "account_preferences"
     PASSWORD_CHANGE = "password_change"
     TOTP_ENABLE = "totp_enable"

@@ -14,6 +14,7 @@ import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from platformdirs import user_data_path
 
@@ -125,6 +126,33 @@ def _whole(low: int, high: int) -> Callable[[str], int]:
     return parse
 
 
+def _is_loopback(host: str) -> bool:
+    return host in {"localhost", "127.0.0.1", "::1", "[::1]"}
+
+
+def _metadata_url(raw: str) -> str | None:
+    value = raw.strip()
+    if not value:
+        return None
+    parsed = urlsplit(value)
+    if parsed.scheme not in {"http", "https"} or not parsed.hostname:
+        raise ValueError(f"{raw!r} is not an https address such as "
+                         "https://login.microsoftonline.com/<tenant>/v2.0/.well-known/openid-configuration")
+    if parsed.scheme == "http" and not _is_loopback(parsed.hostname):
+        raise ValueError(f"{raw!r} must use https (plain http only for a provider on this machine)")
+    return value
+
+
+def _redirect_uri(raw: str) -> str | None:
+    value = raw.strip()
+    if not value:
+        return None
+    _url(value)
+    if not value.endswith("/oauth2callback"):
+        raise ValueError(f"{raw!r} must end with /oauth2callback, the address Streamlit answers the provider at")
+    return value
+
+
 def _setting(env: str, parse: Callable[[str], object], default, doc: str):
     return field(default=default, metadata={"env": env, "parse": parse, "doc": doc})
 
@@ -203,6 +231,40 @@ class Settings:
         "KOERS_OUTBOX_DIR", _path, None,
         "Where emails are written as .eml files when no mail server is set. Default: an `outbox` "
         "folder beside the database.",
+    )
+    oidc_server_metadata_url: str | None = _setting(
+        "KOERS_OIDC_SERVER_METADATA_URL", _metadata_url, None,
+        "Sign-in with the practice's own accounts: the OpenID Connect discovery address of its provider "
+        "(…/.well-known/openid-configuration). Set it with the client id and secret below; see "
+        "\"Signing in with Microsoft Entra ID or Google\".",
+    )
+    oidc_client_id: str | None = _setting(
+        "KOERS_OIDC_CLIENT_ID", _optional_text, None, "The client (application) id Koers has at the provider."
+    )
+    oidc_client_secret: str | None = _setting(
+        "KOERS_OIDC_CLIENT_SECRET", _optional_text, None, "The client secret Koers has at the provider."
+    )
+    oidc_cookie_secret: str | None = _setting(
+        "KOERS_OIDC_COOKIE_SECRET", _secret, None,
+        "Signs the sign-in cookie of provider accounts; at least 32 random characters. Default: derived "
+        "from KOERS_SECRET_KEY.",
+    )
+    oidc_redirect_uri: str | None = _setting(
+        "KOERS_OIDC_REDIRECT_URI", _redirect_uri, None,
+        "The address the provider sends coaches back to, registered there. Default: KOERS_BASE_URL "
+        "followed by /oauth2callback.",
+    )
+    oidc_provider_name: str | None = _setting(
+        "KOERS_OIDC_PROVIDER_NAME", _optional_text, None,
+        "The provider's name on the sign-in button (\"Sign in with Microsoft\"). Default: \"your work account\".",
+    )
+    oidc_max_age_hours: int = _setting(
+        "KOERS_OIDC_MAX_AGE_HOURS", _whole(1, 30 * 24), 12,
+        "A coach signed in through the provider signs in there again after this many hours.",
+    )
+    password_signin: bool = _setting(
+        "KOERS_PASSWORD_SIGNIN", _bool, True,
+        "Coaches may sign in with a Koers password (true/false). Turn it off only with a provider configured.",
     )
     detection: DetectionSettings = field(default_factory=DetectionSettings)
 
@@ -326,4 +388,34 @@ def load_settings(
         settings = Settings(**{**values, "db": default_db_path()})
     if settings.smtp_tls and settings.smtp_starttls and "KOERS_SMTP_STARTTLS" in {**from_file, **environ}:
         raise SettingsError("KOERS_SMTP_TLS and KOERS_SMTP_STARTTLS are both true: choose one.")
+    _check_sign_in(settings, auth_in_file=secrets_file is not None and has_auth_section(secrets_file))
     return settings
+
+
+OIDC_REQUIRED = ("KOERS_OIDC_SERVER_METADATA_URL", "KOERS_OIDC_CLIENT_ID", "KOERS_OIDC_CLIENT_SECRET")
+
+
+def has_auth_section(path: Path) -> bool:
+    """Whether the secrets file configures Streamlit's own sign-in ([auth]) directly."""
+    if not path.exists():
+        return False
+    try:
+        return isinstance(tomllib.loads(path.read_text(encoding="utf-8")).get("auth"), dict)
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError):
+        return False  # read_secrets_file has already said what is wrong with the file
+
+
+def _check_sign_in(settings: Settings, *, auth_in_file: bool) -> None:
+    """Provider settings come as a whole, from one place, and someone must be able to sign in."""
+    given = [env for env, value in zip(OIDC_REQUIRED, (
+        settings.oidc_server_metadata_url, settings.oidc_client_id, settings.oidc_client_secret)) if value]
+    if given and len(given) < len(OIDC_REQUIRED):
+        missing = [env for env in OIDC_REQUIRED if env not in given]
+        raise SettingsError(f"{', '.join(missing)} missing: sign-in with a provider needs "
+                            f"{', '.join(OIDC_REQUIRED)} together.")
+    if given and auth_in_file:
+        raise SettingsError("KOERS_OIDC_* settings and an [auth] section in .streamlit/secrets.toml both "
+                            "configure sign-in with a provider: keep one of them.")
+    if not settings.password_signin and not given and not auth_in_file:
+        raise SettingsError("KOERS_PASSWORD_SIGNIN is false but no provider is configured (KOERS_OIDC_* or "
+                            "[auth] in .streamlit/secrets.toml): nobody could sign in.")

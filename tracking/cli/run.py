@@ -46,7 +46,7 @@ def dashboard(cmd: Command, port: int, address: str) -> None:
     spec = importlib.util.find_spec("dashboard")  # found, not imported: Streamlit runs it in its own process
     if spec is None or spec.origin is None:
         raise KoersError("the dashboard package is not installed beside this command; reinstall Koers")
-    entry = Path(spec.origin).resolve().parent / "app.py"
+    entry = Path(spec.origin).resolve().parent / "server.py"
     env = {**os.environ, "KOERS_DB": str(cmd.settings.db)}
     args = [sys.executable, "-m", "streamlit", "run", str(entry), *_config_flags(),
             "--server.port", str(port), "--server.address", address, "--server.headless", "true",

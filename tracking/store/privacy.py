@@ -30,6 +30,7 @@ CLIENT_COLUMN = "client_id"
 UNRELATED_TABLES = {
     "coaches": "coach and admin accounts",
     "instrument_items": "the item order of each instrument version",
+    "provider_sessions": "coaches' sign-ins through the practice's identity provider",
     "reliability": "subscale reliabilities estimated over all clients: aggregates, nobody's own",
     "schema_migrations": "which migrations were applied",
     "sender_runs": "when each sending process last ran",
