@@ -23,6 +23,7 @@ run: $(BIN)/koers
 
 test: $(BIN)/koers
 	@bash scripts/ensure-chromium
+	@bash scripts/ensure-postgresql
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
