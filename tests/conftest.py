@@ -86,18 +86,29 @@ BACKENDS = [
 ]
 
 
-@pytest.fixture(params=BACKENDS)
-def backend(request, tmp_path):
-    """Runs a test once on a DuckDB file and once on a fresh database of the test PostgreSQL server."""
+def _backend(request, tmp_path, *, migrated: bool):
     if request.param == "duckdb":
         yield Backend("duckdb", tmp_path / "koers.duckdb")
         return
     cluster = request.getfixturevalue("postgres_cluster")
-    url = cluster.new_database()
+    url = cluster.new_database(migrated=migrated)
     try:
         yield Backend("postgresql", url)
     finally:
         cluster.drop_database(url)
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request, tmp_path):
+    """Runs a test once on a DuckDB file and once on a fresh database of the test PostgreSQL server
+    (a copy of a migrated template, so `open_database` finds it current)."""
+    yield from _backend(request, tmp_path, migrated=True)
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_backend(request, tmp_path):
+    """Like `backend`, but the database has never been migrated (a new file, an empty database)."""
+    yield from _backend(request, tmp_path, migrated=False)
 
 
 @pytest.fixture
