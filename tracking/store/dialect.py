@@ -1,8 +1,25 @@
 """The little that differs between the SQL Koers writes and what psycopg sends to PostgreSQL.
 
-Store modules write one SQL text for both databases, with DuckDB's `?` placeholders. Most of
-DuckDB's SQL is PostgreSQL's too (`unnest(?::VARCHAR[])`, `RETURNING`, `ON CONFLICT`, `FILTER`,
-window functions, sequences); the rest has a spelling both accept (see the store's porting notes).
+Store modules write one SQL text for both databases, with DuckDB's `?` placeholders, in the part of
+SQL both accept: `unnest(?::VARCHAR[])`, `?::INTEGER IS NULL`, `RETURNING`, `ON CONFLICT`,
+`UPDATE ... FROM`, `FILTER (WHERE ...)`, window functions, `DISTINCT ON`, sequences and
+`information_schema`. Where DuckDB has a spelling of its own, both take this one:
+
+| DuckDB only                        | both                                                   |
+| ---------------------------------- | ------------------------------------------------------ |
+| `list(x ORDER BY y)`, `[]`         | `array_agg(x ORDER BY y)`, `ARRAY[]::VARCHAR[]`        |
+| `['a', 'b'][i]`                    | `(ARRAY['a', 'b'])[i]`                                 |
+| `epoch(t)`                         | `extract(epoch FROM t)::FLOAT8`                        |
+| `::DOUBLE`, `::UTINYINT[]`         | `::FLOAT8`, `::SMALLINT[]`                             |
+| `len(?::VARCHAR[])`                | `cardinality(?::VARCHAR[])`                            |
+| `contains(a, b)`                   | `strpos(a, b) > 0`                                     |
+| `arg_min(id, t)`                   | `DISTINCT ON (...) ... ORDER BY ...`                   |
+| `GROUP BY ALL`, `ORDER BY ALL`     | the columns, named                                     |
+| `FROM (SELECT ...)` without a name | `FROM (SELECT ...) AS name`                            |
+| `CREATE OR REPLACE TEMP TABLE`     | `DROP TABLE IF EXISTS`, then `CREATE TEMP TABLE`       |
+| text into a JSON column            | `value::JSON`                                          |
+| `10.0 * x` (a DOUBLE)              | `10.0::FLOAT8 * x` (PostgreSQL reads 10.0 as NUMERIC)  |
+
 What is left is the placeholder syntax: psycopg takes `%s`, and reads every `%` in the text as
 the start of one.
 """
