@@ -137,6 +137,14 @@ class Cluster:
                       "--locale", "C.UTF-8", "--no-sync", "--no-instructions")
         finally:
             pwfile.unlink()
+        for _attempt in range(3):  # the free port may be taken between choosing and binding it
+            self._start_server()
+            if self._wait_until_ready():
+                return self
+            self.port = free_port()
+        raise RuntimeError(f"postgres could not bind a port: {(self.root / 'server.log').read_text()}")
+
+    def _start_server(self) -> None:
         options = [arg for key, value in SERVER_SETTINGS.items() for arg in ("-c", f"{key}={value}")]
         log = open(self.root / "server.log", "wb")  # noqa: SIM115 - the server writes to it until stop()
         try:
@@ -148,18 +156,20 @@ class Cluster:
             )
         finally:
             log.close()
-        self._wait_until_ready()
-        return self
 
-    def _wait_until_ready(self) -> None:
+    def _wait_until_ready(self) -> bool:
+        """True once the server accepts connections; False when it could not bind its port."""
         deadline = time.monotonic() + STARTUP_SECONDS
         while True:
             assert self.process is not None
             if self.process.poll() is not None:
-                raise RuntimeError(f"postgres exited: {(self.root / 'server.log').read_text()}")
+                log = (self.root / "server.log").read_text()
+                if "could not bind" in log or "could not create any TCP/IP sockets" in log:
+                    return False
+                raise RuntimeError(f"postgres exited: {log}")
             try:
                 with self.admin():
-                    return
+                    return True
             except psycopg.OperationalError:
                 if time.monotonic() > deadline:
                     raise RuntimeError("postgres did not accept connections in time") from None
