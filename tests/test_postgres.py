@@ -75,6 +75,13 @@ def test_the_address_shows_without_its_password_wherever_it_is_printed():
     assert str(url) == "postgresql://koers@db.example.org/koers?sslmode=require"
 
 
+def test_a_process_koers_starts_gets_the_whole_address_and_a_message_gets_it_without_the_password():
+    settings = load_settings({"KOERS_DB": "postgresql://koers:pw%2Fx@db.example.org/koers"}, secrets_file=None)
+    assert settings.database_setting() == "postgresql://koers:pw%2Fx@db.example.org/koers"
+    assert load_settings({"KOERS_DB": settings.database_setting()}, secrets_file=None).db == settings.db
+    assert f"database {settings.db}" == "database postgresql://koers@db.example.org/koers"
+
+
 def test_without_an_outbox_folder_emails_go_to_the_data_directory_not_beside_a_url():
     settings = load_settings({}, secrets_file=None, db="postgresql://koers@db.example.org/koers")
     assert settings.outbox_folder() == Path(os.environ["XDG_DATA_HOME"]) / "koers" / "outbox"

@@ -295,6 +295,11 @@ class Settings:
         beside = default_db_path() if isinstance(self.db, DatabaseURL) else Path(self.db)
         return beside.parent / "outbox"
 
+    def database_setting(self) -> str:
+        """KOERS_DB as a process that Koers starts needs it: the path, or the whole server address with
+        its password (which `str(self.db)` leaves out, for messages)."""
+        return self.db.url if isinstance(self.db, DatabaseURL) else str(self.db)
+
     def require_secret_key(self) -> str:
         if not self.secret_key:
             raise SettingsError(
