@@ -24,6 +24,7 @@ run: $(BIN)/koers
 test: $(BIN)/koers
 	@bash scripts/ensure-chromium
 	@bash scripts/ensure-oidc-provider
+	@bash scripts/ensure-postgresql
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 

@@ -1,4 +1,5 @@
-"""The shared cast of the tests: a fresh database per test, a CLI runner, CSV and check-in factories."""
+"""The shared cast of the tests: a fresh database per test (a DuckDB file, or a database on the test
+run's own PostgreSQL server), a CLI runner, CSV and check-in factories."""
 
 from __future__ import annotations
 
@@ -48,6 +49,74 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture
 def instrument():
     return load_instrument()
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster():
+    """The test run's own PostgreSQL server, started on first use and removed at the end (see tests/postgres.py)."""
+    from tests.postgres import Cluster, ClusterMissing
+
+    try:
+        cluster = Cluster()
+    except ClusterMissing as missing:
+        pytest.fail(str(missing))
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@dataclass(frozen=True)
+class Backend:
+    """Where a test's database lives: `location` is what KOERS_DB (or `--db`) would say."""
+
+    name: str
+    location: object  # a Path, or a tracking.settings.DatabaseURL
+
+    def settings(self, **overrides):
+        from tracking.settings import load_settings
+
+        return load_settings({}, secrets_file=None, db=self.location, **overrides)
+
+
+BACKENDS = [
+    pytest.param("duckdb", id="duckdb"),
+    pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgresql),
+]
+
+
+def _backend(request, tmp_path, *, migrated: bool):
+    if request.param == "duckdb":
+        yield Backend("duckdb", tmp_path / "koers.duckdb")
+        return
+    cluster = request.getfixturevalue("postgres_cluster")
+    url = cluster.new_database(migrated=migrated)
+    try:
+        yield Backend("postgresql", url)
+    finally:
+        cluster.drop_database(url)
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request, tmp_path):
+    """Runs a test once on a DuckDB file and once on a fresh database of the test PostgreSQL server
+    (a copy of a migrated template, so `open_database` finds it current)."""
+    yield from _backend(request, tmp_path, migrated=True)
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_backend(request, tmp_path):
+    """Like `backend`, but the database has never been migrated (a new file, an empty database)."""
+    yield from _backend(request, tmp_path, migrated=False)
+
+
+@pytest.fixture
+def store(backend):
+    """The test's database on either backend, migrated."""
+    from tracking.store import open_database
+
+    return open_database(backend.settings())
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
-"""Personal check-in links: signed, stored only as a hash, expiring with the window, revocable; and
-`koers link CLIENT`, which prints one that works now."""
+"""Personal check-in links: signed, stored only as a hash, expiring with the window, revocable (on
+DuckDB and on PostgreSQL); and `koers link CLIENT`, which prints one that works now."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
-import duckdb
 import pytest
 
+from tests import factories
 from tests.conftest import NOW
 from tests.factories import database_fingerprint, fresh_link
 from tracking import links
@@ -27,7 +27,17 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
-def app(ready_db, koers, db_path):
+def app(backend):
+    """Client C1 (Sanne) of one coach, on either backend."""
+    app = open_context(backend.settings(secret_key=SECRET, base_url="https://koers.example.org"))
+    factories.coach(app, now=NOW)
+    factories.client(app, "C1", name="Sanne", now=NOW)
+    return app
+
+
+@pytest.fixture
+def cli_app(ready_db, koers, db_path):
+    """Client C1 added through the command line, on a DuckDB file."""
     ran = koers("client", "add", "C1", "--email", "c1@example.org", "--coach", "coach@example.org",
                 "--name", "Sanne")
     assert ran.exit_code == 0, ran.output
@@ -51,10 +61,10 @@ def test_a_link_names_one_client_and_one_period_and_starts_with_the_base_url(app
     assert (found.status, found.client_id, found.period_id) == ("ok", "C1", period.id)
 
 
-def test_the_token_is_stored_only_as_its_hash(app, db_path):
+def test_the_token_is_stored_only_as_its_hash(app):
     url, _period = fresh_link(app, "C1", now=NOW)
     token = token_of(url)
-    with duckdb.connect(str(db_path), read_only=True) as con:
+    with app.db.read() as con:
         stored = con.execute("SELECT * FROM link_tokens").fetchall()
     assert [row[0] for row in stored] == [hashlib.sha256(token.encode()).hexdigest()]
     assert token not in repr(stored)
@@ -125,7 +135,7 @@ def test_without_an_open_window_the_link_opens_an_extra_check_in_now(app):
 # --- koers link CLIENT ---------------------------------------------------------------------------
 
 
-def test_koers_link_prints_a_link_that_works_now(app, koers, monkeypatch):
+def test_koers_link_prints_a_link_that_works_now(cli_app, koers, monkeypatch):
     monkeypatch.setenv("KOERS_SECRET_KEY", SECRET)
     monkeypatch.setenv("KOERS_BASE_URL", "https://coach.example.org/koers")
     ran = koers("link", "C1")
@@ -135,10 +145,10 @@ def test_koers_link_prints_a_link_that_works_now(app, koers, monkeypatch):
     assert "Sanne (C1)" in ran.stderr and "no longer works" in ran.stderr
     from tracking.clock import utcnow
 
-    assert resolve(app, token_of(url), now=utcnow()).status == "ok"
+    assert resolve(cli_app, token_of(url), now=utcnow()).status == "ok"
 
 
-def test_koers_link_as_json_names_the_period_and_its_expiry(app, koers, monkeypatch):
+def test_koers_link_as_json_names_the_period_and_its_expiry(cli_app, koers, monkeypatch):
     import json
 
     monkeypatch.setenv("KOERS_SECRET_KEY", SECRET)
@@ -150,7 +160,7 @@ def test_koers_link_as_json_names_the_period_and_its_expiry(app, koers, monkeypa
     assert shown["expires_at"] > shown["opens_at"]
 
 
-def test_koers_link_without_a_secret_key_exits_2_naming_the_setting_and_writes_nothing(app, koers, db_path):
+def test_koers_link_without_a_secret_key_exits_2_naming_the_setting_and_writes_nothing(cli_app, koers, db_path):
     before = database_fingerprint(db_path)
     ran = koers("link", "C1")
     assert ran.exit_code == 2
@@ -159,7 +169,7 @@ def test_koers_link_without_a_secret_key_exits_2_naming_the_setting_and_writes_n
     assert database_fingerprint(db_path) == before
 
 
-def test_koers_link_for_an_unknown_client_exits_2(app, koers, monkeypatch):
+def test_koers_link_for_an_unknown_client_exits_2(cli_app, koers, monkeypatch):
     monkeypatch.setenv("KOERS_SECRET_KEY", SECRET)
     ran = koers("link", "NOBODY")
     assert ran.exit_code == 2
@@ -172,7 +182,7 @@ def test_koers_link_has_help_that_says_what_the_link_does(koers):
     assert "works now" in ran.stdout and "KOERS_SECRET_KEY" in ran.stdout and "--db" in ran.stdout
 
 
-def test_the_installed_command_exits_2_without_a_secret_key(app, db_path, tmp_path):
+def test_the_installed_command_exits_2_without_a_secret_key(cli_app, db_path, tmp_path):
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONPATH": str(ROOT), "KOERS_DB": str(db_path)}
     done = subprocess.run([sys.executable, "-m", "tracking", "link", "C1"], env=env, cwd=tmp_path,
                           capture_output=True, text=True, timeout=60)

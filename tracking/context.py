@@ -14,8 +14,7 @@ from tracking.errors import NotFound
 from tracking.instrument import Instrument, load_instrument
 from tracking.models import Coach, Viewer
 from tracking.settings import Settings
-from tracking.store import open_database
-from tracking.store.connection import Database
+from tracking.store import Store, open_database
 
 
 @dataclass(frozen=True)
@@ -24,7 +23,7 @@ class Context:
 
     settings: Settings
     instrument: Instrument
-    db: Database
+    db: Store
 
 
 def open_context(settings: Settings) -> Context:

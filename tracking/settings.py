@@ -14,7 +14,8 @@ import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from urllib.parse import urlsplit
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from platformdirs import user_data_path
 
@@ -36,6 +37,83 @@ def _path(raw: str) -> Path:
         return Path(raw).expanduser()
     except RuntimeError:  # '~someone' for a user this machine does not know
         raise ValueError(f"{raw!r}: no such user's home folder") from None
+
+
+SERVER_SCHEMES = ("postgresql", "postgres")
+
+
+@dataclass(frozen=True)
+class DatabaseURL:
+    """A PostgreSQL database as KOERS_DB names it, `postgresql://user:password@host:port/dbname?options`
+    (libpq's URI form). Printed, logged or repr'd, it never shows its password."""
+
+    url: str = field(repr=False)
+
+    def __post_init__(self) -> None:
+        self._parts()  # refuse a malformed URL here, with a message that leaves the password out
+
+    def _parts(self) -> tuple[str, str | None, str, str, list[tuple[str, str]]]:
+        """(user, password, hosts, dbname, query pairs), checked."""
+        scheme, sep, rest = self.url.strip().partition("://")
+        if not sep or scheme.lower() not in SERVER_SCHEMES:
+            raise ValueError("a server address starts with postgresql://")
+        if any(ch.isspace() for ch in rest):
+            raise ValueError("the address contains a space; percent-encode it (%20)")
+        rest, _hash, _fragment = rest.partition("#")
+        rest, _q, query = rest.partition("?")
+        netloc, _slash, dbname = rest.partition("/")
+        userinfo, at, hosts = netloc.rpartition("@")
+        if not at:
+            userinfo, hosts = "", netloc
+        user, colon, password = userinfo.partition(":")
+        for host in filter(None, hosts.split(",")):
+            port = host.rpartition("]")[2].rpartition(":")[2] if ":" in host.rpartition("]")[2] else ""
+            if port and not (port.isdigit() and 1 <= int(port) <= 65535):
+                raise ValueError(f"{self}: the port after {host.rpartition(':')[0]!r} is not a port number")
+        if not unquote(dbname):
+            raise ValueError(f"{self}: name the database at the end, as in postgresql://koers@db.example.org/koers")
+        try:
+            pairs = parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query))
+        except ValueError:
+            raise ValueError(f"{self}: the options after ? are not name=value pairs joined by &") from None
+        return user, (password if colon else None), hosts, unquote(dbname), pairs
+
+    @property
+    def dbname(self) -> str:
+        return self._parts()[3]
+
+    def passwords(self) -> list[str]:
+        """Every form the password takes in the address (as written and decoded), to keep out of messages."""
+        _user, password, _hosts, _dbname, pairs = self._parts()
+        found = [value for key, value in pairs if key == "password"] + ([password] if password else [])
+        forms = {form for secret in found if secret for form in (secret, unquote(secret))}
+        return sorted(forms, key=len, reverse=True)
+
+    @property
+    def redacted(self) -> str:
+        """The address without its password (in the user part or as a `password` option)."""
+        scheme, _sep, rest = self.url.strip().partition("://")
+        rest = rest.partition("#")[0]
+        head, _q, query = rest.partition("?")
+        netloc, slash, dbname = head.partition("/")
+        userinfo, at, hosts = netloc.rpartition("@")
+        user = userinfo.partition(":")[0] if at else ""
+        shown = f"{scheme}://{user + '@' if user else ''}{hosts if at else netloc}{slash}{dbname}"
+        kept = [pair for pair in query.split("&") if pair and unquote(pair.partition("=")[0]) != "password"]
+        return shown + ("?" + "&".join(kept) if kept else "")
+
+    def __str__(self) -> str:
+        return self.redacted
+
+    def __repr__(self) -> str:
+        return f"DatabaseURL({self.redacted!r})"
+
+
+def _database(raw: str) -> Path | DatabaseURL:
+    """A DuckDB file path, or a PostgreSQL server's postgresql:// address."""
+    if raw.strip().lower().startswith(tuple(f"{scheme}:" for scheme in SERVER_SCHEMES)):
+        return DatabaseURL(raw.strip())
+    return _path(raw)
 
 
 def _text(raw: str) -> str:
@@ -153,7 +231,7 @@ def _redirect_uri(raw: str) -> str | None:
     return value
 
 
-def _setting(env: str, parse: Callable[[str], object], default, doc: str):
+def _setting(env: str, parse: Callable[[str], object], default: Any, doc: str) -> Any:
     return field(default=default, metadata={"env": env, "parse": parse, "doc": doc})
 
 
@@ -161,8 +239,10 @@ def _setting(env: str, parse: Callable[[str], object], default, doc: str):
 class Settings:
     """Everything an operator can configure. Each field's `doc` is what README.md says of it."""
 
-    db: Path = _setting(
-        "KOERS_DB", _path, None, "The DuckDB file. Default: koers.duckdb in the user's data directory."
+    db: Path | DatabaseURL = _setting(
+        "KOERS_DB", _database, None,
+        "The DuckDB file, or a PostgreSQL database as postgresql://user:password@host:port/dbname. "
+        "Default: koers.duckdb in the user's data directory.",
     )
     base_url: str = _setting(
         "KOERS_BASE_URL", _url, "http://localhost:8501",
@@ -271,7 +351,15 @@ class Settings:
     def outbox_folder(self) -> Path:
         """Where emails are written as .eml files without a mail server: KOERS_OUTBOX_DIR, or `outbox`
         beside the database."""
-        return Path(self.outbox_dir) if self.outbox_dir else Path(self.db).parent / "outbox"
+        if self.outbox_dir:
+            return Path(self.outbox_dir)
+        beside = default_db_path() if isinstance(self.db, DatabaseURL) else Path(self.db)
+        return beside.parent / "outbox"
+
+    def database_setting(self) -> str:
+        """KOERS_DB as a process that Koers starts needs it: the path, or the whole server address with
+        its password (which `str(self.db)` leaves out, for messages)."""
+        return self.db.url if isinstance(self.db, DatabaseURL) else str(self.db)
 
     def require_secret_key(self) -> str:
         if not self.secret_key:
@@ -282,7 +370,7 @@ class Settings:
         return self.secret_key
 
 
-def setting_fields():
+def setting_fields() -> list[tuple[str, str, str, Any]]:
     """(attribute, env key, doc, default) for every general setting."""
     return [
         (f.name, f.metadata["env"], f.metadata["doc"], f.default)
@@ -291,7 +379,7 @@ def setting_fields():
     ]
 
 
-def detection_fields():
+def detection_fields() -> list[tuple[str, str, str, Any, str]]:
     """(attribute, env key, doc, default, reason) for every threshold of pattern detection."""
     return [
         (f.name, f.metadata["env"], f.metadata["doc"], f.default, f.metadata.get("reason", ""))
@@ -300,7 +388,7 @@ def detection_fields():
     ]
 
 
-def _detection_value(env: str, default, raw: str):
+def _detection_value(env: str, default: Any, raw: str) -> int | float:
     text = raw.strip()
     try:
         value = int(text) if isinstance(default, int) and not isinstance(default, bool) else float(text)
@@ -338,7 +426,7 @@ def read_secrets_file(path: Path) -> dict[str, str]:
 def load_settings(
     environ: Mapping[str, str] | None = None,
     secrets_file: Path | None = SECRETS_FILE,
-    **overrides,
+    **overrides: Any,
 ) -> Settings:
     """Parse settings; `overrides` (for example `db` from `--db`) win over everything else."""
     environ = os.environ if environ is None else environ
@@ -352,24 +440,28 @@ def load_settings(
                     f"{key} (in the {source}) is not a Koers setting. Known settings: "
                     + ", ".join(sorted(known))
                 )
-    values = {}
+    values: dict[str, Any] = {}
     for name, env, _doc, _default in setting_fields():
         if overrides.get(name) is not None:
             values[name] = overrides[name]
+            if name == "db" and isinstance(values[name], str):  # `--db` takes what KOERS_DB takes
+                try:
+                    values[name] = _database(values[name])
+                except ValueError as exc:
+                    raise SettingsError(f"--db: {exc}") from None
             continue
-        raw, source = None, None
         if env in environ:
             raw, source = environ[env], "environment"
         elif env in from_file:
             raw, source = from_file[env], str(secrets_file)
-        if raw is None:
+        else:
             continue
         parse = next(f.metadata["parse"] for f in fields(Settings) if f.name == name)
         try:
             values[name] = parse(raw)
         except ValueError as exc:
             raise SettingsError(f"{env} (from the {source}): {exc}") from None
-    thresholds = {}
+    thresholds: dict[str, Any] = {}
     for name, env, _doc, default, _reason in detection_fields():
         source_map = environ if env in environ else from_file if env in from_file else None
         if source_map is None:

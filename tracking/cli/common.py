@@ -8,7 +8,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property, wraps
-from pathlib import Path
 from typing import Any
 
 import click
@@ -55,12 +54,14 @@ def with_command(command: Callable[..., Any]) -> Callable[..., Any]:
     @click.option(
         "--db",
         "db_path",
-        type=click.Path(dir_okay=False, path_type=Path),
+        type=str,
         default=None,
-        help="The DuckDB file (default: KOERS_DB, else koers.duckdb in your data directory).",
+        metavar="PATH|URL",
+        help="The DuckDB file, or a postgresql:// address (default: KOERS_DB, else koers.duckdb in your data "
+             "directory).",
     )
     @wraps(command)
-    def wrapper(*args: Any, db_path: Path | None, **kwargs: Any) -> Any:
+    def wrapper(*args: Any, db_path: str | None, **kwargs: Any) -> Any:
         return command(Command(load_settings(db=db_path)), *args, **kwargs)
 
     return wrapper

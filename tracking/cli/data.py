@@ -39,9 +39,10 @@ def init(cmd: Command, no_secret: bool) -> None:
     """Create the database, or migrate it to this version of Koers."""
     done = data.initialise(cmd.settings)
     if done.applied:
-        click.echo(f"Database {done.path}: applied {len(done.applied)} migration(s): {', '.join(done.applied)}.")
+        click.echo(f"Database {done.location}: applied {len(done.applied)} migration(s): "
+                   f"{', '.join(done.applied)}.")
     else:
-        click.echo(f"Database {done.path} is up to date.")
+        click.echo(f"Database {done.location} is up to date.")
     if not cmd.settings.secret_key and not no_secret:
         _write_secret_key(SECRETS_FILE)
         click.echo(f"Generated KOERS_SECRET_KEY into {SECRETS_FILE} (keep that file out of version control).")

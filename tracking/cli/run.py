@@ -47,7 +47,7 @@ def dashboard(cmd: Command, port: int, address: str) -> None:
     if spec is None or spec.origin is None:
         raise KoersError("the dashboard package is not installed beside this command; reinstall Koers")
     entry = Path(spec.origin).resolve().parent / "server.py"
-    env = {**os.environ, "KOERS_DB": str(cmd.settings.db)}
+    env = {**os.environ, "KOERS_DB": cmd.settings.database_setting()}
     args = [sys.executable, "-m", "streamlit", "run", str(entry), *_config_flags(),
             "--server.port", str(port), "--server.address", address, "--server.headless", "true",
             "--browser.gatherUsageStats", "false"]

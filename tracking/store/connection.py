@@ -13,20 +13,25 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import itertools
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import Any
 
 import duckdb
+import numpy.typing as npt
 
 from tracking.errors import DatabaseBusy, DatabaseError
+from tracking.store import columnar
+from tracking.store.dialect import DUCKDB
 
 # Every connection to the shared file uses the same configuration (DuckDB shares one instance per
 # file within a process, and refuses a second with other settings). The memory limit keeps a bulk
 # import under 1 GiB together with the in-memory check; DuckDB spills to disk beyond it.
-CONFIG = {"memory_limit": "512MB"}
+CONFIG: dict[str, str | bool | int | float | list[str]] = {"memory_limit": "512MB"}
 FIRST_BACKOFF_SECONDS = 0.001
 MAX_BACKOFF_SECONDS = 0.01
 
@@ -49,27 +54,71 @@ class Result:
     """A query result that is always read to the end. DuckDB 2 streams results: one left unfinished
     (say, after `fetchone()`) blocks the connection for the next statement or registration."""
 
-    def __init__(self, result):
+    def __init__(self, result: duckdb.DuckDBPyConnection):
         self._result = result
 
-    def fetchone(self):
+    def fetchone(self) -> tuple[Any, ...] | None:
         rows = self._result.fetchall()
         return rows[0] if rows else None
 
-    def __getattr__(self, name):
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        return self._result.fetchall()
+
+    @property
+    def rowcount(self) -> int:
+        """DuckDB answers an INSERT, UPDATE or DELETE without RETURNING with one row: the count."""
+        rows = self._result.fetchall()
+        return int(rows[0][0]) if rows else 0
+
+    def __getattr__(self, name: str) -> Any:
         return getattr(self._result, name)
 
 
+_load_names = itertools.count(1)
+
+
 class Connection:
-    """A DuckDB connection whose `execute` returns a `Result`; everything else passes through."""
+    """A DuckDB connection with the `tracking.store.contract.StoreConnection` operations; everything
+    else passes through to DuckDB."""
+
+    dialect = DUCKDB
 
     def __init__(self, con: duckdb.DuckDBPyConnection):
         self._con = con
 
-    def execute(self, query: str, parameters=None) -> Result:
+    def execute(self, query: str, parameters: Any = None) -> Result:
         return Result(self._con.execute(query) if parameters is None else self._con.execute(query, parameters))
 
-    def __getattr__(self, name):
+    def executemany(self, query: str, rows: Iterable[Sequence[Any]]) -> None:
+        self._con.executemany(query, [list(row) for row in rows])
+
+    def arrow(self, query: str, parameters: Sequence[Any] | None = None) -> Any:
+        relation = self._con.sql(query, params=None if parameters is None else list(parameters))
+        if relation is None:
+            raise ValueError("arrow() needs a statement that returns rows")
+        return relation.to_arrow_table()
+
+    def numpy(self, query: str, parameters: Sequence[Any] | None = None) -> dict[str, npt.NDArray[Any]]:
+        result = self._con.execute(query) if parameters is None else self._con.execute(query, list(parameters))
+        return dict(result.fetchnumpy())
+
+    @contextmanager
+    def relation(self, name: str, rows: Any) -> Iterator[str]:
+        self._con.register(name, columnar.as_arrow(rows))
+        try:
+            yield name
+        finally:
+            self._con.unregister(name)
+
+    def load(self, table: str, rows: Any) -> int:
+        data = columnar.as_arrow(rows)
+        name = f"koers_load_{next(_load_names)}"
+        columns = ", ".join(columnar.quote_name(column) for column in data.column_names)
+        with self.relation(name, data):
+            self._con.execute(f"INSERT INTO {columnar.quote_name(table)} ({columns}) SELECT {columns} FROM {name}")
+        return int(data.num_rows)
+
+    def __getattr__(self, name: str) -> Any:
         return getattr(self._con, name)
 
 
@@ -87,6 +136,8 @@ def _is_lock_conflict(exc: duckdb.Error) -> bool:
 class Database:
     """A DuckDB file shared between processes; `read()` and `write()` are short units of work."""
 
+    dialect = DUCKDB
+
     def __init__(
         self,
         path: Path | str,
@@ -102,6 +153,14 @@ class Database:
 
     def __repr__(self) -> str:
         return f"Database({str(self.path)!r})"
+
+    @property
+    def location(self) -> str:
+        return str(self.path)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (DUCKDB, str(self.path.resolve()))
 
     def exists(self) -> bool:
         return self.path.exists()
@@ -175,7 +234,7 @@ class Database:
                 raise DatabaseError(f"{self.path}: cannot open the database ({describe(exc)})") from None
 
     @contextmanager
-    def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def read(self) -> Iterator[Connection]:
         """A read-only connection, shared with other readers, closed when the block ends."""
         if not self.path.exists():
             raise DatabaseError(f"{self.path}: no database here yet; run `koers init --db {self.path}`")
@@ -189,7 +248,7 @@ class Database:
                 con.close()
 
     @contextmanager
-    def write(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def write(self) -> Iterator[Connection]:
         """The only writer, inside one transaction: committed when the block ends, rolled back on error."""
         with self._flock(exclusive=True):
             try:

@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import duckdb
-
 from tracking import links
 from tracking.clock import from_db, to_db
+from tracking.store.contract import StoreConnection
 
 
 @dataclass(frozen=True)
@@ -21,10 +20,10 @@ class Resolution:
     expires_at: datetime | None = None
 
 
-def issue(con: duckdb.DuckDBPyConnection, *, purpose: str, client_id: str, period_id: int | None,
+def issue(con: StoreConnection, *, purpose: str, client_id: str, period_id: int | None,
           expires_at: datetime, now: datetime, secret_key: str) -> str:
     """A fresh token; for a check-in link, every earlier link to the same period stops working."""
-    token = links.new_token(purpose, secret_key)
+    token: str = links.new_token(purpose, secret_key)
     if purpose == "checkin":
         con.execute(
             "UPDATE link_tokens SET revoked_at = ? WHERE purpose = 'checkin' AND period_id = ? AND revoked_at IS NULL",
@@ -40,7 +39,7 @@ def issue(con: duckdb.DuckDBPyConnection, *, purpose: str, client_id: str, perio
     return token
 
 
-def resolve(con: duckdb.DuckDBPyConnection, token: str, purpose: str, now: datetime, secret_key: str) -> Resolution:
+def resolve(con: StoreConnection, token: str, purpose: str, now: datetime, secret_key: str) -> Resolution:
     if not links.is_signed(token, purpose, secret_key):
         return Resolution("tampered")
     row = con.execute(
@@ -53,12 +52,13 @@ def resolve(con: duckdb.DuckDBPyConnection, token: str, purpose: str, now: datet
     if row is None:
         return Resolution("unknown")
     client_id, period_id, expires_at, revoked_at = row
+    expires = from_db(expires_at)
     if revoked_at is not None:
-        return Resolution("revoked", client_id, period_id, from_db(expires_at))
-    if from_db(expires_at) <= now:
-        return Resolution("expired", client_id, period_id, from_db(expires_at))
-    return Resolution("ok", client_id, period_id, from_db(expires_at))
+        return Resolution("revoked", client_id, period_id, expires)
+    if expires is None or expires <= now:
+        return Resolution("expired", client_id, period_id, expires)
+    return Resolution("ok", client_id, period_id, expires)
 
 
-def mark_used(con: duckdb.DuckDBPyConnection, token: str, now: datetime) -> None:
+def mark_used(con: StoreConnection, token: str, now: datetime) -> None:
     con.execute("UPDATE link_tokens SET used_at = ? WHERE token_hash = ?", [to_db(now), links.token_hash(token)])

@@ -2,38 +2,46 @@
 
 Every entry point (CLI, dashboard, scheduler) calls `ensure_schema` before its first unit of
 work; it costs one read when the database is current.
+
+Each database has its own files with the same numbers and names: DuckDB's in `migrations/`,
+PostgreSQL's in `migrations/postgresql/`. A new migration is a new file in both folders, with the
+next number; a file that was released is never changed.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
-
 from tracking.errors import DatabaseError
-from tracking.store.connection import Database
+from tracking.store.contract import Store, StoreConnection
+from tracking.store.dialect import DUCKDB, POSTGRESQL
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-_current: set[Path] = set()
+FOLDERS = {DUCKDB: MIGRATIONS_DIR, POSTGRESQL: MIGRATIONS_DIR / POSTGRESQL}
+PATTERN = "[0-9][0-9][0-9][0-9]_*.sql"
+_current: set[tuple[str, str]] = set()
 
 
-def migrations() -> list[tuple[str, str]]:
-    """(name, SQL) of every migration shipped with this version, in order."""
-    files = sorted(MIGRATIONS_DIR.glob("[0-9][0-9][0-9][0-9]_*.sql"))
+def migrations(dialect: str = DUCKDB) -> list[tuple[str, str]]:
+    """(name, SQL) of every migration shipped with this version for one database, in order."""
+    files = sorted(FOLDERS[dialect].glob(PATTERN))
     return [(path.stem, path.read_text(encoding="utf-8")) for path in files]
 
 
-def _applied(con: duckdb.DuckDBPyConnection) -> set[str]:
-    exists = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'schema_migrations' AND schema_name = 'main'"
-    ).fetchone()[0]
-    if not exists:
+def _applied(con: StoreConnection) -> set[str]:
+    found = con.execute(
+        """
+        SELECT count(*) FROM information_schema.tables
+        WHERE table_name = 'schema_migrations' AND table_schema = current_schema()
+        """
+    ).fetchone()
+    if not found or not found[0]:
         return set()
     return {name for (name,) in con.execute("SELECT name FROM schema_migrations").fetchall()}
 
 
-def pending(db: Database) -> list[str]:
-    known = [name for name, _sql in migrations()]
+def pending(db: Store) -> list[str]:
+    known = [name for name, _sql in migrations(db.dialect)]
     if not db.exists():
         return known
     with db.read() as con:
@@ -41,13 +49,13 @@ def pending(db: Database) -> list[str]:
     unknown = applied - set(known)
     if unknown:
         raise DatabaseError(
-            f"{db.path}: the database was migrated by a newer Koers ({', '.join(sorted(unknown))}); "
-            "upgrade Koers before using this file."
+            f"{db.location}: the database was migrated by a newer Koers ({', '.join(sorted(unknown))}); "
+            "upgrade Koers before using this database."
         )
     return [name for name in known if name not in applied]
 
 
-def apply_migrations(db: Database) -> list[str]:
+def apply_migrations(db: Store) -> list[str]:
     """Apply what is pending; returns the names applied (empty when the database is current)."""
     done = []
     with db.write() as con:
@@ -55,7 +63,7 @@ def apply_migrations(db: Database) -> list[str]:
             "CREATE TABLE IF NOT EXISTS schema_migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMP NOT NULL)"
         )
         applied = _applied(con)
-    for name, sql in migrations():
+    for name, sql in migrations(db.dialect):
         if name in applied:
             continue
         with db.write() as con:
@@ -68,7 +76,7 @@ def apply_migrations(db: Database) -> list[str]:
     return done
 
 
-def sync_instruments(db: Database) -> None:
+def sync_instruments(db: Store) -> None:
     """Record the item order of every instrument version shipped with Koers (the `answers` view
     reads check-ins' answer lists through it)."""
     from tracking.instrument import INSTRUMENT_DIR, load_instrument
@@ -88,12 +96,11 @@ def sync_instruments(db: Database) -> None:
             )
 
 
-def ensure_schema(db: Database) -> None:
+def ensure_schema(db: Store) -> None:
     """Bring the database up to date once per process."""
-    key = db.path.resolve()
-    if key in _current:
+    if db.key in _current:
         return
     if pending(db):
         apply_migrations(db)
     sync_instruments(db)
-    _current.add(key)
+    _current.add(db.key)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-
-import duckdb
+from typing import Any
 
 from tracking.clock import from_db, to_db
+from tracking.store.contract import StoreConnection
 
 COLUMNS = "id, client_id, kind, opens_at, closes_at, status, checkin_id"
 
@@ -23,18 +23,23 @@ class Period:
     checkin_id: int | None
 
 
-def _period(row) -> Period:
-    return Period(row[0], row[1], row[2], from_db(row[3]), from_db(row[4]), row[5], row[6])
+def _period(row: tuple[Any, ...]) -> Period:
+    return Period(row[0], row[1], row[2], _moment(row[3]), _moment(row[4]), row[5], row[6])
 
 
-def get_period(con: duckdb.DuckDBPyConnection, period_id: int) -> Period | None:
+def _moment(value: datetime) -> datetime:
+    moment = from_db(value)
+    assert moment is not None  # opens_at and closes_at are NOT NULL
+    return moment
+
+
+def get_period(con: StoreConnection, period_id: int) -> Period | None:
     row = con.execute(f"SELECT {COLUMNS} FROM periods WHERE id = ?", [period_id]).fetchone()
     return None if row is None else _period(row)
 
 
 def ensure_period(
-    con: duckdb.DuckDBPyConnection, client_id: str, kind: str, opens_at: datetime, closes_at: datetime,
-    now: datetime,
+    con: StoreConnection, client_id: str, kind: str, opens_at: datetime, closes_at: datetime, now: datetime,
 ) -> tuple[Period, bool]:
     """The period that opens at `opens_at`, created if it does not exist; (period, created)."""
     row = con.execute(
@@ -50,10 +55,11 @@ def ensure_period(
         """,
         [client_id, kind, to_db(opens_at), to_db(closes_at), to_db(now)],
     ).fetchone()
+    assert row is not None  # RETURNING gives the inserted row
     return _period(row), True
 
 
-def open_period(con: duckdb.DuckDBPyConnection, client_id: str, now: datetime) -> Period | None:
+def open_period(con: StoreConnection, client_id: str, now: datetime) -> Period | None:
     """The period whose window is open now (the latest, if windows overlap)."""
     row = con.execute(
         f"""
@@ -66,11 +72,11 @@ def open_period(con: duckdb.DuckDBPyConnection, client_id: str, now: datetime) -
     return None if row is None else _period(row)
 
 
-def complete(con: duckdb.DuckDBPyConnection, period_id: int, checkin_id: int) -> None:
+def complete(con: StoreConnection, period_id: int, checkin_id: int) -> None:
     con.execute("UPDATE periods SET status = 'completed', checkin_id = ? WHERE id = ?", [checkin_id, period_id])
 
 
-def close_expired(con: duckdb.DuckDBPyConnection, now: datetime) -> list[Period]:
+def close_expired(con: StoreConnection, now: datetime) -> list[Period]:
     """Record every window that closed without a check-in: scheduled ones as missed, extra ones as
     expired. Returns the periods newly recorded as missed."""
     rows = con.execute(
@@ -81,10 +87,10 @@ def close_expired(con: duckdb.DuckDBPyConnection, now: datetime) -> list[Period]
         """,
         [to_db(now), to_db(now)],
     ).fetchall()
-    return [p for p in map(_period, rows) if p.status == "missed"]
+    return sorted((p for p in map(_period, rows) if p.status == "missed"), key=lambda p: p.id)
 
 
-def history(con: duckdb.DuckDBPyConnection, client_id: str) -> list[Period]:
+def history(con: StoreConnection, client_id: str) -> list[Period]:
     rows = con.execute(
         f"SELECT {COLUMNS} FROM periods WHERE client_id = ? ORDER BY opens_at, id", [client_id]
     ).fetchall()

@@ -19,7 +19,7 @@ from tracking.instrument import load_instrument
 from tracking.models import Client
 from tracking.passwords import hash_password
 from tracking.settings import Settings
-from tracking.store import Database, accounts, audit, checkins, clients, derived
+from tracking.store import accounts, audit, checkins, clients, database, derived
 from tracking.store import flags as flag_store
 from tracking.store.derived import RefreshSummary
 from tracking.store.importer import ImportSummary, import_csv
@@ -31,7 +31,7 @@ Progress = Callable[[str], None]
 
 @dataclass(frozen=True)
 class Initialised:
-    path: Path
+    location: str  # the file, or the server's database without its password
     applied: list[str]  # the migrations this run applied (none: the database was current)
 
 
@@ -39,10 +39,10 @@ def initialise(settings: Settings) -> Initialised:
     """Create the database, or migrate it to this version of Koers (`koers init`). A broken
     instrument file stops it before the database is touched."""
     load_instrument()
-    db = Database(settings.db, settings.busy_timeout_seconds)
+    db = database(settings.db, settings.busy_timeout_seconds)
     applied = apply_migrations(db) if pending(db) or not db.exists() else []
     sync_instruments(db)
-    return Initialised(db.path, applied)
+    return Initialised(db.location, applied)
 
 
 def _quiet(_message: str) -> None:

@@ -1,0 +1,120 @@
+"""Numbered, append-only migrations for both databases, each applied in one transaction with its
+record, by whichever entry point comes first."""
+
+from __future__ import annotations
+
+import re
+import threading
+
+import pytest
+
+from tracking.errors import DatabaseError
+from tracking.settings import load_settings
+from tracking.store import database, migrate, open_database
+from tracking.store.dialect import DUCKDB, POSTGRESQL
+
+
+def test_both_databases_ship_the_same_numbered_migrations_without_gaps():
+    duckdb_names = [name for name, _sql in migrate.migrations(DUCKDB)]
+    postgres_names = [name for name, _sql in migrate.migrations(POSTGRESQL)]
+    assert duckdb_names == postgres_names, "every migration needs a file for each database, with the same name"
+    numbers = [int(name[:4]) for name in duckdb_names]
+    assert numbers == list(range(1, len(numbers) + 1))
+    assert all(re.fullmatch(r"\d{4}_[a-z0-9_]+", name) for name in duckdb_names)
+
+
+def applied(db) -> list[str]:
+    with db.read() as con:
+        return [name for (name,) in con.execute("SELECT name FROM schema_migrations ORDER BY name").fetchall()]
+
+
+def test_opening_an_empty_database_applies_every_migration_once(empty_backend):
+    db = open_database(empty_backend.settings())
+    assert applied(db) == [name for name, _sql in migrate.migrations(db.dialect)]
+    assert migrate.pending(db) == []
+    assert migrate.apply_migrations(db) == []
+
+
+@pytest.mark.postgresql
+def test_both_databases_end_with_the_same_tables_and_columns(tmp_path, postgres_cluster):
+    """Export and erasure find a client's rows from the schema, so both schemas must name the same things."""
+    url = postgres_cluster.new_database(migrated=False)
+    try:
+        in_file = open_database(load_settings({}, secrets_file=None, db=tmp_path / "koers.duckdb"))
+        on_server = open_database(load_settings({}, secrets_file=None, db=url))
+        assert _columns(in_file) == _columns(on_server)
+    finally:
+        postgres_cluster.drop_database(url)
+
+
+def _columns(db) -> dict[str, list[str]]:
+    with db.read() as con:
+        rows = con.execute(
+            """
+            SELECT table_name, column_name FROM information_schema.columns
+            WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position
+            """
+        ).fetchall()
+    tables: dict[str, list[str]] = {}
+    for table, column in rows:
+        tables.setdefault(table, []).append(column)
+    return tables
+
+
+@pytest.fixture
+def with_broken_migration(tmp_path, monkeypatch):
+    """The shipped migrations plus a 9999 that creates a table and then fails, for each database."""
+    folders = {}
+    for dialect, folder in migrate.FOLDERS.items():
+        copy = tmp_path / "migrations" / dialect
+        copy.mkdir(parents=True)
+        for source in folder.glob(migrate.PATTERN):
+            (copy / source.name).write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+        (copy / "9999_broken.sql").write_text(
+            "CREATE TABLE half_done (id INTEGER);\nINSERT INTO half_done VALUES ('not a number');\n", encoding="utf-8")
+        folders[dialect] = copy
+    monkeypatch.setattr(migrate, "FOLDERS", folders)
+
+
+def test_a_failing_migration_leaves_neither_its_changes_nor_its_record(empty_backend, with_broken_migration):
+    db = database(empty_backend.location)
+    with pytest.raises(DatabaseError, match="nothing was written"):
+        migrate.apply_migrations(db)
+    assert "9999_broken" not in applied(db)
+    assert migrate.pending(db) == ["9999_broken"]
+    with db.read() as con:
+        tables = {t for (t,) in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()").fetchall()}
+    assert "half_done" not in tables and "clients" in tables
+
+
+def test_a_database_migrated_by_a_newer_koers_is_refused_with_a_message(backend):
+    db = open_database(backend.settings())
+    with db.write() as con:
+        con.execute("INSERT INTO schema_migrations VALUES ('9000_from_the_future', now()::TIMESTAMP)")
+    with pytest.raises(DatabaseError, match="newer Koers") as raised:
+        migrate.pending(db)
+    assert db.location in str(raised.value)
+
+
+@pytest.mark.postgresql
+def test_processes_starting_at_once_apply_each_migration_once(postgres_cluster):
+    empty = postgres_cluster.new_database(migrated=False)
+    problems: list[BaseException] = []
+
+    def start() -> None:
+        try:
+            migrate.apply_migrations(database(empty))
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            problems.append(exc)
+
+    try:
+        threads = [threading.Thread(target=start) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        assert problems == []
+        assert applied(database(empty)) == [name for name, _sql in migrate.migrations(POSTGRESQL)]
+    finally:
+        postgres_cluster.drop_database(empty)

@@ -1,0 +1,177 @@
+"""The store's contract, the same on a DuckDB file and on PostgreSQL: `write()` is one transaction,
+`read()` only reads, errors are named, and bulk data moves as whole columns."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from tracking.errors import DatabaseError
+
+MOMENT = datetime(2026, 11, 23, 12, 0, 0, 250000)  # naive UTC, as stored
+
+
+def audit_count(store) -> int:
+    with store.read() as con:
+        return con.execute("SELECT count(*) FROM audit_log").fetchone()[0]
+
+
+def record(con, action: str = "test") -> None:
+    con.execute("INSERT INTO audit_log (logged_at, actor, action) VALUES (?, ?, ?)", [MOMENT, "cli", action])
+
+
+def test_a_write_is_committed_when_its_block_ends(store):
+    with store.write() as con:
+        record(con)
+        record(con)
+    assert audit_count(store) == 2
+
+
+def test_a_write_that_fails_in_python_leaves_nothing_behind(store):
+    with pytest.raises(ZeroDivisionError), store.write() as con:
+        record(con)
+        _ = 1 / 0
+    assert audit_count(store) == 0
+
+
+def test_a_write_that_fails_in_sql_is_a_database_error_and_leaves_nothing_behind(store):
+    with pytest.raises(DatabaseError) as raised, store.write() as con:
+        record(con)
+        con.execute("INSERT INTO audit_log (logged_at, actor, action) VALUES (?, NULL, ?)", [MOMENT, "x"])
+    assert "nothing was written" in str(raised.value)
+    assert store.location in str(raised.value)
+    assert audit_count(store) == 0
+
+
+def test_a_read_cannot_write(store):
+    with pytest.raises(DatabaseError), store.read() as con:
+        record(con)
+    assert audit_count(store) == 0
+
+
+def test_rowcount_counts_the_rows_an_update_changed(store):
+    with store.write() as con:
+        for action in ("a", "b", "c"):
+            record(con, action)
+        assert con.execute("UPDATE audit_log SET actor = ? WHERE action <> ?", ["scheduler", "b"]).rowcount == 2
+        assert con.execute("DELETE FROM audit_log WHERE action = ?", ["zzz"]).rowcount == 0
+
+
+def test_question_marks_in_quoted_text_are_not_placeholders_and_percent_signs_stay(store):
+    with store.write() as con:
+        con.execute("INSERT INTO audit_log (logged_at, actor, action, client_id) VALUES (?, 'cli', 'why?', ?)",
+                    [MOMENT, "100% sure"])
+    with store.read() as con:
+        rows = con.execute(
+            "SELECT action, client_id FROM audit_log WHERE client_id LIKE '%\\%%' ESCAPE '\\' AND action = ?",
+            ["why?"],
+        ).fetchall()
+    assert rows == [("why?", "100% sure")]
+
+
+def test_json_comes_back_as_the_text_that_was_stored(store):
+    detail = '{"rows": 3, "file": "a.csv"}'
+    with store.write() as con:
+        con.execute("INSERT INTO audit_log (logged_at, actor, action, detail) VALUES (?, 'cli', 'import', ?)",
+                    [MOMENT, detail])
+    with store.read() as con:
+        assert con.execute("SELECT detail FROM audit_log").fetchone() == (detail,)
+
+
+def test_a_list_parameter_is_an_array_to_unnest(store):
+    with store.write() as con:
+        for action in ("a", "b", "c"):
+            record(con, action)
+    with store.read() as con:
+        rows = con.execute(
+            "SELECT action FROM audit_log WHERE action IN (SELECT unnest(?::VARCHAR[])) ORDER BY action", [["a", "c"]]
+        ).fetchall()
+    assert rows == [("a",), ("c",)]
+
+
+ROWS = pa.table({
+    "rec": pa.array([0, 1, 2, 3], pa.int64()),
+    "client_id": pa.array(["C1", 'a "quoted", name', "", None], pa.string()),
+    "submitted_at": pa.array([MOMENT, MOMENT, MOMENT, None], pa.timestamp("us")),
+    "answers": pa.array([[3, None, 10], [], None, [0]], pa.list_(pa.uint8())),
+    "contact_request": pa.array([True, False, None, True], pa.bool_()),
+    "note": pa.array(["two\nlines", "", None, "semi;colon"], pa.string()),
+    "score": pa.array([1.5, None, float("nan"), 100.0], pa.float64()),
+})
+
+
+def test_a_relation_holds_arrow_rows_exactly_for_the_rest_of_the_unit_of_work(store):
+    with store.write() as con, con.relation("incoming", ROWS) as name:
+        rows = con.execute(
+            f"SELECT rec, client_id, submitted_at, answers, answers[1]::INTEGER, contact_request, note, score "
+            f"FROM {name} ORDER BY rec"
+        ).fetchall()
+    assert [row[:7] for row in rows] == [
+        (0, "C1", MOMENT, [3, None, 10], 3, True, "two\nlines"),
+        (1, 'a "quoted", name', MOMENT, [], None, False, ""),
+        (2, "", MOMENT, None, None, None, None),
+        (3, None, None, [0], 0, True, "semi;colon"),
+    ]
+    scores = [row[7] for row in rows]
+    assert scores[0] == 1.5 and scores[1] is None and np.isnan(scores[2]) and scores[3] == 100.0
+
+
+def test_a_relation_is_gone_after_its_block(store):
+    with store.write() as con:
+        with con.relation("incoming", ROWS):
+            pass
+        with pytest.raises(Exception):  # noqa: B017 - each database names the missing table its own way
+            con.execute("SELECT count(*) FROM incoming").fetchall()
+
+
+def test_load_appends_arrow_rows_to_a_table(store):
+    rows = pa.table({
+        "logged_at": pa.array([MOMENT, MOMENT], pa.timestamp("us")),
+        "actor": ["cli", "scheduler"],
+        "action": ["import", "remind"],
+        "detail": ['{"rows": 2}', None],
+    })
+    with store.write() as con:
+        assert con.load("audit_log", rows) == 2
+    with store.read() as con:
+        assert con.execute("SELECT actor, action, detail FROM audit_log ORDER BY id").fetchall() == [
+            ("cli", "import", '{"rows": 2}'), ("scheduler", "remind", None)]
+
+
+def test_arrow_reads_whole_columns_with_the_same_types_on_both_databases(store):
+    with store.write() as con, con.relation("incoming", ROWS):
+        table = con.arrow(
+            "SELECT rec, client_id, submitted_at, extract(epoch FROM submitted_at)::FLOAT8 AS seconds, "
+            "contact_request, score, answers[3]::SMALLINT AS third FROM incoming WHERE rec < ? ORDER BY rec",
+            [3],
+        )
+    assert table.schema.names == ["rec", "client_id", "submitted_at", "seconds", "contact_request", "score", "third"]
+    assert table.schema.field("rec").type == pa.int64()
+    assert table.schema.field("submitted_at").type == pa.timestamp("us")
+    assert table.schema.field("third").type == pa.int16()
+    assert table.column("client_id").to_pylist() == ["C1", 'a "quoted", name', ""]
+    assert table.column("seconds").to_pylist() == [MOMENT.replace(tzinfo=UTC).timestamp()] * 3
+    assert table.column("contact_request").to_pylist() == [True, False, None]
+    assert table.column("third").to_pylist() == [10, None, None]
+
+
+def test_numpy_gives_masked_columns_where_there_are_nulls(store):
+    with store.write() as con, con.relation("incoming", ROWS):
+        data = con.numpy("SELECT rec, client_id, score, contact_request FROM incoming ORDER BY rec")
+    assert data["rec"].tolist() == [0, 1, 2, 3]
+    assert np.ma.getmaskarray(data["score"]).tolist() == [False, True, False, False]
+    filled = np.ma.filled(np.ma.asarray(data["score"], dtype=np.float64), -1.0)
+    assert filled[0] == 1.5 and filled[1] == -1.0 and np.isnan(filled[2])
+    assert np.ma.getmaskarray(data["client_id"]).tolist() == [False, False, False, True]
+    assert np.ma.getmaskarray(data["contact_request"]).tolist() == [False, False, True, False]
+
+
+def test_an_empty_result_reads_as_empty_columns(store):
+    with store.read() as con:
+        table = con.arrow("SELECT id, actor FROM audit_log WHERE id < 0")
+        data = con.numpy("SELECT id, actor FROM audit_log WHERE id < 0")
+    assert table.num_rows == 0 and table.schema.names == ["id", "actor"]
+    assert len(data["id"]) == 0

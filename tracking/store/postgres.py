@@ -1,0 +1,277 @@
+"""Koers on a PostgreSQL server (psycopg 3), behind the same `read()` / `write()` contract as the
+DuckDB file.
+
+Every unit of work opens its own connection and closes it, as on DuckDB: no connection outlives a
+unit of work, so any number of dashboard processes and schedulers can share one database.
+`read()` is one REPEATABLE READ, READ ONLY transaction: every query in it sees the same moment.
+`write()` is one transaction that first takes a transaction-scoped advisory lock, so writers run
+one at a time, as they do on the DuckDB file: what a unit of work reads before it writes is still
+true when it commits. A lock that stays taken longer than KOERS_BUSY_TIMEOUT_SECONDS is reported
+as "busy", like the DuckDB file's lock.
+
+Errors become the named errors of `tracking.errors` with the server's own reason; the password is
+never part of a message.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from typing import Any, NoReturn
+
+import numpy.typing as npt
+import psycopg
+from psycopg import errors as pg_errors
+from psycopg.conninfo import conninfo_to_dict
+from psycopg.types.string import TextLoader
+
+from tracking.errors import DatabaseBusy, DatabaseError
+from tracking.settings import DatabaseURL
+from tracking.store import columnar
+from tracking.store.dialect import POSTGRESQL, to_pyformat
+
+# Taken by every write() (pg_advisory_xact_lock): one writer at a time per database.
+WRITE_LOCK = 0x6B6F657273  # "koers"
+CONNECT_TIMEOUT_SECONDS = 10
+FIRST_BACKOFF_SECONDS = 0.005
+MAX_BACKOFF_SECONDS = 0.25
+# The server is starting, stopping or full: worth waiting for, like a held lock.
+_BUSY_AT_CONNECT = ("too many clients", "the database system is starting up", "the database system is shutting down",
+                    "remaining connection slots are reserved")
+_BUSY_STATES = (pg_errors.LockNotAvailable, pg_errors.SerializationFailure, pg_errors.DeadlockDetected,
+                pg_errors.TooManyConnections, pg_errors.CannotConnectNow)
+
+
+class PostgresResult:
+    def __init__(self, cursor: psycopg.Cursor[tuple[Any, ...]]):
+        self._cursor = cursor
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        return self._cursor.fetchone()
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        return self._cursor.fetchall()
+
+    @property
+    def rowcount(self) -> int:
+        return self._cursor.rowcount
+
+    @property
+    def description(self) -> Any:
+        return self._cursor.description
+
+
+class PostgresConnection:
+    """One unit of work's connection, with the `tracking.store.contract.StoreConnection` operations."""
+
+    dialect = POSTGRESQL
+
+    def __init__(self, con: psycopg.Connection[tuple[Any, ...]], *, writable: bool):
+        self._con = con
+        self._writable = writable
+
+    def execute(self, query: str, parameters: Sequence[Any] | None = None) -> PostgresResult:
+        cursor = self._con.cursor()
+        if parameters is None:
+            cursor.execute(query)  # as written: several statements may follow each other
+        else:
+            cursor.execute(to_pyformat(query), list(parameters))
+        return PostgresResult(cursor)
+
+    def executemany(self, query: str, rows: Iterable[Sequence[Any]]) -> None:
+        with self._con.cursor() as cursor:
+            cursor.executemany(to_pyformat(query), [list(row) for row in rows])
+
+    def arrow(self, query: str, parameters: Sequence[Any] | None = None) -> Any:
+        """The result through `COPY (query) TO STDOUT`, parsed by Arrow: no Python object per row."""
+        params = [] if parameters is None else list(parameters)
+        statement = to_pyformat(query).strip().rstrip(";")
+        with self._con.cursor() as cursor:
+            cursor.execute(f"SELECT * FROM ({statement}) AS koers_result LIMIT 0", params)
+            types = columnar.read_types([(column.name, column.type_code) for column in cursor.description or []])
+            buffer = io.BytesIO()
+            with cursor.copy(f"COPY ({statement}) TO STDOUT (FORMAT csv)", params) as copy:
+                for block in copy:
+                    buffer.write(block)
+        return columnar.table_from_csv(buffer.getvalue(), types)
+
+    def numpy(self, query: str, parameters: Sequence[Any] | None = None) -> dict[str, npt.NDArray[Any]]:
+        return columnar.numpy_columns(self.arrow(query, parameters))
+
+    @contextmanager
+    def relation(self, name: str, rows: Any) -> Iterator[str]:
+        """A temporary table, filled through COPY and dropped when the block ends."""
+        if not self._writable:
+            raise RuntimeError(f"relation({name!r}) needs write(): a read-only transaction cannot create a table")
+        data = columnar.as_arrow(rows)
+        quoted = columnar.quote_name(name)
+        self._con.execute(f"CREATE TEMPORARY TABLE {quoted} ({columnar.column_definitions(data.schema)}) "
+                          "ON COMMIT DROP")
+        self._copy_in(quoted, data)
+        try:
+            yield name
+        finally:
+            if self._con.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS:
+                self._con.execute(f"DROP TABLE IF EXISTS {quoted}")
+
+    def load(self, table: str, rows: Any) -> int:
+        data = columnar.as_arrow(rows)
+        self._copy_in(columnar.quote_name(table), data)
+        return int(data.num_rows)
+
+    def _copy_in(self, quoted_table: str, data: Any) -> None:
+        columns = ", ".join(columnar.quote_name(name) for name in data.column_names)
+        with self._con.cursor() as cursor, cursor.copy(
+            f"COPY {quoted_table} ({columns}) FROM STDIN (FORMAT csv)"
+        ) as copy:
+            copy.write(columnar.csv_for_copy(data))
+
+
+class PostgresDatabase:
+    """A PostgreSQL database shared by every Koers process; `read()` and `write()` are short units of work."""
+
+    dialect = POSTGRESQL
+
+    def __init__(
+        self,
+        url: DatabaseURL,
+        busy_timeout_seconds: float = 30.0,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        self.url = url
+        self.busy_timeout_seconds = busy_timeout_seconds
+        self._clock = clock
+        self._sleep = sleep
+        self._conninfo: dict[str, Any] | None = None
+
+    def __repr__(self) -> str:
+        return f"PostgresDatabase({self.location!r})"
+
+    @property
+    def location(self) -> str:
+        return self.url.redacted
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (POSTGRESQL, self.url.redacted)
+
+    def exists(self) -> bool:
+        """The server holds the database; whether it answers is found out by the first unit of work."""
+        return True
+
+    # Messages.
+
+    def _scrub(self, text: str) -> str:
+        """`text` without the password, should a server or libpq message ever repeat it."""
+        for secret in self.url.passwords():
+            text = text.replace(secret, "***")
+        return text
+
+    def _reason(self, exc: BaseException) -> str:
+        """The first line of what the server or libpq said, for a person to read."""
+        diag = getattr(exc, "diag", None)
+        text = getattr(diag, "message_primary", None) or str(exc).strip()
+        first = text.splitlines()[0] if text else type(exc).__name__
+        return self._scrub(first.removeprefix("connection failed: "))
+
+    def _busy_message(self) -> str:
+        return (
+            f"{self.location}: the database stayed busy for {self.busy_timeout_seconds:g} seconds "
+            "(another Koers process is writing, or the server is starting or full). Try again in a moment; "
+            "if it persists, look for a stuck `koers` command or raise KOERS_BUSY_TIMEOUT_SECONDS."
+        )
+
+    def _fail(self, exc: psycopg.Error, what: str, after: str = "") -> NoReturn:
+        if isinstance(exc, _BUSY_STATES):
+            raise DatabaseBusy(self._busy_message()) from None
+        raise DatabaseError(f"{self.location}: {what} ({self._reason(exc)}){after}") from None
+
+    # Connections.
+
+    def _parameters(self) -> dict[str, Any]:
+        if self._conninfo is None:
+            try:
+                parameters = conninfo_to_dict(self.url.url)
+            except psycopg.Error as exc:
+                raise DatabaseError(f"KOERS_DB {self.location}: not a usable server address "
+                                    f"({self._reason(exc)})") from None
+            lock_ms = int(self.busy_timeout_seconds * 1000)
+            # Times are UTC in every session; a lock (a writer's turn, a migration) is waited for as
+            # long as the busy timeout allows.
+            parameters["options"] = f"-c TimeZone=UTC -c lock_timeout={lock_ms} {parameters.get('options', '')}"
+            parameters.setdefault("application_name", "koers")
+            parameters.setdefault("connect_timeout", str(CONNECT_TIMEOUT_SECONDS))
+            self._conninfo = parameters
+        return self._conninfo
+
+    def _connect(self) -> psycopg.Connection[tuple[Any, ...]]:
+        deadline = self._clock() + self.busy_timeout_seconds
+        backoff = FIRST_BACKOFF_SECONDS
+        while True:
+            try:
+                con = psycopg.connect(**self._parameters())
+            except psycopg.OperationalError as exc:
+                busy = isinstance(exc, _BUSY_STATES) or any(text in str(exc) for text in _BUSY_AT_CONNECT)
+                if not busy:
+                    raise DatabaseError(
+                        f"{self.location}: cannot connect to the database ({self._reason(exc)})"
+                    ) from None
+                if self._clock() >= deadline:
+                    raise DatabaseBusy(self._busy_message()) from None
+                self._sleep(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+            except psycopg.Error as exc:
+                raise DatabaseError(f"{self.location}: cannot connect to the database ({self._reason(exc)})") from None
+            else:
+                con.adapters.register_loader("json", TextLoader)  # JSON as its text, as DuckDB returns it
+                return con
+
+    @contextmanager
+    def read(self) -> Iterator[PostgresConnection]:
+        """One consistent, read-only view of the database, closed when the block ends."""
+        con = self._connect()
+        try:
+            con.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+            con.read_only = True
+            try:
+                yield PostgresConnection(con, writable=False)
+                con.commit()
+            except psycopg.Error as exc:
+                self._rollback(con)
+                self._fail(exc, "the database could not be read")
+        finally:
+            con.close()
+
+    @contextmanager
+    def write(self) -> Iterator[PostgresConnection]:
+        """The only writer, inside one transaction: committed when the block ends, rolled back on error."""
+        con = self._connect()
+        try:
+            try:
+                con.execute("SELECT pg_advisory_xact_lock(%s)", [WRITE_LOCK])
+            except psycopg.Error as exc:
+                self._rollback(con)
+                self._fail(exc, "the database could not be locked for writing", "; nothing was written")
+            try:
+                yield PostgresConnection(con, writable=True)
+            except BaseException as exc:
+                self._rollback(con)
+                if isinstance(exc, psycopg.Error):
+                    self._fail(exc, "the change could not be saved", "; nothing was written")
+                raise
+            try:
+                con.commit()
+            except psycopg.Error as exc:
+                self._rollback(con)
+                self._fail(exc, "the change could not be saved", "; nothing was written")
+        finally:
+            con.close()
+
+    @staticmethod
+    def _rollback(con: psycopg.Connection[tuple[Any, ...]]) -> None:
+        with suppress(psycopg.Error):  # the connection may already be gone
+            con.rollback()
