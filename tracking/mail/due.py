@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence, Set
 from dataclasses import dataclass
+from typing import Literal
 from datetime import date, datetime, timedelta
 
 from tracking.clock import iso
@@ -108,18 +109,47 @@ class ContactFlag:
 
 
 @dataclass(frozen=True)
-class Reminder:
-    """One email that is due. Which fields are set depends on `kind`."""
+class InvitationDue:
+    """A weekly invitation; its check-in period is created with it."""
 
-    kind: str
     key: str
-    client_id: str | None = None
-    coach_id: int | None = None
-    period_id: int | None = None  # set for follow-ups; an invitation's period is created with it
-    opens_at: datetime | None = None
-    closes_at: datetime | None = None
-    flag_id: int | None = None
-    digest_date: date | None = None  # the coach's local date of the digest
+    client_id: str
+    opens_at: datetime
+    closes_at: datetime
+    kind: Literal["invitation"] = "invitation"
+
+
+@dataclass(frozen=True)
+class FollowupDue:
+    key: str
+    client_id: str
+    period_id: int
+    opens_at: datetime
+    closes_at: datetime
+    kind: Literal["followup"] = "followup"
+
+
+@dataclass(frozen=True)
+class ContactDue:
+    """To the coach: a client asked for contact (the flag that says so)."""
+
+    key: str
+    client_id: str
+    coach_id: int
+    flag_id: int
+    kind: Literal["contact"] = "contact"
+
+
+@dataclass(frozen=True)
+class DigestDue:
+    key: str
+    coach_id: int
+    digest_date: date  # the coach's local date of the digest
+    opens_at: datetime  # the moment it became due
+    kind: Literal["digest"] = "digest"
+
+
+Reminder = InvitationDue | FollowupDue | ContactDue | DigestDue  # one email that is due
 
 
 @dataclass(frozen=True)
@@ -163,7 +193,7 @@ def paused_key(client_id: str, now: datetime) -> str:
     return f"paused:{client_id}:{iso(now)}"
 
 
-def _latest(schedule: Schedule, now: datetime, memo: dict) -> datetime:
+def _latest(schedule: Schedule, now: datetime, memo: dict[Schedule, datetime]) -> datetime:
     # Many clients share a schedule (Monday 09:00, Europe/Amsterdam): compute each one once.
     if schedule not in memo:
         memo[schedule] = latest_occurrence(schedule, now)
@@ -171,14 +201,15 @@ def _latest(schedule: Schedule, now: datetime, memo: dict) -> datetime:
 
 
 def due_invitations(clients: Iterable[ScheduledClient], existing_keys: Set[str], now: datetime,
-                    rules: ReminderRules, periods: Iterable[OpenPeriod] = ()) -> list[Reminder]:
+                    rules: ReminderRules, periods: Iterable[OpenPeriod] = ()) -> list[InvitationDue]:
     # A client has one weekly window at a time: after a schedule change, a new time that falls inside
     # the window of this week's invitation waits for next week.
     windows: dict[str, set[datetime]] = {}
     for period in periods:
         if period.closes_at > now:
             windows.setdefault(period.client_id, set()).add(period.opens_at)
-    due, memo = [], {}
+    due: list[InvitationDue] = []
+    memo: dict[Schedule, datetime] = {}
     for client in clients:
         if client.status != "active" or not client.email or client.schedule is None:
             continue
@@ -189,42 +220,40 @@ def due_invitations(clients: Iterable[ScheduledClient], existing_keys: Set[str],
         closes_at = window_close(opens_at, client.schedule.tz, rules.window_days)
         key = invitation_key(client.id, opens_at)
         if now < closes_at and key not in existing_keys:
-            due.append(Reminder("invitation", key, client_id=client.id, opens_at=opens_at,
-                                closes_at=closes_at))
+            due.append(InvitationDue(key, client.id, opens_at, closes_at))
     return due
 
 
 def due_followups(periods: Iterable[OpenPeriod], clients: Sequence[ScheduledClient], existing_keys: Set[str],
-                  now: datetime, rules: ReminderRules) -> list[Reminder]:
+                  now: datetime, rules: ReminderRules) -> list[FollowupDue]:
     reachable = {c.id for c in clients if c.status == "active" and c.email}
     delay = timedelta(hours=rules.followup_hours)
-    due = []
+    due: list[FollowupDue] = []
     for period in periods:
         if period.answered or period.invitation_sent_at is None or period.client_id not in reachable:
             continue
         key = followup_key(period.client_id, period.opens_at)
         if period.invitation_sent_at + delay <= now < period.closes_at and key not in existing_keys:
-            due.append(Reminder("followup", key, client_id=period.client_id, period_id=period.id,
-                                opens_at=period.opens_at, closes_at=period.closes_at))
+            due.append(FollowupDue(key, period.client_id, period.id, period.opens_at, period.closes_at))
     return due
 
 
 def due_contacts(flags: Iterable[ContactFlag], existing_keys: Set[str], now: datetime,
-                 rules: ReminderRules) -> list[Reminder]:
+                 rules: ReminderRules) -> list[ContactDue]:
     since = now - timedelta(days=rules.contact_lookback_days)
     return [
-        Reminder("contact", contact_key(flag.id), client_id=flag.client_id, coach_id=flag.coach_id,
-                 flag_id=flag.id)
+        ContactDue(contact_key(flag.id), flag.client_id, flag.coach_id, flag.id)
         for flag in flags
-        if flag.status == "open" and flag.coach_email and flag.checkin_at >= since
+        if flag.status == "open" and flag.coach_id is not None and flag.coach_email and flag.checkin_at >= since
         and contact_key(flag.id) not in existing_keys
     ]
 
 
 def due_digests(coaches: Iterable[DigestCoach], existing_keys: Set[str], now: datetime,
-                rules: ReminderRules) -> list[Reminder]:
+                rules: ReminderRules) -> list[DigestDue]:
     grace = timedelta(hours=rules.digest_grace_hours)
-    due, memo = [], {}
+    due: list[DigestDue] = []
+    memo: dict[Schedule, datetime] = {}
     for coach in coaches:
         if not coach.active or not coach.email:
             continue
@@ -232,7 +261,7 @@ def due_digests(coaches: Iterable[DigestCoach], existing_keys: Set[str], now: da
         local_date = moment.astimezone(coach.schedule.zone).date()
         key = digest_key(coach.id, local_date)
         if moment > coach.since and now - moment < grace and key not in existing_keys:
-            due.append(Reminder("digest", key, coach_id=coach.id, digest_date=local_date, opens_at=moment))
+            due.append(DigestDue(key, coach.id, local_date, moment))
     return due
 
 

@@ -21,11 +21,12 @@ from tracking.audit import Action
 from tracking.context import Actor, Context
 from tracking.links import IssuedLink
 from tracking.mail import compose, due
-from tracking.mail.due import Reminder, ReminderRules
+from tracking.mail.due import ContactDue, DigestDue, FollowupDue, InvitationDue, Reminder, ReminderRules
 from tracking.models import Email
 from tracking.settings import Settings
 from tracking.store import audit, derived, outbox, periods
 from tracking.store import due as store
+from tracking.store.connection import Connection
 from tracking.store.periods import Period
 from tracking.usecases import use_case
 
@@ -72,7 +73,7 @@ class _Inputs:
     contact_flags: list[due.ContactFlag]
 
 
-def _inputs(con, now: datetime, rules: ReminderRules) -> _Inputs:
+def _inputs(con: Connection, now: datetime, rules: ReminderRules) -> _Inputs:
     return _Inputs(
         clients=store.scheduled_clients(con),
         periods=store.open_periods(con, now),
@@ -105,15 +106,23 @@ class _Links:
         return self.url("pause", client_id, None, links.pause_expiry(self.now))
 
 
-def _client_emails(con, reminders: list[Reminder], inputs: _Inputs, now: datetime, issued: _Links) -> list[Email]:
+def _client_emails(con: Connection, reminders: list[Reminder], inputs: _Inputs, now: datetime,
+                   issued: _Links) -> list[Email]:
     by_id = {c.id: c for c in inputs.clients}
-    invitations = [r for r in reminders if r.kind == "invitation"]
+    invitations = [r for r in reminders if isinstance(r, InvitationDue)]
     period_ids = store.create_scheduled_periods(
         con, [(r.client_id, r.opens_at, r.closes_at) for r in invitations], now)
     emails = []
-    for reminder in (r for r in reminders if r.kind in ("invitation", "followup")):
+    for reminder in reminders:
+        if isinstance(reminder, InvitationDue):
+            period_id = period_ids[(reminder.client_id, reminder.opens_at)]
+        elif isinstance(reminder, FollowupDue):
+            period_id = reminder.period_id
+        else:
+            continue
         client = by_id[reminder.client_id]
-        period_id = reminder.period_id or period_ids[(reminder.client_id, reminder.opens_at)]
+        if client.email is None or client.schedule is None:
+            continue
         content = compose.checkin_invitation(
             kind=reminder.kind, lang=client.lang, name=client.name,
             url=issued.url("checkin", client.id, period_id, reminder.closes_at), closes_at=reminder.closes_at,
@@ -124,9 +133,9 @@ def _client_emails(con, reminders: list[Reminder], inputs: _Inputs, now: datetim
     return emails
 
 
-def _coach_emails(con, reminders: list[Reminder], settings: Settings) -> list[Email]:
-    contacts = [r for r in reminders if r.kind == "contact"]
-    digests = [r for r in reminders if r.kind == "digest"]
+def _coach_emails(con: Connection, reminders: list[Reminder], settings: Settings) -> list[Email]:
+    contacts = [r for r in reminders if isinstance(r, ContactDue)]
+    digests = [r for r in reminders if isinstance(r, DigestDue)]
     if not contacts and not digests:
         return []
     client_info = store.clients_by_id(con, sorted({r.client_id for r in contacts}))
@@ -157,7 +166,7 @@ def _coach_emails(con, reminders: list[Reminder], settings: Settings) -> list[Em
     return emails
 
 
-def _record_missed(con, ctx: Context, now: datetime, summary: FillSummary) -> None:
+def _record_missed(con: Connection, ctx: Context, now: datetime, summary: FillSummary) -> None:
     # A week answered through another link (an extra check-in) is not a missed week.
     for period_id, checkin_id in store.answered_elsewhere(con, now):
         periods.complete(con, period_id, checkin_id)
@@ -206,10 +215,12 @@ def plan(ctx: Context, now: datetime) -> Plan:
         result.due = _due(inputs, now, rules)
         result.queued = outbox.due_rows(con, now)
         emails = {c.id: c.email for c in inputs.clients}
-        coach_emails = {c.id: c.email for c in inputs.coaches}
-        coach_emails.update({f.coach_id: f.coach_email for f in inputs.contact_flags if f.coach_id})
+        coach_emails: dict[int, str | None] = {c.id: c.email for c in inputs.coaches}
+        coach_emails.update({f.coach_id: f.coach_email for f in inputs.contact_flags if f.coach_id is not None})
     for reminder in result.due:
-        to_client = reminder.kind in due.CLIENT_KINDS
-        address = emails.get(reminder.client_id) if to_client else coach_emails.get(reminder.coach_id)
+        if isinstance(reminder, InvitationDue | FollowupDue):
+            address = emails.get(reminder.client_id)
+        else:
+            address = coach_emails.get(reminder.coach_id)
         result.recipients[reminder.key] = address or "?"
     return result
