@@ -147,17 +147,17 @@ def timeline_figure(series: list[TimelinePoint], flags: list[dict], focus_change
                     "line": {"width": 1, "color": "white"}},
             text=[flag_text(f, lang) for f in of_kind], hovertemplate="%{text}<extra>%{x|%d %b %Y}</extra>",
         ))
-    end = at[-1] + timedelta(days=4) if at else None
+    last_shown = at[-1] + timedelta(days=4) if at else None
     for index, change in enumerate(focus_changes):
-        start = change.at.astimezone(local)
-        stop = focus_changes[index + 1].at.astimezone(local) if index + 1 < len(focus_changes) else end
-        if change.focus is None or stop is None or stop <= start:
+        begins = change.at.astimezone(local)
+        stop = focus_changes[index + 1].at.astimezone(local) if index + 1 < len(focus_changes) else last_shown
+        if change.focus is None or stop is None or stop <= begins:
             continue
-        figure.add_shape(type="rect", x0=start, x1=stop, y0=-9, y1=-4, fillcolor=COLORS[change.focus],
+        figure.add_shape(type="rect", x0=begins, x1=stop, y0=-9, y1=-4, fillcolor=COLORS[change.focus],
                          line_width=0, opacity=0.9)
         focus_name = t(f"dynamic.{change.focus}", lang)
         figure.add_trace(go.Scatter(
-            x=[start + (stop - start) / 2], y=[-6.5], mode="markers", marker={"size": 1, "opacity": 0},
+            x=[begins + (stop - begins) / 2], y=[-6.5], mode="markers", marker={"size": 1, "opacity": 0},
             showlegend=False, hovertemplate=f"{t('chart.focus', lang)}: {focus_name}<extra></extra>",
         ))
     if observations:
@@ -208,8 +208,8 @@ def heatmap_figure(answers: list[ItemAnswer], instrument: Instrument, lang: str,
     position = {c: i for i, c in enumerate(columns)}
     items = [item for dynamic in DYNAMICS for item in instrument.items_of(dynamic)]
     row_of = {item.id: i for i, item in enumerate(items)}
-    strain = [[None] * len(columns) for _ in items]
-    answered = [[None] * len(columns) for _ in items]
+    strain: list[list[int | None]] = [[None] * len(columns) for _ in items]
+    answered: list[list[int | None]] = [[None] * len(columns) for _ in items]
     for answer in answers:
         if answer.item_id not in row_of:
             continue

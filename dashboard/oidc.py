@@ -59,11 +59,13 @@ def signed_in_coach() -> Coach | None:
         return None
     who = oidc.identity(st.user.to_dict())
     if who is None:
-        return _refuse(None, oidc.Admission(refused="unverified"))
+        _refuse(None, oidc.Admission(refused="unverified"))
+        return None
     with runtime.user_errors():
         admission = provider_signin.admit(runtime.context(), who, client_id=chosen.client_id, now=runtime.now())
     if admission.coach is None or admission.refused is not None:
-        return _refuse(who, admission)
+        _refuse(who, admission)
+        return None
     if st.session_state.get(SESSION_KEY) != who.session_key:
         st.session_state[SESSION_KEY] = who.session_key
         st.session_state.pop(SESSION_REFUSED, None)

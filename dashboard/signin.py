@@ -20,7 +20,8 @@ PENDING_MINUTES = 5
 
 
 def _locked_message(outcome: auth.Outcome) -> str:
-    minutes = max(1, int((outcome.locked_until - runtime.now()).total_seconds() // 60) + 1)
+    until = outcome.locked_until or runtime.now()
+    minutes = max(1, int((until - runtime.now()).total_seconds() // 60) + 1)
     return tr("signin.locked", minutes=minutes)
 
 

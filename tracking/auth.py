@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pyotp
+import qrcode
 
 from tracking.models import Coach
 from tracking.passwords import verify_password
@@ -39,7 +40,8 @@ def lock_after(failed_logins: int, now: datetime) -> datetime | None:
     if failed_logins < FREE_ATTEMPTS:
         return None
     doublings = failed_logins - FREE_ATTEMPTS
-    return now + min(FIRST_LOCK * (2**min(doublings, 12)), LONGEST_LOCK)
+    lock: timedelta = min(FIRST_LOCK * (2**min(doublings, 12)), LONGEST_LOCK)
+    return now + lock
 
 
 def check_password(credentials: Credentials | None, password: str, now: datetime) -> Outcome:
@@ -82,8 +84,6 @@ def totp_uri(secret: str, email: str) -> str:
 
 
 def totp_qr_png(secret: str, email: str) -> bytes:
-    import qrcode
-
     image = qrcode.make(totp_uri(secret, email), box_size=6, border=2)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")

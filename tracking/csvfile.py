@@ -141,7 +141,7 @@ def records(layout: CsvLayout) -> Iterator[Record]:
 
 def record_lines(layout: CsvLayout, wanted: set[int]) -> dict[int, int]:
     """The start line of each wanted record index."""
-    found = {}
+    found: dict[int, int] = {}
     if not wanted:
         return found
     last = max(wanted)
@@ -155,11 +155,12 @@ def record_lines(layout: CsvLayout, wanted: set[int]) -> dict[int, int]:
 
 def read_all(layout: CsvLayout) -> tuple[list[Problem], list[tuple[int, list[str]]]]:
     """Structural problems, and the (line, fields) of every record that has the right shape."""
-    problems, rows = [], []
+    problems: list[Problem] = []
+    rows: list[tuple[int, list[str]]] = []
     for record in records(layout):
         if record.problem:
             problems.append(record.problem)
-        else:
+        elif record.fields is not None:
             rows.append((record.line, record.fields))
     return problems, rows
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import numpy as np
 
@@ -27,7 +28,7 @@ COACHES = (
 C, R, P, ID = DYNAMICS  # context, relational, physiological, identity
 
 # (id, name, coach, lang, weeks, scenario, extras)
-CLIENTS = (
+CLIENTS: tuple[tuple[Any, ...], ...] = (
     ("K-101", "Sanne", 0, "nl", 34, ("shift", C, R, 18), {"focus": C, "show_trend": True}),
     ("K-102", "Joris", 0, "nl", 28, ("stable", P), {"focus": P}),
     ("K-103", "Fatima", 0, "nl", 22, ("mixed", C, R), {}),
@@ -90,15 +91,16 @@ OBSERVATION_TEXTS = {
 
 @dataclass
 class DemoData:
-    coaches: list[dict]
-    clients: list[dict]
-    checkins: list[dict]  # client_id, submitted_at (aware UTC), answers, contact_request, note
-    focus_changes: list[dict] = field(default_factory=list)
-    observations: list[dict] = field(default_factory=list)
-    periods: list[dict] = field(default_factory=list)  # client_id, opens_at, closes_at, checkin (index) or None
+    coaches: list[dict[str, Any]]
+    clients: list[dict[str, Any]]
+    checkins: list[dict[str, Any]]  # client_id, submitted_at (aware UTC), answers, contact_request, note
+    focus_changes: list[dict[str, Any]] = field(default_factory=list)
+    observations: list[dict[str, Any]] = field(default_factory=list)
+    # client_id, opens_at, closes_at, checkin (index) or None
+    periods: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _latent(scenario: tuple, weeks: int, rng: np.random.Generator) -> np.ndarray:
+def _latent(scenario: tuple[Any, ...], weeks: int, rng: np.random.Generator) -> np.ndarray:
     """Strain per dynamic per week on the 0-10 item scale."""
     low = rng.uniform(2.0, 3.3, size=len(DYNAMICS))
     strain = np.tile(low, (weeks, 1))
@@ -107,8 +109,9 @@ def _latent(scenario: tuple, weeks: int, rng: np.random.Generator) -> np.ndarray
     t = np.arange(weeks)
     kind = scenario[0]
 
-    def ramp(start, length):  # 0 before start, 1 after start + length, linear in between
-        return np.clip((t - start + 1) / (length + 1), 0, 1)
+    def ramp(start: float, length: float) -> np.ndarray:  # 0 before start, 1 after start + length, linear
+        fraction: np.ndarray = np.clip((t - start + 1) / (length + 1), 0, 1)
+        return fraction
 
     if kind == "stable":
         strain[:, index[scenario[1]]] = high
@@ -158,11 +161,16 @@ def _answers(latent: np.ndarray, instrument: Instrument, rng: np.random.Generato
 def build(instrument: Instrument, now: datetime, seed: int = 2026) -> DemoData:
     rng = np.random.default_rng(seed)
     coaches = [dict(coach, password=DEMO_PASSWORD) for coach in COACHES]
-    clients, checkins, focus_changes, observations, periods = [], [], [], [], []
+    clients: list[dict[str, Any]] = []
+    checkins: list[dict[str, Any]] = []
+    focus_changes: list[dict[str, Any]] = []
+    observations: list[dict[str, Any]] = []
+    periods: list[dict[str, Any]] = []
     # Check-ins are due on Mondays at 09:00 Amsterdam time; a window stays open for five days.
     schedule = Schedule(0, "09:00", TIME_ZONE)
     latest = latest_occurrence(schedule, now)
-    for number, (client_id, name, coach, lang, weeks, scenario, extras) in enumerate(CLIENTS):
+    for number, (client_id, name, coach, lang, weeks, scenario, extras_given) in enumerate(CLIENTS):
+        extras: dict[str, Any] = extras_given
         dues = [occurrence_on((latest - timedelta(weeks=weeks - 1 - week)).astimezone(schedule.zone).date(), schedule)
                 for week in range(weeks)]
         start = dues[0]

@@ -49,6 +49,6 @@ def checkins_csv(rows: Iterable[ExportRow], instrument: Instrument) -> str:
     return buffer.getvalue()
 
 
-def text(value) -> str:
+def text(value: object) -> str:
     """Any value as HTML-escaped text."""
     return html.escape("" if value is None else str(value), quote=True)

@@ -7,9 +7,11 @@ broken file stops start-up with a message that names the file and the item.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from tracking.errors import InstrumentError
 
@@ -62,7 +64,7 @@ class Instrument:
     def in_display_order(self) -> tuple[Item, ...]:
         return tuple(self.item(item_id) for item_id in self.display_order)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "version": self.version,
             "scale": {"min": self.scale_min, "max": self.scale_max},
@@ -87,7 +89,7 @@ class Instrument:
         }
 
 
-def _texts(where: str, value, languages) -> dict[str, str]:
+def _texts(where: str, value: object, languages: Sequence[str]) -> dict[str, str]:
     if not isinstance(value, dict):
         raise InstrumentError(f"{where}: expected a table of texts per language")
     missing = [lang for lang in languages if not str(value.get(lang, "")).strip()]
@@ -96,7 +98,7 @@ def _texts(where: str, value, languages) -> dict[str, str]:
     return {lang: str(value[lang]) for lang in languages}
 
 
-def parse_instrument(data: dict, source: str) -> Instrument:
+def parse_instrument(data: dict[str, Any], source: str) -> Instrument:
     """Validate the parsed TOML of an instrument file; `source` names it in messages."""
     version = str(data.get("version", "")).strip()
     if not version:

@@ -100,3 +100,10 @@ class Email:
     sent_at: datetime | None = None
     last_error: str | None = None
     created_at: datetime | None = None
+
+    @property
+    def outbox_id(self) -> int:
+        """The id of an email the outbox holds (composed emails have none yet)."""
+        if self.id is None:
+            raise ValueError("this email is not in the outbox yet")
+        return self.id

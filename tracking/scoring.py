@@ -86,7 +86,7 @@ def answers_row(answers: Mapping[str, int | None], instrument: Instrument) -> np
         raise KeyError(f"unknown item ids: {', '.join(sorted(unknown))}")
     checked = {item_id: validate.answer(item_id, _plain(value), instrument) for item_id, value in answers.items()}
     return np.array(
-        [[np.nan if checked.get(item_id) is None else float(checked[item_id]) for item_id in instrument.item_ids]]
+        [[np.nan if (value := checked.get(item_id)) is None else float(value) for item_id in instrument.item_ids]]
     )
 
 

@@ -60,7 +60,7 @@ def latest_text(series: list[CorePoint], indicator: str, instrument: Instrument,
 
 
 def has_trend(series: list[CorePoint] | None) -> bool:
-    return bool(series) and len(series) >= MIN_POINTS
+    return series is not None and len(series) >= MIN_POINTS
 
 
 __all__ = ["CORE_INDICATORS", "has_trend", "indicator_figure", "latest_text"]

@@ -21,8 +21,8 @@ def show_checkins(bundle: ClientBundle, actor: Actor) -> None:
     label = charts.state_label(runtime.lang())
     rows = []
     for point in reversed(series):
-        row = {tr("checkins.col.when"): runtime.when(point.at, client.tz),
-               tr("checkins.col.state"): label(point.state)}
+        row: dict[str, str | int | None] = {tr("checkins.col.when"): runtime.when(point.at, client.tz),
+                                            tr("checkins.col.state"): label(point.state)}
         for dynamic in DYNAMICS:
             value = point.scores[dynamic]
             row[tr(f"dynamic.{dynamic}")] = None if value is None else round(value)

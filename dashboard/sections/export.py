@@ -36,7 +36,7 @@ def show_export(bundle: ClientBundle, actor: Actor) -> None:
     st.caption(tr("export.csv_help"))
     with runtime.user_errors():
         rows = data.export_rows(runtime.context(), actor, client.id)
-        coach = coaches.coach(runtime.context(), actor.coach_id)
+        coach = coaches.own_account(runtime.context(), actor)
     st.download_button(tr("export.csv_button"), checkins_csv(rows, runtime.instrument()),
                        file_name=f"koers-{client.id}-{stamp}.csv", mime="text/csv", icon=":material/download:",
                        on_click=_log, args=(actor, client.id, "csv"), key="export_csv")

@@ -63,10 +63,10 @@ def show_observations(bundle: ClientBundle, actor: Actor) -> None:
             if observation.responsibility:
                 facts.append((tr("observations.responsibility"),
                               tr(f"observations.responsibility.{observation.responsibility}")))
-            rated = [f"{tr(f'dynamic.{d}')} {v}" for d, v in observation.ratings.items() if v is not None]
-            if rated:
-                facts.append((tr("observations.ratings"), ", ".join(rated)))
-            for label, value in facts:
-                st.text(f"{label}: {value}")
+            read = [f"{tr(f'dynamic.{d}')} {v}" for d, v in observation.ratings.items() if v is not None]
+            if read:
+                facts.append((tr("observations.ratings"), ", ".join(read)))
+            for fact, text in facts:
+                st.text(f"{fact}: {text}")
             if observation.note:
                 st.text(observation.note)

@@ -68,8 +68,8 @@ def show_link(client: Client, actor: Actor) -> None:
     st.caption(tr("link.help"))
     if st.button(tr("link.make"), icon=":material/link:", key="make_link"):
         with runtime.user_errors():
-            fresh = links.fresh_checkin_link(runtime.context(), actor, client.id, now=runtime.now())
-        st.session_state["fresh_link"] = (client.id, fresh.url, fresh.period.closes_at, fresh.period.kind)
+            made = links.fresh_checkin_link(runtime.context(), actor, client.id, now=runtime.now())
+        st.session_state["fresh_link"] = (client.id, made.url, made.period.closes_at, made.period.kind)
     if st.button(tr("link.email"), icon=":material/forward_to_inbox:", key="email_link", disabled=not client.email):
         with runtime.user_errors():
             sent = links.email_fresh_link(runtime.context(), actor, client.id, now=runtime.now())

@@ -15,8 +15,8 @@ actor = runtime.actor()
 ENROL = "totp_enrol_secret"
 
 with runtime.user_errors():
-    coach = coaches.coach(runtime.context(), actor.coach_id)
-    totp_on = coaches.has_totp(runtime.context(), actor.coach_id)
+    coach = coaches.own_account(runtime.context(), actor)
+    totp_on = coaches.has_totp(runtime.context(), actor)
 
 st.title(tr("account.title"))
 st.caption(f"{runtime.plain(coach.name)} · {runtime.plain(coach.email)}")

@@ -90,7 +90,7 @@ else:
     )
     if st.button(tr("outbox.retry_button"), key="outbox.retry", icon=":material/send:") and picked:
         with runtime.user_errors():
-            done = outbox_admin.retry_emails(ctx, actor, picked, now=now)
+            done = outbox_admin.retry_emails(ctx, actor, [i for i in picked if i is not None], now=now)
         st.session_state["notice"] = tr("outbox.retry_done", n=done)
         st.rerun()
 
@@ -108,6 +108,7 @@ if files or not settings.smtp_host:
         chosen = st.selectbox(tr("outbox.files_pick"), [f.name for f in files], index=None, key="outbox.file",
                               placeholder=tr("outbox.files_pick_hint"))
         if chosen:
+            content: bytes | None
             try:
                 content = outbox_admin.read_eml(ctx, actor, chosen)
             except NotFound:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
@@ -48,7 +51,7 @@ with st.container(horizontal=True):
                                    format_func=runtime.labels("client_status."), key="caseload_status")
 
 
-def _next_due(row) -> object:
+def _next_due(row: dict[str, Any]) -> datetime | None:
     if row["status"] != "active" or row["reminder_weekday"] is None or not row["reminder_time"]:
         return None
     schedule = Schedule(row["reminder_weekday"], row["reminder_time"], row["tz"])

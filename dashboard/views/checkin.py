@@ -108,11 +108,12 @@ def _form(token: str, opened: submission.Opened) -> None:
                 else tr("checkin.greeting.anonymous"))
     st.title(greeting, anchor=False)
     st.write(tr("checkin.intro"))
+    closes_at = opened.closes_at or runtime.now()  # an open link always has its window
     if opened.submitted_at is not None:
         st.info(tr("checkin.already", when=when(opened.submitted_at, opened.tz, lang),
-                   closes=when(opened.closes_at, opened.tz, lang)), icon=":material/edit_note:")
+                   closes=when(closes_at, opened.tz, lang)), icon=":material/edit_note:")
     else:
-        st.caption(tr("checkin.open_until", closes=when(opened.closes_at, opened.tz, lang)))
+        st.caption(tr("checkin.open_until", closes=when(closes_at, opened.tz, lang)))
     st.caption(tr("checkin.how"))
     top_progress = st.empty()
 
@@ -183,7 +184,7 @@ def _form(token: str, opened: submission.Opened) -> None:
 
 def _own_trend(result: submission.Submitted, lang: str) -> None:
     st.subheader(tr("checkin.trend.title"), anchor=False)
-    if not trend.has_trend(result.trend):
+    if result.trend is None or not trend.has_trend(result.trend):
         st.caption(tr("checkin.trend.too_few"))
         return
     st.caption(tr("checkin.trend.help"))
@@ -202,7 +203,7 @@ def _thanks(result: submission.Submitted) -> None:
         st.info(tr("checkin.thanks.contact"), icon=":material/forum:")
     if result.trend is not None:
         _own_trend(result, lang)
-    st.write(tr("checkin.thanks.change_until", closes=when(result.closes_at, result.tz, lang)))
+    st.write(tr("checkin.thanks.change_until", closes=when(result.closes_at or runtime.now(), result.tz, lang)))
     if st.button(tr("checkin.thanks.change"), key="checkin.change", width="stretch", icon=":material/edit:"):
         del st.session_state[RESULT]
         st.rerun()

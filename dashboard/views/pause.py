@@ -26,12 +26,12 @@ tr = runtime.tr
 token = st.query_params.get("pause", "")
 if st.session_state.get(TOKEN) != token:
     with runtime.user_errors():
-        opened = pause.open_pause_link(runtime.context(), token, now=runtime.now())
+        first = pause.open_pause_link(runtime.context(), token, now=runtime.now())
     st.session_state[TOKEN] = token
-    st.session_state[OPENED] = opened
+    st.session_state[OPENED] = first
     st.session_state.pop(RESULT, None)
-    if opened.lang:
-        runtime.set_lang(opened.lang)
+    if first.lang:
+        runtime.set_lang(first.lang)
 
 opened: pause.PauseLink = st.session_state[OPENED]
 shown: pause.PauseLink = st.session_state.get(RESULT) or opened

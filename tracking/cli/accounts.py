@@ -69,7 +69,8 @@ def client_add(cmd: Command, client_id: str, email: str, coach_email: str, name:
     clients.clean_details(details, client_id)  # every problem at once, before the database is opened
     created = clients.add_client(cmd.context, OPERATOR, client_id, details, coach_email=coach_email)
     owner = coaches.coach(cmd.context, created.coach_id).name if created.coach_id is not None else "-"
+    day = validate.WEEKDAYS[created.reminder_weekday] if created.reminder_weekday is not None else "-"
     click.echo(
-        f"Created client {created.label} for {owner}: reminders on {validate.WEEKDAYS[created.reminder_weekday]} "
+        f"Created client {created.label} for {owner}: reminders on {day} "
         f"at {created.reminder_time} ({created.tz}), in {'Dutch' if created.lang == 'nl' else 'English'}."
     )

@@ -24,7 +24,7 @@ OPERATOR = Actor.operator()
 class KoersGroup(click.Group):
     """Translates Koers' named errors into a message and exit status 2, once, for every command."""
 
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except KoersError as problem:
@@ -67,7 +67,7 @@ def with_command(command: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def format_option(command: Callable) -> Callable:
+def format_option(command: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--format",
         "output_format",
@@ -78,7 +78,7 @@ def format_option(command: Callable) -> Callable:
     )(command)
 
 
-def print_json(value) -> None:
+def print_json(value: object) -> None:
     json.dump(value, sys.stdout, ensure_ascii=False, indent=2, default=str)
     sys.stdout.write("\n")
 

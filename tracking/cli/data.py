@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -86,7 +87,7 @@ def import_(cmd: Command, file: Path, coach_email: str | None) -> None:
     )
 
 
-def _score_text(value) -> str:
+def _score_text(value: float | None) -> str:
     return "  -  " if value is None else f"{value:5.1f}"
 
 
@@ -119,7 +120,7 @@ def timeline(cmd: Command, client: str, output_format: str) -> None:
         click.echo(f"  {flag['at'][:16]}  {flag['kind']:<24} {flag['status']:<13} {_flag_subject(flag)}")
 
 
-def _flag_subject(flag: dict) -> str:
+def _flag_subject(flag: dict[str, Any]) -> str:
     if flag["from"] or flag["to"]:
         return f"{flag['from'] or '-'} -> {flag['to'] or '-'}"
     return flag["dynamic"] or ""

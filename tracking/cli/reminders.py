@@ -10,6 +10,7 @@ import click
 
 from tracking.cli.common import Command, with_command
 from tracking.clock import iso, utcnow
+from tracking.mail.due import ContactDue, FollowupDue, InvitationDue
 from tracking.mail.outbox import plan
 from tracking.mail.send import run_once
 from tracking.mail.transports import transport_for
@@ -20,7 +21,7 @@ def register(cli: click.Group) -> None:
     cli.add_command(scheduler)
 
 
-def _moment(_ctx, _param, value: str | None) -> datetime | None:
+def _moment(_ctx: click.Context, _param: click.Parameter, value: str | None) -> datetime | None:
     if value is None:
         return None
     try:
@@ -45,9 +46,13 @@ def _print_plan(cmd: Command, now: datetime) -> None:
     for item in found.cancellations:
         click.echo(f"would cancel email {item.outbox_id}: {item.reason}")
     for reminder in found.due:
-        about = f"client {reminder.client_id}" if reminder.client_id else f"coach {reminder.coach_id}"
-        window = (f", window {iso(reminder.opens_at)} to {iso(reminder.closes_at)}"
-                  if reminder.closes_at else "")
+        if isinstance(reminder, InvitationDue | FollowupDue):
+            about = f"client {reminder.client_id}, window {iso(reminder.opens_at)} to {iso(reminder.closes_at)}"
+        elif isinstance(reminder, ContactDue):
+            about = f"client {reminder.client_id}"
+        else:
+            about = f"coach {reminder.coach_id}"
+        window = ""
         click.echo(f"would queue {reminder.kind} to {found.recipients[reminder.key]} ({about}{window})")
     for row in found.queued:
         retry = f", attempt {row.attempts + 1}" if row.attempts else ""

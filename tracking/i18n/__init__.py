@@ -6,6 +6,7 @@ dict of key -> {"nl": ..., "en": ...}. `t` looks a key up and fills in `{placeho
 
 from __future__ import annotations
 
+from datetime import datetime
 from importlib import import_module
 from string import Formatter
 from zoneinfo import ZoneInfo
@@ -33,14 +34,14 @@ def _load() -> dict[str, dict[str, str]]:
 TEXTS = _load()
 
 
-def t(key: str, lang: str, **values) -> str:
+def t(key: str, lang: str, **values: object) -> str:
     """The text `key` in `lang` (Dutch when the language is unknown), with placeholders filled in."""
     entry = TEXTS[key]
     text = entry.get(lang) or entry["nl"]
     return text.format(**values) if values else text
 
 
-def t_count(key: str, lang: str, n: int, **values) -> str:
+def t_count(key: str, lang: str, n: int, **values: object) -> str:
     """Like `t` for a text about `n` things: uses the `key.one` variant when n is 1."""
     singular = f"{key}.one"
     return t(singular if n == 1 and singular in TEXTS else key, lang, n=n, **values)
@@ -52,7 +53,7 @@ MONTHS = {
 }
 
 
-def date_text(moment, lang: str, tz: str | None = None, with_time: bool = False) -> str:
+def date_text(moment: datetime, lang: str, tz: str | None = None, with_time: bool = False) -> str:
     """A date as people read it in each language, in the given time zone: 3 mrt 2026 / 3 Mar 2026."""
     if tz is not None:
         moment = moment.astimezone(ZoneInfo(tz))

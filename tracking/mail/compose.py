@@ -69,7 +69,10 @@ def local_date(day: date, lang: str) -> str:
              month=t(f"mail.month.{day.month}", lang))
 
 
-def _text(blocks: Sequence) -> str:
+Block = Paragraph | Button | Heading | Bullets
+
+
+def _text(blocks: Sequence[Block]) -> str:
     parts = []
     for block in blocks:
         if isinstance(block, Paragraph):
@@ -87,7 +90,7 @@ def _lines(text: str) -> str:
     return "<br>".join(html.escape(line) for line in text.split("\n"))
 
 
-def _html(blocks: Sequence, lang: str) -> str:
+def _html(blocks: Sequence[Block], lang: str) -> str:
     body = []
     for block in blocks:
         if isinstance(block, Paragraph):
@@ -112,7 +115,7 @@ def _html(blocks: Sequence, lang: str) -> str:
     )
 
 
-def _email(subject: str, blocks: Sequence, lang: str) -> Content:
+def _email(subject: str, blocks: Sequence[Block], lang: str) -> Content:
     return Content(subject=subject, text=_text(blocks), html=_html(blocks, lang))
 
 
@@ -120,7 +123,7 @@ def _greeting(name: str | None, lang: str) -> Paragraph:
     return Paragraph(t("mail.hello_name", lang, name=name) if name else t("mail.hello", lang))
 
 
-def _closing(lang: str) -> list:
+def _closing(lang: str) -> list[Block]:
     return [Paragraph(t("mail.signature", lang)), Paragraph(t("mail.automatic", lang), small=True)]
 
 
@@ -150,7 +153,7 @@ def checkin_invitation(
         subject = t("mail.invitation.subject", lang)
         intro = [Paragraph(t("mail.invitation.intro", lang)),
                  Paragraph(t("mail.invitation.until", lang, closes=closes))]
-    blocks = [_greeting(name, lang), *intro, Button(t("mail.invitation.button", lang), url),
+    blocks: list[Block] = [_greeting(name, lang), *intro, Button(t("mail.invitation.button", lang), url),
               Paragraph(t("mail.link_private", lang), small=True)]
     if pause_url:
         told = f" {t('mail.pause_coach', lang, coach=coach_name)}" if coach_name else ""
@@ -162,7 +165,7 @@ def checkin_invitation(
 def contact_request(*, lang: str, coach_name: str | None, client_label: str, checkin_at: datetime, tz: str,
                     dashboard_url: str) -> Content:
     """To the coach: a client asked for contact. Names the client; no scores, answers or note."""
-    blocks = [
+    blocks: list[Block] = [
         _greeting(coach_name, lang),
         Paragraph(t("mail.contact.body", lang, client=client_label, when=local_moment(checkin_at, tz, lang))),
         Paragraph(t("mail.contact.more", lang)),
@@ -174,7 +177,7 @@ def contact_request(*, lang: str, coach_name: str | None, client_label: str, che
 def paused(*, lang: str, coach_name: str | None, client_label: str, paused_at: datetime, tz: str,
            dashboard_url: str) -> Content:
     """To the coach: a client paused their reminders with the link in an email."""
-    blocks = [
+    blocks: list[Block] = [
         _greeting(coach_name, lang),
         Paragraph(t("mail.paused.body", lang, client=client_label, when=local_moment(paused_at, tz, lang))),
         Button(t("mail.open_dashboard", lang), dashboard_url),
@@ -190,7 +193,7 @@ def digest(*, lang: str, coach_name: str | None, day: date, clients: int, items:
            tz: str, dashboard_url: str) -> Content:
     """To the coach, weekly: their open flags by kind (contact requests, shifts, missed check-ins,
     others), each naming the client and when; no scores."""
-    blocks: list = [_greeting(coach_name, lang)]
+    blocks: list[Block] = [_greeting(coach_name, lang)]
     if not items:
         blocks.append(Paragraph(t("mail.digest.nothing", lang, clients=clients)))
     else:

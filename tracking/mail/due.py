@@ -25,11 +25,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence, Set
 from dataclasses import dataclass
-from typing import Literal
 from datetime import date, datetime, timedelta
+from typing import Literal
 
 from tracking.clock import iso
 from tracking.schedule import Schedule, latest_occurrence, window_close
+from tracking.settings import Settings
 
 KINDS = ("invitation", "followup", "link", "contact", "digest", "paused")
 CLIENT_KINDS = ("invitation", "followup", "link")  # emails to the client, about a check-in period
@@ -49,7 +50,7 @@ class ReminderRules:
     contact_lookback_days: int = 7
 
     @classmethod
-    def from_settings(cls, settings) -> ReminderRules:
+    def from_settings(cls, settings: Settings) -> ReminderRules:
         return cls(
             window_days=settings.window_days,
             followup_hours=settings.followup_hours,

@@ -24,9 +24,8 @@ from tracking.mail import compose, due
 from tracking.mail.due import ContactDue, DigestDue, FollowupDue, InvitationDue, Reminder, ReminderRules
 from tracking.models import Email
 from tracking.settings import Settings
-from tracking.store import audit, derived, outbox, periods
+from tracking.store import StoreConnection, audit, derived, outbox, periods
 from tracking.store import due as store
-from tracking.store.connection import Connection
 from tracking.store.periods import Period
 from tracking.usecases import use_case
 
@@ -73,7 +72,7 @@ class _Inputs:
     contact_flags: list[due.ContactFlag]
 
 
-def _inputs(con: Connection, now: datetime, rules: ReminderRules) -> _Inputs:
+def _inputs(con: StoreConnection, now: datetime, rules: ReminderRules) -> _Inputs:
     return _Inputs(
         clients=store.scheduled_clients(con),
         periods=store.open_periods(con, now),
@@ -106,7 +105,7 @@ class _Links:
         return self.url("pause", client_id, None, links.pause_expiry(self.now))
 
 
-def _client_emails(con: Connection, reminders: list[Reminder], inputs: _Inputs, now: datetime,
+def _client_emails(con: StoreConnection, reminders: list[Reminder], inputs: _Inputs, now: datetime,
                    issued: _Links) -> list[Email]:
     by_id = {c.id: c for c in inputs.clients}
     invitations = [r for r in reminders if isinstance(r, InvitationDue)]
@@ -133,7 +132,7 @@ def _client_emails(con: Connection, reminders: list[Reminder], inputs: _Inputs, 
     return emails
 
 
-def _coach_emails(con: Connection, reminders: list[Reminder], settings: Settings) -> list[Email]:
+def _coach_emails(con: StoreConnection, reminders: list[Reminder], settings: Settings) -> list[Email]:
     contacts = [r for r in reminders if isinstance(r, ContactDue)]
     digests = [r for r in reminders if isinstance(r, DigestDue)]
     if not contacts and not digests:
@@ -143,15 +142,15 @@ def _coach_emails(con: Connection, reminders: list[Reminder], settings: Settings
     flagged_at = store.flags_by_id(con, [r.flag_id for r in contacts])
     contents = store.digest_contents(con, [r.coach_id for r in digests])
     emails = []
-    for reminder in contacts:
-        coach, client = coaches[reminder.coach_id], client_info[reminder.client_id]
+    for contact in contacts:
+        coach, client = coaches[contact.coach_id], client_info[contact.client_id]
         content = compose.contact_request(
             lang=coach.lang, coach_name=coach.name, client_label=compose.client_label(client.id, client.name),
-            checkin_at=flagged_at[reminder.flag_id], tz=coach.tz,
-            dashboard_url=compose.dashboard_url(settings.base_url, reminder.client_id),
+            checkin_at=flagged_at[contact.flag_id], tz=coach.tz,
+            dashboard_url=compose.dashboard_url(settings.base_url, contact.client_id),
         )
-        emails.append(new_email(reminder.key, "contact", coach.email, content, coach.lang,
-                                client_id=reminder.client_id, coach_id=reminder.coach_id))
+        emails.append(new_email(contact.key, "contact", coach.email, content, coach.lang,
+                                client_id=contact.client_id, coach_id=contact.coach_id))
     for reminder in digests:
         coach = coaches[reminder.coach_id]
         digest = contents[reminder.coach_id]
@@ -166,7 +165,7 @@ def _coach_emails(con: Connection, reminders: list[Reminder], settings: Settings
     return emails
 
 
-def _record_missed(con: Connection, ctx: Context, now: datetime, summary: FillSummary) -> None:
+def _record_missed(con: StoreConnection, ctx: Context, now: datetime, summary: FillSummary) -> None:
     # A week answered through another link (an extra check-in) is not a missed week.
     for period_id, checkin_id in store.answered_elsewhere(con, now):
         periods.complete(con, period_id, checkin_id)

@@ -30,8 +30,7 @@ from tracking.mail import due
 from tracking.mail.outbox import FillSummary, fill_outbox
 from tracking.mail.transports import DeliveryFailed, Transport, build_message, transport_for
 from tracking.models import Email
-from tracking.store import outbox
-from tracking.store.connection import Database
+from tracking.store import Store, StoreConnection, outbox
 
 logger = logging.getLogger("koers.scheduler")
 MARK_ATTEMPTS = 3  # recording "sent" is retried: losing it is what could send an email twice
@@ -94,18 +93,18 @@ class _Result:
     retry_at: datetime | None = None
 
 
-def _record(con, result: _Result, claimed_by: str, summary: SendSummary) -> None:
+def _record(con: StoreConnection, result: _Result, claimed_by: str, summary: SendSummary) -> None:
     if result.error is not None:
-        outbox.mark_failed(con, result.row.id, claimed_by, result.at, result.error, result.retry_at)
+        outbox.mark_failed(con, result.row.outbox_id, claimed_by, result.at, result.error, result.retry_at)
     elif outbox.mark_sent(con, result.row, claimed_by, result.at):
         summary.sent.append(result.row)
     else:
-        summary.lost_claims.append(result.row.id)
+        summary.lost_claims.append(result.row.outbox_id)
         logger.warning("email %s was sent, but its claim had been re-queued as stale: it may arrive twice "
                        "(raise KOERS_CLAIM_TIMEOUT_MINUTES)", result.row.id)
 
 
-def _record_and_claim(db: Database, result: _Result | None, claim: bool, clock, claimed_by: str,
+def _record_and_claim(db: Store, result: _Result | None, claim: bool, clock: Callable[[], datetime], claimed_by: str,
                       summary: SendSummary) -> Email | None:
     """One short write: record the previous send, claim the next email. Retried when the database
     stays busy, because a "sent" that is not recorded is what could, later, send an email twice."""
@@ -125,7 +124,7 @@ def _record_and_claim(db: Database, result: _Result | None, claim: bool, clock, 
     return None
 
 
-def send_due(db: Database, transport: Transport, *, clock: Callable[[], datetime], claimed_by: str,
+def send_due(db: Store, transport: Transport, *, clock: Callable[[], datetime], claimed_by: str,
              should_stop: Callable[[], bool] = lambda: False) -> SendSummary:
     """Send every email that is due, one claim at a time; see the module's docstring."""
     summary = SendSummary()

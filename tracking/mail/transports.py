@@ -123,7 +123,7 @@ class FileTransport:
     def __enter__(self) -> FileTransport:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         return None
 
     def send(self, email: Email, message: EmailMessage) -> Path:
@@ -151,14 +151,16 @@ class SmtpTransport:
     """Sends through the configured mail server, one connection for a run, opened when first needed."""
 
     def __init__(self, settings: Settings, timeout_seconds: float | None = None):
-        self.host = settings.smtp_host
         self.port = settings.smtp_port
         self.user = settings.smtp_user
         self.password = settings.smtp_password
         self.tls = settings.smtp_tls
         self.starttls = settings.smtp_starttls and not settings.smtp_tls
         self.timeout = timeout_seconds or settings.smtp_timeout_seconds
-        self.mail_from = settings.mail_from
+        if not settings.smtp_host or not settings.mail_from:
+            raise SettingsError("a mail server needs KOERS_SMTP_HOST and KOERS_MAIL_FROM")
+        self.host: str = settings.smtp_host
+        self.mail_from: str = settings.mail_from
         self._smtp: smtplib.SMTP | None = None
 
     def __str__(self) -> str:
@@ -168,7 +170,7 @@ class SmtpTransport:
     def __enter__(self) -> SmtpTransport:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def close(self) -> None:
@@ -182,7 +184,7 @@ class SmtpTransport:
 
     def _connect(self) -> smtplib.SMTP:
         where = f"mail server {self.host}:{self.port}"
-        smtp = None
+        smtp: smtplib.SMTP | None = None
         try:
             if self.tls:
                 smtp = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout,
@@ -247,7 +249,7 @@ def _refusal(code: int, message: str) -> DeliveryFailed:
     return MessageRefused(message) if 500 <= code < 600 else MailServerRefused(message)
 
 
-def _text(reply) -> str:
+def _text(reply: object) -> str:
     return reply.decode(errors="replace") if isinstance(reply, bytes) else str(reply)
 
 

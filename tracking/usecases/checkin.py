@@ -24,10 +24,11 @@ from tracking.errors import InvalidValue, NotFound
 from tracking.instrument import Instrument
 from tracking.models import Client, Viewer
 from tracking.scoring import score_answers
-from tracking.store import audit, checkins, clients, derived, periods
+from tracking.store import StoreConnection, audit, checkins, clients, derived, periods
 from tracking.store import links as link_store
 from tracking.store import submissions as store
 from tracking.store.periods import Period
+from tracking.store.submissions import CorePoint
 from tracking.usecases import use_case
 
 BAD_LINK_STATUSES = ("tampered", "unknown", "expired", "revoked")
@@ -91,7 +92,7 @@ class Submitted:
     closes_at: datetime | None = None
     submitted_at: datetime | None = None  # when the check-in was first sent (an edit keeps that time)
     contact_request: bool = False
-    trend: list[dict] | None = None  # the client's core indicators over time, when the coach enabled it
+    trend: list[CorePoint] | None = None  # the client's core indicators over time, when the coach enabled it
     changed: list[str] = field(default_factory=list)
 
     @property
@@ -100,32 +101,40 @@ class Submitted:
 
 
 @dataclass(frozen=True)
-class _Found:
+class _Refused:
+    """A link that opens no form: `status` is `closed` or one of `BAD_LINK_STATUSES`."""
+
     status: str
     token_status: str
-    client: Client | None = None
-    period: Period | None = None
+    client: Client | None = None  # known only when the check-in has closed
 
 
-def _find(con, token: str, now: datetime, secret_key: str) -> _Found:
+@dataclass(frozen=True)
+class _Open:
+    client: Client
+    period: Period
+
+
+def _find(con: StoreConnection, token: str, now: datetime, secret_key: str) -> _Open | _Refused:
     resolution = link_store.resolve(con, token, "checkin", now, secret_key)
     if resolution.status in ("tampered", "unknown") or resolution.client_id is None:
-        return _Found(resolution.status, resolution.status)
+        return _Refused(resolution.status, resolution.status)
     period = periods.get_period(con, resolution.period_id) if resolution.period_id is not None else None
     try:
         client = clients.get_client(con, resolution.client_id, Viewer.operator())
     except NotFound:
-        return _Found("unknown", resolution.status)
+        return _Refused("unknown", resolution.status)
     if period is None or period.client_id != client.id:
-        return _Found("unknown", resolution.status)
+        return _Refused("unknown", resolution.status)
     if now >= period.closes_at:
         # However the link stands, what helps the client is knowing that this check-in has passed.
-        return _Found("closed", resolution.status, client, period)
-    status = "open" if resolution.status == "ok" else resolution.status
-    return _Found(status, resolution.status, client, period)
+        return _Refused("closed", resolution.status, client)
+    if resolution.status != "ok":
+        return _Refused(resolution.status, resolution.status)
+    return _Open(client, period)
 
 
-def _refuse(con, found: _Found, now: datetime, during: str) -> None:
+def _refuse(con: StoreConnection, found: _Refused, now: datetime, during: str) -> None:
     client_id = found.client.id if found.client else None
     audit.record(con, now, Actor.anonymous(), Action.CHECKIN_LINK_REFUSED, client_id, status=found.status,
                  link=found.token_status, during=during)
@@ -137,10 +146,9 @@ def open_link(ctx: Context, token: str, *, now: datetime) -> Opened:
     secret_key = ctx.settings.require_secret_key()
     with ctx.db.write() as con:
         found = _find(con, token, now, secret_key)
-        if found.status != "open":
+        if isinstance(found, _Refused):
             _refuse(con, found, now, "open")
-            lang = found.client.lang if found.status == "closed" else None
-            return Opened(found.status, lang=lang)
+            return Opened(found.status, lang=found.client.lang if found.client else None)
         client, period = found.client, found.period
         existing = store.checkin_of_period(con, period)
         stored = store.stored_checkin(con, existing) if existing is not None else None
@@ -158,7 +166,7 @@ def open_link(ctx: Context, token: str, *, now: datetime) -> Opened:
     )
 
 
-def _store_new(con, instrument: Instrument, client_id: str, answers: CheckinAnswers,
+def _store_new(con: StoreConnection, instrument: Instrument, client_id: str, answers: CheckinAnswers,
                submitted_at: datetime) -> int:
     frame = checkins.frame_from_rows(
         [{"client_id": client_id, "submitted_at": submitted_at, "answers": answers.items,
@@ -196,9 +204,9 @@ def submit(ctx: Context, token: str, answers: CheckinAnswers, *, now: datetime) 
     secret_key = ctx.settings.require_secret_key()
     with ctx.db.write() as con:
         found = _find(con, token, now, secret_key)
-        if found.status != "open":
+        if isinstance(found, _Refused):
             _refuse(con, found, now, "submit")
-            return Submitted(found.status, lang=found.client.lang if found.status == "closed" else None)
+            return Submitted(found.status, lang=found.client.lang if found.client else None)
         client, period = found.client, found.period
         actor = Actor.client(client.id)
         existing = store.checkin_of_period(con, period)

@@ -188,6 +188,8 @@ def _clean_observation(observation: Observation) -> dict[str, Any]:
 def add_observation(ctx: Context, actor: Actor, client_id: str, observation: Observation, *,
                     now: datetime | None = None) -> int:
     now = now or utcnow()
+    if actor.coach_id is None:
+        raise NotFound("only a coach records observations")
     values = _clean_observation(observation)
     with ctx.db.write() as con:
         clients.get_client(con, client_id, actor.viewer)
@@ -200,7 +202,7 @@ def add_observation(ctx: Context, actor: Actor, client_id: str, observation: Obs
 # What a coach looks at. Reading is not recorded per query (the pages cache their reads); looking at
 # the caseload and at a client is recorded once per session by the two use cases below.
 
-def caseload_rows(ctx: Context, viewer: Viewer) -> list[caseload.CaseloadRow]:
+def caseload_rows(ctx: Context, viewer: Viewer) -> list[dict[str, Any]]:
     """One row per client the viewer may see, most urgent first."""
     with ctx.db.read() as con:
         return caseload.sort_by_urgency(caseload.caseload(con, viewer))
@@ -213,7 +215,7 @@ class ClientBundle:
     client: Client
     timeline: list[checkins.TimelinePoint]
     answers: list[insights.ItemAnswer]
-    flags: list[flags.Flag]
+    flags: list[dict[str, Any]]
     focus_changes: list[insights.FocusChange]
     observations: list[insights.ObservationRecord]
 

@@ -12,7 +12,7 @@ from tracking.context import Actor, ActorKind, Context
 from tracking.errors import InvalidValue, NotFound
 from tracking.models import Coach
 from tracking.passwords import hash_password, verify_password
-from tracking.store import accounts, audit
+from tracking.store import StoreConnection, accounts, audit
 from tracking.usecases import use_case
 
 
@@ -41,7 +41,7 @@ def add_coach(ctx: Context, actor: Actor, email: str, name: str, password: str, 
     return created
 
 
-def _other_coach(con, actor: Actor, coach_id: int) -> Coach:
+def _other_coach(con: StoreConnection, actor: Actor, coach_id: int) -> Coach:
     _admin(actor)
     coach = accounts.coach_by_id(con, coach_id)
     if coach.id == actor.coach_id:
@@ -209,9 +209,15 @@ def coach(ctx: Context, coach_id: int) -> Coach:
         return accounts.coach_by_id(con, coach_id)
 
 
-def has_totp(ctx: Context, coach_id: int) -> bool:
+def own_account(ctx: Context, actor: Actor) -> Coach:
+    """The signed-in coach's own account."""
+    return coach(ctx, _own(actor))
+
+
+def has_totp(ctx: Context, actor: Actor) -> bool:
+    """Whether the signed-in coach has turned on the second factor."""
     with ctx.db.read() as con:
-        found = accounts.credentials_by_id(con, coach_id)
+        found = accounts.credentials_by_id(con, _own(actor))
     return bool(found and found.totp_secret)
 
 

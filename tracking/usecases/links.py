@@ -14,14 +14,14 @@ from tracking.mail import compose, due
 from tracking.mail.outbox import new_email
 from tracking.models import Client
 from tracking.schedule import window_close
-from tracking.store import audit, clients, outbox, periods
+from tracking.store import StoreConnection, audit, clients, outbox, periods
 from tracking.store import due as due_store
 from tracking.store import links as link_store
 from tracking.store.periods import Period
 from tracking.usecases import use_case
 
 
-def period_for_link(con, client: Client, now: datetime, window_days: int) -> Period:
+def period_for_link(con: StoreConnection, client: Client, now: datetime, window_days: int) -> Period:
     """The period a fresh link opens: the one whose window is open now, or else an extra check-in
     opened now that closes like a weekly one."""
     period = periods.open_period(con, client.id, now)
@@ -38,7 +38,7 @@ class FreshLink:
     url: str
 
 
-def _fresh_link(con, ctx: Context, actor: Actor, client_id: str, now: datetime) -> FreshLink:
+def _fresh_link(con: StoreConnection, ctx: Context, actor: Actor, client_id: str, now: datetime) -> FreshLink:
     """Issue the link; every earlier link to the same period stops working."""
     secret_key = ctx.settings.require_secret_key()
     client = clients.get_client(con, client_id, actor.viewer)

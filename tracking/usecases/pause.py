@@ -17,7 +17,7 @@ from tracking.errors import NotFound
 from tracking.mail import compose, due
 from tracking.mail.outbox import new_email
 from tracking.models import Client, Viewer
-from tracking.store import audit, clients, outbox
+from tracking.store import StoreConnection, audit, clients, outbox
 from tracking.store import due as due_store
 from tracking.store import links as link_store
 from tracking.store.due import CoachRecipient
@@ -33,7 +33,7 @@ class PauseLink:
     coach_name: str | None = None
 
 
-def _resolve(con, token: str, now: datetime, secret_key: str) -> tuple[str, Client | None]:
+def _resolve(con: StoreConnection, token: str, now: datetime, secret_key: str) -> tuple[str, Client | None]:
     resolution = link_store.resolve(con, token, "pause", now, secret_key)
     if resolution.status != "ok" or resolution.client_id is None:
         return resolution.status, None
@@ -43,7 +43,7 @@ def _resolve(con, token: str, now: datetime, secret_key: str) -> tuple[str, Clie
         return "unknown", None
 
 
-def _coach_of(con, client: Client) -> CoachRecipient | None:
+def _coach_of(con: StoreConnection, client: Client) -> CoachRecipient | None:
     if client.coach_id is None:
         return None
     return due_store.coaches_by_id(con, [client.coach_id]).get(client.coach_id)

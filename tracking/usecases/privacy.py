@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from email import message_from_bytes, policy
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from tracking.audit import Action
 from tracking.clock import iso, utcnow
@@ -29,7 +29,7 @@ from tracking.errors import AlreadyExists, DatabaseError, EmailInFlight, Invalid
 from tracking.mail.outbox import claim_timeout
 from tracking.mail.transports import EML_NAME
 from tracking.models import Client, Viewer
-from tracking.store import audit, clients
+from tracking.store import StoreConnection, audit, clients
 from tracking.store import privacy as store
 from tracking.store.outbox import redact_links
 from tracking.usecases import use_case
@@ -43,7 +43,7 @@ NESTED_IN_CHECKINS = {"scores": "scores", "states": "state", "checkin_revisions"
 
 # Export.
 
-def jsonable(value):
+def jsonable(value: Any) -> Any:
     """A stored value as JSON can carry it: times as ISO 8601 in UTC, everything else as itself."""
     if isinstance(value, datetime):
         return iso(value)
@@ -58,8 +58,8 @@ def jsonable(value):
     return value
 
 
-def export_document(rows: dict[str, list[dict]], items: dict[str, list[str]], coaches: dict[int, dict],
-                    now: datetime) -> dict:
+def export_document(rows: dict[str, list[dict[str, Any]]], items: dict[str, list[str]],
+                    coaches: dict[int, dict[str, Any]], now: datetime) -> dict[str, Any]:
     """The export as one JSON-ready document: the client record, the check-ins (answers by item id,
     with their scores, state and earlier versions), and every other table about the client."""
     tables = {name: [dict(row) for row in table_rows] for name, table_rows in rows.items()}
@@ -78,7 +78,7 @@ def export_document(rows: dict[str, list[dict]], items: dict[str, list[str]], co
     for email in tables.get("outbox", []):  # a personal link in an unsent email still works: leave it out
         email["body_text"] = redact_links(email["body_text"])
         email["body_html"] = redact_links(email["body_html"])
-    return jsonable({
+    document: dict[str, Any] = jsonable({
         "format": EXPORT_FORMAT,
         "version": EXPORT_VERSION,
         "exported_at": now,
@@ -87,21 +87,22 @@ def export_document(rows: dict[str, list[dict]], items: dict[str, list[str]], co
         "checkins": checkins,
         **dict(sorted(tables.items())),
     })
+    return document
 
 
-def _coach_ids(rows: dict[str, list[dict]]) -> set[int]:
+def _coach_ids(rows: dict[str, list[dict[str, Any]]]) -> set[int]:
     return {row[column] for table_rows in rows.values() for row in table_rows
             for column in store.COACH_COLUMNS if isinstance(row.get(column), int)}
 
 
-def _not_found(con, client_id: str, secret_key: str | None) -> NotFound:
+def _not_found(con: StoreConnection, client_id: str, secret_key: str | None) -> NotFound:
     for audit_id, at, detail in store.erasure_records(con):
         if erasure_matches(detail, client_id, secret_key):
             return NotFound(f"no client with id {client_id}: it was erased on {iso(at)} (audit entry {audit_id})")
     return NotFound(f"no client with id {client_id}")
 
 
-def _client(con: Any, client_id: str, viewer: Viewer, secret_key: str | None) -> Client:
+def _client(con: StoreConnection, client_id: str, viewer: Viewer, secret_key: str | None) -> Client:
     try:
         return clients.get_client(con, client_id, viewer)
     except NotFound:
@@ -131,7 +132,7 @@ def subject_hash(client_id: str, salt: str, secret_key: str | None) -> str:
     return hmac.new(key, f"{salt}:{client_id}".encode(), hashlib.sha256).hexdigest()
 
 
-def erasure_matches(detail: dict, client_id: str, secret_key: str | None) -> bool:
+def erasure_matches(detail: dict[str, Any], client_id: str, secret_key: str | None) -> bool:
     """Whether an `erase_client` audit entry is about this id (given the key it was made with)."""
     salt, recorded = detail.get("salt"), detail.get("subject")
     if not isinstance(salt, str) or not isinstance(recorded, str):
@@ -139,16 +140,27 @@ def erasure_matches(detail: dict, client_id: str, secret_key: str | None) -> boo
     return hmac.compare_digest(recorded, subject_hash(client_id, salt, secret_key))
 
 
-def _mention(mention: str) -> re.Pattern:
+def _mention(mention: str) -> re.Pattern[str]:
     # The id as a word of its own: "C1" names C1 in "C1, since …" but not inside "C10" or "X-C1".
     return re.compile(r"(?<![^\s(>=\"'])" + re.escape(mention) + r"(?![^\s),.:;<&\"'])")
+
+
+@overload
+def redact_mentions(text: str, client_id: str, name: str | None, *, is_html: bool = False) -> str: ...
+
+
+@overload
+def redact_mentions(text: None, client_id: str, name: str | None, *, is_html: bool = False) -> None: ...
 
 
 def redact_mentions(text: str | None, client_id: str, name: str | None, *, is_html: bool = False) -> str | None:
     """`text` with the client's label ("Name (id)") and id replaced by `[erased]`."""
     if text is None:
         return None
-    escape = html.escape if is_html else (lambda s: s)
+
+    def escape(value: str) -> str:
+        return html.escape(value) if is_html else value
+
     if name:
         text = text.replace(escape(f"{name} ({client_id})"), ERASED)
     return _mention(escape(client_id)).sub(ERASED, text)
@@ -224,8 +236,8 @@ def _eml_files(folder: Path) -> dict[tuple[int, str], Path]:
 def _tidy_outbox_folder(folder: Path, erasure: Erasure, own: list[tuple[int, str]],
                         redacted: list[store.OutboxText], client_id: str, name: str | None) -> None:
     files = _eml_files(folder)
-    for key in own:
-        path = files.get(tuple(key))
+    for outbox_id, kind in own:
+        path = files.get((outbox_id, kind))
         if path is None:
             continue
         try:
