@@ -27,6 +27,7 @@ from tracking.recovery import (
     NO_LONGER_FOLLOWED,
     RULE,
     WELL_ABOVE,
+    Curves,
     FocusPeriods,
     RecoverySettings,
     band_by_dynamic,
@@ -251,6 +252,19 @@ def test_an_implausibly_slow_estimate_falls_back_to_the_default():
     curves = estimate_curves(batch, physiological_dominant(batch), None, SETTINGS)
     assert curves.clients["physiological"] == 40 and curves.source["physiological"] == IMPLAUSIBLE
     assert np.array_equal(curves.remaining[PHYSIOLOGICAL], CURVES.remaining[PHYSIOLOGICAL])
+
+
+def test_curves_survive_being_stored_as_plain_data():
+    batch = batch_of(*recovering_clients(40, half_weeks=6.0))
+    curves = estimate_curves(batch, physiological_dominant(batch), None, SETTINGS)
+    again = Curves.from_dict(json.loads(json.dumps(curves.as_dict())))
+    assert np.array_equal(again.remaining, curves.remaining)
+    assert (again.pace_spread, again.source, again.clients) == (curves.pace_spread, curves.source, curves.clients)
+    assert (again.checkin_noise, again.noise_source) == (curves.checkin_noise, curves.noise_source)
+    stored = curves.as_dict()
+    stored["grid_step_weeks"] = 1.0
+    with pytest.raises(ValueError, match="grid"):
+        Curves.from_dict(stored)
 
 
 def test_an_empty_batch_gives_empty_results_and_the_default_curve():

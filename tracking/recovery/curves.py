@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -66,6 +67,31 @@ class Curves:
     def share_gone(self, dynamic: str, weeks: float) -> float:
         """Share of the starting excess strain expected to be gone after `weeks`."""
         return 1.0 - float(self.at(DYNAMICS.index(dynamic), np.asarray([weeks]))[0])
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data (JSON-ready) to store the curves; `from_dict` reads it back exactly."""
+        return {
+            "grid_step_weeks": GRID_STEP_WEEKS,
+            "remaining": {d: self.remaining[i].tolist() for i, d in enumerate(DYNAMICS)},
+            "pace_spread": dict(self.pace_spread),
+            "source": dict(self.source),
+            "clients": dict(self.clients),
+            "checkin_noise": self.checkin_noise,
+            "noise_source": self.noise_source,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Curves:
+        """Curves stored with `as_dict`; a different grid or a missing dynamic is refused."""
+        if data.get("grid_step_weeks") != GRID_STEP_WEEKS or set(data["remaining"]) != set(DYNAMICS):
+            raise ValueError("stored recovery curves do not match this version's grid of weeks or dynamics")
+        table = np.array([data["remaining"][d] for d in DYNAMICS], dtype=np.float64)
+        if table.shape != (len(DYNAMICS), GRID_WEEKS.size):
+            raise ValueError("stored recovery curves do not match this version's grid of weeks")
+        return cls(remaining=table, pace_spread={d: float(data["pace_spread"][d]) for d in DYNAMICS},
+                   source={d: str(data["source"][d]) for d in DYNAMICS},
+                   clients={d: int(data["clients"][d]) for d in DYNAMICS},
+                   checkin_noise=float(data["checkin_noise"]), noise_source=str(data["noise_source"]))
 
 
 def exponential_remaining(weeks: FloatArray, half_weeks: float, share: float) -> FloatArray:
