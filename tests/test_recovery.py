@@ -388,6 +388,16 @@ def test_a_new_focus_restarts_the_dynamics_expected_path_from_where_it_is():
     assert events[1].evidence["weeks_since_focus"] == restart - 12
 
 
+def test_saving_the_same_focus_again_changes_nothing():
+    batch = batch_of(one_client([70.0] * 24))
+    once = FocusPeriods.of([0, 0], [CONTEXT, PHYSIOLOGICAL], [0.0, 12.0])
+    again = FocusPeriods.of([0, 0, 0, 0], [CONTEXT, CONTEXT, PHYSIOLOGICAL, PHYSIOLOGICAL], [0.0, 5.0, 12.0, 15.5])
+    assert again.dynamic.tolist() == [CONTEXT, PHYSIOLOGICAL] and again.start_weeks.tolist() == [0.0, 12.0]
+    assert flags(batch, physiological_dominant(batch), again)[1] == flags(batch, physiological_dominant(batch), once)[1]
+    same_moment = FocusPeriods.of([0, 0], [CONTEXT, PHYSIOLOGICAL], [3.0, 3.0])
+    assert same_moment.dynamic.tolist() == [PHYSIOLOGICAL]  # the later one given wins
+
+
 def test_removing_the_focus_leaves_no_focus_in_force():
     batch = batch_of(one_client([70.0] * 10))
     focus = FocusPeriods.of([0, 0], [IDENTITY, -1], [0.0, 5.0])

@@ -48,7 +48,8 @@ class FocusPeriods:
 
     `dynamic` is an index into DYNAMICS, or -1 for "no focus"; a period lasts until the client's
     next one. Stored sorted by client and start; of two periods with the same start the later one
-    given wins.
+    given wins, and a period that repeats the focus already in force (a coach saving the same focus
+    again) is dropped, so it does not restart the dynamic's expected path.
     """
 
     client: IntArray
@@ -67,7 +68,13 @@ class FocusPeriods:
         if not np.all(np.isfinite(starts)):
             raise ValueError("every focus period needs a finite start (weeks)")
         order = np.lexsort((starts, clients))
-        return cls(clients[order], dynamics[order], starts[order])
+        clients, dynamics, starts = clients[order], dynamics[order], starts[order]
+        if not clients.size:
+            return cls(clients, dynamics, starts)
+        same_start_later = np.r_[(clients[1:] == clients[:-1]) & (starts[1:] == starts[:-1]), False]
+        clients, dynamics, starts = (a[~same_start_later] for a in (clients, dynamics, starts))
+        repeats = np.r_[False, (clients[1:] == clients[:-1]) & (dynamics[1:] == dynamics[:-1])]
+        return cls(clients[~repeats], dynamics[~repeats], starts[~repeats])
 
     @classmethod
     def empty(cls) -> FocusPeriods:
