@@ -42,7 +42,7 @@ UNKNOWN, BELOW, INSIDE, ABOVE, WELL_ABOVE = -1, 0, 1, 2, 3
 ZONE_NAMES = ("below", "inside", "above", "well_above")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class FocusPeriods:
     """The coach's intervention focus over time: from `start_weeks` on, client `client` has focus `dynamic`.
 
@@ -81,7 +81,7 @@ class FocusPeriods:
         return cls.of([], [], [])
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds arrays: compare their fields, not the objects
 class RecoveryResult:
     """Per check-in (rows of the batch) and dynamic (columns in DYNAMICS order); NaN where undefined.
 
@@ -178,7 +178,7 @@ def _last_marked_row(starts: BoolArray, marked: BoolArray) -> IntArray:
     return result
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Timeline:
     """Times and focus per row, shared by the band and the estimate."""
 

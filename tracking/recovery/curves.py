@@ -36,7 +36,7 @@ GRID_STEP_WEEKS = 0.25
 GRID_WEEKS: FloatArray = np.arange(0.0, 156.0 + GRID_STEP_WEEKS / 2, GRID_STEP_WEEKS)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds arrays: compare their fields, not the objects
 class Curves:
     """Per dynamic (rows in DYNAMICS order): the remaining share at every grid week, and the pace spread;
     and the week-to-week noise of a score (points) that the band allows for.
