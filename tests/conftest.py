@@ -10,10 +10,15 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import settings as hypothesis_settings
 
 from tracking.instrument import load_instrument
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)  # a Monday; tests that need a clock use this one
+
+# Property tests check what is computed, not how fast: a busy machine must not fail them.
+hypothesis_settings.register_profile("koers", deadline=None)
+hypothesis_settings.load_profile("koers")
 
 
 @pytest.fixture(autouse=True)
