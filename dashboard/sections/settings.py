@@ -36,7 +36,7 @@ def client_form(prefix: str, current: Client | None = None) -> tuple[str | None,
         left, right = st.columns(2)
         day = current.reminder_weekday if current and current.reminder_weekday is not None else 0
         weekday = left.selectbox(tr("client_form.weekday"), range(7), index=day,
-                                 format_func=runtime.labels("weekday."))
+                                 format_func=runtime.weekday_label())
         time_text = right.text_input(tr("client_form.time"),
                                      value=current.reminder_time if current and current.reminder_time else "09:00",
                                      help=tr("client_form.time_help"), max_chars=5)

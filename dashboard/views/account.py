@@ -35,7 +35,7 @@ with st.form("preferences"):
     zones = list(COMMON_ZONES) if coach.tz in COMMON_ZONES else [coach.tz, *COMMON_ZONES]
     left, middle, right = st.columns(3)
     weekday = left.selectbox(tr("account.digest_day"), range(7), index=coach.digest_weekday,
-                             format_func=runtime.labels("weekday."))
+                             format_func=runtime.weekday_label())
     digest_time = middle.text_input(tr("account.digest_time"), value=coach.digest_time, max_chars=5)
     tz = right.selectbox(tr("account.tz"), zones, index=zones.index(coach.tz))
     st.caption(tr("account.digest_help"))

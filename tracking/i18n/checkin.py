@@ -147,15 +147,4 @@ TEXTS = {
         "nl": "Je hebt geen wachtwoord nodig: elke uitnodiging bevat je eigen link.",
         "en": "You never need a password: every invitation contains your own link.",
     },
-    # Dates as a client reads them, in the client's time zone.
-    "checkin.when": {"nl": "{weekday} {day} {month}, {time}", "en": "{weekday} {day} {month}, {time}"},
-    "checkin.day": {"nl": "{weekday} {day} {month}", "en": "{weekday} {day} {month}"},
-    "checkin.weekdays": {
-        "nl": "maandag,dinsdag,woensdag,donderdag,vrijdag,zaterdag,zondag",
-        "en": "Monday,Tuesday,Wednesday,Thursday,Friday,Saturday,Sunday",
-    },
-    "checkin.months": {
-        "nl": "januari,februari,maart,april,mei,juni,juli,augustus,september,oktober,november,december",
-        "en": "January,February,March,April,May,June,July,August,September,October,November,December",
-    },
 }
