@@ -36,15 +36,15 @@ def show_overview(bundle: ClientBundle, actor: Actor) -> None:
     st.plotly_chart(
         charts.timeline_figure(series, visible_flags, bundle.focus_changes, bundle.observations, lang,
                                client.tz),
-        key="timeline_chart", config={"displaylogo": False},
+        key="timeline_chart", config=runtime.chart_config(),
     )
     st.subheader(tr("overview.core"))
     st.caption(tr("overview.core_help"))
-    st.plotly_chart(charts.core_figure(series, lang, client.tz), key="core_chart", config={"displaylogo": False})
+    st.plotly_chart(charts.core_figure(series, lang, client.tz), key="core_chart", config=runtime.chart_config())
     with st.expander(tr("overview.items")):
         st.caption(tr("overview.items_help"))
         st.plotly_chart(charts.heatmap_figure(bundle.answers, runtime.instrument(), lang, client.tz),
-                        key="heatmap_chart", config={"displaylogo": False})
+                        key="heatmap_chart", config=runtime.chart_config())
     notes = [p for p in reversed(series) if p.note][:5]
     if notes:
         st.subheader(tr("overview.notes"))
