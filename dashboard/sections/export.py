@@ -33,7 +33,7 @@ def show_export(bundle: ClientBundle, actor: Actor) -> None:
     lang = runtime.lang()
     now = runtime.now()
     stamp = now.astimezone(charts.zone(client.tz)).strftime("%Y%m%d")
-    st.subheader(tr("export.csv"))
+    st.subheader(tr("export.csv"), anchor=False)
     st.caption(tr("export.csv_help"))
     with runtime.user_errors():
         rows = data.export_rows(runtime.context(), actor, client.id)
@@ -41,7 +41,7 @@ def show_export(bundle: ClientBundle, actor: Actor) -> None:
     st.download_button(tr("export.csv_button"), checkins_csv(rows, runtime.instrument()),
                        file_name=f"koers-{client.id}-{stamp}.csv", mime="text/csv", icon=":material/download:",
                        on_click=_log, args=(actor, client.id, "csv"), key="export_csv")
-    st.subheader(tr("export.report"))
+    st.subheader(tr("export.report"), anchor=False)
     st.caption(tr("export.report_help"))
     series = bundle.timeline
     flags = [[_when(datetime.fromisoformat(f["at"]), client.tz), tr(f"flag.{f['kind']}"), tr(f"status.{f['status']}"),

@@ -23,7 +23,8 @@ def show_focus(bundle: ClientBundle, actor: Actor) -> None:
         if client.focus and client.focus != latest:
             st.warning(tr("focus.mismatch", focus=tr(f"dynamic.{client.focus}"), dynamic=tr(f"dynamic.{latest}")))
     options = [*DYNAMICS, NONE]
-    with st.form("focus_form"):
+    # Cleared after saving: the note belongs to that one change of focus.
+    with st.form("focus_form", clear_on_submit=True, enter_to_submit=False):
         choice = st.radio(
             tr("focus.choose"), options, index=options.index(client.focus or NONE),
             format_func=runtime.labels("focus.label."),
@@ -44,7 +45,7 @@ def show_focus(bundle: ClientBundle, actor: Actor) -> None:
             st.write(tr(f"dynamic.{dynamic}.what"))
     history = bundle.focus_changes
     if history:
-        st.subheader(tr("focus.history"))
+        st.subheader(tr("focus.history"), anchor=False)
         st.dataframe(
             [{
                 tr("focus.col.when"): runtime.when(change.at, client.tz),

@@ -145,8 +145,8 @@ TEXTS = {
         "nl": "De antwoorden lagen boven het zorgniveau van de praktijk.",
         "en": "The answers crossed the practice's level of concern.",
     },
-    "audit.extra.lang": {
-        "nl": "De cliënt koos als taal: {lang}.", "en": "The client chose the language: {lang}.",
+    "audit.extra.language": {
+        "nl": "De cliënt koos als taal: {language}.", "en": "The client chose the language: {language}.",
     },
     # Words inside the sentences.
     "audit.value.focus_none": {"nl": "geen", "en": "none"},
@@ -221,7 +221,7 @@ SENTENCES = {
     "backup": ("audit.detail.backup",),
 }
 # Details that add a sentence of their own to any action that records them.
-EXTRAS = ("contact_request", "concern", "lang")
+EXTRAS = ("contact_request", "concern", "language")
 COUNTED = ("clients", "flags")  # a sentence with a `.one` variant when this detail is 1
 REASONS = {"expired": "audit.value.expired_signin", "unknown": "audit.value.unknown_coach"}
 VALUE_WORDS = ("scheduled", "extra", "csv", "report", "open", "submit", "confirm", "tampered", "unknown", "expired",
@@ -280,7 +280,7 @@ def describe(action: str, detail: Mapping[str, Any], lang: str) -> str:
         elif name == "reason" and value in REASONS:
             values[name] = t(REASONS[value], lang)
         elif name == "lang":
-            values[name] = t(f"language.{value}", lang) if _known(f"language.{value}") else str(value)
+            values["language"] = t(f"language.{value}", lang) if _known(f"language.{value}") else str(value)
         elif name in ("flag", "concern"):
             values[name] = f"#{value}"
         else:
@@ -298,5 +298,6 @@ def describe(action: str, detail: Mapping[str, Any], lang: str) -> str:
             break
     for extra in EXTRAS:
         if extra in values:
-            sentences.append(t(f"audit.extra.{extra}", lang, **({"lang": values["lang"]} if extra == "lang" else {})))
+            filled = {"language": values[extra]} if extra == "language" else {}
+            sentences.append(t(f"audit.extra.{extra}", lang, **filled))
     return " ".join(sentences)

@@ -76,9 +76,22 @@ TEXTS = {
         "nl": "Je antwoorden waren al opgeslagen; er is niets veranderd.",
         "en": "Your answers were already saved; nothing has changed.",
     },
-    "checkin.thanks.contact": {
-        "nl": "Je hebt aangegeven dat je contact wilt met je coach. Je coach ziet dat bij deze check-in.",
-        "en": "You asked for contact with your coach. Your coach sees that with this check-in.",
+    # The safety net, after a contact request or answers that cross a level of concern.
+    "checkin.safety.contact": {
+        "nl": "Je hebt aangegeven dat je contact wilt met je coach. Je coach krijgt daar meteen bericht van.",
+        "en": "You asked for contact with your coach. Your coach is told right away.",
+    },
+    "checkin.safety.concern": {
+        "nl": "Je antwoorden laten zien dat het nu zwaar voor je is. Je coach krijgt daar meteen bericht van.",
+        "en": "Your answers show that things are heavy for you right now. Your coach is told right away.",
+    },
+    "checkin.safety.respond": {
+        "nl": "Je coach neemt binnen {n} werkdagen contact met je op.",
+        "en": "Your coach will get in touch within {n} working days.",
+    },
+    "checkin.safety.respond.one": {
+        "nl": "Je coach neemt binnen 1 werkdag contact met je op.",
+        "en": "Your coach will get in touch within 1 working day.",
     },
     "checkin.thanks.change_until": {
         "nl": "Wil je iets aanpassen? Dat kan tot {closes}.",

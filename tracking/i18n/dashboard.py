@@ -36,6 +36,9 @@ TEXTS = {
         "en": "Enter a client id (at most 64 characters, no line breaks).",
     },
     "invalid.weekday": {"nl": "Kies een dag van de week.", "en": "Choose a day of the week."},
+    "invalid.status": {
+        "nl": "Kies actief, gepauzeerd of beëindigd.", "en": "Choose active, paused or ended.",
+    },
     "invalid.time": {"nl": "Vul een tijd in als 09:00.", "en": "Enter a time such as 09:00."},
     "invalid.tz": {"nl": "Kies een geldige tijdzone.", "en": "Choose a valid time zone."},
     "invalid.lang": {"nl": "Kies Nederlands of Engels.", "en": "Choose Dutch or English."},
@@ -106,6 +109,23 @@ TEXTS = {
         "nl": "1 cliënt bij wie de focus afwijkt", "en": "1 client whose focus differs",
     },
     "caseload.count.nothing": {"nl": "Niets dat om aandacht vraagt.", "en": "Nothing needs attention."},
+    # What needs attention first: the client's safety net, at the top of the caseload.
+    "alerts.title": {"nl": "Eerst aandacht", "en": "Needs attention first"},
+    "alerts.concern": {
+        "nl": "{client}: de antwoorden van de check-in van {when} liggen boven een zorgniveau van de praktijk.",
+        "en": "{client}: the answers of the check-in of {when} cross a level of concern the practice has set.",
+    },
+    "alerts.contact_request": {
+        "nl": "{client} vraagt om contact (check-in van {when}).",
+        "en": "{client} asks for contact (check-in of {when}).",
+    },
+    "alerts.open": {"nl": "Cliënt openen", "en": "Open the client"},
+    "alerts.seen": {"nl": "Gezien", "en": "Seen"},
+    "alerts.seen_done": {"nl": "Zorgsignaal gemarkeerd als gezien.", "en": "Concern marked as seen."},
+    "alerts.told": {
+        "nl": "De cliënt kreeg te lezen wanneer je reageert en waar nu dringend hulp te vinden is.",
+        "en": "The client was told when you will respond and where to find urgent help now.",
+    },
     "caseload.search": {"nl": "Zoeken", "en": "Search"},
     "caseload.search_hint": {"nl": "naam of code", "en": "name or id"},
     "caseload.filter_state": {"nl": "Beeld", "en": "State"},
@@ -141,6 +161,10 @@ TEXTS = {
     },
     "client.focus_is": {"nl": "focus: {focus}", "en": "focus: {focus}"},
     "client.checkin_count": {"nl": "{n} check-ins", "en": "{n} check-ins"},
+    "client.lang_chosen": {
+        "nl": "taal: {language}, zelf gekozen op {when}",
+        "en": "language: {language}, chosen by the client on {when}",
+    },
     "client.checkin_count.one": {"nl": "1 check-in", "en": "1 check-in"},
     "client.open_flags": {"nl": "{n} open signalen", "en": "{n} open flags"},
     "client.open_flags.one": {"nl": "1 open signaal", "en": "1 open flag"},
@@ -349,6 +373,13 @@ TEXTS = {
               "dynamics.",
     },
     "client_form.save": {"nl": "Opslaan", "en": "Save"},
+    "client_form.problems": {
+        "nl": "Niet opgeslagen: verbeter wat hierboven bij de velden staat.",
+        "en": "Not saved: correct what is shown with the fields above.",
+    },
+    "client_form.lang_chosen": {
+        "nl": "De cliënt koos zelf {language} op {when}.", "en": "The client chose {language} themselves on {when}.",
+    },
     "client_form.title": {"nl": "Gegevens en herinneringen", "en": "Details and reminders"},
     "link.title": {"nl": "Persoonlijke check-in-link", "en": "Personal check-in link"},
     "link.help": {

@@ -69,6 +69,27 @@ TEXTS = {
         "nl": "De check-in en het signaal staan in Koers:",
         "en": "The check-in and the flag are in Koers:",
     },
+    # A check-in that crossed a level of concern, to the coach.
+    "mail.concern.subject": {"nl": "Zorgsignaal: {client}", "en": "Concern: {client}"},
+    "mail.concern.body": {
+        "nl": "De antwoorden van {client} bij de check-in van {when} liggen boven een zorgniveau dat de praktijk "
+              "heeft ingesteld.",
+        "en": "The answers of {client} in the check-in of {when} cross a level of concern the practice has set.",
+    },
+    "mail.concern.contact": {
+        "nl": "De cliënt vraagt ook om contact vóór jullie volgende afspraak.",
+        "en": "The client also asks for contact before your next appointment.",
+    },
+    "mail.concern.told": {
+        "nl": "De cliënt kreeg te lezen dat je binnen {n} werkdagen reageert, en waar nu dringend hulp te vinden "
+              "is.",
+        "en": "The client was told that you will respond within {n} working days, and where to find urgent help "
+              "now.",
+    },
+    "mail.concern.told.one": {
+        "nl": "De cliënt kreeg te lezen dat je binnen 1 werkdag reageert, en waar nu dringend hulp te vinden is.",
+        "en": "The client was told that you will respond within 1 working day, and where to find urgent help now.",
+    },
     # Client paused reminders, to the coach.
     "mail.paused.subject": {
         "nl": "{client} heeft de herinneringen gepauzeerd", "en": "{client} paused their reminders",
@@ -190,6 +211,7 @@ TEXTS = {
     "outbox.kind.contact": {"nl": "contactverzoek", "en": "contact request"},
     "outbox.kind.digest": {"nl": "weekoverzicht", "en": "weekly digest"},
     "outbox.kind.paused": {"nl": "gepauzeerd", "en": "paused"},
+    "outbox.kind.concern": {"nl": "zorgsignaal", "en": "concern"},
     "outbox.retry_title": {"nl": "Opnieuw proberen", "en": "Retry"},
     "outbox.retry_pick": {"nl": "Mislukte e-mails", "en": "Failed emails"},
     "outbox.retry_button": {"nl": "Nu opnieuw proberen", "en": "Retry now"},

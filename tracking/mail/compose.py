@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from urllib.parse import urlencode
 
-from tracking.i18n import formats, long_moment, t
+from tracking.i18n import formats, long_moment, t, t_count
 
 DIGEST_LINES_PER_SECTION = 25
 DIGEST_SECTIONS = ("contact_request", "dominant_shift", "missed_checkins")
@@ -175,6 +175,21 @@ def contact_request(*, lang: str, coach_name: str | None, client_label: str, che
         Button(t("mail.open_dashboard", lang), dashboard_url),
     ]
     return _email(t("mail.contact.subject", lang, client=client_label), blocks + _closing(lang), lang)
+
+
+def concern(*, lang: str, coach_name: str | None, client_label: str, checkin_at: datetime, tz: str,
+            contact_request: bool, response_working_days: int, dashboard_url: str) -> Content:
+    """To the coach, at once: a check-in crossed a level the practice set as a concern. Names the client
+    and says what the client was told; no scores, answers or note."""
+    told = t_count("mail.concern.told", lang, response_working_days)
+    blocks: list[Block] = [
+        _greeting(first_name(coach_name), lang),
+        Paragraph(t("mail.concern.body", lang, client=client_label, when=local_moment(checkin_at, tz, lang))),
+        *([Paragraph(t("mail.concern.contact", lang))] if contact_request else []),
+        Paragraph(told),
+        Button(t("mail.open_dashboard", lang), dashboard_url),
+    ]
+    return _email(t("mail.concern.subject", lang, client=client_label), blocks + _closing(lang), lang)
 
 
 def paused(*, lang: str, coach_name: str | None, client_label: str, paused_at: datetime, tz: str,
