@@ -43,17 +43,18 @@ def raise_concern(con: StoreConnection, *, client_id: str, checkin_id: int, chec
 
 
 def open_alerts(con: StoreConnection, viewer: Viewer) -> list[Alert]:
-    """Concerns nobody has acknowledged and open contact requests of the viewer's clients, newest first."""
+    """Concerns nobody has acknowledged and open contact requests of the viewer's clients, newest first
+    (of one check-in, the concern first)."""
     rows = con.execute(
         f"""
-        SELECT 'concern', k.id, k.client_id, c.name, k.checkin_at, k.evidence
+        SELECT 'concern', k.id, k.client_id, c.name, k.checkin_at, k.evidence, 0
         FROM concerns k JOIN clients c ON c.id = k.client_id
         WHERE k.acknowledged_at IS NULL AND ({VISIBLE})
         UNION ALL
-        SELECT 'contact_request', f.id, f.client_id, c.name, f.checkin_at, f.evidence
+        SELECT 'contact_request', f.id, f.client_id, c.name, f.checkin_at, f.evidence, 1
         FROM flags f JOIN clients c ON c.id = f.client_id
         WHERE f.kind = 'contact_request' AND f.status = 'open' AND f.withdrawn_at IS NULL AND ({VISIBLE})
-        ORDER BY 5 DESC, 2 DESC
+        ORDER BY 5 DESC, 7, 2 DESC
         """,
         [*visible_params(viewer), *visible_params(viewer)],
     ).fetchall()
