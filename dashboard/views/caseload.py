@@ -54,7 +54,6 @@ if alerts:
                          icon=":material/person:")
             if alert.kind == "concern":
                 st.button(tr("alerts.seen"), key=f"concern_seen_{alert.id}", on_click=_seen, args=(alert.id,))
-    st.caption(tr("alerts.told"))
 
 if not rows:
     st.info(tr("caseload.empty"))
@@ -109,7 +108,8 @@ lang = runtime.lang()
 frame = pd.DataFrame({
     "client": [f"{r['name']} ({r['id']})" if r["name"] else r["id"] for r in shown],
     "state": [charts.state_label(lang)(r["state"]) if r["state"] else tr("state.unknown") for r in shown],
-    "trend": [r["spark"] for r in shown],
+    # Whole points: the table also reads these out to screen readers, where 72.5 would be English.
+    "trend": [[None if v is None else round(v) for v in r["spark"]] for r in shown],
     # Dates as text in the coach's language (a date column would be written in the browser's language).
     "last": [formats.moment(r["last_at"], lang, r["tz"]) if r["last_at"] else "" for r in shown],
     "next": [formats.short_moment(d, lang, r["tz"]) if (d := _next_due(r)) else "" for r in shown],

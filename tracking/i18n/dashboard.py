@@ -122,10 +122,6 @@ TEXTS = {
     "alerts.open": {"nl": "Cliënt openen", "en": "Open the client"},
     "alerts.seen": {"nl": "Gezien", "en": "Seen"},
     "alerts.seen_done": {"nl": "Zorgsignaal gemarkeerd als gezien.", "en": "Concern marked as seen."},
-    "alerts.told": {
-        "nl": "De cliënt kreeg te lezen wanneer je reageert en waar nu dringend hulp te vinden is.",
-        "en": "The client was told when you will respond and where to find urgent help now.",
-    },
     "caseload.search": {"nl": "Zoeken", "en": "Search"},
     "caseload.search_hint": {"nl": "naam of code", "en": "name or id"},
     "caseload.filter_state": {"nl": "Beeld", "en": "State"},
