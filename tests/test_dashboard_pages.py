@@ -243,3 +243,48 @@ def test_a_client_id_that_is_taken_is_refused_in_the_coachs_language(demo_db):
     assert [e.value for e in at.error] == ["Dit bestaat al: kies een andere cliëntcode of een ander e-mailadres."]
     with duckdb.connect(str(demo_db), read_only=True) as con:
         assert con.execute("SELECT coach_id FROM clients WHERE id = 'K-101'").fetchone() == (1,)
+
+
+def in_order(node) -> list[str]:
+    """The labels and texts of a block's elements, top to bottom (columns left to right)."""
+    found = []
+    for child in getattr(node, "children", {}).values():
+        text = getattr(child, "label", None) or getattr(child, "value", None)
+        if isinstance(text, str):
+            found.append(text)
+        found += in_order(child)
+    return found
+
+
+def test_the_new_client_form_shows_every_problem_at_once_under_its_own_field(demo_db):
+    at = signed_in(MARC, lang="nl", page="new_client")
+    at.text_input[2].set_value("not an address")
+    at.text_input[3].set_value("9 uur")
+    at.form_submit_button[0].click()
+    at.run()
+    assert not at.exception
+    shown = [e.value for e in at.error]
+    assert shown == ["Vul een cliëntcode in (maximaal 64 tekens, zonder regeleinden).", "Vul een geldig e-mailadres in.",
+                     "Vul een tijd in als 09:00.", "Niet opgeslagen: verbeter wat hierboven bij de velden staat."]
+    order = in_order(at.get("form")[0])
+    assert order.index("E-mailadres") < order.index("Vul een geldig e-mailadres in.") < order.index("Taal")
+    assert order.index("Tijd (lokaal)") < order.index("Vul een tijd in als 09:00.")
+    at.text_input[0].set_value("K-999")
+    at.text_input[2].set_value("robin@client.example")
+    at.text_input[3].set_value("09:00")
+    at.form_submit_button[0].click()
+    at.run()
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        assert con.execute("SELECT coach_id FROM clients WHERE id = 'K-999'").fetchone() == (MARC,)
+
+
+def test_the_focus_note_is_cleared_after_saving(demo_db):
+    at = section(signed_in(MARC, page="client", client="M-210"), "focus")
+    at.radio[0].set_value("identity")
+    at.text_input[0].set_value("After Tuesday's session")
+    at.form_submit_button[0].click()
+    at.run()
+    assert at.text_input[0].value == ""
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        assert con.execute("SELECT note FROM focus_changes WHERE client_id = 'M-210' ORDER BY id DESC LIMIT 1"
+                           ).fetchone() == ("After Tuesday's session",)
