@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from tracking.store.insights import FocusChange, ObservationRecord
 
 FONT = "font-family:system-ui,sans-serif;font-size:11px;fill:#1f2a2e"
-MAX_MONTH_TICKS = 10
+MONTH_TICK_PX = 80  # room a month label ("sept 2026") needs, so labels never run into each other
 
 
 def _e(text: object) -> str:
@@ -71,7 +71,8 @@ def _month_ticks(frame: Frame, lang: str, tz: str) -> list[str]:
         if month >= first:
             months.append(month)
         month = (month + timedelta(days=32)).replace(day=1)
-    step = max(1, -(-len(months) // MAX_MONTH_TICKS))
+    room = max(1, int(frame.width // MONTH_TICK_PX))
+    step = max(1, -(-len(months) // room))
     parts = []
     bottom = frame.top + frame.height
     for moment in months[::step]:

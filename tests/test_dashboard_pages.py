@@ -264,8 +264,9 @@ def test_the_new_client_form_shows_every_problem_at_once_under_its_own_field(dem
     at.run()
     assert not at.exception
     shown = [e.value for e in at.error]
-    assert shown == ["Vul een cliëntcode in (maximaal 64 tekens, zonder regeleinden).", "Vul een geldig e-mailadres in.",
-                     "Vul een tijd in als 09:00.", "Niet opgeslagen: verbeter wat hierboven bij de velden staat."]
+    assert shown == ["Vul een cliëntcode in (maximaal 64 tekens, zonder regeleinden).",
+                     "Vul een geldig e-mailadres in.", "Vul een tijd in als 09:00.",
+                     "Niet opgeslagen: verbeter wat hierboven bij de velden staat."]
     order = in_order(at.get("form")[0])
     assert order.index("E-mailadres") < order.index("Vul een geldig e-mailadres in.") < order.index("Taal")
     assert order.index("Tijd (lokaal)") < order.index("Vul een tijd in als 09:00.")
