@@ -124,7 +124,7 @@ def test_sending_stores_the_check_in_and_says_thank_you(site, db_path):
     at.checkbox(key="checkin.contact").check()
     at.text_area(key="checkin.note").input("Een *zware* week <b>echt</b>")
     at = at.run()
-    assert t("checkin.note_help", "nl", count=28, max=2000) in texts(at)
+    assert t("checkin.note_help", "nl", count=28, max="2.000") in texts(at)
     at = send(at)
     assert not at.exception
     assert [title.value for title in at.title] == [t("checkin.thanks.title", "nl")]

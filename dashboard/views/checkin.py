@@ -21,7 +21,7 @@ from dashboard import runtime, wording
 from dashboard.checkin import trend
 from dashboard.checkin.present import PAGE_CSS, plain, when
 from tracking.errors import InvalidValue
-from tracking.i18n import t
+from tracking.i18n import formats, t
 from tracking.usecases import checkin as submission
 
 TOKEN = "checkin.token"  # the link this session opened
@@ -142,7 +142,8 @@ def _form(token: str, opened: submission.Opened) -> None:
     note = st.text_area(instrument.note_text[lang], max_chars=instrument.note_max_length, key="checkin.note",
                         height=120)
     # Streamlit counts while typing (in the field); this count stays visible after leaving it.
-    st.caption(tr("checkin.note_help", count=len(note or ""), max=instrument.note_max_length))
+    st.caption(tr("checkin.note_help", count=runtime.count(len(note or "")),
+                  max=runtime.count(instrument.note_max_length)))
     st.session_state[CONTACT], st.session_state[NOTE] = contact, note
 
     answered = sum(value is not None for value in answers.values())
@@ -157,7 +158,7 @@ def _form(token: str, opened: submission.Opened) -> None:
             lines = "\n".join(f"- {tr('checkin.skipped.item', number=n, text=item.text[lang])}"
                               for n, item in skipped)
         else:
-            lines = tr("checkin.skipped.numbers", numbers=", ".join(str(n) for n, _item in skipped))
+            lines = tr("checkin.skipped.numbers", numbers=formats.items([str(n) for n, _item in skipped], lang))
         # Calm, not a warning: skipping is allowed, the list only lets the client decide knowingly.
         st.info(f"{message}\n\n{lines}", icon=":material/radio_button_unchecked:")
     else:
@@ -168,7 +169,7 @@ def _form(token: str, opened: submission.Opened) -> None:
         try:
             cleaned = submission.clean_answers(instrument, answers, contact, note)
         except InvalidValue:
-            st.error(tr("checkin.note_too_long", max=instrument.note_max_length))
+            st.error(tr("checkin.note_too_long", max=runtime.count(instrument.note_max_length)))
             return
         if cleaned.is_empty:
             st.warning(tr("checkin.nothing_to_send"))
