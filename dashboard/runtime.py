@@ -27,6 +27,7 @@ from tracking.errors import (
     SettingsError,
 )
 from tracking.i18n import TEXTS, formats, t, t_count
+from tracking.i18n.widgets import plotly_words
 from tracking.instrument import Instrument
 from tracking.models import Coach, Viewer
 from tracking.settings import Settings, load_settings
@@ -106,8 +107,12 @@ def weekday_label() -> Callable[[object], str]:
 
 
 def chart_config(**base) -> dict:
-    """Plotly's config for a chart on a page: month ticks and numbers in this session's language."""
-    return formats.plotly_config(lang(), {"displaylogo": False, **base})
+    """Plotly's config for a chart on a page: month ticks, numbers and Plotly's own button labels in this
+    session's language."""
+    config = formats.plotly_config(lang(), {"displaylogo": False, **base})
+    for entry in config["locales"].values():
+        entry["dictionary"] = dict(plotly_words(lang()))
+    return config
 
 
 def tr_count(key: str, n: int, **values) -> str:

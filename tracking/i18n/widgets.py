@@ -83,6 +83,11 @@ TEXTS = {
 }
 
 
+def plotly_words(lang: str) -> list[tuple[str, str]]:
+    """(Plotly's English, the text in `lang`) for Plotly's own chart buttons, for its locale dictionary."""
+    return [(entry["en"], entry[lang]) for key, entry in TEXTS.items() if key.startswith("plotly.")]
+
+
 def streamlit_words(lang: str) -> list[tuple[str, str]]:
     """(Streamlit's English, the text in `lang`) for every word Streamlit and Plotly write themselves;
     `{label}` in either stands for the widget's label. Empty for English."""
