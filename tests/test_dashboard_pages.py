@@ -26,7 +26,7 @@ def test_the_caseload_puts_contact_requests_and_shifts_first():
     urgent = [i for i, text in enumerate(flags) if "Asks for contact" in text or "Dominant dynamic shifted" in text]
     calm = [i for i, text in enumerate(flags) if not text]
     assert urgent and calm and max(urgent) < min(calm)
-    summary = at.markdown[0].value
+    summary = next(m.value for m in at.markdown if m.value.startswith("**"))  # the counts, under the alerts
     assert "clients with a shift to review" in summary and "1 client asks for contact" in summary
 
 

@@ -30,6 +30,7 @@ if not st.session_state.get("viewed_caseload"):
         clients.record_caseload_view(runtime.context(), actor, len(rows), now=now)
     st.session_state["viewed_caseload"] = True
 
+
 def _seen(concern_id: int) -> None:
     with runtime.user_errors():
         safety.acknowledge_concern(runtime.context(), actor, concern_id, now=runtime.now())
