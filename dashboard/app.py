@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `streamlit run dashboard/app.py` from a checkout
     sys.path.insert(0, str(ROOT))
 
-from dashboard import oidc, runtime, signin  # noqa: E402
+from dashboard import oidc, runtime, signin, wording  # noqa: E402
 
 # Page scripts live in `views/`, not `pages/`: a folder named `pages` beside the entry script puts
 # Streamlit into its legacy multipage mode, which also breaks AppTest's reruns.
@@ -71,6 +71,9 @@ if "t" in st.query_params:
 elif "pause" in st.query_params:
     page = st.navigation([st.Page(VIEWS / "pause.py", title="Koers", url_path="pause")], position="hidden")
 else:
+    # The check-in and pause pages learn their language from the link, so they put Streamlit's words in
+    # place themselves; a coach's language is known here.
+    wording.put_in_place(runtime.lang())
     coach = runtime.signed_in_coach()
     if coach is None:
         page = st.navigation(

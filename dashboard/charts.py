@@ -1,22 +1,27 @@
 """Plotly figures and colours shared by the pages. Pure: data in, figure out.
 
 Colours are the Okabe-Ito palette, readable with the common colour-vision deficiencies, and every
-colour also carries a name (legend, label or hover), so no meaning rests on colour alone.
+colour and symbol has its entry in the legend (scores, the state bands behind them, the focus strip,
+flags and observations), so a coach reads a chart without a manual and no meaning rests on colour
+alone. Dates and numbers in hovers are written by `tracking.i18n.formats` (Babel); month ticks follow
+the language through the Plotly config the page passes (`formats.plotly_config`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import textwrap
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from contextlib import suppress
 from datetime import datetime, timedelta
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from tracking.i18n import TEXTS, date_text, t
+from tracking.i18n import TEXTS, formats, t
 from tracking.instrument import CORE_INDICATORS, DYNAMICS, Instrument
 from tracking.models import FLAG_KINDS
 
@@ -30,6 +35,7 @@ COLORS = {
     "physiological": "#0072B2",
     "identity": "#009E73",
     "mixed": "#7F7F7F",
+    "forming": "#7F7F7F",  # drawn hatched: elevated, but no dominant established yet
     "none": "#BDBDBD",
 }
 FLAG_SYMBOLS = {
@@ -39,13 +45,30 @@ FLAG_SYMBOLS = {
     "reliable_improvement": "triangle-down",
     "missed_checkins": "x",
     "contact_request": "circle",
+    "not_on_track": "hourglass",
 }
 FLAG_TOP = 106  # flags sit just above the 0-100 scores
+FLAG_STACK = 6  # points between flags raised on the same day, so none hides another
+BAND_OPACITY = 0.13
+FOCUS_STRIP = (-9.0, -4.0)
+# Observations of one session sit at the same date: each dynamic's diamond has its own size, so
+# equal ratings show as nested diamonds instead of one hiding the others.
+OBSERVATION_SIZES = dict(zip(DYNAMICS, (9, 13, 17, 21), strict=True))
+HOVER_WIDTH = 60  # characters per line of a flag's sentence in its hover
+STATE_ORDER = (*DYNAMICS, "mixed", "forming")
 
 
 @cache
 def zone(tz: str) -> ZoneInfo:
     return ZoneInfo(tz)
+
+
+def state_key(point: TimelinePoint) -> str | None:
+    """The state as the chart tells it apart: `forming` is a mixed picture before the client's first
+    dominant was established, which is not the same as two dynamics competing."""
+    if point.state == "mixed" and point.dominant is None:
+        return "forming"
+    return point.state
 
 
 def state_label(lang: str) -> Callable[[str | None], str]:
@@ -66,11 +89,11 @@ def state_cell_style(state: str | None) -> str:
     return f"background-color: {color}33; border-left: 6px solid {color}"
 
 
-def _runs(series: list[TimelinePoint]) -> list[tuple[str, datetime, datetime]]:
-    """(state, start, end) of consecutive check-ins with the same state."""
+def state_runs(series: list[TimelinePoint]) -> list[tuple[str, datetime, datetime]]:
+    """(state, start, end) of consecutive check-ins with the same state (as `state_key` tells them)."""
     runs: list[tuple[str, datetime, datetime]] = []
     for index, point in enumerate(series):
-        state = point.state
+        state = state_key(point)
         if state is None:
             continue
         end = series[index + 1].at if index + 1 < len(series) else point.at + timedelta(days=4)
@@ -96,21 +119,45 @@ def flag_text(flag: dict, lang: str) -> str:
 def evidence_values(flag: dict, lang: str) -> dict:
     """Evidence numbers plus translated names, for the evidence sentences in `tracking.i18n`."""
     evidence = dict(flag.get("evidence") or {})
+    for name, value in list(evidence.items()):
+        if isinstance(value, float):
+            evidence[name] = formats.number(value, lang)
     for field in ("from", "to", "dynamic"):
         if flag.get(field):
             evidence[f"{field}_name"] = t(f"dynamic.{flag[field]}", lang)
     for field in ("focus", "dominant"):
         if evidence.get(field) in DYNAMICS:
             evidence[f"{field}_name"] = t(f"dynamic.{evidence[field]}", lang)
-    if "change_points" in evidence:
-        evidence["change_abs"] = round(abs(evidence["change_points"]), 1)
+    change = (flag.get("evidence") or {}).get("change_points")
+    if isinstance(change, int | float):
+        evidence["change_abs"] = formats.number(abs(change), lang)
     if evidence.get("since"):
-        evidence["since_date"] = date_text(datetime.fromisoformat(evidence["since"]), lang)
+        evidence["since_date"] = formats.day(datetime.fromisoformat(evidence["since"]), lang)
     missed = evidence.get("missed") or []
     if len(missed) == 2:
         evidence["first_date"], evidence["second_date"] = (
-            date_text(datetime.fromisoformat(moment), lang) for moment in missed)
+            formats.day(datetime.fromisoformat(moment), lang) for moment in missed)
     return evidence
+
+
+def wrapped(text: str, width: int = HOVER_WIDTH) -> str:
+    """A long sentence broken into lines for a hover label, which Plotly does not wrap itself."""
+    return "<br>".join(textwrap.wrap(text, width)) or text
+
+
+def _polygons(spans: Iterable[tuple[datetime, datetime]], low: float, high: float
+              ) -> tuple[list[datetime | None], list[float | None]]:
+    """Rectangles from x0 to x1 and low to high, as one filled scatter trace (None between them)."""
+    xs: list[datetime | None] = []
+    ys: list[float | None] = []
+    for start, end in spans:
+        xs += [start, end, end, start, start, None]
+        ys += [low, low, high, high, low, None]
+    return xs, ys
+
+
+def _legend_group(name: str, title: str, rank: int) -> dict[str, Any]:
+    return {"legendgroup": name, "legendgrouptitle": {"text": title}, "legendrank": rank}
 
 
 def timeline_figure(series: list[TimelinePoint], flags: list[dict], focus_changes: list[FocusChange],
@@ -119,66 +166,140 @@ def timeline_figure(series: list[TimelinePoint], flags: list[dict], focus_change
     figure = go.Figure()
     local = zone(tz)
     at = [p.at.astimezone(local) for p in series]
-    for state, start, end in _runs(series):
-        if state == "none":
+    days = [formats.weekday_day(moment, lang) for moment in at]
+    label = state_label(lang)
+
+    by_state: dict[str, list[tuple[datetime, datetime]]] = defaultdict(list)
+    for state, start, end in state_runs(series):
+        if state != "none":
+            by_state[state].append((start.astimezone(local), end.astimezone(local)))
+    for rank, state in enumerate(STATE_ORDER):
+        if state not in by_state:
             continue
-        figure.add_vrect(x0=start.astimezone(local), x1=end.astimezone(local), fillcolor=COLORS[state],
-                         opacity=0.13, line_width=0, layer="below")
-    for dynamic in DYNAMICS:
+        xs, ys = _polygons(by_state[state], 0, 100)
+        name = t("state.forming", lang) if state == "forming" else label(state)
+        figure.add_trace(go.Scatter(
+            x=xs, y=ys, fill="toself", mode="none", name=name, hoverinfo="skip",
+            fillcolor=_rgba(COLORS[state], BAND_OPACITY if state != "forming" else 0.05),
+            fillpattern={"shape": "/", "fgcolor": COLORS[state], "fgopacity": 0.35, "size": 8}
+            if state == "forming" else None,
+            **_legend_group("states", t("chart.legend.states", lang), 200 + rank),
+        ))
+
+    for rank, dynamic in enumerate(DYNAMICS):
         name = t(f"dynamic.{dynamic}", lang)
+        scores = [p.scores[dynamic] for p in series]
         figure.add_trace(go.Scatter(
-            x=at, y=[p.scores[dynamic] for p in series], mode="markers", name=name, legendgroup=dynamic,
-            marker={"color": COLORS[dynamic], "size": 6, "opacity": 0.55}, showlegend=False,
-            hovertemplate=f"{name}: %{{y:.0f}}<extra>%{{x|%d %b %Y}}</extra>",
+            x=at, y=scores, mode="markers", name=name, showlegend=False, legendgroup=dynamic,
+            marker={"color": COLORS[dynamic], "size": 6, "opacity": 0.55},
+            customdata=[t("chart.hover.score", lang, dynamic=name, score=formats.number(s, lang, 0), day=d)
+                        if s is not None else "" for s, d in zip(scores, days)],
+            hovertemplate="%{customdata}<extra></extra>",
         ))
+        levels = [p.levels[dynamic] for p in series]
         figure.add_trace(go.Scatter(
-            x=at, y=[p.levels[dynamic] for p in series], mode="lines", name=name, legendgroup=dynamic,
-            line={"color": COLORS[dynamic], "width": 3}, connectgaps=True,
-            hovertemplate=f"{name} ({t('chart.trend', lang)}): %{{y:.0f}}<extra></extra>",
+            x=at, y=levels, mode="lines+markers", name=name, legendgroup=dynamic, legendrank=100 + rank,
+            legendgrouptitle={"text": t("chart.legend.dynamics", lang)} if rank == 0 else None,
+            line={"color": COLORS[dynamic], "width": 3}, marker={"size": 0.1, "opacity": 0}, connectgaps=True,
+            customdata=[t("chart.hover.level", lang, dynamic=name, score=formats.number(v, lang, 0), day=d)
+                        if v is not None else "" for v, d in zip(levels, days)],
+            hovertemplate="%{customdata}<extra></extra>",
         ))
-    for kind in FLAG_KINDS:
+
+    _flag_traces(figure, flags, lang, local)
+    _focus_traces(figure, focus_changes, at, lang, local)
+    _observation_traces(figure, observations, lang, local)
+
+    top = max([FLAG_TOP, *(trace_top for trace_top in _flag_tops(flags, local))]) + 4
+    figure.update_layout(
+        height=520, margin={"l": 60, "r": 10, "t": 30, "b": 10}, hovermode="closest",
+        legend={"orientation": "h", "y": -0.12, "yanchor": "top", "groupclick": "toggleitem"},
+        separators=formats.separators(lang),
+        yaxis={"title": {"text": t("chart.strain", lang)}, "range": [-10, top], "tickvals": [0, 25, 50, 75, 100]},
+        hoverlabel={"align": "left"},
+    )
+    return figure
+
+
+def _rgba(hex_color: str, alpha: float) -> str:
+    red, green, blue = (int(hex_color[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({red},{green},{blue},{alpha})"
+
+
+def _flag_positions(flags: list[dict], local: ZoneInfo) -> list[float]:
+    """The height of each flag's marker: flags of one day stack upwards instead of covering each other."""
+    seen: dict[object, int] = defaultdict(int)
+    heights: list[float] = []
+    for flag in flags:
+        day = datetime.fromisoformat(flag["at"]).astimezone(local).date()
+        heights.append(FLAG_TOP + FLAG_STACK * seen[day])
+        seen[day] += 1
+    return heights
+
+
+def _flag_tops(flags: list[dict], local: ZoneInfo) -> list[float]:
+    return _flag_positions(flags, local) or [FLAG_TOP]
+
+
+def _flag_traces(figure: go.Figure, flags: list[dict], lang: str, local: ZoneInfo) -> None:
+    heights = dict(zip((id(f) for f in flags), _flag_positions(flags, local), strict=True))
+    for rank, kind in enumerate(FLAG_KINDS):
         of_kind = [f for f in flags if f["kind"] == kind]
         if not of_kind:
             continue
+        moments = [datetime.fromisoformat(f["at"]).astimezone(local) for f in of_kind]
         figure.add_trace(go.Scatter(
-            x=[datetime.fromisoformat(f["at"]).astimezone(local) for f in of_kind], y=[FLAG_TOP] * len(of_kind),
-            mode="markers", name=t(f"flag.{kind}", lang),
-            marker={"symbol": FLAG_SYMBOLS[kind], "size": 13, "color": "#1f2a2e",
+            x=moments, y=[heights[id(f)] for f in of_kind], mode="markers", name=t(f"flag.{kind}", lang),
+            marker={"symbol": FLAG_SYMBOLS.get(kind, "circle"), "size": 13, "color": "#1f2a2e",
                     "line": {"width": 1, "color": "white"}},
-            text=[flag_text(f, lang) for f in of_kind], hovertemplate="%{text}<extra>%{x|%d %b %Y}</extra>",
+            customdata=[f"<b>{formats.weekday_day(m, lang)}</b><br>{wrapped(flag_text(f, lang))}"
+                        for f, m in zip(of_kind, moments)],
+            hovertemplate="%{customdata}<extra></extra>",
+            **_legend_group("flags", t("chart.legend.flags", lang), 300 + rank),
         ))
+
+
+def _focus_traces(figure: go.Figure, focus_changes: list[FocusChange], at: list[datetime], lang: str,
+                  local: ZoneInfo) -> None:
     last_shown = at[-1] + timedelta(days=4) if at else None
+    spans: dict[str, list[tuple[datetime, datetime]]] = defaultdict(list)
     for index, change in enumerate(focus_changes):
         begins = change.at.astimezone(local)
         stop = focus_changes[index + 1].at.astimezone(local) if index + 1 < len(focus_changes) else last_shown
         if change.focus is None or stop is None or stop <= begins:
             continue
-        figure.add_shape(type="rect", x0=begins, x1=stop, y0=-9, y1=-4, fillcolor=COLORS[change.focus],
-                         line_width=0, opacity=0.9)
-        focus_name = t(f"dynamic.{change.focus}", lang)
+        spans[change.focus].append((begins, stop))
+    for rank, dynamic in enumerate(DYNAMICS):
+        if dynamic not in spans:
+            continue
+        xs, ys = _polygons(spans[dynamic], *FOCUS_STRIP)
         figure.add_trace(go.Scatter(
-            x=[begins + (stop - begins) / 2], y=[-6.5], mode="markers", marker={"size": 1, "opacity": 0},
-            showlegend=False, hovertemplate=f"{t('chart.focus', lang)}: {focus_name}<extra></extra>",
+            x=xs, y=ys, fill="toself", mode="none", fillcolor=_rgba(COLORS[dynamic], 0.9),
+            name=t("chart.focus_on", lang, dynamic=t(f"dynamic.{dynamic}", lang)), hoveron="fills",
+            hoverinfo="name", **_legend_group("focus", t("chart.legend.focus", lang), 400 + rank),
         ))
-    if observations:
-        for dynamic in DYNAMICS:
-            rated = [o for o in observations if o.ratings.get(dynamic) is not None]
-            if not rated:
-                continue
-            name = t(f"dynamic.{dynamic}", lang)
-            figure.add_trace(go.Scatter(
-                x=[o.at.astimezone(local) for o in rated], y=[(o.ratings[dynamic] or 0) * 10 for o in rated],
-                mode="markers", name=t("chart.observation", lang), legendgroup="observations",
-                showlegend=dynamic == DYNAMICS[0],
-                marker={"symbol": "diamond-open", "size": 11, "color": COLORS[dynamic], "line": {"width": 2}},
-                hovertemplate=f"{t('chart.observation', lang)} — {name}: %{{y:.0f}}<extra>%{{x|%d %b %Y}}</extra>",
-            ))
-    figure.update_layout(
-        height=430, margin={"l": 50, "r": 10, "t": 30, "b": 10}, hovermode="closest",
-        legend={"orientation": "h", "y": -0.15},
-        yaxis={"title": t("chart.strain", lang), "range": [-10, 110], "tickvals": [0, 25, 50, 75, 100]},
-    )
-    return figure
+
+
+def _observation_traces(figure: go.Figure, observations: list[ObservationRecord], lang: str,
+                        local: ZoneInfo) -> None:
+    def hover(observation: ObservationRecord) -> str:
+        lines = [t("chart.rating", lang, dynamic=t(f"dynamic.{d}", lang), rating=v)
+                 for d, v in observation.ratings.items() if v is not None]
+        day = formats.weekday_day(observation.at, lang, local)
+        return f"<b>{t('chart.observation_of', lang, day=day)}</b><br>" + "<br>".join(lines)
+
+    for rank, dynamic in enumerate(DYNAMICS):
+        rated = [o for o in observations if o.ratings.get(dynamic) is not None]
+        if not rated:
+            continue
+        figure.add_trace(go.Scatter(
+            x=[o.at.astimezone(local) for o in rated], y=[(o.ratings[dynamic] or 0) * 10 for o in rated],
+            mode="markers", name=t("chart.observation_on", lang, dynamic=t(f"dynamic.{dynamic}", lang)),
+            marker={"symbol": "diamond-open", "size": OBSERVATION_SIZES[dynamic], "color": COLORS[dynamic],
+                    "line": {"width": 2}},
+            customdata=[hover(o) for o in rated], hovertemplate="%{customdata}<extra></extra>",
+            **_legend_group("observations", t("chart.legend.observations", lang), 500 + rank),
+        ))
 
 
 def core_figure(series: list[TimelinePoint], lang: str, tz: str) -> go.Figure:
@@ -187,15 +308,25 @@ def core_figure(series: list[TimelinePoint], lang: str, tz: str) -> go.Figure:
                            subplot_titles=[t(f"core.{c}", lang) for c in CORE_INDICATORS])
     local = zone(tz)
     at = [p.at.astimezone(local) for p in series]
+    days = [formats.weekday_day(moment, lang) for moment in at]
     for index, indicator in enumerate(CORE_INDICATORS):
+        values = [p.core[indicator] for p in series]
         figure.add_trace(go.Scatter(
-            x=at, y=[p.core[indicator] for p in series], mode="lines+markers", name=t(f"core.{indicator}", lang),
+            x=at, y=values, mode="lines+markers", name=t(f"core.{indicator}", lang),
             line={"color": "#2f6f73"}, marker={"size": 5}, showlegend=False, connectgaps=False,
-            hovertemplate="%{y}<extra>%{x|%d %b %Y}</extra>",
+            customdata=[t("chart.hover.answer", lang, day=d, answer=v) if v is not None else ""
+                        for v, d in zip(values, days)],
+            hovertemplate="%{customdata}<extra></extra>",
         ), row=index // 2 + 1, col=index % 2 + 1)
     figure.update_yaxes(range=[-0.5, 10.5], tickvals=[0, 5, 10])
-    figure.update_layout(height=360, margin={"l": 40, "r": 10, "t": 40, "b": 10})
+    figure.update_layout(height=360, margin={"l": 40, "r": 10, "t": 40, "b": 10}, separators=formats.separators(lang))
     return figure
+
+
+def item_label(item_id: str, question: str, lang: str) -> str:
+    """How a coach names an item in a chart: its short name, or the question for an item that has none."""
+    key = f"item.{item_id}"
+    return t(key, lang) if key in TEXTS else question
 
 
 def heatmap_figure(answers: list[ItemAnswer], instrument: Instrument, lang: str, tz: str) -> go.Figure:
@@ -209,23 +340,27 @@ def heatmap_figure(answers: list[ItemAnswer], instrument: Instrument, lang: str,
     items = [item for dynamic in DYNAMICS for item in instrument.items_of(dynamic)]
     row_of = {item.id: i for i, item in enumerate(items)}
     strain: list[list[int | None]] = [[None] * len(columns) for _ in items]
-    answered: list[list[int | None]] = [[None] * len(columns) for _ in items]
+    hovers: list[list[str]] = [[""] * len(columns) for _ in items]
+    days = [formats.weekday_day(checkin_times[c].astimezone(local), lang) for c in columns]
     for answer in answers:
         if answer.item_id not in row_of:
             continue
         row = row_of[answer.item_id]
         item = items[row]
-        strain[row][position[answer.checkin_id]] = 10 - answer.value if item.reversed else answer.value
-        answered[row][position[answer.checkin_id]] = answer.value
-    labels = [f"{t(f'dynamic.{item.dynamic}', lang)[:12]} · {item.id.replace('_', ' ')}" for item in items]
-    questions = [[item.text[lang]] * len(columns) for item in items]
+        column = position[answer.checkin_id]
+        value = 10 - answer.value if item.reversed else answer.value
+        strain[row][column] = value
+        hovers[row][column] = (f"<b>{days[column]}</b><br>{wrapped(item.text[lang])}<br>"
+                               + t("chart.hover.item", lang, answer=answer.value, strain=value))
+    # Two levels of row labels: the dynamic, named once in full for its items, and each item by name.
+    rows = [[t(f"dynamic.{item.dynamic}", lang) for item in items],
+            [item_label(item.id, item.text[lang], lang) for item in items]]
     figure = go.Figure(go.Heatmap(
-        z=strain, x=[checkin_times[c].astimezone(local) for c in columns], y=labels, zmin=0, zmax=10,
-        colorscale="YlOrRd", colorbar={"title": t("chart.strain_short", lang)},
-        customdata=[[[q, a] for q, a in zip(qrow, arow)] for qrow, arow in zip(questions, answered)],
-        hovertemplate="%{customdata[0]}<br>" + t("chart.answer", lang) + ": %{customdata[1]} · "
-                      + t("chart.strain_short", lang) + ": %{z}<extra>%{x|%d %b %Y}</extra>",
+        z=strain, x=[checkin_times[c].astimezone(local) for c in columns], y=rows, zmin=0, zmax=10,
+        colorscale="YlOrRd", colorbar={"title": {"text": t("chart.strain_short", lang)}},
+        customdata=hovers, hovertemplate="%{customdata}<extra></extra>", xgap=1, ygap=1,
     ))
-    figure.update_layout(height=480, margin={"l": 10, "r": 10, "t": 10, "b": 10},
-                         yaxis={"autorange": "reversed"})
+    figure.update_layout(height=520, margin={"l": 10, "r": 10, "t": 10, "b": 10},
+                         yaxis={"autorange": "reversed"}, separators=formats.separators(lang),
+                         hoverlabel={"align": "left"})
     return figure

@@ -9,7 +9,7 @@ import streamlit as st
 
 from dashboard import runtime
 from tracking.models import Viewer
-from tracking.usecases import clients
+from tracking.usecases import clients, safety
 
 CACHE_SECONDS = 15
 
@@ -23,6 +23,12 @@ def caseload(db_path: str, viewer: Viewer) -> list[Any]:
 def client_bundle(db_path: str, viewer: Viewer, client_id: str) -> clients.ClientBundle:
     """Everything the client page shows, read in one unit of work."""
     return clients.client_bundle(runtime.context(), viewer, client_id)
+
+
+@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
+def alerts(db_path: str, viewer: Viewer) -> list[Any]:
+    """Concerns and contact requests the coach has not seen yet."""
+    return safety.alerts(runtime.context(), viewer)
 
 
 def changed() -> None:

@@ -26,7 +26,8 @@ from tracking.errors import (
     NotFound,
     SettingsError,
 )
-from tracking.i18n import TEXTS, date_text, t, t_count
+from tracking.i18n import TEXTS, formats, t, t_count
+from tracking.i18n.widgets import plotly_words
 from tracking.instrument import Instrument
 from tracking.models import Coach, Viewer
 from tracking.settings import Settings, load_settings
@@ -84,8 +85,34 @@ def tr(key: str, **values) -> str:
 
 
 def when(moment, tz: str | None = None, with_time: bool = True) -> str:
-    """A moment as this session's language writes it, in the given time zone."""
-    return date_text(moment, lang(), tz, with_time)
+    """A moment as this session's language writes it, in the given time zone: 'ma 30 nov 2026, 09:00'
+    (without the time: 'ma 30 nov 2026')."""
+    return formats.moment(moment, lang(), tz) if with_time else formats.weekday_day(moment, lang(), tz)
+
+
+def number(value: float | int, decimals: int = 1) -> str:
+    """A number as this session's language writes it: 42,5 / 42.5."""
+    return formats.number(value, lang(), decimals)
+
+
+def count(n: int) -> str:
+    """A whole number with this session's language's digit grouping: 1.250 / 1,250."""
+    return formats.count(n, lang())
+
+
+def weekday_label() -> Callable[[object], str]:
+    """A widget's format_func for weekday numbers (0 = Monday), in this session's language."""
+    language = lang()
+    return lambda day: formats.weekday_name(int(str(day)), language)
+
+
+def chart_config(**base) -> dict:
+    """Plotly's config for a chart on a page: month ticks, numbers and Plotly's own button labels in this
+    session's language."""
+    config = formats.plotly_config(lang(), {"displaylogo": False, **base})
+    for entry in config["locales"].values():
+        entry["dictionary"] = dict(plotly_words(lang()))
+    return config
 
 
 def tr_count(key: str, n: int, **values) -> str:

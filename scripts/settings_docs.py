@@ -13,6 +13,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tracking.safety import safety_fields  # noqa: E402
 from tracking.settings import detection_fields, setting_fields  # noqa: E402
 
 README = ROOT / "README.md"
@@ -35,6 +36,10 @@ def readme_block() -> str:
     lines += ["", "Pattern detection thresholds (see [docs/detection.md](docs/detection.md)):", "",
               "| setting | default | what it means | why this default |", "| --- | --- | --- | --- |"]
     for _name, env, doc, default, reason in detection_fields():
+        lines.append(f"| `{env}` | {_shown(default)} | {doc} | {reason} |")
+    lines += ["", "The client's safety net (see \"The client's safety net\" above):", "",
+              "| setting | default | what it means | why this default |", "| --- | --- | --- | --- |"]
+    for _name, env, doc, default, reason in safety_fields():
         lines.append(f"| `{env}` | {_shown(default)} | {doc} | {reason} |")
     lines += ["", END]
     return "\n".join(lines)
@@ -66,6 +71,11 @@ def example_file() -> str:
         lines.append("")
     lines.append("# Pattern detection thresholds; see docs/detection.md before changing them.")
     for _name, env, doc, default, _reason in detection_fields():
+        lines.append(f"# {doc}")
+        lines.append(f"# {env} = {_toml_value(default)}")
+    lines.append("")
+    lines.append("# The client's safety net: levels of concern, when the coach responds, where to get urgent help.")
+    for _name, env, doc, default, _reason in safety_fields():
         lines.append(f"# {doc}")
         lines.append(f"# {env} = {_toml_value(default)}")
     return "\n".join(lines) + "\n"

@@ -88,7 +88,7 @@ def test_it_lists_the_eml_files_with_their_sizes(queued):
     at = signed_in(ANNE, page="admin_outbox")
     files = at.dataframe[1].value
     sizes = dict(zip(files["File"], files["Size (bytes)"], strict=True))
-    assert sizes["20261130-080000-000002-digest.eml"] == 1234
+    assert sizes["20261130-080000-000002-digest.eml"] == "1,234"
     assert "20261130-080000-000001-invitation.eml" in sizes
     assert not at.get("download_button")
     at.selectbox(key="outbox.file").set_value("20261130-080000-000001-invitation.eml").run()

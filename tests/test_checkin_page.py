@@ -124,12 +124,12 @@ def test_sending_stores_the_check_in_and_says_thank_you(site, db_path):
     at.checkbox(key="checkin.contact").check()
     at.text_area(key="checkin.note").input("Een *zware* week <b>echt</b>")
     at = at.run()
-    assert t("checkin.note_help", "nl", count=28, max=2000) in texts(at)
+    assert t("checkin.note_help", "nl", count=28, max="2.000") in texts(at)
     at = send(at)
     assert not at.exception
     assert [title.value for title in at.title] == [t("checkin.thanks.title", "nl")]
     assert t("checkin.thanks.saved", "nl") in texts(at)
-    assert t("checkin.thanks.contact", "nl") in texts(at)
+    assert t("checkin.safety.contact", "nl") in texts(at)
     [(checkin_id, source, contact, note, period_id)] = query(
         db_path, "SELECT id, source, contact_request, note, period_id FROM checkins")
     assert (source, contact, note) == ("link", True, "Een *zware* week <b>echt</b>")

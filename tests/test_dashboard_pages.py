@@ -26,8 +26,8 @@ def test_the_caseload_puts_contact_requests_and_shifts_first():
     urgent = [i for i, text in enumerate(flags) if "Asks for contact" in text or "Dominant dynamic shifted" in text]
     calm = [i for i, text in enumerate(flags) if not text]
     assert urgent and calm and max(urgent) < min(calm)
-    summary = at.markdown[0].value
-    assert "shifts to review" in summary and "1 contact request" in summary
+    summary = next(m.value for m in at.markdown if m.value.startswith("**"))  # the counts, under the alerts
+    assert "clients with a shift to review" in summary and "1 client asks for contact" in summary
 
 
 def test_the_caseload_shows_each_client_with_name_and_id_and_state():
@@ -52,7 +52,7 @@ def test_the_client_page_summarises_in_words_and_charts_the_course():
     at = signed_in(MARC, page="client", client="M-210")
     assert not at.exception
     assert at.title[0].value == plain("Amira (M-210)")
-    assert "the Identity pattern leads" in at.info[0].value
+    assert "Identity has been leading" in at.info[0].value
     assert len(at.get("plotly_chart")) == 3  # dynamics over time, core indicators, item heat map
 
 
@@ -112,8 +112,7 @@ def test_recording_an_observation(demo_db):
     at = section(signed_in(MARC, page="client", client="M-207"), "observations")
     at.text_input[0].set_value("Shoulders, jaw")
     at.text_input[1].set_value("Plans and checks everything")
-    at.checkbox(key="rate_relational_on").check()
-    at.slider(key="rate_relational").set_value(7)
+    at.select_slider(key="rate_relational").set_value(7)
     at.form_submit_button[0].click()
     at.run()
     with duckdb.connect(str(demo_db), read_only=True) as con:
@@ -172,7 +171,7 @@ def test_client_notes_are_shown_as_text_not_markup(demo_db):
 
 def test_the_dashboard_speaks_dutch_for_a_dutch_coach():
     at = signed_in(MARC, lang="nl", page="client", client="M-210")
-    assert "leidt de dynamiek Identiteit" in at.info[0].value
+    assert "leidt Identiteit" in at.info[0].value
     assert json.dumps(texts(at)).count("Sinds") >= 1
 
 
@@ -229,7 +228,8 @@ def test_an_admin_manages_coaches_and_reads_the_audit_log(demo_db):
             ("Ruth Bakker", False)]
     at.switch_page("views/admin_audit.py").run()
     log = at.dataframe[0].value
-    assert "coach_add" in set(log["What"])
+    assert "Coach added" in set(log["What"])
+    assert "Account for ruth@koers.example." in set(log["Details"])
     assert "Anne de Vries <anne@koers.example>" in set(log["Who"])
 
 
@@ -243,3 +243,49 @@ def test_a_client_id_that_is_taken_is_refused_in_the_coachs_language(demo_db):
     assert [e.value for e in at.error] == ["Dit bestaat al: kies een andere cliëntcode of een ander e-mailadres."]
     with duckdb.connect(str(demo_db), read_only=True) as con:
         assert con.execute("SELECT coach_id FROM clients WHERE id = 'K-101'").fetchone() == (1,)
+
+
+def in_order(node) -> list[str]:
+    """The labels and texts of a block's elements, top to bottom (columns left to right)."""
+    found = []
+    for child in getattr(node, "children", {}).values():
+        text = getattr(child, "label", None) or getattr(child, "value", None)
+        if isinstance(text, str):
+            found.append(text)
+        found += in_order(child)
+    return found
+
+
+def test_the_new_client_form_shows_every_problem_at_once_under_its_own_field(demo_db):
+    at = signed_in(MARC, lang="nl", page="new_client")
+    at.text_input[2].set_value("not an address")
+    at.text_input[3].set_value("9 uur")
+    at.form_submit_button[0].click()
+    at.run()
+    assert not at.exception
+    shown = [e.value for e in at.error]
+    assert shown == ["Vul een cliëntcode in (maximaal 64 tekens, zonder regeleinden).",
+                     "Vul een geldig e-mailadres in.", "Vul een tijd in als 09:00.",
+                     "Niet opgeslagen: verbeter wat hierboven bij de velden staat."]
+    order = in_order(at.get("form")[0])
+    assert order.index("E-mailadres") < order.index("Vul een geldig e-mailadres in.") < order.index("Taal")
+    assert order.index("Tijd (lokaal)") < order.index("Vul een tijd in als 09:00.")
+    at.text_input[0].set_value("K-999")
+    at.text_input[2].set_value("robin@client.example")
+    at.text_input[3].set_value("09:00")
+    at.form_submit_button[0].click()
+    at.run()
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        assert con.execute("SELECT coach_id FROM clients WHERE id = 'K-999'").fetchone() == (MARC,)
+
+
+def test_the_focus_note_is_cleared_after_saving(demo_db):
+    at = section(signed_in(MARC, page="client", client="M-210"), "focus")
+    at.radio[0].set_value("identity")
+    at.text_input[0].set_value("After Tuesday's session")
+    at.form_submit_button[0].click()
+    at.run()
+    assert at.text_input[0].value == ""
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        assert con.execute("SELECT note FROM focus_changes WHERE client_id = 'M-210' ORDER BY id DESC LIMIT 1"
+                           ).fetchone() == ("After Tuesday's session",)

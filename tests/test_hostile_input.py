@@ -584,9 +584,9 @@ def test_the_printable_report_escapes_every_hostile_text():
     from tracking.models import Client
 
     client = Client("H1", 2, HOSTILE[0], None, "en", "Europe/Amsterdam", 0, "09:00", "active", False, None, None, NOW)
-    page = report_html(client=client, coach_name=HOSTILE[1], generated=NOW, summary=HOSTILE, figures=[],
+    page = report_html(client=client, coach_name=HOSTILE[1], generated=NOW, summary=HOSTILE, charts=[],
                        flags=[[NOW.isoformat(), "Flag", "open", HOSTILE[2]]], focus=[[NOW.isoformat(), "x", NOTE]],
-                       observations=[[NOW.isoformat(), NOTE]], lang="en")
+                       observations=[[NOW.date().isoformat(), "Context 8/10", NOTE]], lang="en")
     assert "<script>alert(1)</script>" not in page
     assert "<script" not in page  # no figures: any script tag would be injected
     for text in HOSTILE:

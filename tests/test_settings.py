@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tracking.errors import SettingsError
+from tracking.safety import safety_fields
 from tracking.settings import detection_fields, load_settings, setting_fields
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,6 +62,7 @@ def test_every_setting_is_in_the_readme_and_the_example_file():
     example = (ROOT / ".streamlit" / "secrets.toml.example").read_text(encoding="utf-8")
     keys = [env for _name, env, _doc, _default in setting_fields()]
     keys += [env for _name, env, _doc, _default, _reason in detection_fields()]
+    keys += [env for _name, env, _doc, _default, _reason in safety_fields()]
     for key in keys:
         assert key in readme, f"{key} is not documented in README.md"
         assert key in example, f"{key} is not in .streamlit/secrets.toml.example"

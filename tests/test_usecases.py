@@ -31,6 +31,7 @@ from tracking.usecases import (
     pause,
     privacy,
     provider_signin,
+    safety,
 )
 from tracking.usecases import checkin as checkin_cases
 
@@ -140,6 +141,14 @@ def _missed(world: World) -> None:
     fill_outbox(world.ctx, NOW + timedelta(days=8))
 
 
+def _concern(world: World) -> None:
+    heaviest = {item.id: 0 if item.reversed else 10 for item in world.ctx.instrument.items}
+    checkin_cases.submit(world.ctx, world.token(), checkin_cases.clean_answers(world.ctx.instrument, heaviest),
+                         now=NOW)
+    [alert] = [a for a in safety.alerts(world.ctx, world.coach.viewer) if a.kind == "concern"]
+    safety.acknowledge_concern(world.ctx, world.coach, alert.id, now=NOW)
+
+
 SCENARIOS = {
     "clients.add_client": lambda w: factories.client(w.ctx, "C2", coach_email="bo@example.org", now=NOW),
     "clients.update_client": lambda w: clients.update_client(
@@ -173,6 +182,7 @@ SCENARIOS = {
     "checkin.open_link": lambda w: checkin_cases.open_link(w.ctx, w.token(), now=NOW),
     "checkin.submit": lambda w: checkin_cases.submit(
         w.ctx, w.token(), checkin_cases.clean_answers(w.ctx.instrument, {"sleep": 4}), now=NOW),
+    "safety.acknowledge_concern": _concern,
     "pause.open_pause_link": lambda w: pause.open_pause_link(w.ctx, "not-a-link", now=NOW),
     "pause.pause_reminders": lambda w: pause.pause_reminders(w.ctx, w.pause_token(), now=NOW),
     "data.import_checkins": _import,

@@ -38,6 +38,7 @@ class Action(StrEnum):
     FLAG_ACKNOWLEDGE = "flag_acknowledge"
     FLAG_RESOLVE = "flag_resolve"
     FLAG_REOPEN = "flag_reopen"
+    CONCERN_ACKNOWLEDGE = "concern_acknowledge"
     LINK_ISSUED = "link_issued"
     LINK_EMAILED = "link_emailed"
     EXPORT = "export"

@@ -21,6 +21,7 @@ from platformdirs import user_data_path
 
 from tracking.detection import DetectionSettings
 from tracking.errors import SettingsError
+from tracking.safety import SafetySettings, parse_safety, safety_fields
 
 SECRETS_FILE = Path(".streamlit") / "secrets.toml"
 
@@ -347,6 +348,7 @@ class Settings:
         "Coaches may sign in with a Koers password (true/false). Turn it off only with a provider configured.",
     )
     detection: DetectionSettings = field(default_factory=DetectionSettings)
+    safety: SafetySettings = field(default_factory=SafetySettings)
 
     def outbox_folder(self) -> Path:
         """Where emails are written as .eml files without a mail server: KOERS_OUTBOX_DIR, or `outbox`
@@ -433,6 +435,7 @@ def load_settings(
     from_file = read_secrets_file(secrets_file) if secrets_file is not None else {}
     known = {env: name for name, env, _doc, _default in setting_fields()}
     known.update({env: name for name, env, _doc, _default, _reason in detection_fields()})
+    known.update({env: name for name, env, _doc, _default, _reason in safety_fields()})
     for source, mapping in (("environment", environ), (str(secrets_file), from_file)):
         for key in mapping:
             if key.startswith("KOERS_") and key not in known:
@@ -475,6 +478,17 @@ def load_settings(
         values["detection"] = DetectionSettings(**thresholds)
     except ValueError as exc:  # the thresholds' own checks name the variable
         raise SettingsError(str(exc)) from None
+    net: dict[str, Any] = {}
+    for name, env, _doc, _default, _reason in safety_fields():
+        source_map = environ if env in environ else from_file if env in from_file else None
+        if source_map is None:
+            continue
+        source = "environment" if source_map is environ else str(secrets_file)
+        try:
+            net[name] = parse_safety(env, source_map[env])
+        except ValueError as exc:
+            raise SettingsError(f"{env} (from the {source}): {exc}") from None
+    values["safety"] = SafetySettings(**net)
     settings = Settings(**values)
     if settings.db is None:
         settings = Settings(**{**values, "db": default_db_path()})

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import string
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from tracking.i18n import t
+from tracking.i18n import formats, long_moment
 
 _MARKDOWN_SPECIAL = set(string.punctuation)
 
@@ -18,15 +17,9 @@ def plain(text: str) -> str:
 
 
 def when(moment: datetime, tz: str, lang: str, *, with_time: bool = True) -> str:
-    """'vrijdag 27 november, 09:00' / 'Friday 27 November, 09:00' in the client's time zone
-    (without the time: 'vrijdag 27 november')."""
-    local = moment.astimezone(ZoneInfo(tz))
-    weekdays = t("checkin.weekdays", lang).split(",")
-    months = t("checkin.months", lang).split(",")
-    parts = {"weekday": weekdays[local.weekday()], "day": local.day, "month": months[local.month - 1]}
-    if with_time:
-        return t("checkin.when", lang, **parts, time=f"{local:%H:%M}")
-    return t("checkin.day", lang, **parts)
+    """'vrijdag 27 november om 09:00' / 'Friday 27 November at 09:00' in the client's time zone
+    (without the time: 'vrijdag 27 november'), as the emails say it."""
+    return long_moment(moment, lang, tz) if with_time else formats.long_day(moment, lang, tz)
 
 
 # Large touch targets (WCAG 2.5.5: 44 px) and a visible keyboard focus; one narrow column, so a desktop

@@ -7,13 +7,14 @@ colour. One calm colour; the latest point is larger and also given in words besi
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import plotly.graph_objects as go
 
 from dashboard.checkin.present import when
-from tracking.i18n import t
+from tracking.i18n import formats, t
 from tracking.instrument import CORE_INDICATORS, Instrument
 
 if TYPE_CHECKING:
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 
 LINE_COLOR = "#2f6f73"  # the theme's primary colour
 MIN_POINTS = 2
+MAX_TICKS = 4  # dates under a chart 360 px wide
 
 
 def indicator_figure(series: list[CorePoint], indicator: str, lang: str, tz: str) -> go.Figure:
@@ -33,7 +35,8 @@ def indicator_figure(series: list[CorePoint], indicator: str, lang: str, tz: str
         x=x, y=y, mode="lines+markers", name=t(f"checkin.trend.{indicator}", lang),
         line={"color": LINE_COLOR, "width": 3},  # straight: a curve would invent values between weeks
         marker={"color": LINE_COLOR, "size": [7] * (len(y) - 1) + [13] if y else []},
-        hovertemplate="%{x|%d-%m}: %{y}<extra></extra>",
+        customdata=[formats.day_month(at, lang) for at in x],
+        hovertemplate="%{customdata}: %{y}<extra></extra>",
     ))
     figure.update_layout(
         height=170, margin={"l": 8, "r": 8, "t": 8, "b": 8}, showlegend=False, dragmode=False,
@@ -41,7 +44,11 @@ def indicator_figure(series: list[CorePoint], indicator: str, lang: str, tz: str
     )
     figure.update_yaxes(range=[-0.6, 10.6], tickvals=[0, 5, 10], fixedrange=True, gridcolor="#e3e7e4",
                         zeroline=False)
-    figure.update_xaxes(fixedrange=True, tickformat="%d-%m", showgrid=False)
+    # Ticks named by day and month in words ("1 jul"): "01-07" is 1 July in Dutch but 7 January to
+    # someone who reads dates the American way.
+    ticks = x[::max(1, math.ceil(len(x) / MAX_TICKS))]
+    figure.update_xaxes(fixedrange=True, showgrid=False, tickvals=ticks,
+                        ticktext=[formats.day_month(at, lang) for at in ticks])
     return figure
 
 

@@ -33,7 +33,7 @@ def show_checkins(bundle: ClientBundle, actor: Actor) -> None:
     st.dataframe(rows, hide_index=True)
     notes = [p for p in reversed(series) if p.note]
     if notes:
-        st.subheader(tr("overview.notes"))
+        st.subheader(tr("overview.notes"), anchor=False)
         for point in notes:
             st.caption(runtime.when(point.at, client.tz))
             st.text(point.note)

@@ -43,7 +43,7 @@ def show_flags(bundle: ClientBundle, actor: Actor) -> None:
     if not bundle.flags:
         st.success(tr("flags.none"))
         return
-    st.subheader(tr("flags.open", n=len(current)))
+    st.subheader(tr("flags.open", n=len(current)), anchor=False)
     if not current:
         st.caption(tr("flags.none_open"))
     for flag in reversed(current):
@@ -66,7 +66,7 @@ def show_flags(bundle: ClientBundle, actor: Actor) -> None:
                 _act("resolve", flag["id"], actor)
                 st.rerun()
     if handled:
-        st.subheader(tr("flags.history"))
+        st.subheader(tr("flags.history"), anchor=False)
         for flag in reversed(handled):
             with st.container(border=True):
                 status = tr(f"status.{flag['status']}")

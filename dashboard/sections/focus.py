@@ -23,7 +23,9 @@ def show_focus(bundle: ClientBundle, actor: Actor) -> None:
         if client.focus and client.focus != latest:
             st.warning(tr("focus.mismatch", focus=tr(f"dynamic.{client.focus}"), dynamic=tr(f"dynamic.{latest}")))
     options = [*DYNAMICS, NONE]
-    with st.form("focus_form"):
+    # A fresh form after every save: the note belongs to that one change of focus.
+    saves = st.session_state.setdefault("focus_saves", 0)
+    with st.form(f"focus_form_{saves}", enter_to_submit=False):
         choice = st.radio(
             tr("focus.choose"), options, index=options.index(client.focus or NONE),
             format_func=runtime.labels("focus.label."),
@@ -36,6 +38,7 @@ def show_focus(bundle: ClientBundle, actor: Actor) -> None:
         with runtime.user_errors():
             clients.set_focus(runtime.context(), actor, client.id, focus, note=note, now=runtime.now())
         data.changed()
+        st.session_state["focus_saves"] = saves + 1
         st.session_state["notice"] = tr("focus.saved")
         st.rerun()
     with st.expander(tr("focus.what_each_means")):
@@ -44,7 +47,7 @@ def show_focus(bundle: ClientBundle, actor: Actor) -> None:
             st.write(tr(f"dynamic.{dynamic}.what"))
     history = bundle.focus_changes
     if history:
-        st.subheader(tr("focus.history"))
+        st.subheader(tr("focus.history"), anchor=False)
         st.dataframe(
             [{
                 tr("focus.col.when"): runtime.when(change.at, client.tz),

@@ -31,23 +31,23 @@ def show_overview(bundle: ClientBundle, actor: Actor) -> None:
     if not series:
         return
     visible_flags = [f for f in bundle.flags if f["status"] != "resolved"]
-    st.subheader(tr("overview.dynamics"))
+    st.subheader(tr("overview.dynamics"), anchor=False)
     st.caption(tr("overview.dynamics_help"))
     st.plotly_chart(
         charts.timeline_figure(series, visible_flags, bundle.focus_changes, bundle.observations, lang,
                                client.tz),
-        key="timeline_chart", config={"displaylogo": False},
+        key="timeline_chart", config=runtime.chart_config(),
     )
-    st.subheader(tr("overview.core"))
+    st.subheader(tr("overview.core"), anchor=False)
     st.caption(tr("overview.core_help"))
-    st.plotly_chart(charts.core_figure(series, lang, client.tz), key="core_chart", config={"displaylogo": False})
+    st.plotly_chart(charts.core_figure(series, lang, client.tz), key="core_chart", config=runtime.chart_config())
     with st.expander(tr("overview.items")):
         st.caption(tr("overview.items_help"))
         st.plotly_chart(charts.heatmap_figure(bundle.answers, runtime.instrument(), lang, client.tz),
-                        key="heatmap_chart", config={"displaylogo": False})
+                        key="heatmap_chart", config=runtime.chart_config())
     notes = [p for p in reversed(series) if p.note][:5]
     if notes:
-        st.subheader(tr("overview.notes"))
+        st.subheader(tr("overview.notes"), anchor=False)
         for point in notes:
             st.caption(runtime.when(point.at, client.tz))
             st.text(point.note)  # the client's own words: shown as text, never as Markdown or HTML

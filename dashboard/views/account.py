@@ -18,7 +18,7 @@ with runtime.user_errors():
     coach = coaches.own_account(runtime.context(), actor)
     totp_on = coaches.has_totp(runtime.context(), actor)
 
-st.title(tr("account.title"))
+st.title(tr("account.title"), anchor=False)
 st.caption(f"{runtime.plain(coach.name)} · {runtime.plain(coach.email)}")
 runtime.show_notice()
 
@@ -28,14 +28,14 @@ def _done(message: str) -> None:
     st.rerun()
 
 
-st.subheader(tr("account.preferences"))
+st.subheader(tr("account.preferences"), anchor=False)
 with st.form("preferences"):
     lang = st.radio(tr("account.lang"), ["nl", "en"], index=["nl", "en"].index(coach.lang), horizontal=True,
                     format_func=runtime.labels("language."))
     zones = list(COMMON_ZONES) if coach.tz in COMMON_ZONES else [coach.tz, *COMMON_ZONES]
     left, middle, right = st.columns(3)
     weekday = left.selectbox(tr("account.digest_day"), range(7), index=coach.digest_weekday,
-                             format_func=runtime.labels("weekday."))
+                             format_func=runtime.weekday_label())
     digest_time = middle.text_input(tr("account.digest_time"), value=coach.digest_time, max_chars=5)
     tz = right.selectbox(tr("account.tz"), zones, index=zones.index(coach.tz))
     st.caption(tr("account.digest_help"))
@@ -47,7 +47,7 @@ if saved:
     runtime.set_lang(lang)
     _done(runtime.tr("account.saved"))
 
-st.subheader(tr("account.password"))
+st.subheader(tr("account.password"), anchor=False)
 with st.form("password", clear_on_submit=True):
     current = st.text_input(tr("account.password_current"), type="password", autocomplete="current-password")
     new = st.text_input(tr("account.password_new"), type="password", autocomplete="new-password")
@@ -61,7 +61,7 @@ if changed:
     else:
         _done(tr("account.password_changed"))
 
-st.subheader(tr("account.totp"))
+st.subheader(tr("account.totp"), anchor=False)
 if totp_on:
     st.success(tr("account.totp_on"))
     with st.form("totp_off", clear_on_submit=True):

@@ -1,32 +1,33 @@
-"""Admin: the audit log — who viewed or changed which client, and what Koers refused."""
+"""Admin: the audit log — who viewed or changed which client, and what Koers refused, in words."""
 
 from __future__ import annotations
-
-import json
 
 import streamlit as st
 
 from dashboard import runtime
+from tracking.i18n import audit as wording
 from tracking.usecases import coaches
 
 tr = runtime.tr
 actor = runtime.admin_actor()
+lang = runtime.lang()
 
-st.title(tr("admin.audit.title"))
+st.title(tr("admin.audit.title"), anchor=False)
 st.caption(tr("admin.audit.help"))
-client_filter = st.text_input(tr("admin.audit.client"), max_chars=64).strip() or None
+client_filter = st.text_input(tr("admin.audit.client"), max_chars=64, live=True).strip() or None
 with runtime.user_errors():
     lines = coaches.audit_entries(runtime.context(), actor, client_id=client_filter)
+    tz = coaches.own_account(runtime.context(), actor).tz
 if not lines:
     st.info(tr("admin.audit.empty"))
     st.stop()
 st.dataframe(
     [{
-        tr("admin.audit.col.when"): runtime.when(line.entry.at, "Europe/Amsterdam"),
-        tr("admin.audit.col.who"): line.who,
-        tr("admin.audit.col.action"): line.entry.action,
+        tr("admin.audit.col.when"): runtime.when(line.entry.at, tz),
+        tr("admin.audit.col.who"): line.who if line.who != line.entry.actor else wording.who(line.who, {}, lang),
+        tr("admin.audit.col.action"): wording.action_name(line.entry.action, lang),
         tr("admin.audit.col.client"): line.entry.client_id or "",
-        tr("admin.audit.col.detail"): json.dumps(line.entry.detail, ensure_ascii=False) if line.entry.detail else "",
+        tr("admin.audit.col.detail"): wording.describe(line.entry.action, line.entry.detail, lang),
     } for line in lines],
     hide_index=True,
 )

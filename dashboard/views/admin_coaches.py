@@ -12,7 +12,7 @@ actor = runtime.admin_actor()
 now = runtime.now()
 ctx = runtime.context()
 
-st.title(tr("admin.coaches.title"))
+st.title(tr("admin.coaches.title"), anchor=False)
 runtime.show_notice()
 
 with runtime.user_errors():
@@ -39,7 +39,7 @@ st.dataframe(
     hide_index=True,
 )
 
-st.subheader(tr("admin.coaches.manage"))
+st.subheader(tr("admin.coaches.manage"), anchor=False)
 by_id = {a.coach.id: a.coach for a in accounts}
 chosen = st.selectbox(tr("admin.coaches.pick"), list(by_id),
                       format_func=lambda i: f"{by_id[i].name} <{by_id[i].email}>",
@@ -68,7 +68,7 @@ if chosen is not None:
             coaches.reset_password(ctx, actor, coach.id, password, now=now)
         _done(tr("admin.coaches.saved"))
 
-st.subheader(tr("admin.coaches.add"))
+st.subheader(tr("admin.coaches.add"), anchor=False)
 with st.form("add_coach", clear_on_submit=True):
     name = st.text_input(tr("admin.coaches.col.name"), max_chars=100)
     email = st.text_input(tr("admin.coaches.col.email"))
@@ -83,10 +83,11 @@ if added:
     _done(tr("admin.coaches.added", name=runtime.plain(created.name)))
 
 if waiting:
-    st.subheader(tr("admin.coaches.unassigned", n=len(waiting)))
+    st.subheader(tr("admin.coaches.unassigned", n=len(waiting)), anchor=False)
     st.caption(tr("admin.coaches.unassigned_help"))
     with st.form("assign"):
-        picked = st.multiselect(tr("admin.coaches.clients"), [c.id for c in waiting])
+        picked = st.multiselect(tr("admin.coaches.clients"), [c.id for c in waiting],
+                                placeholder=tr("widget.choose"), select_all=False)
         coach_id = st.selectbox(tr("admin.coaches.to_coach"), [a.coach.id for a in accounts if a.coach.active],
                                 format_func=lambda i: by_id[i].name)
         assign = st.form_submit_button(tr("admin.coaches.assign"))

@@ -12,7 +12,7 @@ from dashboard import runtime
 from tracking.errors import NotFound
 from tracking.mail.due import KINDS
 from tracking.models import EMAIL_STATUSES
-from tracking.usecases import outbox_admin
+from tracking.usecases import coaches, outbox_admin
 
 tr = runtime.tr
 actor = runtime.admin_actor()
@@ -26,11 +26,16 @@ def _log_download(name: str) -> None:
         outbox_admin.record_eml_download(ctx, actor, name)
 
 
+with runtime.user_errors():
+    tz = coaches.own_account(ctx, actor).tz
+
+
 def _when(moment) -> str:
-    return moment.strftime("%d-%m-%Y %H:%M") if moment else ""
+    """Local time, as everywhere else in Koers (the admin's own time zone)."""
+    return runtime.when(moment, tz) if moment else ""
 
 
-st.title(tr("outbox.title"))
+st.title(tr("outbox.title"), anchor=False)
 st.caption(tr("outbox.help"))
 runtime.show_notice()
 
@@ -42,10 +47,12 @@ else:
 
 left, middle, right = st.columns([2, 2, 3])
 statuses = left.multiselect(tr("outbox.filter_status"), EMAIL_STATUSES, key="outbox.status",
-                            format_func=runtime.labels("outbox.status."), placeholder=tr("outbox.filter_any"))
+                            format_func=runtime.labels("outbox.status."), placeholder=tr("outbox.filter_any"),
+                            select_all=False)
 kinds = middle.multiselect(tr("outbox.filter_kind"), KINDS, key="outbox.kind",
-                           format_func=runtime.labels("outbox.kind."), placeholder=tr("outbox.filter_any"))
-search = right.text_input(tr("outbox.filter_search"), max_chars=200, key="outbox.search").strip() or None
+                           format_func=runtime.labels("outbox.kind."), placeholder=tr("outbox.filter_any"),
+                           select_all=False)
+search = right.text_input(tr("outbox.filter_search"), max_chars=200, key="outbox.search", live=True).strip() or None
 
 with runtime.user_errors():
     overview = outbox_admin.overview(ctx, actor, statuses=statuses, kinds=kinds, search=search)
@@ -78,7 +85,7 @@ if rows:
 else:
     st.info(tr("outbox.empty"))
 
-st.subheader(tr("outbox.retry_title"))
+st.subheader(tr("outbox.retry_title"), anchor=False)
 if not failed:
     st.caption(tr("outbox.retry_none"))
 else:
@@ -87,6 +94,7 @@ else:
     picked = st.multiselect(
         tr("outbox.retry_pick"), list(by_id), default=list(by_id), key="outbox.retry_ids",
         format_func=lambda i: f"#{i} {kind_label(by_id[i].kind)} → {by_id[i].recipient}",
+        placeholder=tr("widget.choose"), select_all=False,
     )
     if st.button(tr("outbox.retry_button"), key="outbox.retry", icon=":material/send:") and picked:
         with runtime.user_errors():
@@ -96,12 +104,12 @@ else:
 
 files = outbox_admin.eml_files(ctx, actor)
 if files or not settings.smtp_host:
-    st.subheader(tr("outbox.files_title"))
+    st.subheader(tr("outbox.files_title"), anchor=False)
     if not files:
         st.caption(tr("outbox.files_none", folder=str(folder)))
     else:
         st.dataframe(
-            [{tr("outbox.files_col.name"): f.name, tr("outbox.files_col.size"): f.size,
+            [{tr("outbox.files_col.name"): f.name, tr("outbox.files_col.size"): runtime.count(f.size),
               tr("outbox.files_col.modified"): _when(f.modified)} for f in files],
             hide_index=True,
         )

@@ -9,17 +9,18 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts, data, runtime
+from tracking.i18n import formats
 from tracking.instrument import DYNAMICS
 from tracking.models import CLIENT_STATUSES, FLAG_KINDS
 from tracking.schedule import Schedule, next_occurrence
-from tracking.usecases import clients
+from tracking.usecases import clients, safety
 
 tr = runtime.tr
 actor = runtime.actor()
 viewer = actor.viewer
 now = runtime.now()
 
-st.title(tr("caseload.title"))
+st.title(tr("caseload.title"), anchor=False)
 runtime.show_notice()
 
 with runtime.user_errors():
@@ -28,6 +29,32 @@ if not st.session_state.get("viewed_caseload"):
     with runtime.user_errors():
         clients.record_caseload_view(runtime.context(), actor, len(rows), now=now)
     st.session_state["viewed_caseload"] = True
+
+
+def _seen(concern_id: int) -> None:
+    with runtime.user_errors():
+        safety.acknowledge_concern(runtime.context(), actor, concern_id, now=runtime.now())
+    data.changed()
+    st.session_state["notice"] = tr("alerts.seen_done")
+
+
+with runtime.user_errors():
+    alerts = data.alerts(data.path(), viewer)
+if alerts:
+    # The client's safety net: concerns and contact requests before anything else on the page.
+    st.subheader(tr("alerts.title"), anchor=False)
+    zones = {r["id"]: r["tz"] for r in rows}
+    for alert in alerts:
+        label = f"{alert.client_name} ({alert.client_id})" if alert.client_name else alert.client_id
+        when = runtime.when(alert.checkin_at, zones.get(alert.client_id, "Europe/Amsterdam"))
+        with st.container(border=True, horizontal=True, vertical_alignment="center"):
+            icon = ":material/emergency_home:" if alert.kind == "concern" else ":material/forum:"
+            st.markdown(f"{icon} " + tr(f"alerts.{alert.kind}", client=runtime.plain(label), when=when),
+                        width="stretch")
+            st.page_link("views/client.py", label=tr("alerts.open"), query_params={"client": alert.client_id},
+                         icon=":material/person:")
+            if alert.kind == "concern":
+                st.button(tr("alerts.seen"), key=f"concern_seen_{alert.id}", on_click=_seen, args=(alert.id,))
 
 if not rows:
     st.info(tr("caseload.empty"))
@@ -38,17 +65,20 @@ counts = {kind: sum(kind in row["open_kinds"] for row in rows) for kind in FLAG_
 summary = [runtime.tr_count(f"caseload.count.{kind}", counts[kind]) for kind in
            ("dominant_shift", "contact_request", "reliable_deterioration", "missed_checkins", "focus_mismatch")
            if counts[kind]]
-st.markdown("**" + (", ".join(summary) if summary else tr("caseload.count.nothing")) + "**")
+st.markdown("**" + (formats.items(summary, runtime.lang()) if summary else tr("caseload.count.nothing")) + "**")
 
 states = [*DYNAMICS, "mixed", "none"]
 with st.container(horizontal=True):
-    search = st.text_input(tr("caseload.search"), placeholder=tr("caseload.search_hint"), key="caseload_search")
+    search = st.text_input(tr("caseload.search"), placeholder=tr("caseload.search_hint"), key="caseload_search",
+                           live=True)
+    any_label = tr("widget.choose_any")
     chosen_states = st.multiselect(tr("caseload.filter_state"), states, format_func=charts.state_label(runtime.lang()),
-                                   key="caseload_states")
+                                   key="caseload_states", placeholder=any_label, select_all=False)
     chosen_kinds = st.multiselect(tr("caseload.filter_flag"), FLAG_KINDS, format_func=runtime.labels("flag."),
-                                  key="caseload_kinds")
+                                  key="caseload_kinds", placeholder=any_label, select_all=False)
     chosen_status = st.multiselect(tr("caseload.filter_status"), CLIENT_STATUSES, default=["active", "paused"],
-                                   format_func=runtime.labels("client_status."), key="caseload_status")
+                                   format_func=runtime.labels("client_status."), key="caseload_status",
+                                   placeholder=any_label, select_all=False)
 
 
 def _next_due(row: dict[str, Any]) -> datetime | None:
@@ -79,11 +109,11 @@ lang = runtime.lang()
 frame = pd.DataFrame({
     "client": [f"{r['name']} ({r['id']})" if r["name"] else r["id"] for r in shown],
     "state": [charts.state_label(lang)(r["state"]) if r["state"] else tr("state.unknown") for r in shown],
-    "trend": [r["spark"] for r in shown],
-    "last": [r["last_at"].astimezone(charts.zone(r["tz"])).replace(tzinfo=None) if r["last_at"] else None
-             for r in shown],
-    "next": [d.astimezone(charts.zone(r["tz"])).replace(tzinfo=None) if (d := _next_due(r)) else None
-             for r in shown],
+    # Whole points: the table also reads these out to screen readers, where 72.5 would be English.
+    "trend": [[None if v is None else round(v) for v in r["spark"]] for r in shown],
+    # Dates as text in the coach's language (a date column would be written in the browser's language).
+    "last": [formats.moment(r["last_at"], lang, r["tz"]) if r["last_at"] else "" for r in shown],
+    "next": [formats.short_moment(d, lang, r["tz"]) if (d := _next_due(r)) else "" for r in shown],
     "flags": [", ".join(tr(f"flag.{k}") for k in r["open_kinds"]) for r in shown],
     "focus": [tr(f"dynamic.{r['focus']}") if r["focus"] else "" for r in shown],
     "status": [tr(f"client_status.{r['status']}") for r in shown],
@@ -102,8 +132,8 @@ selection = st.dataframe(
         "state": st.column_config.TextColumn(tr("caseload.col.state"), help=tr("caseload.col.state_help")),
         "trend": st.column_config.LineChartColumn(tr("caseload.col.trend"), y_min=0, y_max=100,
                                                   help=tr("caseload.col.trend_help")),
-        "last": st.column_config.DatetimeColumn(tr("caseload.col.last"), format="D MMM YYYY, HH:mm"),
-        "next": st.column_config.DatetimeColumn(tr("caseload.col.next"), format="ddd D MMM, HH:mm"),
+        "last": st.column_config.TextColumn(tr("caseload.col.last")),
+        "next": st.column_config.TextColumn(tr("caseload.col.next")),
         "flags": st.column_config.TextColumn(tr("caseload.col.flags"), width="large"),
         "focus": st.column_config.TextColumn(tr("caseload.col.focus")),
         "status": st.column_config.TextColumn(tr("caseload.col.status")),

@@ -17,11 +17,11 @@ import dataclasses
 
 import streamlit as st
 
-from dashboard import runtime
+from dashboard import runtime, wording
 from dashboard.checkin import trend
 from dashboard.checkin.present import PAGE_CSS, plain, when
 from tracking.errors import InvalidValue
-from tracking.i18n import t
+from tracking.i18n import formats, t
 from tracking.usecases import checkin as submission
 
 TOKEN = "checkin.token"  # the link this session opened
@@ -142,7 +142,8 @@ def _form(token: str, opened: submission.Opened) -> None:
     note = st.text_area(instrument.note_text[lang], max_chars=instrument.note_max_length, key="checkin.note",
                         height=120)
     # Streamlit counts while typing (in the field); this count stays visible after leaving it.
-    st.caption(tr("checkin.note_help", count=len(note or ""), max=instrument.note_max_length))
+    st.caption(tr("checkin.note_help", count=runtime.count(len(note or "")),
+                  max=runtime.count(instrument.note_max_length)))
     st.session_state[CONTACT], st.session_state[NOTE] = contact, note
 
     answered = sum(value is not None for value in answers.values())
@@ -157,7 +158,7 @@ def _form(token: str, opened: submission.Opened) -> None:
             lines = "\n".join(f"- {tr('checkin.skipped.item', number=n, text=item.text[lang])}"
                               for n, item in skipped)
         else:
-            lines = tr("checkin.skipped.numbers", numbers=", ".join(str(n) for n, _item in skipped))
+            lines = tr("checkin.skipped.numbers", numbers=formats.items([str(n) for n, _item in skipped], lang))
         # Calm, not a warning: skipping is allowed, the list only lets the client decide knowingly.
         st.info(f"{message}\n\n{lines}", icon=":material/radio_button_unchecked:")
     else:
@@ -168,13 +169,13 @@ def _form(token: str, opened: submission.Opened) -> None:
         try:
             cleaned = submission.clean_answers(instrument, answers, contact, note)
         except InvalidValue:
-            st.error(tr("checkin.note_too_long", max=instrument.note_max_length))
+            st.error(tr("checkin.note_too_long", max=runtime.count(instrument.note_max_length)))
             return
         if cleaned.is_empty:
             st.warning(tr("checkin.nothing_to_send"))
             return
         with runtime.user_errors():
-            result = submission.submit(runtime.context(), token, cleaned, now=runtime.now())
+            result = submission.submit(runtime.context(), token, cleaned, now=runtime.now(), lang=lang)
         st.session_state[RESULT] = result
         if result.stored:
             st.session_state[OPENED] = dataclasses.replace(
@@ -195,12 +196,22 @@ def _own_trend(result: submission.Submitted, lang: str) -> None:
                         config=CHART_CONFIG, key=f"checkin-trend-{indicator}")
 
 
+def _safety_net(result: submission.Submitted) -> None:
+    """When the coach responds, and where to get help now (the practice's own text, shown as written)."""
+    net = runtime.settings().safety
+    told = tr("checkin.safety.contact") if result.contact_request else tr("checkin.safety.concern")
+    respond = runtime.tr_count("checkin.safety.respond", net.response_working_days)
+    with st.container(key="checkin-safety-net"):
+        st.info(f"{told} {respond}", icon=":material/forum:")
+        st.warning(plain(net.urgent_help(runtime.lang())), icon=":material/call:")
+
+
 def _thanks(result: submission.Submitted) -> None:
     lang = runtime.lang()
     st.title(tr("checkin.thanks.title"), anchor=False)
     st.success(tr(f"checkin.thanks.{result.status}"), icon=":material/check_circle:")
-    if result.contact_request:
-        st.info(tr("checkin.thanks.contact"), icon=":material/forum:")
+    if result.safety_net:
+        _safety_net(result)
     if result.trend is not None:
         _own_trend(result, lang)
     st.write(tr("checkin.thanks.change_until", closes=when(result.closes_at or runtime.now(), result.tz, lang)))
@@ -216,6 +227,7 @@ if st.session_state.get(TOKEN) != token:
 opened: submission.Opened = st.session_state[OPENED]
 result: submission.Submitted | None = st.session_state.get(RESULT)
 
+wording.put_in_place(runtime.lang())
 if opened.status != "open":
     _bad_link(opened.status, opened.lang, not_saved=False)
 elif result is not None and not result.stored:

@@ -58,10 +58,13 @@ if client.id not in viewed:
         clients.record_client_view(runtime.context(), actor, client.id, now=runtime.now())
     viewed.add(client.id)
 
-st.title(runtime.plain(client.label))
+st.title(runtime.plain(client.label), anchor=False)
 facts = [tr(f"client_status.{client.status}")]
 facts.append(tr("client.focus_is", focus=tr(f"dynamic.{client.focus}")) if client.focus else tr("focus.none"))
 facts.append(runtime.tr_count("client.checkin_count", len(bundle.timeline)))
+if bundle.lang_chosen_at is not None:
+    facts.append(tr("client.lang_chosen", language=tr(f"language.{client.lang}"),
+                    when=runtime.when(bundle.lang_chosen_at, client.tz, with_time=False)))
 open_flags = [f for f in bundle.flags if f["status"] == "open"]
 if open_flags:
     facts.append(runtime.tr_count("client.open_flags", len(open_flags)))

@@ -11,7 +11,7 @@ from tracking.usecases import clients
 tr = runtime.tr
 actor = runtime.actor()
 
-st.title(tr("new_client.title"))
+st.title(tr("new_client.title"), anchor=False)
 st.caption(tr("new_client.help"))
 submitted = client_form("new_client")
 if submitted is not None:

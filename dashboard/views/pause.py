@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import runtime
+from dashboard import runtime, wording
 from dashboard.checkin.present import plain
 from tracking.i18n import t
 from tracking.usecases import pause
@@ -33,6 +33,7 @@ if st.session_state.get(TOKEN) != token:
     if first.lang:
         runtime.set_lang(first.lang)
 
+wording.put_in_place(runtime.lang())
 opened: pause.PauseLink = st.session_state[OPENED]
 shown: pause.PauseLink = st.session_state.get(RESULT) or opened
 

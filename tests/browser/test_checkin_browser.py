@@ -89,7 +89,7 @@ def test_a_client_answers_on_a_phone_with_the_keyboard_and_the_check_in_is_store
     phone.goto(url)
     wait_for_app(phone)
     sliders = phone.get_by_role("slider")
-    expect(sliders).to_have_count(len(ORDER))
+    expect(sliders).to_have_count(len(ORDER), timeout=30_000)  # a busy machine renders sixteen sliders slowly
     expect(phone.get_by_role("heading", name="Hoi Sanne")).to_be_visible()
 
     sliders.first.focus()

@@ -13,7 +13,7 @@ MARC = "marc@koers.example"
 
 def sign_in(page, email: str, password: str = "koers-demo") -> None:
     page.get_by_label("E-mailadres").fill(email)
-    page.get_by_label("Wachtwoord").fill(password)
+    page.get_by_label("Wachtwoord", exact=True).fill(password)
     page.get_by_role("button", name="Inloggen").click()
 
 
@@ -23,7 +23,7 @@ def test_a_coach_signs_in_triages_and_acknowledges_a_flag(demo_site, page, scree
     wait_for_app(page)
     sign_in(page, MARC)
     page.get_by_role("heading", name="Caseload").wait_for(timeout=30_000)
-    page.get_by_text("shifts to review").wait_for()
+    page.get_by_text("clients with a shift to review").wait_for()
     wait_for_app(page)
     screenshot(page, "dashboard-caseload")
 
@@ -32,7 +32,7 @@ def test_a_coach_signs_in_triages_and_acknowledges_a_flag(demo_site, page, scree
     wait_for_app(page)
     sign_in(page, MARC)
     page.get_by_role("heading", name="Amira (M-210)").wait_for(timeout=30_000)
-    page.get_by_text("the Identity pattern leads").wait_for()
+    page.get_by_text("Identity has been leading").wait_for()
     page.locator(".js-plotly-plot").first.wait_for()
     wait_for_app(page)
     screenshot(page, "dashboard-client")

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 import click
 
 from tracking.cli.common import OPERATOR, Command, format_option, print_json, with_command
 from tracking.clock import iso
+from tracking.i18n import formats
 from tracking.usecases import links
 
 
@@ -43,10 +42,10 @@ def link(cmd: Command, client_id: str, output_format: str) -> None:
         })
         return
     click.echo(url)
-    closes = period.closes_at.astimezone(ZoneInfo(client.tz))
+    closes = formats.moment(period.closes_at, "en", client.tz)
     kind = "the scheduled check-in" if period.kind == "scheduled" else "an extra check-in opened now"
     click.echo(
-        f"Link for {client.label}: {kind}, open until {closes:%a %d %b %Y %H:%M} ({client.tz}). "
+        f"Link for {client.label}: {kind}, open until {closes} ({client.tz}). "
         "Any earlier link for this check-in no longer works.",
         err=True,
     )

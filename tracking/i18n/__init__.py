@@ -1,7 +1,9 @@
 """Every text a client or coach sees, in Dutch and English.
 
 Texts live in one module per part of the app (`common`, and one per screen or email family), each a
-dict of key -> {"nl": ..., "en": ...}. `t` looks a key up and fills in `{placeholders}`.
+dict of key -> {"nl": ..., "en": ...}. `t` looks a key up and fills in `{placeholders}`; `t_count`
+picks the singular or plural text by the language's plural rules. Dates, numbers and lists are
+written by `tracking.i18n.formats` (Babel), never by hand.
 """
 
 from __future__ import annotations
@@ -9,10 +11,11 @@ from __future__ import annotations
 from datetime import datetime
 from importlib import import_module
 from string import Formatter
-from zoneinfo import ZoneInfo
+
+from tracking.i18n import formats
 
 LANGS = ("nl", "en")
-MODULES = ("common", "checkin", "dashboard", "mail", "signin")
+MODULES = ("common", "checkin", "dashboard", "mail", "signin", "safety", "audit", "widgets")
 
 
 def _load() -> dict[str, dict[str, str]]:
@@ -31,9 +34,6 @@ def _load() -> dict[str, dict[str, str]]:
     return texts
 
 
-TEXTS = _load()
-
-
 def t(key: str, lang: str, **values: object) -> str:
     """The text `key` in `lang` (Dutch when the language is unknown), with placeholders filled in."""
     entry = TEXTS[key]
@@ -42,24 +42,22 @@ def t(key: str, lang: str, **values: object) -> str:
 
 
 def t_count(key: str, lang: str, n: int, **values: object) -> str:
-    """Like `t` for a text about `n` things: uses the `key.one` variant when n is 1."""
+    """Like `t` for a text about `n` things: the `key.one` variant when the language's plural rules
+    (CLDR, through Babel) call `n` singular; `{n}` is written with the language's digit grouping."""
     singular = f"{key}.one"
-    return t(singular if n == 1 and singular in TEXTS else key, lang, n=n, **values)
+    chosen = singular if formats.plural(n, lang) == "one" and singular in TEXTS else key
+    return t(chosen, lang, n=formats.count(n, lang), **values)
 
 
-MONTHS = {
-    "nl": ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"),
-    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
-}
-
-
-def date_text(moment: datetime, lang: str, tz: str | None = None, with_time: bool = False) -> str:
-    """A date as people read it in each language, in the given time zone: 3 mrt 2026 / 3 Mar 2026."""
-    if tz is not None:
-        moment = moment.astimezone(ZoneInfo(tz))
-    text = f"{moment.day} {MONTHS.get(lang, MONTHS['nl'])[moment.month - 1]} {moment.year}"
-    return f"{text} {moment:%H:%M}" if with_time else text
+def long_moment(moment: datetime, lang: str, tz: str) -> str:
+    """'maandag 30 november om 09:00' / 'Monday 30 November at 09:00', in the reader's time zone: a
+    moment as a letter to a client or coach says it."""
+    return t("when.at", lang, day=formats.long_day(moment, lang, tz), time=formats.time(moment, lang, tz))
 
 
 def placeholders(text: str) -> set[str]:
     return {field for _literal, field, _spec, _conv in Formatter().parse(text) if field}
+
+
+# Loaded last: the text modules may use the functions above (at call time, never at import).
+TEXTS: dict[str, dict[str, str]] = _load()

@@ -76,9 +76,22 @@ TEXTS = {
         "nl": "Je antwoorden waren al opgeslagen; er is niets veranderd.",
         "en": "Your answers were already saved; nothing has changed.",
     },
-    "checkin.thanks.contact": {
-        "nl": "Je hebt aangegeven dat je contact wilt met je coach. Je coach ziet dat bij deze check-in.",
-        "en": "You asked for contact with your coach. Your coach sees that with this check-in.",
+    # The safety net, after a contact request or answers that cross a level of concern.
+    "checkin.safety.contact": {
+        "nl": "Je hebt aangegeven dat je contact wilt met je coach. Je coach krijgt daar meteen bericht van.",
+        "en": "You asked for contact with your coach. Your coach is told right away.",
+    },
+    "checkin.safety.concern": {
+        "nl": "Je antwoorden laten zien dat het nu zwaar voor je is. Je coach krijgt daar meteen bericht van.",
+        "en": "Your answers show that things are heavy for you right now. Your coach is told right away.",
+    },
+    "checkin.safety.respond": {
+        "nl": "Je coach neemt binnen {n} werkdagen contact met je op.",
+        "en": "Your coach will get in touch within {n} working days.",
+    },
+    "checkin.safety.respond.one": {
+        "nl": "Je coach neemt binnen 1 werkdag contact met je op.",
+        "en": "Your coach will get in touch within 1 working day.",
     },
     "checkin.thanks.change_until": {
         "nl": "Wil je iets aanpassen? Dat kan tot {closes}.",
@@ -146,16 +159,5 @@ TEXTS = {
     "checkin.bad.no_password": {
         "nl": "Je hebt geen wachtwoord nodig: elke uitnodiging bevat je eigen link.",
         "en": "You never need a password: every invitation contains your own link.",
-    },
-    # Dates as a client reads them, in the client's time zone.
-    "checkin.when": {"nl": "{weekday} {day} {month}, {time}", "en": "{weekday} {day} {month}, {time}"},
-    "checkin.day": {"nl": "{weekday} {day} {month}", "en": "{weekday} {day} {month}"},
-    "checkin.weekdays": {
-        "nl": "maandag,dinsdag,woensdag,donderdag,vrijdag,zaterdag,zondag",
-        "en": "Monday,Tuesday,Wednesday,Thursday,Friday,Saturday,Sunday",
-    },
-    "checkin.months": {
-        "nl": "januari,februari,maart,april,mei,juni,juli,augustus,september,oktober,november,december",
-        "en": "January,February,March,April,May,June,July,August,September,October,November,December",
     },
 }

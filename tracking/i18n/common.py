@@ -62,6 +62,7 @@ TEXTS = {
     "state.mixed": {"nl": "Gemengd", "en": "Mixed"},
     "state.none": {"nl": "Niets verhoogd", "en": "None elevated"},
     "state.unknown": {"nl": "Nog geen beeld", "en": "Not enough data yet"},
+    "state.forming": {"nl": "Nog geen dominante dynamiek", "en": "No dominant dynamic yet"},
     # Flag kinds and statuses.
     "flag.dominant_shift": {"nl": "Verschuiving dominante dynamiek", "en": "Dominant dynamic shifted"},
     "flag.focus_mismatch": {"nl": "Focus past niet bij dominante dynamiek", "en": "Focus differs from dominant"},
@@ -115,6 +116,8 @@ TEXTS = {
     "core.energy": {"nl": "Energie", "en": "Energy"},
     "core.reactivity": {"nl": "Geraaktheid", "en": "Reactivity"},
     "core.meaning": {"nl": "Betekenis", "en": "Meaning"},
+    # A moment in a sentence: the day and time come from `tracking.i18n.formats`.
+    "when.at": {"nl": "{day} om {time}", "en": "{day} at {time}"},
     "language.nl": {"nl": "Nederlands", "en": "Dutch"},
     "language.en": {"nl": "Engels", "en": "English"},
 }

@@ -36,6 +36,9 @@ TEXTS = {
         "en": "Enter a client id (at most 64 characters, no line breaks).",
     },
     "invalid.weekday": {"nl": "Kies een dag van de week.", "en": "Choose a day of the week."},
+    "invalid.status": {
+        "nl": "Kies actief, gepauzeerd of beëindigd.", "en": "Choose active, paused or ended.",
+    },
     "invalid.time": {"nl": "Vul een tijd in als 09:00.", "en": "Enter a time such as 09:00."},
     "invalid.tz": {"nl": "Kies een geldige tijdzone.", "en": "Choose a valid time zone."},
     "invalid.lang": {"nl": "Kies Nederlands of Engels.", "en": "Choose Dutch or English."},
@@ -80,16 +83,45 @@ TEXTS = {
         "nl": "Je hebt nog geen cliënten. Voeg er een toe, of laat een beheerder cliënten aan je toewijzen.",
         "en": "You have no clients yet. Add one, or ask an administrator to assign clients to you.",
     },
-    "caseload.count.dominant_shift": {"nl": "{n} verschuivingen te bekijken", "en": "{n} shifts to review"},
-    "caseload.count.dominant_shift.one": {"nl": "1 verschuiving te bekijken", "en": "1 shift to review"},
-    "caseload.count.contact_request": {"nl": "{n} contactverzoeken", "en": "{n} contact requests"},
-    "caseload.count.contact_request.one": {"nl": "1 contactverzoek", "en": "1 contact request"},
-    "caseload.count.reliable_deterioration": {"nl": "{n} verslechteringen", "en": "{n} deteriorations"},
-    "caseload.count.reliable_deterioration.one": {"nl": "1 verslechtering", "en": "1 deterioration"},
-    "caseload.count.missed_checkins": {"nl": "{n} keer check-ins gemist", "en": "{n} with missed check-ins"},
-    "caseload.count.missed_checkins.one": {"nl": "1 keer check-ins gemist", "en": "1 with missed check-ins"},
-    "caseload.count.focus_mismatch": {"nl": "{n} focus aan te passen", "en": "{n} focus to revisit"},
+    # How many clients have each kind of open flag (each count is of clients, not of flags).
+    "caseload.count.dominant_shift": {
+        "nl": "{n} cliënten met een verschuiving om te bekijken", "en": "{n} clients with a shift to review",
+    },
+    "caseload.count.dominant_shift.one": {
+        "nl": "1 cliënt met een verschuiving om te bekijken", "en": "1 client with a shift to review",
+    },
+    "caseload.count.contact_request": {"nl": "{n} cliënten vragen om contact", "en": "{n} clients ask for contact"},
+    "caseload.count.contact_request.one": {"nl": "1 cliënt vraagt om contact", "en": "1 client asks for contact"},
+    "caseload.count.reliable_deterioration": {
+        "nl": "{n} cliënten met een verslechtering", "en": "{n} clients with a deterioration",
+    },
+    "caseload.count.reliable_deterioration.one": {
+        "nl": "1 cliënt met een verslechtering", "en": "1 client with a deterioration",
+    },
+    "caseload.count.missed_checkins": {
+        "nl": "{n} cliënten missen check-ins", "en": "{n} clients are missing check-ins",
+    },
+    "caseload.count.missed_checkins.one": {"nl": "1 cliënt mist check-ins", "en": "1 client is missing check-ins"},
+    "caseload.count.focus_mismatch": {
+        "nl": "{n} cliënten bij wie de focus afwijkt", "en": "{n} clients whose focus differs",
+    },
+    "caseload.count.focus_mismatch.one": {
+        "nl": "1 cliënt bij wie de focus afwijkt", "en": "1 client whose focus differs",
+    },
     "caseload.count.nothing": {"nl": "Niets dat om aandacht vraagt.", "en": "Nothing needs attention."},
+    # What needs attention first: the client's safety net, at the top of the caseload.
+    "alerts.title": {"nl": "Eerst aandacht", "en": "Needs attention first"},
+    "alerts.concern": {
+        "nl": "{client}: de antwoorden van de check-in van {when} liggen boven een zorgniveau van de praktijk.",
+        "en": "{client}: the answers of the check-in of {when} cross a level of concern the practice has set.",
+    },
+    "alerts.contact_request": {
+        "nl": "{client} vraagt om contact (check-in van {when}).",
+        "en": "{client} asks for contact (check-in of {when}).",
+    },
+    "alerts.open": {"nl": "Cliënt openen", "en": "Open the client"},
+    "alerts.seen": {"nl": "Gezien", "en": "Seen"},
+    "alerts.seen_done": {"nl": "Zorgsignaal gemarkeerd als gezien.", "en": "Concern marked as seen."},
     "caseload.search": {"nl": "Zoeken", "en": "Search"},
     "caseload.search_hint": {"nl": "naam of code", "en": "name or id"},
     "caseload.filter_state": {"nl": "Beeld", "en": "State"},
@@ -125,6 +157,10 @@ TEXTS = {
     },
     "client.focus_is": {"nl": "focus: {focus}", "en": "focus: {focus}"},
     "client.checkin_count": {"nl": "{n} check-ins", "en": "{n} check-ins"},
+    "client.lang_chosen": {
+        "nl": "taal: {language}, zelf gekozen op {when}",
+        "en": "language: {language}, chosen by the client on {when}",
+    },
     "client.checkin_count.one": {"nl": "1 check-in", "en": "1 check-in"},
     "client.open_flags": {"nl": "{n} open signalen", "en": "{n} open flags"},
     "client.open_flags.one": {"nl": "1 open signaal", "en": "1 open flag"},
@@ -139,8 +175,8 @@ TEXTS = {
     # Summary sentences.
     "summary.no_checkins": {"nl": "Nog geen check-ins.", "en": "No check-ins yet."},
     "summary.leads": {
-        "nl": "Sinds {since} leidt de dynamiek {dynamic}.",
-        "en": "Since {since} the {dynamic} pattern leads.",
+        "nl": "Sinds {since} leidt {dynamic}.",
+        "en": "Since {since}, {dynamic} has been leading.",
     },
     "summary.mixed": {
         "nl": "Sinds {since} leidt geen dynamiek duidelijk: {dynamic} en {other} liggen dicht bij elkaar.",
@@ -173,12 +209,10 @@ TEXTS = {
     # Overview.
     "overview.dynamics": {"nl": "De vier dynamieken", "en": "The four dynamics"},
     "overview.dynamics_help": {
-        "nl": "Punten: scores per check-in (0-100, hoger = meer belasting). Lijnen: het afgevlakte verloop "
-              "waarop het beeld berust. Banden: het beeld (dominante dynamiek of gemengd). Symbolen bovenaan: "
-              "signalen. Strook onderaan: jouw focus. Ruitjes: jouw observaties.",
-        "en": "Dots: scores per check-in (0-100, higher = more strain). Lines: the smoothed course the state "
-              "rests on. Bands: the state (dominant dynamic or mixed). Symbols at the top: flags. Strip at the "
-              "bottom: your focus. Diamonds: your observations.",
+        "nl": "Scores per check-in (0-100, hoger = meer belasting) met het afgevlakte verloop waarop het beeld "
+              "berust. De legenda onder de grafiek noemt elke kleur en elk symbool; klik erop om iets te verbergen.",
+        "en": "Scores per check-in (0-100, higher = more strain) with the smoothed course the state rests on. The "
+              "legend under the chart names every colour and symbol; click an entry to hide it.",
     },
     "overview.core": {"nl": "Kernindicatoren", "en": "Core indicators"},
     "overview.core_help": {
@@ -191,12 +225,45 @@ TEXTS = {
         "en": "Strain per item per check-in (0 = none, 10 = a lot). Hover a cell for the question and answer.",
     },
     "overview.notes": {"nl": "Notities van de cliënt", "en": "The client's notes"},
-    "chart.trend": {"nl": "verloop", "en": "trend"},
-    "chart.focus": {"nl": "Focus", "en": "Focus"},
-    "chart.observation": {"nl": "Observatie", "en": "Observation"},
     "chart.strain": {"nl": "Belasting (0-100)", "en": "Strain (0-100)"},
     "chart.strain_short": {"nl": "Belasting", "en": "Strain"},
-    "chart.answer": {"nl": "Antwoord", "en": "Answer"},
+    "chart.legend.dynamics": {
+        "nl": "Dynamieken (lijn: verloop, punt: check-in)", "en": "Dynamics (line: course, dot: check-in)",
+    },
+    "chart.legend.states": {"nl": "Beeld (achtergrond)", "en": "State (background)"},
+    "chart.legend.flags": {"nl": "Signalen (bovenaan)", "en": "Flags (at the top)"},
+    "chart.legend.focus": {"nl": "Jouw focus (strook onderaan)", "en": "Your focus (strip at the bottom)"},
+    "chart.legend.observations": {"nl": "Jouw observaties (ruit, 0-10)", "en": "Your observations (diamond, 0-10)"},
+    "chart.hover.score": {"nl": "{dynamic}: {score}<br>{day}", "en": "{dynamic}: {score}<br>{day}"},
+    "chart.hover.level": {
+        "nl": "{dynamic}, afgevlakt verloop: {score}<br>{day}", "en": "{dynamic}, smoothed course: {score}<br>{day}",
+    },
+    "chart.hover.answer": {"nl": "{day}: {answer} van 10", "en": "{day}: {answer} out of 10"},
+    "chart.hover.item": {
+        "nl": "Antwoord {answer} van 10 · belasting {strain} van 10",
+        "en": "Answer {answer} out of 10 · strain {strain} out of 10",
+    },
+    "chart.focus_on": {"nl": "Focus: {dynamic}", "en": "Focus: {dynamic}"},
+    "chart.observation_on": {"nl": "Observatie: {dynamic}", "en": "Observation: {dynamic}"},
+    "chart.observation_of": {"nl": "Jouw observatie van {day}", "en": "Your observation of {day}"},
+    "chart.rating": {"nl": "{dynamic}: {rating} van 10", "en": "{dynamic}: {rating} out of 10"},
+    # Items by a short name, in charts (the question itself is in the hover).
+    "item.sleep": {"nl": "Slaap", "en": "Sleep"},
+    "item.energy": {"nl": "Energie", "en": "Energy"},
+    "item.concentration": {"nl": "Concentratie", "en": "Concentration"},
+    "item.physical_exhaustion": {"nl": "Lichamelijke uitputting", "en": "Physical exhaustion"},
+    "item.work_safety": {"nl": "Veiligheid op het werk", "en": "Safety at work"},
+    "item.predictability": {"nl": "Voorspelbaarheid", "en": "Predictability"},
+    "item.autonomy_support": {"nl": "Zeggenschap en steun", "en": "Say and support"},
+    "item.alert_at_rest": {"nl": "Alert in rust", "en": "Alert at rest"},
+    "item.reactivity": {"nl": "Geraaktheid", "en": "Reactivity"},
+    "item.feedback_as_rejection": {"nl": "Feedback als afwijzing", "en": "Feedback as rejection"},
+    "item.boundary_risk": {"nl": "Grenzen aangeven", "en": "Setting boundaries"},
+    "item.guilt_at_rest": {"nl": "Schuld bij rust", "en": "Guilt at rest"},
+    "item.meaning": {"nl": "Betekenis", "en": "Meaning"},
+    "item.worth_from_performance": {"nl": "Eigenwaarde uit prestatie", "en": "Worth from performance"},
+    "item.idle_threat": {"nl": "Onrust bij stilstand", "en": "Unrest when idle"},
+    "item.self_apart_from_work": {"nl": "Wie ik ben los van werk", "en": "Self apart from work"},
     # Flags.
     "flags.none": {"nl": "Geen signalen voor deze cliënt.", "en": "No flags for this client."},
     "flags.none_open": {"nl": "Geen open signalen.", "en": "No open flags."},
@@ -252,10 +319,13 @@ TEXTS = {
     "observations.responsibility.mixed": {"nl": "Wisselend", "en": "Mixed"},
     "observations.ratings": {"nl": "Jouw inschatting per dynamiek", "en": "Your rating per dynamic"},
     "observations.ratings_help": {
-        "nl": "Vink aan wat je wilt beoordelen (0 = niet aanwezig, 10 = zeer sterk).",
-        "en": "Tick what you want to rate (0 = not present, 10 = very strong).",
+        "nl": "Schuif naar een getal bij wat je wilt beoordelen (0 = niet aanwezig, 10 = zeer sterk); helemaal "
+              "links blijft een dynamiek onbeoordeeld.",
+        "en": "Slide to a number for what you want to rate (0 = not present, 10 = very strong); all the way to "
+              "the left leaves a dynamic unrated.",
     },
-    "observations.rating": {"nl": "Inschatting", "en": "Rating"},
+    "observations.not_rated": {"nl": "niet beoordeeld", "en": "not rated"},
+    "observations.rated": {"nl": "{dynamic} {rating}/10", "en": "{dynamic} {rating}/10"},
     "observations.note": {"nl": "Notitie", "en": "Note"},
     "observations.save": {"nl": "Observatie opslaan", "en": "Save observation"},
     "observations.saved": {"nl": "Observatie opgeslagen.", "en": "Observation saved."},
@@ -299,6 +369,13 @@ TEXTS = {
               "dynamics.",
     },
     "client_form.save": {"nl": "Opslaan", "en": "Save"},
+    "client_form.problems": {
+        "nl": "Niet opgeslagen: verbeter wat hierboven bij de velden staat.",
+        "en": "Not saved: correct what is shown with the fields above.",
+    },
+    "client_form.lang_chosen": {
+        "nl": "De cliënt koos zelf {language} op {when}.", "en": "The client chose {language} themselves on {when}.",
+    },
     "client_form.title": {"nl": "Gegevens en herinneringen", "en": "Details and reminders"},
     "link.title": {"nl": "Persoonlijke check-in-link", "en": "Personal check-in link"},
     "link.help": {
@@ -322,13 +399,6 @@ TEXTS = {
         "en": "For an extra check-in from now; valid until {until}. Copy it and send it to the client only.",
     },
     "client_form.saved": {"nl": "Gegevens opgeslagen.", "en": "Details saved."},
-    "weekday.0": {"nl": "maandag", "en": "Monday"},
-    "weekday.1": {"nl": "dinsdag", "en": "Tuesday"},
-    "weekday.2": {"nl": "woensdag", "en": "Wednesday"},
-    "weekday.3": {"nl": "donderdag", "en": "Thursday"},
-    "weekday.4": {"nl": "vrijdag", "en": "Friday"},
-    "weekday.5": {"nl": "zaterdag", "en": "Saturday"},
-    "weekday.6": {"nl": "zondag", "en": "Sunday"},
     "new_client.title": {"nl": "Nieuwe cliënt", "en": "New client"},
     "new_client.help": {
         "nl": "De eerste uitnodiging gaat uit op het eerste geplande moment na nu. Wil je eerder starten, stuur "
@@ -362,6 +432,8 @@ TEXTS = {
     "report.col.focus": {"nl": "Focus", "en": "Focus"},
     "report.col.note": {"nl": "Toelichting", "en": "Note"},
     "report.col.observation": {"nl": "Observatie", "en": "Observation"},
+    "report.col.day": {"nl": "Datum", "en": "Date"},
+    "report.col.ratings": {"nl": "Inschatting (0-10)", "en": "Rating (0-10)"},
     "report.footer": {
         "nl": "Vertrouwelijk: bevat gezondheidsgegevens. Deel alleen met toestemming van de cliënt.",
         "en": "Confidential: contains health data. Share only with the client's consent.",

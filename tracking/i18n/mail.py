@@ -5,28 +5,6 @@ client (name and id) and what happened, never scores, answers or notes.
 """
 
 TEXTS = {
-    # Dates in emails, in the recipient's time zone.
-    "mail.weekday.0": {"nl": "maandag", "en": "Monday"},
-    "mail.weekday.1": {"nl": "dinsdag", "en": "Tuesday"},
-    "mail.weekday.2": {"nl": "woensdag", "en": "Wednesday"},
-    "mail.weekday.3": {"nl": "donderdag", "en": "Thursday"},
-    "mail.weekday.4": {"nl": "vrijdag", "en": "Friday"},
-    "mail.weekday.5": {"nl": "zaterdag", "en": "Saturday"},
-    "mail.weekday.6": {"nl": "zondag", "en": "Sunday"},
-    "mail.month.1": {"nl": "januari", "en": "January"},
-    "mail.month.2": {"nl": "februari", "en": "February"},
-    "mail.month.3": {"nl": "maart", "en": "March"},
-    "mail.month.4": {"nl": "april", "en": "April"},
-    "mail.month.5": {"nl": "mei", "en": "May"},
-    "mail.month.6": {"nl": "juni", "en": "June"},
-    "mail.month.7": {"nl": "juli", "en": "July"},
-    "mail.month.8": {"nl": "augustus", "en": "August"},
-    "mail.month.9": {"nl": "september", "en": "September"},
-    "mail.month.10": {"nl": "oktober", "en": "October"},
-    "mail.month.11": {"nl": "november", "en": "November"},
-    "mail.month.12": {"nl": "december", "en": "December"},
-    "mail.moment": {"nl": "{weekday} {day} {month} om {time}", "en": "{weekday} {day} {month} at {time}"},
-    "mail.date": {"nl": "{weekday} {day} {month}", "en": "{weekday} {day} {month}"},
     # Shared parts.
     "mail.hello_name": {"nl": "Hoi {name},", "en": "Hello {name},"},
     "mail.hello": {"nl": "Hoi,", "en": "Hello,"},
@@ -91,6 +69,27 @@ TEXTS = {
         "nl": "De check-in en het signaal staan in Koers:",
         "en": "The check-in and the flag are in Koers:",
     },
+    # A check-in that crossed a level of concern, to the coach.
+    "mail.concern.subject": {"nl": "Zorgsignaal: {client}", "en": "Concern: {client}"},
+    "mail.concern.body": {
+        "nl": "De antwoorden van {client} bij de check-in van {when} liggen boven een zorgniveau dat de praktijk "
+              "heeft ingesteld.",
+        "en": "The answers of {client} in the check-in of {when} cross a level of concern the practice has set.",
+    },
+    "mail.concern.contact": {
+        "nl": "De cliënt vraagt ook om contact vóór jullie volgende afspraak.",
+        "en": "The client also asks for contact before your next appointment.",
+    },
+    "mail.concern.told": {
+        "nl": "De cliënt kreeg te lezen dat je binnen {n} werkdagen reageert, en waar nu dringend hulp te vinden "
+              "is.",
+        "en": "The client was told that you will respond within {n} working days, and where to find urgent help "
+              "now.",
+    },
+    "mail.concern.told.one": {
+        "nl": "De cliënt kreeg te lezen dat je binnen 1 werkdag reageert, en waar nu dringend hulp te vinden is.",
+        "en": "The client was told that you will respond within 1 working day, and where to find urgent help now.",
+    },
     # Client paused reminders, to the coach.
     "mail.paused.subject": {
         "nl": "{client} heeft de herinneringen gepauzeerd", "en": "{client} paused their reminders",
@@ -100,7 +99,7 @@ TEXTS = {
               "Er gaan geen uitnodigingen meer naar deze cliënt tot je de herinneringen weer aanzet op de "
               "cliëntpagina in Koers.",
         "en": "{client} paused their weekly reminders on {when} with the link in the email. No more "
-              "invitations go to this client until you switch the reminders back on on the client's page "
+              "invitations go to this client until you turn the reminders back on from the client's page "
               "in Koers.",
     },
     # Weekly digest, to the coach.
@@ -172,8 +171,8 @@ TEXTS = {
         "en": "No mail server set: emails are written as .eml files into {folder}.",
     },
     "outbox.last_run": {
-        "nl": "Laatste ronde van {runner}: {when} UTC (op {host}, {queued} nieuw in de wachtrij).",
-        "en": "Last run of {runner}: {when} UTC (on {host}, {queued} newly queued).",
+        "nl": "Laatste ronde van {runner}: {when} (op {host}, {queued} nieuw in de wachtrij).",
+        "en": "Last run of {runner}: {when} (on {host}, {queued} newly queued).",
     },
     "outbox.never_ran": {
         "nl": "De herinneringen zijn nog nooit verstuurd: start `koers scheduler` (of `koers remind` vanuit "
@@ -191,15 +190,15 @@ TEXTS = {
     "outbox.filter_kind": {"nl": "Soort", "en": "Kind"},
     "outbox.filter_search": {"nl": "Zoek op ontvanger of cliëntcode", "en": "Search recipient or client id"},
     "outbox.empty": {"nl": "Geen e-mails gevonden.", "en": "No emails found."},
-    "outbox.col.created": {"nl": "Aangemaakt (UTC)", "en": "Created (UTC)"},
+    "outbox.col.created": {"nl": "Aangemaakt", "en": "Created"},
     "outbox.col.kind": {"nl": "Soort", "en": "Kind"},
     "outbox.col.recipient": {"nl": "Ontvanger", "en": "Recipient"},
     "outbox.col.client": {"nl": "Cliënt", "en": "Client"},
     "outbox.col.subject": {"nl": "Onderwerp", "en": "Subject"},
     "outbox.col.status": {"nl": "Status", "en": "Status"},
     "outbox.col.attempts": {"nl": "Pogingen", "en": "Attempts"},
-    "outbox.col.next": {"nl": "Volgende poging (UTC)", "en": "Next attempt (UTC)"},
-    "outbox.col.sent": {"nl": "Verzonden (UTC)", "en": "Sent (UTC)"},
+    "outbox.col.next": {"nl": "Volgende poging", "en": "Next attempt"},
+    "outbox.col.sent": {"nl": "Verzonden", "en": "Sent"},
     "outbox.col.error": {"nl": "Laatste fout", "en": "Last error"},
     "outbox.status.pending": {"nl": "in de wachtrij", "en": "queued"},
     "outbox.status.sending": {"nl": "bezig", "en": "sending"},
@@ -212,6 +211,7 @@ TEXTS = {
     "outbox.kind.contact": {"nl": "contactverzoek", "en": "contact request"},
     "outbox.kind.digest": {"nl": "weekoverzicht", "en": "weekly digest"},
     "outbox.kind.paused": {"nl": "gepauzeerd", "en": "paused"},
+    "outbox.kind.concern": {"nl": "zorgsignaal", "en": "concern"},
     "outbox.retry_title": {"nl": "Opnieuw proberen", "en": "Retry"},
     "outbox.retry_pick": {"nl": "Mislukte e-mails", "en": "Failed emails"},
     "outbox.retry_button": {"nl": "Nu opnieuw proberen", "en": "Retry now"},
@@ -224,7 +224,7 @@ TEXTS = {
     "outbox.files_none": {"nl": "Nog geen bestanden in {folder}.", "en": "No files in {folder} yet."},
     "outbox.files_col.name": {"nl": "Bestand", "en": "File"},
     "outbox.files_col.size": {"nl": "Grootte (bytes)", "en": "Size (bytes)"},
-    "outbox.files_col.modified": {"nl": "Gewijzigd (UTC)", "en": "Modified (UTC)"},
+    "outbox.files_col.modified": {"nl": "Gewijzigd", "en": "Modified"},
     "outbox.files_download": {"nl": "Download {name}", "en": "Download {name}"},
     "outbox.files_pick": {"nl": "Bestand downloaden", "en": "Download a file"},
     "outbox.files_pick_hint": {"nl": "Kies een bestand", "en": "Choose a file"},

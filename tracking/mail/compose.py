@@ -13,9 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
-from tracking.i18n import t
+from tracking.i18n import formats, long_moment, t, t_count
 
 DIGEST_LINES_PER_SECTION = 25
 DIGEST_SECTIONS = ("contact_request", "dominant_shift", "missed_checkins")
@@ -59,14 +58,12 @@ class DigestItem:
 
 def local_moment(moment: datetime, tz: str, lang: str) -> str:
     """'maandag 30 november om 09:00' in the recipient's time zone."""
-    local = moment.astimezone(ZoneInfo(tz))
-    return t("mail.moment", lang, weekday=t(f"mail.weekday.{local.weekday()}", lang), day=local.day,
-             month=t(f"mail.month.{local.month}", lang), time=f"{local:%H:%M}")
+    return long_moment(moment, lang, tz)
 
 
 def local_date(day: date, lang: str) -> str:
-    return t("mail.date", lang, weekday=t(f"mail.weekday.{day.weekday()}", lang), day=day.day,
-             month=t(f"mail.month.{day.month}", lang))
+    """'maandag 30 november'."""
+    return formats.long_day(day, lang)
 
 
 Block = Paragraph | Button | Heading | Bullets
@@ -123,6 +120,12 @@ def _greeting(name: str | None, lang: str) -> Paragraph:
     return Paragraph(t("mail.hello_name", lang, name=name) if name else t("mail.hello", lang))
 
 
+def first_name(name: str | None) -> str | None:
+    """How an email to a coach greets them: 'Hoi Anne,' for Anne de Vries, as colleagues write."""
+    words = (name or "").split()
+    return words[0] if words else None
+
+
 def _closing(lang: str) -> list[Block]:
     return [Paragraph(t("mail.signature", lang)), Paragraph(t("mail.automatic", lang), small=True)]
 
@@ -166,7 +169,7 @@ def contact_request(*, lang: str, coach_name: str | None, client_label: str, che
                     dashboard_url: str) -> Content:
     """To the coach: a client asked for contact. Names the client; no scores, answers or note."""
     blocks: list[Block] = [
-        _greeting(coach_name, lang),
+        _greeting(first_name(coach_name), lang),
         Paragraph(t("mail.contact.body", lang, client=client_label, when=local_moment(checkin_at, tz, lang))),
         Paragraph(t("mail.contact.more", lang)),
         Button(t("mail.open_dashboard", lang), dashboard_url),
@@ -174,11 +177,26 @@ def contact_request(*, lang: str, coach_name: str | None, client_label: str, che
     return _email(t("mail.contact.subject", lang, client=client_label), blocks + _closing(lang), lang)
 
 
+def concern(*, lang: str, coach_name: str | None, client_label: str, checkin_at: datetime, tz: str,
+            contact_request: bool, response_working_days: int, dashboard_url: str) -> Content:
+    """To the coach, at once: a check-in crossed a level the practice set as a concern. Names the client
+    and says what the client was told; no scores, answers or note."""
+    told = t_count("mail.concern.told", lang, response_working_days)
+    blocks: list[Block] = [
+        _greeting(first_name(coach_name), lang),
+        Paragraph(t("mail.concern.body", lang, client=client_label, when=local_moment(checkin_at, tz, lang))),
+        *([Paragraph(t("mail.concern.contact", lang))] if contact_request else []),
+        Paragraph(told),
+        Button(t("mail.open_dashboard", lang), dashboard_url),
+    ]
+    return _email(t("mail.concern.subject", lang, client=client_label), blocks + _closing(lang), lang)
+
+
 def paused(*, lang: str, coach_name: str | None, client_label: str, paused_at: datetime, tz: str,
            dashboard_url: str) -> Content:
     """To the coach: a client paused their reminders with the link in an email."""
     blocks: list[Block] = [
-        _greeting(coach_name, lang),
+        _greeting(first_name(coach_name), lang),
         Paragraph(t("mail.paused.body", lang, client=client_label, when=local_moment(paused_at, tz, lang))),
         Button(t("mail.open_dashboard", lang), dashboard_url),
     ]
@@ -193,7 +211,7 @@ def digest(*, lang: str, coach_name: str | None, day: date, clients: int, items:
            tz: str, dashboard_url: str) -> Content:
     """To the coach, weekly: their open flags by kind (contact requests, shifts, missed check-ins,
     others), each naming the client and when; no scores."""
-    blocks: list[Block] = [_greeting(coach_name, lang)]
+    blocks: list[Block] = [_greeting(first_name(coach_name), lang)]
     if not items:
         blocks.append(Paragraph(t("mail.digest.nothing", lang, clients=clients)))
     else:

@@ -32,7 +32,7 @@ from tracking.clock import iso
 from tracking.schedule import Schedule, latest_occurrence, window_close
 from tracking.settings import Settings
 
-KINDS = ("invitation", "followup", "link", "contact", "digest", "paused")
+KINDS = ("invitation", "followup", "link", "contact", "concern", "digest", "paused")
 CLIENT_KINDS = ("invitation", "followup", "link")  # emails to the client, about a check-in period
 
 # Minutes to wait after the n-th failed attempt (the last value repeats).
@@ -184,6 +184,10 @@ def link_key(client_id: str, period_id: int, now: datetime) -> str:
 
 def contact_key(flag_id: int) -> str:
     return f"contact:{flag_id}"
+
+
+def concern_key(checkin_id: int) -> str:
+    return f"concern:{checkin_id}"
 
 
 def digest_key(coach_id: int, local_date: date) -> str:

@@ -14,6 +14,7 @@ the audit log itself.
     pause      a client pausing their reminders with the link in an email
     data       import, recompute, demo data, timelines, exports
     privacy    export and erase one client, back up the database
+    safety     the coach's side of the client's safety net: alerts, seeing a concern
     mail       the admin's outbox: retry, download
 
 The scheduler's own work (what is due, the outbox, sending) is `tracking.mail`.

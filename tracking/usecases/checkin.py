@@ -3,6 +3,12 @@
 Each function is one unit of work on the database. The link is checked again inside every unit, so a
 link revoked or a window closed between opening and sending is refused at the moment it matters.
 
+The client's safety net is part of sending: a check-in that asks for contact, or whose answers cross
+a level the practice set as a concern (`tracking.safety`), queues the coach's email in the same
+transaction (the scheduler sends it within a minute) and tells the client when the coach responds
+and where to get urgent help. The language the client sent in is remembered on the client: their
+next form, emails and link pages use it, and the coach sees the change.
+
 Idempotent per period: a period has at most one check-in. Sending for a period that already has one
 (a double click, a refresh, a second tab, or coming back later in the window) changes that check-in:
 the earlier version is kept in `checkin_revisions`, `checkins.edited_at` is set, its scores are
@@ -17,15 +23,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from tracking import validate
+from tracking import safety, validate
 from tracking.audit import Action
 from tracking.context import Actor, Context
 from tracking.errors import InvalidValue, NotFound
+from tracking.i18n import LANGS
 from tracking.instrument import Instrument
+from tracking.mail import compose, due
+from tracking.mail.outbox import new_email
 from tracking.models import Client, Viewer
 from tracking.scoring import score_answers
-from tracking.store import StoreConnection, audit, checkins, clients, derived, periods
+from tracking.store import StoreConnection, accounts, audit, checkins, clients, derived, outbox, periods
 from tracking.store import links as link_store
+from tracking.store import safety as safety_store
 from tracking.store import submissions as store
 from tracking.store.periods import Period
 from tracking.store.submissions import CorePoint
@@ -92,12 +102,18 @@ class Submitted:
     closes_at: datetime | None = None
     submitted_at: datetime | None = None  # when the check-in was first sent (an edit keeps that time)
     contact_request: bool = False
+    concern: bool = False  # the answers cross a level the practice set as a concern
     trend: list[CorePoint] | None = None  # the client's core indicators over time, when the coach enabled it
     changed: list[str] = field(default_factory=list)
 
     @property
     def stored(self) -> bool:
         return self.status in ("saved", "edited", "unchanged")
+
+    @property
+    def safety_net(self) -> bool:
+        """Whether the thank-you page tells the client when the coach responds and where to get urgent help."""
+        return self.stored and (self.contact_request or self.concern)
 
 
 @dataclass(frozen=True)
@@ -193,15 +209,48 @@ def _changes(stored: store.StoredCheckin, answers: CheckinAnswers) -> list[str]:
     return changed
 
 
+def _alert_coach(con: StoreConnection, ctx: Context, client: Client, checkin_id: int, submitted_at: datetime,
+                 answers: CheckinAnswers, concern_id: int | None, now: datetime) -> None:
+    """Queue the coach's emails about this check-in: its contact request, its concern. Keys are the
+    scheduler's own, so a contact email is never queued twice."""
+    if client.coach_id is None:
+        return
+    coach = accounts.coach_by_id(con, client.coach_id)
+    if not coach.active or not coach.email:
+        return
+    label = compose.client_label(client.id, client.name)
+    url = compose.dashboard_url(ctx.settings.base_url, client.id)
+    emails = []
+    flag_id = safety_store.contact_flag_of(con, checkin_id) if answers.contact_request else None
+    if flag_id is not None:
+        content = compose.contact_request(lang=coach.lang, coach_name=coach.name, client_label=label,
+                                          checkin_at=submitted_at, tz=coach.tz, dashboard_url=url)
+        emails.append(new_email(due.contact_key(flag_id), "contact", coach.email, content, coach.lang,
+                                client_id=client.id, coach_id=coach.id))
+    if concern_id is not None:
+        content = compose.concern(lang=coach.lang, coach_name=coach.name, client_label=label, checkin_at=submitted_at,
+                                  tz=coach.tz, contact_request=answers.contact_request,
+                                  response_working_days=ctx.settings.safety.response_working_days, dashboard_url=url)
+        emails.append(new_email(due.concern_key(checkin_id), "concern", coach.email, content, coach.lang,
+                                client_id=client.id, coach_id=coach.id))
+    if emails:
+        outbox.enqueue(con, emails, now)
+
+
 @use_case(Action.CHECKIN_SUBMITTED, Action.CHECKIN_EDITED, Action.CHECKIN_RESUBMITTED, Action.CHECKIN_LINK_REFUSED)
-def submit(ctx: Context, token: str, answers: CheckinAnswers, *, now: datetime) -> Submitted:
+def submit(ctx: Context, token: str, answers: CheckinAnswers, *, now: datetime, lang: str | None = None) -> Submitted:
     """Store the answers for the link's period in one transaction: a new check-in, or a change to the
-    period's check-in. Detection for the client is refreshed in the same transaction."""
+    period's check-in. Detection for the client is refreshed, the language the client sent in (`lang`)
+    is remembered, and a contact request or a concern queues the coach's email, all in the same
+    transaction."""
     instrument = ctx.instrument
     answers = clean_answers(instrument, answers.items, answers.contact_request, answers.note)
     if answers.is_empty:
         raise InvalidValue("nothing to send: no answers, no contact request and no note", "empty")
+    if lang is not None and lang not in LANGS:
+        raise InvalidValue(f"language: {lang!r} is not one of {', '.join(LANGS)}", "lang")
     secret_key = ctx.settings.require_secret_key()
+    found_concern = safety.concern(score_answers(answers.items, instrument), ctx.settings.safety)
     with ctx.db.write() as con:
         found = _find(con, token, now, secret_key)
         if isinstance(found, _Refused):
@@ -209,6 +258,13 @@ def submit(ctx: Context, token: str, answers: CheckinAnswers, *, now: datetime) 
             return Submitted(found.status, lang=found.client.lang if found.client else None)
         client, period = found.client, found.period
         actor = Actor.client(client.id)
+        chosen = lang if lang is not None and lang != client.lang else None
+        if chosen is not None:
+            safety_store.record_language(con, client.id, chosen, now)
+        # Recorded only when they apply: the language the client switched to, and a concern.
+        told: dict[str, object] = {"lang": chosen} if chosen else {}
+        if found_concern is not None:
+            told["concern"] = True
         existing = store.checkin_of_period(con, period)
         changed: list[str] = []
         if existing is None:
@@ -219,7 +275,7 @@ def submit(ctx: Context, token: str, answers: CheckinAnswers, *, now: datetime) 
             status = "saved"
             audit.record(con, now, actor, Action.CHECKIN_SUBMITTED, client.id, period=period.id,
                          checkin=checkin_id, answered=len(answers.answered), skipped=len(answers.skipped),
-                         contact_request=answers.contact_request)
+                         contact_request=answers.contact_request, **told)
         else:
             checkin_id = existing
             if period.checkin_id is None:
@@ -234,15 +290,22 @@ def submit(ctx: Context, token: str, answers: CheckinAnswers, *, now: datetime) 
                                       scores=score_answers(answers.items, instrument), now=now)
                 status = "edited"
                 audit.record(con, now, actor, Action.CHECKIN_EDITED, client.id, period=period.id,
-                             checkin=checkin_id, revision=revision, changed=changed)
+                             checkin=checkin_id, revision=revision, changed=changed, **told)
             else:
                 status = "unchanged"
                 audit.record(con, now, actor, Action.CHECKIN_RESUBMITTED, client.id, period=period.id,
-                             checkin=checkin_id)
+                             checkin=checkin_id, **told)
+        concern_id = None
         if status != "unchanged":
             derived.refresh(con, [client.id], instrument, ctx.settings.detection, now)
+            if found_concern is not None:
+                concern_id = safety_store.raise_concern(
+                    con, client_id=client.id, checkin_id=checkin_id, checkin_at=submitted_at,
+                    evidence=found_concern.evidence(ctx.settings.safety), now=now)
+            _alert_coach(con, ctx, client, checkin_id, submitted_at, answers, concern_id, now)
         link_store.mark_used(con, token, now)
         trend = store.core_series(con, client.id, TREND_POINTS) if client.show_trend else None
-    return Submitted(status, checkin_id=checkin_id, lang=client.lang, tz=client.tz,
+    return Submitted(status, checkin_id=checkin_id, lang=chosen or client.lang, tz=client.tz,
                      closes_at=period.closes_at, submitted_at=submitted_at,
-                     contact_request=answers.contact_request, trend=trend, changed=changed)
+                     contact_request=answers.contact_request, concern=found_concern is not None, trend=trend,
+                     changed=changed)

@@ -14,7 +14,7 @@ from tracking.context import Actor, ActorKind, Context
 from tracking.errors import InvalidValue, NotFound
 from tracking.instrument import DYNAMICS
 from tracking.models import CLIENT_STATUSES, Client, Viewer
-from tracking.store import accounts, audit, caseload, checkins, clients, derived, flags, insights
+from tracking.store import accounts, audit, caseload, checkins, clients, derived, flags, insights, safety
 from tracking.usecases import use_case
 
 
@@ -218,6 +218,7 @@ class ClientBundle:
     flags: list[dict[str, Any]]
     focus_changes: list[insights.FocusChange]
     observations: list[insights.ObservationRecord]
+    lang_chosen_at: datetime | None = None  # when the client last chose their language on the check-in page
 
 
 def client_bundle(ctx: Context, viewer: Viewer, client_id: str) -> ClientBundle:
@@ -229,6 +230,7 @@ def client_bundle(ctx: Context, viewer: Viewer, client_id: str) -> ClientBundle:
             flags=flags.list_flags(con, viewer, client_id=client_id),
             focus_changes=insights.focus_history(con, client_id, viewer),
             observations=insights.observations(con, client_id, viewer),
+            lang_chosen_at=safety.language_chosen_at(con, client_id),
         )
 
 

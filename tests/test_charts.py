@@ -1,0 +1,114 @@
+"""The client's charts read without a manual: every colour and symbol has its legend entry, a mixed
+picture before a first dominant is told apart from mixed, hovers carry ratings and whole sentences
+in the coach's language, and markers of one day do not hide each other."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from dashboard import charts
+from tracking.i18n import t
+from tracking.instrument import DYNAMICS, load_instrument
+from tracking.store.checkins import TimelinePoint
+from tracking.store.insights import FocusChange, ItemAnswer, ObservationRecord
+
+START = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)
+AMS = "Europe/Amsterdam"
+
+
+def point(week: int, state: str | None, dominant: str | None, context: float = 60.0) -> TimelinePoint:
+    scores = {"context": context, "relational": 40.0, "physiological": 30.0, "identity": 20.0}
+    return TimelinePoint(id=week, at=START + timedelta(weeks=week), source="link", instrument_version="1",
+                         contact_request=False, note=None, edited_at=None, scores=scores,
+                         core={"sleep": 5, "energy": 5, "reactivity": 5, "meaning": 5}, state=state,
+                         dominant=dominant, levels=dict(scores))
+
+
+SERIES = [point(0, "mixed", None), point(1, "mixed", None), point(2, "context", "context"),
+          point(3, "context", "context"), point(4, "mixed", "context"), point(5, "mixed", "context")]
+SHIFT = {"id": 1, "kind": "dominant_shift", "at": (START + timedelta(weeks=3)).isoformat(), "from": "relational",
+         "to": "context", "dynamic": None, "status": "open",
+         "evidence": {"rule": "dominant_shift.v1", "lead_points": 6.5, "margin_points": 4.0, "swing_points": 15.25,
+                      "shift_points": 13.5}}
+MISMATCH = {"id": 2, "kind": "focus_mismatch", "at": (START + timedelta(weeks=3)).isoformat(), "from": None,
+            "to": None, "dynamic": None, "status": "open",
+            "evidence": {"rule": "focus_mismatch", "focus": "identity", "dominant": "context",
+                         "since": START.isoformat()}}
+FOCUS = [FocusChange("identity", START + timedelta(weeks=1), "Anne", None)]
+SESSION = START + timedelta(weeks=2, hours=4)
+OBSERVATIONS = [ObservationRecord(1, SESSION, "Anne", None, None, None, None,
+                                  {"context": 8, "relational": 8, "physiological": None, "identity": 3}, None)]
+
+
+@pytest.fixture(params=["nl", "en"])
+def figure(request):
+    return request.param, charts.timeline_figure(SERIES, [SHIFT, MISMATCH], FOCUS, OBSERVATIONS, request.param, AMS)
+
+
+def legend(figure) -> dict[str, str]:
+    """Legend entry name -> its group's title, for the entries the legend shows."""
+    titles = {}
+    for trace in figure.data:
+        if trace.showlegend is False:
+            continue
+        titles.setdefault(trace.legendgroup, trace.legendgrouptitle.text)
+    return {trace.name: titles.get(trace.legendgroup) for trace in figure.data if trace.showlegend is not False}
+
+
+def test_every_colour_and_symbol_has_its_legend_entry(figure):
+    lang, drawn = figure
+    entries = legend(drawn)
+    for dynamic in DYNAMICS:
+        assert t(f"dynamic.{dynamic}", lang) in entries  # the lines and dots of each dynamic
+    assert entries[t("state.forming", lang)] == t("chart.legend.states", lang)
+    assert entries[t("state.mixed", lang)] == t("chart.legend.states", lang)
+    assert entries[t("chart.focus_on", lang, dynamic=t("dynamic.identity", lang))] == t("chart.legend.focus", lang)
+    assert entries[t("flag.dominant_shift", lang)] == t("chart.legend.flags", lang)
+    for dynamic in ("context", "relational", "identity"):
+        name = t("chart.observation_on", lang, dynamic=t(f"dynamic.{dynamic}", lang))
+        assert entries[name] == t("chart.legend.observations", lang)
+
+
+def test_mixed_before_a_first_dominant_is_drawn_apart_from_mixed(figure):
+    lang, drawn = figure
+    bands = {trace.name: trace for trace in drawn.data if trace.fill == "toself"}
+    forming, mixed = bands[t("state.forming", lang)], bands[t("state.mixed", lang)]
+    assert forming.fillpattern.shape == "/" and not mixed.fillpattern.shape
+
+
+def test_an_observations_hover_gives_its_ratings_out_of_ten(figure):
+    lang, drawn = figure
+    [hover] = {trace.customdata[0] for trace in drawn.data
+               if trace.name and trace.name.startswith(t("chart.observation_on", lang, dynamic=""))}
+    assert t("chart.rating", lang, dynamic=t("dynamic.context", lang), rating=8) in hover
+    assert t("chart.rating", lang, dynamic=t("dynamic.identity", lang), rating=3) in hover
+    assert ("ma 18 mei 2026" if lang == "nl" else "Mon, 18 May 2026") in hover
+
+
+def test_markers_of_one_day_do_not_hide_each_other(figure):
+    _lang, drawn = figure
+    flags = [trace for trace in drawn.data if trace.legendgroup == "flags"]
+    assert sorted(y for trace in flags for y in trace.y) == [charts.FLAG_TOP, charts.FLAG_TOP + charts.FLAG_STACK]
+    sizes = [trace.marker.size for trace in drawn.data if trace.legendgroup == "observations"]
+    assert len(set(sizes)) == len(sizes) == 3  # equal ratings on one day nest instead of covering each other
+
+
+def test_a_flags_hover_shows_its_sentence_whole_in_lines_with_the_numbers_of_the_language(figure):
+    lang, drawn = figure
+    [shift] = [trace for trace in drawn.data if trace.name == t("flag.dominant_shift", lang)]
+    hover = shift.customdata[0]
+    lines = hover.split("<br>")[1:]
+    assert len(lines) > 2 and all(len(line) <= charts.HOVER_WIDTH for line in lines)
+    assert ("15,2" if lang == "nl" else "15.2") in hover.replace("<br>", " ")
+
+
+def test_the_heat_map_names_items_and_their_dynamics_in_full():
+    instrument = load_instrument()
+    answers = [ItemAnswer(1, START, item.id, 4) for item in instrument.items]
+    drawn = charts.heatmap_figure(answers, instrument, "nl", AMS)
+    dynamics, items = drawn.data[0].y
+    assert "Relationele patronen" in dynamics and "Lichaam / energie" in dynamics
+    assert "Wie ik ben los van werk" in items and "self apart from work" not in " ".join(items)
+    assert all("_" not in name for name in items)
