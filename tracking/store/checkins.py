@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-import duckdb
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 
 from tracking.clock import from_db, iso, to_db
@@ -21,6 +22,7 @@ from tracking.instrument import CORE_INDICATORS, DYNAMICS, Instrument
 from tracking.models import Viewer
 from tracking.scoring import score_sql
 from tracking.store.clients import VISIBLE, visible_params
+from tracking.store.contract import StoreConnection
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,7 @@ class IngestResult:
     first_checkin_id: int = 0
 
 
-def _find_conflicts(con: duckdb.DuckDBPyConnection, incoming: str, coach_id: int | None) -> list[Conflict]:
+def _find_conflicts(con: StoreConnection, incoming: str, coach_id: int | None) -> list[Conflict]:
     conflicts = [
         Conflict(rec, "submitted_at", "a check-in for this client at this time is already stored")
         for (rec,) in con.execute(
@@ -73,14 +75,14 @@ def _find_conflicts(con: duckdb.DuckDBPyConnection, incoming: str, coach_id: int
     return conflicts
 
 
-def answer_matrix(con: duckdb.DuckDBPyConnection, relation: str, instrument: Instrument, where: str = "TRUE",
-                  params: Sequence = ()) -> tuple[np.ndarray, np.ndarray]:
-    """(rec, answers as floats with NaN for unanswered) of a relation with `rec` and `answers`."""
+def answer_matrix(con: StoreConnection, relation: str, instrument: Instrument, where: str = "TRUE",
+                  params: Sequence[Any] = ()) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    """(rec, answers as floats with NaN for unanswered) of a relation with `rec` and `answers`, read in bulk."""
     columns = ", ".join(
-        f"coalesce(answers[{position}]::DOUBLE, 'NaN'::DOUBLE) AS a{position}"
+        f"coalesce(answers[{position}]::FLOAT8, 'NaN'::FLOAT8) AS a{position}"
         for position in range(1, len(instrument.items) + 1)
     )
-    data = con.execute(f"SELECT rec, {columns} FROM {relation} WHERE {where} ORDER BY rec", list(params)).fetchnumpy()
+    data = con.numpy(f"SELECT rec, {columns} FROM {relation} WHERE {where} ORDER BY rec", list(params))
     recs = np.asarray(data["rec"], dtype=np.int64)
     if not len(recs):
         return recs, np.empty((0, len(instrument.items)))
@@ -90,7 +92,7 @@ def answer_matrix(con: duckdb.DuckDBPyConnection, relation: str, instrument: Ins
     return recs, values
 
 
-def insert_scores(con: duckdb.DuckDBPyConnection, relation: str, instrument: Instrument, id_offset: int = 0) -> None:
+def insert_scores(con: StoreConnection, relation: str, instrument: Instrument, id_offset: int = 0) -> None:
     """Score every row of `relation` (columns `rec` and `answers`) into `scores`, as check-in
     `id_offset + rec + 1`, inside DuckDB (`tracking.scoring.score_sql`)."""
     expressions = score_sql(instrument)
@@ -105,7 +107,7 @@ def insert_scores(con: duckdb.DuckDBPyConnection, relation: str, instrument: Ins
 
 
 def ingest(
-    con: duckdb.DuckDBPyConnection,
+    con: StoreConnection,
     incoming: str,
     instrument: Instrument,
     *,
@@ -140,7 +142,7 @@ def ingest(
             f"UPDATE clients SET coach_id = ? WHERE coach_id IS NULL AND id IN (SELECT client_id FROM {incoming})",
             [coach_id],
         )
-    base = con.execute("SELECT coalesce(max(id), 0) FROM checkins").fetchone()[0]
+    (base,) = con.execute("SELECT coalesce(max(id), 0) FROM checkins").fetchall()[0]
     con.execute(
         f"""
         INSERT INTO checkins (id, client_id, submitted_at, instrument_version, source, answers, contact_request,
@@ -151,7 +153,7 @@ def ingest(
         [base, instrument.version, source, to_db(now)],
     )
     insert_scores(con, incoming, instrument, base)
-    count = con.execute(f"SELECT count(*) FROM {incoming}").fetchone()[0]
+    (count,) = con.execute(f"SELECT count(*) FROM {incoming}").fetchall()[0]
     client_ids = [c for (c,) in con.execute(f"SELECT DISTINCT client_id FROM {incoming} ORDER BY 1").fetchall()]
     return IngestResult(checkins=count, client_ids=client_ids, clients_created=created, first_checkin_id=base + 1)
 
@@ -183,7 +185,7 @@ class TimelinePoint:
         }
 
 
-def timeline(con: duckdb.DuckDBPyConnection, client_id: str, viewer: Viewer) -> list[TimelinePoint]:
+def timeline(con: StoreConnection, client_id: str, viewer: Viewer) -> list[TimelinePoint]:
     """Every check-in of one client in time order: scores, core indicators, the state and the
     smoothed levels it was read from, and the client's note."""
     rows = con.execute(
@@ -223,11 +225,12 @@ def timeline(con: duckdb.DuckDBPyConnection, client_id: str, viewer: Viewer) -> 
     return result
 
 
-def count_checkins(con: duckdb.DuckDBPyConnection) -> int:
-    return con.execute("SELECT count(*) FROM checkins").fetchone()[0]
+def count_checkins(con: StoreConnection) -> int:
+    (count,) = con.execute("SELECT count(*) FROM checkins").fetchall()[0]
+    return int(count)
 
 
-def frame_from_rows(rows: Sequence[dict], instrument: Instrument) -> pa.Table:
+def frame_from_rows(rows: Sequence[dict[str, Any]], instrument: Instrument) -> pa.Table:
     """Check-ins given as dicts (client_id, submitted_at, answers, contact_request, note) in the
     shape `ingest` reads."""
     return pa.table({
@@ -252,18 +255,20 @@ class ExportRow:
     answers: dict[str, int]
 
 
-def export_rows(con: duckdb.DuckDBPyConnection, client_id: str, viewer: Viewer) -> list[ExportRow]:
+def export_rows(con: StoreConnection, client_id: str, viewer: Viewer) -> list[ExportRow]:
     """A client's check-ins with their answers, in the shape of the import format."""
     rows = con.execute(
         f"""
         SELECT k.id, k.client_id, k.submitted_at, k.contact_request, k.note,
-               coalesce(list(a.item_id ORDER BY a.item_id) FILTER (WHERE a.item_id IS NOT NULL), []),
-               coalesce(list(a.value ORDER BY a.item_id) FILTER (WHERE a.item_id IS NOT NULL), [])
+               coalesce(array_agg(a.item_id ORDER BY a.item_id) FILTER (WHERE a.item_id IS NOT NULL),
+                        ARRAY[]::VARCHAR[]),
+               coalesce(array_agg(a.value ORDER BY a.item_id) FILTER (WHERE a.item_id IS NOT NULL),
+                        ARRAY[]::SMALLINT[])
         FROM checkins k
         JOIN clients c ON c.id = k.client_id
         LEFT JOIN answers a ON a.checkin_id = k.id
         WHERE k.client_id = ? AND ({VISIBLE})
-        GROUP BY ALL
+        GROUP BY k.id, k.client_id, k.submitted_at, k.contact_request, k.note
         ORDER BY k.submitted_at, k.id
         """,
         [client_id, *visible_params(viewer)],
