@@ -189,3 +189,16 @@ def test_the_restore_in_the_operations_guide_brings_the_backup_back(filled, koer
     ran = koers("init", "--no-secret")
     assert ran.exit_code == 0 and "up to date" in ran.stdout
     assert only_data(filled) == backed_up
+
+
+@pytest.mark.postgresql
+def test_on_postgresql_backup_refuses_and_names_the_servers_own_tools(postgres_cluster, koers, tmp_path):
+    url = postgres_cluster.new_database()
+    try:
+        ran = koers("backup", tmp_path / "copy.duckdb", db=url.url)
+    finally:
+        postgres_cluster.drop_database(url)
+    assert ran.exit_code == 2
+    assert "pg_dump" in ran.stderr and "pg_restore" in ran.stderr and "docs/operations.md" in ran.stderr
+    assert "Traceback" not in ran.output and postgres_cluster.password not in ran.output
+    assert not (tmp_path / "copy.duckdb").exists()
