@@ -71,10 +71,16 @@ def weekly(client: str, weeks: int, start: datetime = datetime(2026, 1, 5, 9, 0,
     return [checkin(client, start + timedelta(weeks=w), **overrides) for w in range(weeks)]
 
 
-def database_fingerprint(db_path: Path) -> str:
-    """A digest of every table's contents, to prove that a refused command changed nothing."""
+def database_fingerprint(location) -> str:
+    """A digest of every table's contents, to prove that a refused command changed nothing: of a DuckDB
+    file (absent is a state of its own), or of a PostgreSQL database (a `DatabaseURL`)."""
+    from tracking.settings import DatabaseURL
+
+    if isinstance(location, DatabaseURL):
+        return _server_fingerprint(location)
     import duckdb
 
+    db_path = Path(location)
     if not db_path.exists():
         return "absent"
     con = duckdb.connect(str(db_path), read_only=True)
@@ -88,6 +94,20 @@ def database_fingerprint(db_path: Path) -> str:
         return digest.hexdigest()
     finally:
         con.close()
+
+
+def _server_fingerprint(url) -> str:
+    from tracking.store import database
+
+    digest = hashlib.sha256()
+    with database(url).read() as con:
+        tables = [t for (t,) in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
+            "AND table_type = 'BASE TABLE' ORDER BY 1").fetchall()]
+        for table in tables:
+            rows = sorted(con.execute(f'SELECT * FROM "{table}"').fetchall(), key=repr)
+            digest.update(f"{table}:{rows!r}".encode())
+    return digest.hexdigest()
 
 
 def fresh_link(ctx: Context, client_id: str = "C1", *, now: datetime | None = None, actor: Actor = OPERATOR):
