@@ -73,6 +73,7 @@ def link_token(message) -> str:
 def practice(monkeypatch, koers, db_path, tmp_path):
     """A coach, Anna and Bob, with everything the app stores about a client; emails go to .eml files."""
     monkeypatch.setenv("KOERS_SECRET_KEY", SECRET_KEY)
+    monkeypatch.setenv("KOERS_OUTBOX_DIR", str(tmp_path / "outbox"))  # a server's database has no folder beside it
     ctx = app(db_path)
     coach = factories.coach(ctx, now=ADDED)
     coaches.set_preferences(ctx, Actor.coach(coach), lang="nl", digest_weekday=2, digest_time="09:00",
