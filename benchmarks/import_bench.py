@@ -99,6 +99,19 @@ def floor_seconds_postgresql(csv_path: Path, cluster) -> float:
         cluster.drop_database(url)
 
 
+def database_bytes(db: str) -> int:
+    """The database's size on disk: the DuckDB file and its write-ahead log, or PostgreSQL's
+    `pg_database_size` (tables, indexes and their free space) after a VACUUM."""
+    if not db.startswith("postgresql://"):
+        return sum(path.stat().st_size for path in Path(db).parent.glob(Path(db).name + "*")
+                   if not path.name.endswith(".lock"))
+    import psycopg
+
+    with psycopg.connect(db, autocommit=True) as con:
+        con.execute("VACUUM")
+        return int(con.execute("SELECT pg_database_size(current_database())").fetchone()[0])
+
+
 def koers(*args: str, env: dict) -> tuple[float, float, str]:
     """Run a koers command; (seconds, peak MiB of the child, stdout)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -127,7 +140,7 @@ def main() -> None:
         size_mb = csv_path.stat().st_size / 1e6
         env = {k: v for k, v in os.environ.items() if not k.startswith("KOERS_")}
         env["PYTHONPATH"] = str(ROOT)
-        floors, imports, listings, peaks = [], [], [], []
+        floors, imports, listings, peaks, sizes = [], [], [], [], []
         cluster = None
         if args.postgresql:
             from tests.postgres import Cluster
@@ -149,6 +162,7 @@ def main() -> None:
                 peaks.append(peak)
                 listed, _peak, flags_json = koers("flags", "--format", "json", "--db", db, env=env)
                 listings.append(listed)
+                sizes.append(database_bytes(db))
         finally:
             if cluster is not None:
                 cluster.stop()
@@ -167,6 +181,8 @@ def main() -> None:
         print(f"| `koers flags --format json` (all flags) | {statistics.median(listings):.2f} s | "
               f"{statistics.median(listings) / floor:.1f} | <= 3 |")
         print(f"| peak memory of `koers import` | {max(peaks):.0f} MiB | | <= 1024 MiB |")
+        print(f"| database size after the import | {sizes[-1] / 2**20:.0f} MiB, {sizes[-1] / rows:.0f} bytes per "
+              "check-in (with its scores, state and flags) | | |")
         print(f"\nRuns: floor {', '.join(f'{s:.2f}' for s in floors)}; import "
               f"{', '.join(f'{s:.2f}' for s in imports)}; flags {', '.join(f'{s:.2f}' for s in listings)}")
     finally:
