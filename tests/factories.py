@@ -40,8 +40,8 @@ def stored_checkins(ctx: Context, rows: list[dict], folder: Path, *, now: dateti
                "answers": {item: int(row[item]) for item in ctx.instrument.item_ids if row.get(item)},
                "contact_request": row.get("contact_request") in ("1", "true"), "note": row.get("note") or None}
               for row in rows]
-    with ctx.db.write() as con, con.relation("incoming", checkins.frame_from_rows(parsed, ctx.instrument)):
-        checkins.ingest(con, "incoming", ctx.instrument, source="import", now=now)
+    with ctx.db.write() as con:
+        checkins.ingest(con, checkins.frame_from_rows(parsed, ctx.instrument), ctx.instrument, source="import", now=now)
 
 
 def coach(ctx: Context, email: str = "coach@example.org", name: str = "Ada Coach", *, is_admin: bool = False,

@@ -1,8 +1,8 @@
 """Check-ins: the one write path for new check-ins, and the queries that read them back.
 
-`ingest` takes check-ins from a relation in the writing connection (a file import, the demo, or a
-single check-in from the form) and stores the check-in rows, the answers and the derived scores in
-the caller's transaction. Scoring is `tracking.scoring`, vectorised over all rows at once.
+`ingest` takes check-ins as an Arrow table (a file import, the demo, or a single check-in from the
+form) and stores the check-in rows, their answers and their scores in the caller's transaction, in
+bulk on both databases. Scoring is `tracking.scoring`, vectorised over all rows at once.
 """
 
 from __future__ import annotations
@@ -15,12 +15,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from tracking.clock import from_db, iso, to_db
 from tracking.errors import KoersError
 from tracking.instrument import CORE_INDICATORS, DYNAMICS, Instrument
 from tracking.models import Viewer
-from tracking.scoring import score_sql
+from tracking.scoring import score_matrix
 from tracking.store.clients import VISIBLE, visible_params
 from tracking.store.contract import StoreConnection
 
@@ -92,70 +93,93 @@ def answer_matrix(con: StoreConnection, relation: str, instrument: Instrument, w
     return recs, values
 
 
-def insert_scores(con: StoreConnection, relation: str, instrument: Instrument, id_offset: int = 0) -> None:
-    """Score every row of `relation` (columns `rec` and `answers`) into `scores`, as check-in
-    `id_offset + rec + 1`, inside DuckDB (`tracking.scoring.score_sql`)."""
-    expressions = score_sql(instrument)
-    columns = [*DYNAMICS, *CORE_INDICATORS]
-    con.execute(
-        f"""
-        INSERT INTO scores (checkin_id, {", ".join(columns)})
-        SELECT ? + rec + 1, {", ".join(expressions[c] for c in columns)} FROM {relation}
-        """,
-        [id_offset],
-    )
+def answer_values(answers: Any, items: int) -> npt.NDArray[np.float64]:
+    """An Arrow column of answer lists (each in the instrument's item order) as a float matrix with
+    one row per check-in, NaN for an unanswered item."""
+    lists = answers.combine_chunks() if isinstance(answers, pa.ChunkedArray) else answers
+    lengths = pc.list_value_length(lists)
+    if len(lists) and (lists.null_count or pc.min(lengths).as_py() != items or pc.max(lengths).as_py() != items):
+        raise ValueError(f"every check-in needs a list of {items} answers, one per item")
+    flat = pc.fill_null(pc.list_flatten(lists).cast(pa.float64()), float("nan"))
+    return np.asarray(flat.to_numpy(zero_copy_only=False), dtype=np.float64).reshape(len(lists), items)
+
+
+def _scores(ids: Any, answers: Any, instrument: Instrument) -> pa.Table:
+    """The `scores` rows of new check-ins, computed with `tracking.scoring` over all of them at once."""
+    values = answer_values(answers, len(instrument.items))
+    scores = score_matrix(values, instrument)
+    columns: dict[str, Any] = {"checkin_id": ids}
+    for column, dynamic in enumerate(DYNAMICS):
+        columns[dynamic] = pa.array(scores[:, column], mask=np.isnan(scores[:, column]))
+    for item_id in CORE_INDICATORS:
+        answered = values[:, instrument.item_ids.index(item_id)]
+        columns[item_id] = pa.array(np.nan_to_num(answered).astype(np.int16), mask=np.isnan(answered))
+    return pa.table(columns)
+
+
+def _repeated(value: Any, count: int, type_: Any) -> Any:
+    """One value for every row, without a Python object per row."""
+    return pa.DictionaryArray.from_arrays(pa.array(np.zeros(count, dtype=np.int32)), pa.array([value], type=type_))
 
 
 def ingest(
     con: StoreConnection,
-    incoming: str,
+    rows: pa.Table,
     instrument: Instrument,
     *,
     source: str,
     now: datetime,
     coach_id: int | None = None,
 ) -> IngestResult:
-    """Store the check-ins in relation `incoming` (columns: rec, client_id, submitted_at (UTC),
-    answers (a UTINYINT list in the instrument's item order, NULL for unanswered), contact_request,
-    note). Creates clients that do not exist yet."""
-    conflicts = _find_conflicts(con, incoming, coach_id)
-    if conflicts:
-        raise IngestConflict(conflicts)
-    created = [
-        client for (client,) in con.execute(
-            f"""
-            SELECT DISTINCT i.client_id FROM {incoming} i
-            WHERE NOT EXISTS (SELECT 1 FROM clients c WHERE c.id = i.client_id) ORDER BY 1
-            """
-        ).fetchall()
-    ]
-    if created:
-        con.execute(
-            """
-            INSERT INTO clients (id, coach_id, schedule_from, created_at)
-            SELECT unnest(?::VARCHAR[]), ?::INTEGER, ?::TIMESTAMP, ?::TIMESTAMP
-            """,
-            [created, coach_id, to_db(now), to_db(now)],
-        )
-    if coach_id is not None:
-        con.execute(
-            f"UPDATE clients SET coach_id = ? WHERE coach_id IS NULL AND id IN (SELECT client_id FROM {incoming})",
-            [coach_id],
-        )
+    """Store the check-ins in `rows` with their scores, in the caller's transaction, and create the
+    clients that do not exist yet. `rows` is an Arrow table in the shape `frame_from_rows` makes: rec
+    (0, 1, ... in order), client_id, submitted_at (naive UTC), answers (a list in the instrument's item
+    order, null for unanswered), contact_request, note.
+
+    Only the keys (rec, client, time) become a relation, for the checks against stored data; the
+    check-ins and their scores are appended in bulk with `load()`, which on PostgreSQL is a COPY."""
+    with con.relation("incoming", rows.select(["rec", "client_id", "submitted_at"])):
+        conflicts = _find_conflicts(con, "incoming", coach_id)
+        if conflicts:
+            raise IngestConflict(conflicts)
+        created = [
+            client for (client,) in con.execute(
+                """
+                SELECT DISTINCT i.client_id FROM incoming i
+                WHERE NOT EXISTS (SELECT 1 FROM clients c WHERE c.id = i.client_id) ORDER BY 1
+                """
+            ).fetchall()
+        ]
+        if created:
+            con.execute(
+                """
+                INSERT INTO clients (id, coach_id, schedule_from, created_at)
+                SELECT unnest(?::VARCHAR[]), ?::INTEGER, ?::TIMESTAMP, ?::TIMESTAMP
+                """,
+                [created, coach_id, to_db(now), to_db(now)],
+            )
+        if coach_id is not None:
+            con.execute(
+                "UPDATE clients SET coach_id = ? WHERE coach_id IS NULL AND id IN (SELECT client_id FROM incoming)",
+                [coach_id],
+            )
+        client_ids = [c for (c,) in con.execute("SELECT DISTINCT client_id FROM incoming ORDER BY 1").fetchall()]
     (base,) = con.execute("SELECT coalesce(max(id), 0) FROM checkins").fetchall()[0]
-    con.execute(
-        f"""
-        INSERT INTO checkins (id, client_id, submitted_at, instrument_version, source, answers, contact_request,
-                              note, recorded_at)
-        SELECT ? + rec + 1, client_id, submitted_at, ?, ?, answers, coalesce(contact_request, FALSE), note, ?
-        FROM {incoming}
-        """,
-        [base, instrument.version, source, to_db(now)],
-    )
-    insert_scores(con, incoming, instrument, base)
-    (count,) = con.execute(f"SELECT count(*) FROM {incoming}").fetchall()[0]
-    client_ids = [c for (c,) in con.execute(f"SELECT DISTINCT client_id FROM {incoming} ORDER BY 1").fetchall()]
-    return IngestResult(checkins=count, client_ids=client_ids, clients_created=created, first_checkin_id=base + 1)
+    count = rows.num_rows
+    ids = pc.add(rows["rec"].cast(pa.int64()), int(base) + 1)
+    con.load("checkins", pa.table({
+        "id": ids,
+        "client_id": rows["client_id"],
+        "submitted_at": rows["submitted_at"],
+        "instrument_version": _repeated(instrument.version, count, pa.string()),
+        "source": _repeated(source, count, pa.string()),
+        "answers": rows["answers"],
+        "contact_request": pc.fill_null(rows["contact_request"], False),
+        "note": rows["note"],
+        "recorded_at": pa.array(np.full(count, np.datetime64(to_db(now), "us"))),
+    }))
+    con.load("scores", _scores(ids, rows["answers"], instrument))
+    return IngestResult(checkins=count, client_ids=client_ids, clients_created=created, first_checkin_id=int(base) + 1)
 
 
 @dataclass(frozen=True)

@@ -275,8 +275,8 @@ def import_csv(
     staged = _checked(layout, instrument, now, path, progress)
     progress(f"Writing {staged.num_rows:,} check-ins")
     try:
-        with db.write() as con, con.relation("incoming", staged):
-            result = ingest(con, "incoming", instrument, source="import", now=now, coach_id=coach_id)
+        with db.write() as con:
+            result = ingest(con, staged, instrument, source="import", now=now, coach_id=coach_id)
             if on_ingested is not None:
                 on_ingested(con, result)
     except IngestConflict as conflict:

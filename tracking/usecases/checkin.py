@@ -166,8 +166,7 @@ def _store_new(con: StoreConnection, instrument: Instrument, client_id: str, ans
           "contact_request": answers.contact_request, "note": answers.note}],
         instrument,
     )
-    with con.relation("link_checkin", frame):
-        result = checkins.ingest(con, "link_checkin", instrument, source="link", now=submitted_at)
+    result = checkins.ingest(con, frame, instrument, source="link", now=submitted_at)
     return result.first_checkin_id
 
 
