@@ -104,17 +104,24 @@ def answer_values(answers: Any, items: int) -> npt.NDArray[np.float64]:
     return np.asarray(flat.to_numpy(zero_copy_only=False), dtype=np.float64).reshape(len(lists), items)
 
 
+SCORE_CHUNK_ROWS = 131_072  # scores are computed this many check-ins at a time: memory stays flat
+
+
 def _scores(ids: Any, answers: Any, instrument: Instrument) -> pa.Table:
-    """The `scores` rows of new check-ins, computed with `tracking.scoring` over all of them at once."""
-    values = answer_values(answers, len(instrument.items))
-    scores = score_matrix(values, instrument)
-    columns: dict[str, Any] = {"checkin_id": ids}
-    for column, dynamic in enumerate(DYNAMICS):
-        columns[dynamic] = pa.array(scores[:, column], mask=np.isnan(scores[:, column]))
-    for item_id in CORE_INDICATORS:
-        answered = values[:, instrument.item_ids.index(item_id)]
-        columns[item_id] = pa.array(np.nan_to_num(answered).astype(np.int16), mask=np.isnan(answered))
-    return pa.table(columns)
+    """The `scores` rows of new check-ins, computed with `tracking.scoring` a chunk at a time."""
+    lists = answers.combine_chunks() if isinstance(answers, pa.ChunkedArray) else answers
+    chunks = []
+    for start in range(0, max(len(lists), 1), SCORE_CHUNK_ROWS):
+        values = answer_values(lists.slice(start, SCORE_CHUNK_ROWS), len(instrument.items))
+        scores = score_matrix(values, instrument)
+        columns: dict[str, Any] = {}
+        for column, dynamic in enumerate(DYNAMICS):
+            columns[dynamic] = pa.array(scores[:, column], mask=np.isnan(scores[:, column]))
+        for item_id in CORE_INDICATORS:
+            answered = values[:, instrument.item_ids.index(item_id)]
+            columns[item_id] = pa.array(np.nan_to_num(answered).astype(np.int16), mask=np.isnan(answered))
+        chunks.append(pa.table(columns))
+    return pa.concat_tables(chunks).add_column(0, "checkin_id", ids)
 
 
 def _repeated(value: Any, count: int, type_: Any) -> Any:
