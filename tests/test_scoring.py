@@ -84,3 +84,21 @@ def test_more_strain_on_a_strain_item_never_lowers_the_score(value):
     base = {"reactivity": 5, "feedback_as_rejection": 5, "boundary_risk": 5, "guilt_at_rest": value}
     higher = {**base, "guilt_at_rest": min(value + 1, 10)}
     assert score_answers(higher, INSTRUMENT)["relational"] >= score_answers(base, INSTRUMENT)["relational"]
+
+
+@given(st.lists(full_answers, min_size=1, max_size=30))
+def test_the_sql_form_agrees_with_the_numpy_form(rows):
+    import duckdb
+
+    from tracking.scoring import score_sql
+
+    con = duckdb.connect()
+    lists = [[r[i] for i in INSTRUMENT.item_ids] for r in rows]
+    expressions = score_sql(INSTRUMENT)
+    con.execute("CREATE TABLE t AS SELECT unnest(?::UTINYINT[][]) AS answers", [lists])
+    got = con.execute(f"SELECT {', '.join(expressions[d] for d in DYNAMICS)} FROM t").fetchall()
+    values = np.array([[np.nan if v is None else v for v in row] for row in lists], dtype=float)
+    expected = score_matrix(values, INSTRUMENT)
+    for sql_row, numpy_row in zip(got, expected):
+        for sql_value, numpy_value in zip(sql_row, numpy_row):
+            assert (sql_value is None and math.isnan(numpy_value)) or sql_value == pytest.approx(numpy_value)

@@ -5,8 +5,9 @@ dynamic's score is the mean strain of its answered items times 10, so 0-100 with
 more strain. With fewer than `MIN_ANSWERED_PER_DYNAMIC` of its items answered the score is missing
 (NaN / None), never zero: an unanswered week is not a good week.
 
-`score_matrix` scores any number of check-ins at once with NumPy (a million on import, in a few
-passes over memory); `score_answers` scores the one check-in of a form.
+The rule exists in two forms kept equal by a property test: NumPy (`score_matrix`: a check-in from
+the form, and a bulk import on PostgreSQL before it travels) and SQL (`score_sql`: a bulk import
+inside DuckDB, where the rows already are).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from tracking import validate
-from tracking.instrument import DYNAMICS, Instrument
+from tracking.instrument import CORE_INDICATORS, DYNAMICS, Instrument
 
 MIN_ANSWERED_PER_DYNAMIC = 2
 
@@ -52,6 +53,30 @@ def score_matrix(values: np.ndarray, instrument: Instrument) -> np.ndarray:
             mean = total / answered
         scores[:, column] = np.where(answered >= MIN_ANSWERED_PER_DYNAMIC, mean * 10.0, np.nan)
     return scores
+
+
+def score_sql(instrument: Instrument, answers: str = "answers") -> dict[str, str]:
+    """The same rule as `score_matrix`, as SQL over a list of answers in the instrument's item order:
+    dynamic id -> expression, and core indicator -> expression. Bulk writes score inside DuckDB with
+    it; tests hold it equal to `score_matrix`."""
+    expressions = {}
+    for dynamic in DYNAMICS:
+        strains, counts = [], []
+        for position, item in enumerate(instrument.items, start=1):
+            if item.dynamic != dynamic:
+                continue
+            value = f"{answers}[{position}]::INTEGER"
+            strain = f"{instrument.scale_max} - {value}" if item.reversed else value
+            strains.append(f"coalesce({strain}, 0)")
+            counts.append(f"({answers}[{position}] IS NOT NULL)::INTEGER")
+        answered = " + ".join(counts)
+        expressions[dynamic] = (
+            f"CASE WHEN {answered} >= {MIN_ANSWERED_PER_DYNAMIC} "
+            f"THEN 10.0 * ({' + '.join(strains)}) / ({answered}) END"
+        )
+    for item_id in CORE_INDICATORS:
+        expressions[item_id] = f"{answers}[{instrument.item_ids.index(item_id) + 1}]"
+    return expressions
 
 
 def answers_row(answers: Mapping[str, int | None], instrument: Instrument) -> np.ndarray:

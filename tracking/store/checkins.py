@@ -2,7 +2,8 @@
 
 `ingest` takes check-ins as an Arrow table (a file import, the demo, or a single check-in from the
 form) and stores the check-in rows, their answers and their scores in the caller's transaction, in
-bulk on both databases. Scoring is `tracking.scoring`, vectorised over all rows at once.
+bulk on both databases. Scoring is `tracking.scoring`, vectorised over all rows at once (its SQL form
+inside DuckDB, its NumPy form before the rows travel to PostgreSQL).
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ from tracking.clock import from_db, iso, to_db
 from tracking.errors import KoersError
 from tracking.instrument import CORE_INDICATORS, DYNAMICS, Instrument
 from tracking.models import Viewer
-from tracking.scoring import score_matrix
+from tracking.scoring import score_matrix, score_sql
 from tracking.store.clients import VISIBLE, visible_params
 from tracking.store.contract import StoreConnection
+from tracking.store.dialect import DUCKDB
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,48 @@ def _repeated(value: Any, count: int, type_: Any) -> Any:
     return pa.DictionaryArray.from_arrays(pa.array(np.zeros(count, dtype=np.int32)), pa.array([value], type=type_))
 
 
+def _insert_from_relation(con: StoreConnection, incoming: str, instrument: Instrument, base: int, source: str,
+                          now: datetime) -> None:
+    """The check-ins of relation `incoming` as check-in `base + rec + 1`, scored inside the database."""
+    con.execute(
+        f"""
+        INSERT INTO checkins (id, client_id, submitted_at, instrument_version, source, answers, contact_request,
+                              note, recorded_at)
+        SELECT ? + rec + 1, client_id, submitted_at, ?, ?, answers, coalesce(contact_request, FALSE), note, ?
+        FROM {incoming}
+        """,
+        [base, instrument.version, source, to_db(now)],
+    )
+    expressions = score_sql(instrument)
+    columns = [*DYNAMICS, *CORE_INDICATORS]
+    con.execute(
+        f"""
+        INSERT INTO scores (checkin_id, {", ".join(columns)})
+        SELECT ? + rec + 1, {", ".join(expressions[c] for c in columns)} FROM {incoming}
+        """,
+        [base],
+    )
+
+
+def _append(con: StoreConnection, rows: pa.Table, instrument: Instrument, base: int, source: str,
+            now: datetime) -> None:
+    """The check-ins of `rows` as check-in `base + rec + 1`, scored here and appended with `load()`."""
+    count = rows.num_rows
+    ids = pc.add(rows["rec"].cast(pa.int64()), base + 1)
+    con.load("checkins", pa.table({
+        "id": ids,
+        "client_id": rows["client_id"],
+        "submitted_at": rows["submitted_at"],
+        "instrument_version": _repeated(instrument.version, count, pa.string()),
+        "source": _repeated(source, count, pa.string()),
+        "answers": rows["answers"],
+        "contact_request": pc.fill_null(rows["contact_request"], False),
+        "note": rows["note"],
+        "recorded_at": pa.array(np.full(count, np.datetime64(to_db(now), "us"))),
+    }))
+    con.load("scores", _scores(ids, rows["answers"], instrument))
+
+
 def ingest(
     con: StoreConnection,
     rows: pa.Table,
@@ -143,9 +187,13 @@ def ingest(
     (0, 1, ... in order), client_id, submitted_at (naive UTC), answers (a list in the instrument's item
     order, null for unanswered), contact_request, note.
 
-    Only the keys (rec, client, time) become a relation, for the checks against stored data; the
-    check-ins and their scores are appended in bulk with `load()`, which on PostgreSQL is a COPY."""
-    with con.relation("incoming", rows.select(["rec", "client_id", "submitted_at"])):
+    The checks against stored data read a relation of the rows; the rows themselves go in as one
+    INSERT ... SELECT on DuckDB and as one COPY each of check-ins and scores on PostgreSQL."""
+    # DuckDB scans the Arrow table in place, so the whole table is the relation and the rows go in with
+    # INSERT ... SELECT; a PostgreSQL relation is a copy, so there only the keys are one, and the rows
+    # are appended once, by COPY.
+    whole = con.dialect == DUCKDB
+    with con.relation("incoming", rows if whole else rows.select(["rec", "client_id", "submitted_at"])):
         conflicts = _find_conflicts(con, "incoming", coach_id)
         if conflicts:
             raise IngestConflict(conflicts)
@@ -171,21 +219,12 @@ def ingest(
                 [coach_id],
             )
         client_ids = [c for (c,) in con.execute("SELECT DISTINCT client_id FROM incoming ORDER BY 1").fetchall()]
-    (base,) = con.execute("SELECT coalesce(max(id), 0) FROM checkins").fetchall()[0]
-    count = rows.num_rows
-    ids = pc.add(rows["rec"].cast(pa.int64()), int(base) + 1)
-    con.load("checkins", pa.table({
-        "id": ids,
-        "client_id": rows["client_id"],
-        "submitted_at": rows["submitted_at"],
-        "instrument_version": _repeated(instrument.version, count, pa.string()),
-        "source": _repeated(source, count, pa.string()),
-        "answers": rows["answers"],
-        "contact_request": pc.fill_null(rows["contact_request"], False),
-        "note": rows["note"],
-        "recorded_at": pa.array(np.full(count, np.datetime64(to_db(now), "us"))),
-    }))
-    con.load("scores", _scores(ids, rows["answers"], instrument))
+        (base,) = con.execute("SELECT coalesce(max(id), 0) FROM checkins").fetchall()[0]
+        count = rows.num_rows
+        if whole:
+            _insert_from_relation(con, "incoming", instrument, int(base), source, now)
+        else:
+            _append(con, rows, instrument, int(base), source, now)
     return IngestResult(checkins=count, client_ids=client_ids, clients_created=created, first_checkin_id=int(base) + 1)
 
 
