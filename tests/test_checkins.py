@@ -61,3 +61,31 @@ def test_a_time_stored_twice_is_refused_with_its_record_and_nothing_is_written(s
     with store.read() as con:
         assert checkins.count_checkins(con) == 3
         assert con.execute("SELECT count(*) FROM clients WHERE id = 'C7'").fetchone()[0] == 0
+
+
+def test_a_coach_reads_only_their_own_clients(store):
+    """The store's filter by the viewer (`clients.VISIBLE`), on both databases: another coach's client is
+    not found and its series are empty, while the operator sees them."""
+    from tracking.errors import NotFound
+    from tracking.store import accounts, clients, insights
+
+    with store.write() as con:
+        anne, marc = (accounts.add_coach(con, email=f"{name}@example.org", name=name, password_hash="-",
+                                         is_admin=False, now=NOW) for name in ("anne", "marc"))
+        for client_id, coach in (("A1", anne), ("M1", marc)):
+            clients.add_client(con, client_id=client_id, coach_id=coach.id, email=None, name=None, lang="nl",
+                               tz="Europe/Amsterdam", reminder_weekday=None, reminder_time=None, now=NOW)
+            clients.set_focus(con, client_id, "identity", coach.id, NOW)
+            clients.add_observation(con, coach.id, {"client_id": client_id, "observed_at": NOW, "note": "seen"})
+        given = [row | {"client_id": client_id} for client_id in ("A1", "M1") for row in rows(2)]
+        checkins.ingest(con, checkins.frame_from_rows(given, INSTRUMENT), INSTRUMENT, source="import", now=NOW)
+    as_marc = Viewer.coach(marc)
+    with store.read() as con:
+        assert [c.id for c in clients.list_clients(con, as_marc)] == ["M1"]
+        with pytest.raises(NotFound):
+            clients.get_client(con, "A1", as_marc)
+        for series in (checkins.timeline, checkins.export_rows, insights.item_answers, insights.observations,
+                       insights.focus_history):
+            assert series(con, "A1", as_marc) == [], series.__name__
+            assert series(con, "A1", Viewer.operator()), series.__name__
+            assert series(con, "M1", as_marc), series.__name__
