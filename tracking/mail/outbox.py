@@ -26,7 +26,7 @@ from tracking.models import Email
 from tracking.settings import Settings
 from tracking.store import audit, derived, outbox, periods
 from tracking.store import due as store
-from tracking.store.contract import StoreConnection
+from tracking.store.connection import Connection
 from tracking.store.periods import Period
 from tracking.usecases import use_case
 
@@ -73,7 +73,7 @@ class _Inputs:
     contact_flags: list[due.ContactFlag]
 
 
-def _inputs(con: StoreConnection, now: datetime, rules: ReminderRules) -> _Inputs:
+def _inputs(con: Connection, now: datetime, rules: ReminderRules) -> _Inputs:
     return _Inputs(
         clients=store.scheduled_clients(con),
         periods=store.open_periods(con, now),
@@ -106,7 +106,7 @@ class _Links:
         return self.url("pause", client_id, None, links.pause_expiry(self.now))
 
 
-def _client_emails(con: StoreConnection, reminders: list[Reminder], inputs: _Inputs, now: datetime,
+def _client_emails(con: Connection, reminders: list[Reminder], inputs: _Inputs, now: datetime,
                    issued: _Links) -> list[Email]:
     by_id = {c.id: c for c in inputs.clients}
     invitations = [r for r in reminders if isinstance(r, InvitationDue)]
@@ -133,7 +133,7 @@ def _client_emails(con: StoreConnection, reminders: list[Reminder], inputs: _Inp
     return emails
 
 
-def _coach_emails(con: StoreConnection, reminders: list[Reminder], settings: Settings) -> list[Email]:
+def _coach_emails(con: Connection, reminders: list[Reminder], settings: Settings) -> list[Email]:
     contacts = [r for r in reminders if isinstance(r, ContactDue)]
     digests = [r for r in reminders if isinstance(r, DigestDue)]
     if not contacts and not digests:
@@ -166,7 +166,7 @@ def _coach_emails(con: StoreConnection, reminders: list[Reminder], settings: Set
     return emails
 
 
-def _record_missed(con: StoreConnection, ctx: Context, now: datetime, summary: FillSummary) -> None:
+def _record_missed(con: Connection, ctx: Context, now: datetime, summary: FillSummary) -> None:
     # A week answered through another link (an extra check-in) is not a missed week.
     for period_id, checkin_id in store.answered_elsewhere(con, now):
         periods.complete(con, period_id, checkin_id)

@@ -31,7 +31,7 @@ from tracking.mail.outbox import FillSummary, fill_outbox
 from tracking.mail.transports import DeliveryFailed, Transport, build_message, transport_for
 from tracking.models import Email
 from tracking.store import outbox
-from tracking.store.contract import Store
+from tracking.store.connection import Database
 
 logger = logging.getLogger("koers.scheduler")
 MARK_ATTEMPTS = 3  # recording "sent" is retried: losing it is what could send an email twice
@@ -105,7 +105,7 @@ def _record(con, result: _Result, claimed_by: str, summary: SendSummary) -> None
                        "(raise KOERS_CLAIM_TIMEOUT_MINUTES)", result.row.id)
 
 
-def _record_and_claim(db: Store, result: _Result | None, claim: bool, clock, claimed_by: str,
+def _record_and_claim(db: Database, result: _Result | None, claim: bool, clock, claimed_by: str,
                       summary: SendSummary) -> Email | None:
     """One short write: record the previous send, claim the next email. Retried when the database
     stays busy, because a "sent" that is not recorded is what could, later, send an email twice."""
@@ -125,7 +125,7 @@ def _record_and_claim(db: Store, result: _Result | None, claim: bool, clock, cla
     return None
 
 
-def send_due(db: Store, transport: Transport, *, clock: Callable[[], datetime], claimed_by: str,
+def send_due(db: Database, transport: Transport, *, clock: Callable[[], datetime], claimed_by: str,
              should_stop: Callable[[], bool] = lambda: False) -> SendSummary:
     """Send every email that is due, one claim at a time; see the module's docstring."""
     summary = SendSummary()

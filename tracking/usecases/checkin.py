@@ -27,7 +27,6 @@ from tracking.scoring import score_answers
 from tracking.store import audit, checkins, clients, derived, periods
 from tracking.store import links as link_store
 from tracking.store import submissions as store
-from tracking.store.contract import StoreConnection
 from tracking.store.periods import Period
 from tracking.usecases import use_case
 
@@ -159,7 +158,7 @@ def open_link(ctx: Context, token: str, *, now: datetime) -> Opened:
     )
 
 
-def _store_new(con: StoreConnection, instrument: Instrument, client_id: str, answers: CheckinAnswers,
+def _store_new(con, instrument: Instrument, client_id: str, answers: CheckinAnswers,
                submitted_at: datetime) -> int:
     frame = checkins.frame_from_rows(
         [{"client_id": client_id, "submitted_at": submitted_at, "answers": answers.items,
