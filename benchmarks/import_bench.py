@@ -1,13 +1,16 @@
-"""Import benchmark: `koers import` of 10,000 clients x 100 weekly check-ins against DuckDB's own CSV load.
+"""Import benchmark: `koers import` of 10,000 clients x 100 weekly check-ins against the database's own CSV load.
 
     python benchmarks/import_bench.py [--clients 10000] [--weeks 100] [--runs 3]
+    python benchmarks/import_bench.py --postgresql [--runs 1]
 
-The floor is DuckDB loading the same file into a table of a fresh database file
-(`CREATE TABLE ... AS SELECT * FROM read_csv(...)`): no import can be faster than reading the
-file once. `koers import` runs as its own process, as a user runs it, on a fresh database each
-run; its peak memory is the child process's maximum resident set size. `koers flags --format
-json` listing every flag is timed against the same floor. Results go to stdout as a Markdown table
-for docs/benchmarks.md.
+The floor is the database loading the same file into a table of a fresh database: DuckDB's
+`CREATE TABLE ... AS SELECT * FROM read_csv(...)` into a new file, or with `--postgresql` (a
+throwaway server of its own, tests/postgres.py) PostgreSQL's `COPY ... FROM STDIN (FORMAT csv)` of
+the file into a table with the file's columns, typed, sent from this process as `psql \\copy` does.
+No import can be faster than reading the file once. `koers import` runs as its own process, as a
+user runs it, on a fresh database each run; its peak memory is the child process's maximum
+resident set size. `koers flags --format json` listing every flag is timed against the same
+floor. Results go to stdout as a Markdown table for docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -75,6 +78,40 @@ def floor_seconds(csv_path: Path, work: Path) -> float:
     return time.perf_counter() - started
 
 
+FILE_COLUMNS = "client_id VARCHAR, submitted_at TIMESTAMPTZ, {items}, contact_request VARCHAR, note VARCHAR"
+
+
+def floor_seconds_postgresql(csv_path: Path, cluster) -> float:
+    """PostgreSQL's own COPY of the file into a fresh database's table of the file's columns."""
+    import psycopg
+
+    url = cluster.new_database(migrated=False)
+    try:
+        items = ", ".join(f"{item.id} SMALLINT" for item in load_instrument().items)
+        started = time.perf_counter()
+        with psycopg.connect(url.url) as con, con.cursor() as cursor:
+            cursor.execute(f"CREATE TABLE t ({FILE_COLUMNS.format(items=items)})")
+            with open(csv_path, "rb") as source, cursor.copy("COPY t FROM STDIN (FORMAT csv, HEADER)") as copy:
+                while block := source.read(1 << 20):
+                    copy.write(block)
+        return time.perf_counter() - started
+    finally:
+        cluster.drop_database(url)
+
+
+def database_bytes(db: str) -> int:
+    """The database's size on disk: the DuckDB file and its write-ahead log, or PostgreSQL's
+    `pg_database_size` (tables, indexes and their free space) after a VACUUM."""
+    if not db.startswith("postgresql://"):
+        return sum(path.stat().st_size for path in Path(db).parent.glob(Path(db).name + "*")
+                   if not path.name.endswith(".lock"))
+    import psycopg
+
+    with psycopg.connect(db, autocommit=True) as con:
+        con.execute("VACUUM")
+        return int(con.execute("SELECT pg_database_size(current_database())").fetchone()[0])
+
+
 def koers(*args: str, env: dict) -> tuple[float, float, str]:
     """Run a koers command; (seconds, peak MiB of the child, stdout)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -92,6 +129,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=10_000)
     parser.add_argument("--weeks", type=int, default=100)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--postgresql", action="store_true",
+                        help="import into a throwaway PostgreSQL server, against its COPY of the file")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="koers-bench-"))
     try:
@@ -101,18 +140,32 @@ def main() -> None:
         size_mb = csv_path.stat().st_size / 1e6
         env = {k: v for k, v in os.environ.items() if not k.startswith("KOERS_")}
         env["PYTHONPATH"] = str(ROOT)
-        floors, imports, listings, peaks = [], [], [], []
-        for _run in range(args.runs):
-            floors.append(floor_seconds(csv_path, work))
-            db = work / "koers.duckdb"
-            for leftover in work.glob("koers.duckdb*"):
-                leftover.unlink()
-            koers("init", "--db", str(db), "--no-secret", env=env)
-            seconds, peak, out = koers("import", str(csv_path), "--db", str(db), env=env)
-            imports.append(seconds)
-            peaks.append(peak)
-            listed, _peak, flags_json = koers("flags", "--format", "json", "--db", str(db), env=env)
-            listings.append(listed)
+        floors, imports, listings, peaks, sizes = [], [], [], [], []
+        cluster = None
+        if args.postgresql:
+            from tests.postgres import Cluster
+
+            cluster = Cluster().start()
+        try:
+            for _run in range(args.runs):
+                if cluster is None:
+                    floors.append(floor_seconds(csv_path, work))
+                    for leftover in work.glob("koers.duckdb*"):
+                        leftover.unlink()
+                    db = str(work / "koers.duckdb")
+                else:
+                    floors.append(floor_seconds_postgresql(csv_path, cluster))
+                    db = cluster.new_database(migrated=False).url
+                koers("init", "--db", db, "--no-secret", env=env)
+                seconds, peak, out = koers("import", str(csv_path), "--db", db, env=env)
+                imports.append(seconds)
+                peaks.append(peak)
+                listed, _peak, flags_json = koers("flags", "--format", "json", "--db", db, env=env)
+                listings.append(listed)
+                sizes.append(database_bytes(db))
+        finally:
+            if cluster is not None:
+                cluster.stop()
         floor = statistics.median(floors)
         print(f"File: {rows:,} check-ins ({args.clients:,} clients x {args.weeks} weeks), {size_mb:.0f} MB")
         print(f"Import output: {out.strip()}")
@@ -120,12 +173,16 @@ def main() -> None:
         print(f"Flags listed: {flag_count:,}\n")
         print("| measure | median of runs | x floor | goal |")
         print("| --- | --- | --- | --- |")
-        print(f"| DuckDB `read_csv` into a table (floor) | {floor:.2f} s | 1.0 | |")
+        floor_name = ("PostgreSQL `COPY` of the file into a table" if args.postgresql
+                      else "DuckDB `read_csv` into a table")
+        print(f"| {floor_name} (floor) | {floor:.2f} s | 1.0 | |")
         print(f"| `koers import` (validate, write, detect) | {statistics.median(imports):.2f} s | "
               f"{statistics.median(imports) / floor:.1f} | <= 5 |")
         print(f"| `koers flags --format json` (all flags) | {statistics.median(listings):.2f} s | "
               f"{statistics.median(listings) / floor:.1f} | <= 3 |")
         print(f"| peak memory of `koers import` | {max(peaks):.0f} MiB | | <= 1024 MiB |")
+        print(f"| database size after the import | {sizes[-1] / 2**20:.0f} MiB, {sizes[-1] / rows:.0f} bytes per "
+              "check-in (with its scores, state and flags) | | |")
         print(f"\nRuns: floor {', '.join(f'{s:.2f}' for s in floors)}; import "
               f"{', '.join(f'{s:.2f}' for s in imports)}; flags {', '.join(f'{s:.2f}' for s in listings)}")
     finally:

@@ -89,6 +89,24 @@ BACKENDS = [
     pytest.param("duckdb", id="duckdb"),
     pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgresql),
 ]
+# What Koers derives from check-ins (states and flags: tracking/store/derived.py) and the caseload
+# (tracking/store/caseload.py) run on DuckDB only so far. A test that needs them carries the marker
+# `derived`; on PostgreSQL it is expected to fail (the database refuses DuckDB's SQL), strictly: the
+# day they run there the test passes, pytest reports it, and this switch (and the markers) can go.
+DERIVED_ON = {"duckdb"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        params = getattr(item, "callspec", None)
+        on_server = params is not None and any(value == "postgresql" for value in params.params.values())
+        if on_server and item.get_closest_marker("duckdb_file"):
+            item.add_marker(pytest.mark.skip(reason="about the DuckDB file itself; PostgreSQL has no such file"))
+        if on_server and item.get_closest_marker("derived") and "postgresql" not in DERIVED_ON:
+            item.add_marker(pytest.mark.xfail(
+                strict=True,
+                reason="states, flags and the caseload run on DuckDB only so far (see DERIVED_ON)",
+            ))
 
 
 def _backend(request, tmp_path, *, migrated: bool):
@@ -126,6 +144,8 @@ def store(backend):
 
 @pytest.fixture
 def db_path(tmp_path) -> Path:
+    """The test's DuckDB file. A module whose tests run on both databases overrides this fixture with
+    `backend.location`, and `koers`, `ready_db` and the factories follow it."""
     return tmp_path / "koers.duckdb"
 
 
@@ -140,17 +160,24 @@ class Ran:
         return self.stdout + self.stderr
 
 
+def _address(location: object) -> str:
+    """What `--db` takes for a test database: a path, or the whole server address (with its password)."""
+    from tracking.settings import DatabaseURL
+
+    return location.url if isinstance(location, DatabaseURL) else str(location)
+
+
 @pytest.fixture
 def koers(db_path):
     """Run a `koers` command in-process against the test database."""
     from tracking.cli import cli
 
-    def run(*args: str, input: str | None = None, db: Path | None = db_path) -> Ran:
+    def run(*args: str, input: str | None = None, db: object = db_path) -> Ran:
         argv = [str(a) for a in args]
         if db is not None and "--db" not in argv:
             # `--db` belongs to the (sub)command: put it right after the command words.
             words = 2 if argv[:1] in (["coach"], ["client"]) else 1
-            argv = argv[:words] + ["--db", str(db)] + argv[words:]
+            argv = argv[:words] + ["--db", _address(db)] + argv[words:]
         result = CliRunner().invoke(cli, argv, input=input, catch_exceptions=False)
         return Ran(result.exit_code, result.stdout, result.stderr)
 

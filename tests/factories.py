@@ -17,9 +17,31 @@ OPERATOR = Actor.operator()
 PASSWORD = "correct horse battery"
 
 
-def context(db_path: Path, **settings: str) -> Context:
-    """The context for a test database (migrated), with settings given as KOERS_* keys."""
-    return open_context(load_settings(settings, secrets_file=None, db=db_path))
+def context(location, **settings: str) -> Context:
+    """The context for a test database (a DuckDB file, or a PostgreSQL `DatabaseURL`; migrated), with
+    settings given as KOERS_* keys."""
+    return open_context(load_settings(settings, secrets_file=None, db=location))
+
+
+def stored_checkins(ctx: Context, rows: list[dict], folder: Path, *, now: datetime) -> None:
+    """Check-ins for a test's data, given as CSV rows: imported with `koers import`'s use case, which also
+    derives states and flags, where the database runs what is derived; elsewhere (see
+    tests/conftest.py DERIVED_ON) written through the store alone."""
+    from tests.conftest import DERIVED_ON
+    from tracking.store import checkins
+    from tracking.usecases import data
+
+    source = folder / "stored-checkins.csv"
+    source.write_text(csv_text(rows), encoding="utf-8")
+    if ctx.db.dialect in DERIVED_ON:
+        data.import_checkins(ctx, OPERATOR, source, now=now)
+        return
+    parsed = [{"client_id": row["client_id"], "submitted_at": datetime.fromisoformat(row["submitted_at"]),
+               "answers": {item: int(row[item]) for item in ctx.instrument.item_ids if row.get(item)},
+               "contact_request": row.get("contact_request") in ("1", "true"), "note": row.get("note") or None}
+              for row in rows]
+    with ctx.db.write() as con:
+        checkins.ingest(con, checkins.frame_from_rows(parsed, ctx.instrument), ctx.instrument, source="import", now=now)
 
 
 def coach(ctx: Context, email: str = "coach@example.org", name: str = "Ada Coach", *, is_admin: bool = False,
@@ -71,10 +93,16 @@ def weekly(client: str, weeks: int, start: datetime = datetime(2026, 1, 5, 9, 0,
     return [checkin(client, start + timedelta(weeks=w), **overrides) for w in range(weeks)]
 
 
-def database_fingerprint(db_path: Path) -> str:
-    """A digest of every table's contents, to prove that a refused command changed nothing."""
+def database_fingerprint(location) -> str:
+    """A digest of every table's contents, to prove that a refused command changed nothing: of a DuckDB
+    file (absent is a state of its own), or of a PostgreSQL database (a `DatabaseURL`)."""
+    from tracking.settings import DatabaseURL
+
+    if isinstance(location, DatabaseURL):
+        return _server_fingerprint(location)
     import duckdb
 
+    db_path = Path(location)
     if not db_path.exists():
         return "absent"
     con = duckdb.connect(str(db_path), read_only=True)
@@ -88,6 +116,20 @@ def database_fingerprint(db_path: Path) -> str:
         return digest.hexdigest()
     finally:
         con.close()
+
+
+def _server_fingerprint(url) -> str:
+    from tracking.store import database
+
+    digest = hashlib.sha256()
+    with database(url).read() as con:
+        tables = [t for (t,) in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
+            "AND table_type = 'BASE TABLE' ORDER BY 1").fetchall()]
+        for table in tables:
+            rows = sorted(con.execute(f'SELECT * FROM "{table}"').fetchall(), key=repr)
+            digest.update(f"{table}:{rows!r}".encode())
+    return digest.hexdigest()
 
 
 def fresh_link(ctx: Context, client_id: str = "C1", *, now: datetime | None = None, actor: Actor = OPERATOR):

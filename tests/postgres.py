@@ -218,6 +218,13 @@ class Cluster:
             con.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
         return self.url(name)
 
+    def copy_database(self, url: DatabaseURL) -> DatabaseURL:
+        """A fresh database holding what `url`'s database holds (nobody may be connected to it)."""
+        name = f"koers_{next(self._names)}"
+        with self.admin() as con:
+            con.execute(f"CREATE DATABASE {name} TEMPLATE {url.dbname}")
+        return self.url(name)
+
     def drop_database(self, url: DatabaseURL) -> None:
         with self.admin() as con:
             con.execute(f"DROP DATABASE IF EXISTS {url.dbname} WITH (FORCE)")

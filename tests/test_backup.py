@@ -15,6 +15,7 @@ import pytest
 
 from tests.factories import checkin, csv_text, database_fingerprint
 from tracking.errors import DatabaseBusy
+from tracking.store import database
 from tracking.store import privacy as store
 from tracking.store.connection import Database
 from tracking.store.migrate import migrations, pending
@@ -189,3 +190,54 @@ def test_the_restore_in_the_operations_guide_brings_the_backup_back(filled, koer
     ran = koers("init", "--no-secret")
     assert ran.exit_code == 0 and "up to date" in ran.stdout
     assert only_data(filled) == backed_up
+
+
+@pytest.mark.postgresql
+def test_on_postgresql_backup_refuses_and_names_the_servers_own_tools(postgres_cluster, koers, tmp_path):
+    url = postgres_cluster.new_database()
+    try:
+        ran = koers("backup", tmp_path / "copy.duckdb", db=url.url)
+    finally:
+        postgres_cluster.drop_database(url)
+    assert ran.exit_code == 2
+    assert "pg_dump" in ran.stderr and "pg_restore" in ran.stderr and "docs/operations.md" in ran.stderr
+    assert "Traceback" not in ran.output and postgres_cluster.password not in ran.output
+    assert not (tmp_path / "copy.duckdb").exists()
+
+
+@pytest.mark.postgresql
+def test_the_documented_pg_dump_and_pg_restore_bring_a_postgresql_database_back(postgres_cluster, tmp_path):
+    """docs/operations.md, "Backup and restore on PostgreSQL", with the test server's own tools."""
+    from tests import factories
+    from tests.conftest import NOW
+
+    original, restored = postgres_cluster.new_database(), postgres_cluster.new_database(migrated=False)
+    try:
+        ctx = factories.context(original, KOERS_SECRET_KEY="backup-tests-secret-key-0123456789abcdef",
+                                KOERS_OUTBOX_DIR=str(tmp_path / "outbox"))
+        factories.coach(ctx, now=NOW)
+        factories.client(ctx, "C1", name="Anna", now=NOW)
+        factories.stored_checkins(ctx, [checkin("C1", "2026-03-02T09:15:00+01:00", note="week 1")], tmp_path, now=NOW)
+        factories.fresh_link(ctx, "C1", now=NOW)
+        dump = tmp_path / "koers.dump"
+        tools = postgres_cluster.bindir
+        env = {**os.environ, "PGPASSWORD": postgres_cluster.password}
+        subprocess.run([tools / "pg_dump", "--format=custom", f"--file={dump}", _without_password(original)],
+                       env=env, check=True, capture_output=True)
+        subprocess.run([tools / "pg_restore", "--list", dump], env=env, check=True, capture_output=True)
+        subprocess.run([tools / "pg_restore", "--no-owner", "--role=koers", "--exit-on-error",
+                        f"--dbname={_without_password(restored)}", dump], env=env, check=True, capture_output=True)
+        assert database_fingerprint(restored) == database_fingerprint(original)
+        assert pending(database(restored)) == []
+        again = factories.context(restored)
+        factories.client(again, "C2", now=NOW)  # the sequences came back with the rows
+        with again.db.read() as con:
+            assert con.execute("SELECT count(*) FROM clients").fetchone()[0] == 2
+    finally:
+        postgres_cluster.drop_database(original)
+        postgres_cluster.drop_database(restored)
+
+
+def _without_password(url) -> str:
+    """The address as the documentation writes it: the password comes from ~/.pgpass (here PGPASSWORD)."""
+    return url.url.replace(f":{url.passwords()[0]}@", "@")

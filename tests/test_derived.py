@@ -42,11 +42,8 @@ def store(app, client_id: str, weeks: list[dict], *, start: datetime = START, co
         "answers": answers(**given), "contact_request": week == contact_week, "note": None,
     } for week, (moment, given) in enumerate(zip(times, weeks))]
     with app.db.write() as con:
-        con.register("incoming", checkins.frame_from_rows(rows, app.instrument))
-        try:
-            result = checkins.ingest(con, "incoming", app.instrument, source="import", now=NOW)
-        finally:
-            con.unregister("incoming")
+        result = checkins.ingest(con, checkins.frame_from_rows(rows, app.instrument), app.instrument, source="import",
+                                 now=NOW)
         if refresh:
             derived.refresh(con, result.client_ids, app.instrument, app.settings.detection, NOW)
 

@@ -248,3 +248,81 @@ def test_the_app_refuses_to_start_without_a_secret_key(demo_db, monkeypatch):
 def test_the_mailing_settings_are_read_from_the_settings_object(db_path):
     app = open_context(load_settings({"KOERS_CLAIM_TIMEOUT_MINUTES": "20"}, secrets_file=None, db=db_path))
     assert claim_timeout(app.settings) == timedelta(minutes=20)
+
+
+class SenderKiller:
+    """An SMTP server that accepts every email but holds the first conversation of one sender (known by
+    its sender address) until that sender has been killed: that email is never accepted."""
+
+    def __init__(self, victim: str):
+        self.port = free_port()
+        self.victim = victim
+        self.arrived = threading.Event()
+        self.release = asyncio.Event()
+        self.accepted: list[tuple[str, str]] = []  # (recipient, Message-ID)
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        from email import message_from_bytes, policy
+
+        if envelope.mail_from == self.victim and not self.arrived.is_set():
+            self.arrived.set()
+            await self.release.wait()
+            return "451 4.3.0 the sender went away"
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        self.accepted.append((envelope.rcpt_tos[0], str(message["Message-ID"])))
+        return "250 OK"
+
+    def __enter__(self):
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.controller.loop.call_soon_threadsafe(self.release.set)
+        self.controller.stop()
+
+
+def test_senders_side_by_side_one_killed_mid_send_deliver_every_email_once(backend, tmp_path):
+    """Three senders on one database (a DuckDB file, or PostgreSQL as several machines would share it):
+    one is killed in the middle of an SMTP conversation, two send at the same moment, and every
+    client gets their invitation exactly once, the killed sender's one after its claim timed out."""
+    from tests.conftest import _address
+
+    ctx = open_context(backend.settings(secret_key=SECRET_KEY))
+    with ctx.db.write() as con:
+        accounts.add_coach(con, email="coach@example.org", name="Ada", password_hash="-", is_admin=False,
+                           now=MONDAY - timedelta(days=30))
+        for number in range(8):
+            clients.add_client(con, client_id=f"C{number}", coach_id=1, email=f"c{number}@example.org", name=None,
+                               lang="nl", tz="Europe/Amsterdam", reminder_weekday=0, reminder_time="09:00",
+                               now=MONDAY - timedelta(days=30))
+    at = MONDAY + timedelta(minutes=1)
+
+    def sender(name: str, port: int, minutes: int) -> subprocess.Popen:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("KOERS_")}
+        env.update({"KOERS_DB": _address(backend.location), "KOERS_SECRET_KEY": SECRET_KEY,
+                    "PYTHONPATH": str(ROOT), "KOERS_OUTBOX_DIR": str(tmp_path / "outbox"), **smtp_env(port),
+                    "KOERS_MAIL_FROM": f"{name}@practice.example"})
+        return subprocess.Popen([sys.executable, "-m", "tracking", "remind", "--now",
+                                 (at + timedelta(minutes=minutes)).isoformat()],
+                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    with SenderKiller("victim@practice.example") as server:
+        victim = sender("victim", server.port, 0)
+        assert server.arrived.wait(timeout=120), "the first sender should reach the mail server"
+        victim.send_signal(signal.SIGKILL)  # killed after claiming, before the server accepted
+        victim.wait(timeout=30)
+        server.controller.loop.call_soon_threadsafe(server.release.set)
+        for minutes in (1, 5, 17):  # two at once; before the claim times out; after it
+            pair = [sender(f"sender-{n}", server.port, minutes) for n in (1, 2)]
+            for process in pair:
+                _out, err = process.communicate(timeout=120)
+                assert process.returncode == 0 and "Traceback" not in err, err
+            if minutes == 5:  # the killed sender's email waits for its claim to time out
+                assert "c0@example.org" not in invited(server) and len(invited(server)) == 7
+    assert invited(server) == [f"c{number}@example.org" for number in range(8)]  # each once, c0 too
+    assert len({mid for _recipient, mid in server.accepted}) == len(server.accepted) == 9  # and the digest
+
+
+def invited(server: SenderKiller) -> list[str]:
+    return sorted(recipient for recipient, _mid in server.accepted if recipient != "coach@example.org")

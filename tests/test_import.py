@@ -1,4 +1,5 @@
-"""`koers import`: every bad input is refused with its line and column, and nothing is written."""
+"""`koers import`, on a DuckDB file and on PostgreSQL: every bad input is refused with its line and
+column, and nothing is written."""
 
 from __future__ import annotations
 
@@ -7,8 +8,15 @@ import json
 import pytest
 
 from tests.factories import checkin, csv_text, database_fingerprint, weekly
+from tracking.store import database
 
 GOOD = [checkin("C1", "2026-03-02T09:15:00+01:00"), checkin("C1", "2026-03-09T09:15:00+01:00")]
+
+
+@pytest.fixture
+def db_path(backend):
+    """Every test here runs on a DuckDB file and on a PostgreSQL database."""
+    return backend.location
 
 
 def write(tmp_path, text: str | bytes, name: str = "checkins.csv"):
@@ -105,6 +113,7 @@ class TestBadInput:
         path = write(tmp_path, csv_text(rows))
         refused(koers, db_path, path, "line 4, column submitted_at: same client and time as line 2")
 
+    @pytest.mark.derived
     def test_duplicate_of_a_stored_checkin(self, koers, db_path, tmp_path):
         first = write(tmp_path, csv_text(GOOD), "first.csv")
         assert koers("import", first).exit_code == 0
@@ -164,6 +173,7 @@ class TestBadInput:
         assert ran.exit_code == 2
         assert "no coach with email nobody@example.org" in ran.stderr
 
+    @pytest.mark.derived
     def test_client_of_another_coach(self, koers, db_path, tmp_path):
         koers("coach", "add", "other@example.org", "--name", "Other", "--password-stdin", input="another password\n")
         assert koers("import", write(tmp_path, csv_text(GOOD), "a.csv"), "--coach", "other@example.org").exit_code == 0
@@ -172,6 +182,7 @@ class TestBadInput:
                 coach="coach@example.org")
 
 
+@pytest.mark.derived
 @pytest.mark.usefixtures("ready_db")
 class TestAccepted:
     def test_it_imports_and_scores(self, koers, db_path, tmp_path):
@@ -218,11 +229,6 @@ class TestAccepted:
 
     def test_coach_option_assigns_new_clients(self, koers, tmp_path, db_path):
         assert koers("import", write(tmp_path, csv_text(GOOD)), "--coach", "coach@example.org").exit_code == 0
-        import duckdb
-
-        con = duckdb.connect(str(db_path), read_only=True)
-        try:
+        with database(db_path).read() as con:
             assert con.execute("SELECT c.email FROM clients JOIN coaches c ON c.id = clients.coach_id").fetchall() == [
                 ("coach@example.org",)]
-        finally:
-            con.close()

@@ -1,27 +1,29 @@
-"""The outbox on a real DuckDB file: one row per key, claims that are compare-and-set, sent and failed
-marks with back-off, stale claims re-queued, cancellations, and what admins see."""
+"""The outbox on a real DuckDB file and a real PostgreSQL database: one row per key, claims that are
+compare-and-set (and disjoint when senders claim at once), sent and failed marks with back-off, stale
+claims re-queued, cancellations, and what admins see."""
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 
+import psycopg
 import pytest
 
 from tracking.mail.due import Cancellation
 from tracking.models import Email
-from tracking.store import outbox
+from tracking.store import database, outbox
 from tracking.store.connection import Database
 from tracking.store.migrate import apply_migrations, migrations
+from tracking.store.postgres import PostgresConnection
 
 NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 BODY = "Open: https://koers.example/?t=AbC_12.sIg-9 or pause: https://koers.example/?pause=x-Y.z_1\n"
 
 
 @pytest.fixture
-def db(tmp_path) -> Database:
-    database = Database(tmp_path / "koers.duckdb")
-    apply_migrations(database)
-    return database
+def db(store):
+    return store
 
 
 def email(key="invitation:C1:2026-11-30T08:00:00+00:00", kind="invitation", recipient="c1@example.org"):
@@ -76,6 +78,47 @@ def test_a_sent_email_is_never_claimed_again_and_its_stored_copy_loses_the_perso
     assert stored.body_text == ("Open: https://koers.example/?t=[redacted] or pause: "
                                 "https://koers.example/?pause=[redacted]\n")
     assert "AbC_12" not in stored.body_html and "x-Y" not in stored.body_html
+
+
+def test_senders_claiming_at_once_take_disjoint_emails(db):
+    enqueue(db, *(email(key=f"k{n}") for n in range(40)))
+    claimed: list[list[int]] = [[] for _sender in range(4)]
+    start = threading.Barrier(4)
+
+    def sender(number: int) -> None:
+        start.wait()
+        while (row := claim(db, f"sender-{number}")) is not None:
+            claimed[number].append(row.id)
+
+    threads = [threading.Thread(target=sender, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    every = [outbox_id for ids in claimed for outbox_id in ids]
+    assert sorted(every) == sorted(set(every)) and len(every) == 40
+    with db.read() as con:
+        assert outbox.counts(con)["sending"] == 40
+
+
+@pytest.mark.postgresql
+def test_a_claim_passes_over_an_email_another_transaction_is_claiming(postgres_cluster):
+    """The row lock alone keeps claims disjoint, even between transactions that skip the writer lock."""
+    url = postgres_cluster.new_database()
+    try:
+        db = database(url)
+        enqueue(db, email(key="first"), email(key="second"), now=NOW - timedelta(minutes=1))
+        first, second = (psycopg.connect(url.url, options="-c TimeZone=UTC -c lock_timeout=5000") for _ in range(2))
+        with first, second:
+            taken = outbox.claim_next(PostgresConnection(first, writable=True), NOW, "sender-a")
+            beside = outbox.claim_next(PostgresConnection(second, writable=True), NOW, "sender-b")
+            assert (taken.key, beside.key) == ("first", "second")  # not blocked, and not the same row
+            assert outbox.claim_next(PostgresConnection(second, writable=True), NOW, "sender-b") is None
+            first.rollback()  # the first sender died before committing: its email is free again
+            again = outbox.claim_next(PostgresConnection(second, writable=True), NOW, "sender-b")
+            assert again.key == "first"
+    finally:
+        postgres_cluster.drop_database(url)
 
 
 def test_only_the_claimer_can_mark_a_claim(db):

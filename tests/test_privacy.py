@@ -16,7 +16,6 @@ from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
 
-import duckdb
 import pytest
 from click.testing import CliRunner
 
@@ -27,9 +26,8 @@ from tracking.errors import DatabaseError, NotFound
 from tracking.mail import transports
 from tracking.models import Email, Viewer
 from tracking.settings import load_settings
-from tracking.store import clients
+from tracking.store import clients, database
 from tracking.store import privacy as store
-from tracking.store.connection import Database
 from tracking.store.migrate import ensure_schema
 from tracking.usecases import checkin as submission
 from tracking.usecases import clients as client_cases
@@ -41,6 +39,12 @@ MONDAY = datetime(2026, 11, 30, tzinfo=UTC)
 ADDED = datetime(2026, 11, 1, tzinfo=UTC)
 ANNA = {"id": "C1", "name": "Anna", "email": "anna@example.org", "note": "private words of Anna"}
 BOB = {"id": "C10", "name": "Bob", "email": "bob@example.org", "note": "words of Bob"}
+
+
+@pytest.fixture
+def db_path(backend):
+    """The tests that use the database run on a DuckDB file and on PostgreSQL."""
+    return backend.location
 
 
 def app(db_path) -> Context:
@@ -69,6 +73,7 @@ def link_token(message) -> str:
 def practice(monkeypatch, koers, db_path, tmp_path):
     """A coach, Anna and Bob, with everything the app stores about a client; emails go to .eml files."""
     monkeypatch.setenv("KOERS_SECRET_KEY", SECRET_KEY)
+    monkeypatch.setenv("KOERS_OUTBOX_DIR", str(tmp_path / "outbox"))  # a server's database has no folder beside it
     ctx = app(db_path)
     coach = factories.coach(ctx, now=ADDED)
     coaches.set_preferences(ctx, Actor.coach(coach), lang="nl", digest_weekday=2, digest_time="09:00",
@@ -92,26 +97,26 @@ def practice(monkeypatch, koers, db_path, tmp_path):
     client_cases.add_observation(app(db_path), actor, ANNA["id"], Observation(
         observed_at=MONDAY + timedelta(days=2), tension_in_body="Anna's shoulders", reference="external",
         ratings={"identity": 7}, note="observation note about Anna"), now=MONDAY + timedelta(days=2))
-    with Database(db_path).read() as con:
+    with database(db_path).read() as con:
         (flag_id,) = con.execute("SELECT id FROM flags WHERE client_id = 'C1' AND kind = 'contact_request'").fetchone()
     flags.acknowledge(app(db_path), actor, flag_id, "acknowledged Anna's request", now=MONDAY + timedelta(days=2))
     return outbox
 
 
 def rows_of(db_path, client_id: str) -> dict[str, list[dict]]:
-    with Database(db_path).read() as con:
+    with database(db_path).read() as con:
         return store.client_rows(con, store.client_tables(con), client_id)
 
 
 def every_text(db_path) -> list[str]:
     """Every non-empty text or JSON cell in every table of the database."""
-    con = duckdb.connect(str(db_path), read_only=True)
-    try:
+    with database(db_path).read() as con:
         columns = con.execute(
             """
-            SELECT c.table_name, c.column_name FROM duckdb_columns() c
-            JOIN duckdb_tables() t USING (database_name, schema_name, table_name)
-            WHERE c.schema_name = 'main' AND (c.data_type = 'VARCHAR' OR c.data_type = 'JSON')
+            SELECT c.table_name, c.column_name FROM information_schema.columns c
+            JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name
+            WHERE t.table_schema = current_schema() AND t.table_type = 'BASE TABLE'
+              AND upper(c.data_type) IN ('VARCHAR', 'CHARACTER VARYING', 'TEXT', 'JSON')
             """
         ).fetchall()
         cells = []
@@ -119,8 +124,6 @@ def every_text(db_path) -> list[str]:
             cells += [str(v) for (v,) in con.execute(f'SELECT "{column}" FROM "{table}" WHERE "{column}" IS NOT NULL')
                       .fetchall()]
         return cells
-    finally:
-        con.close()
 
 
 def names_client(text: str, person: dict) -> bool:
@@ -132,14 +135,16 @@ def names_client(text: str, person: dict) -> bool:
 
 
 def test_every_table_is_about_a_client_or_listed_with_the_reason_it_is_not(db_path):
-    ensure_schema(Database(db_path))
-    with Database(db_path).read() as con:
+    ensure_schema(database(db_path))
+    with database(db_path).read() as con:
         tables = store.client_tables(con)
-        every = {t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'")
-                 .fetchall()}
+        every = {t for (t,) in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
+            "AND table_type = 'BASE TABLE'").fetchall()}
         with_client_id = {t for (t,) in con.execute(
-            "SELECT DISTINCT table_name FROM duckdb_columns() WHERE column_name = 'client_id' AND schema_name = 'main' "
-            "AND table_name IN (SELECT table_name FROM duckdb_tables())").fetchall()}
+            "SELECT DISTINCT table_name FROM information_schema.columns WHERE column_name = 'client_id' "
+            "AND table_schema = current_schema() AND table_name IN (SELECT table_name FROM information_schema.tables "
+            "WHERE table_type = 'BASE TABLE')").fetchall()}
     assert set(tables.names) | set(store.UNRELATED_TABLES) == every
     assert with_client_id <= set(tables.names)
     assert {"checkins", "scores", "states", "flags", "focus_changes", "observations", "periods", "link_tokens",
@@ -148,8 +153,8 @@ def test_every_table_is_about_a_client_or_listed_with_the_reason_it_is_not(db_pa
 
 
 def test_a_new_table_with_a_client_id_is_exported_and_erased_without_anyone_listing_it(db_path, koers):
-    ensure_schema(Database(db_path))
-    with Database(db_path).write() as con:
+    ensure_schema(database(db_path))
+    with database(db_path).write() as con:
         clients.add_client(con, client_id="C1", coach_id=None, email=None, name="Anna", lang="en",
                            tz="Europe/Amsterdam", reminder_weekday=None, reminder_time=None, now=ADDED)
         con.execute("CREATE TABLE future_notes (id INTEGER, client_id VARCHAR, text VARCHAR)")
@@ -160,9 +165,9 @@ def test_a_new_table_with_a_client_id_is_exported_and_erased_without_anyone_list
     assert [row["text"] for row in document["future_notes"]] == ["a note"]
     assert [row["text"] for row in document["future_replies"]] == ["a reply"]
     assert koers("erase-client", "C1", "--yes").exit_code == 0
-    with duckdb.connect(str(db_path), read_only=True) as con:
-        assert con.execute("SELECT text FROM future_notes UNION ALL SELECT text FROM future_replies").fetchall() == [
-            ("another client",), ("kept",)]
+    with database(db_path).read() as con:
+        assert con.execute("SELECT text FROM future_notes UNION ALL SELECT text FROM future_replies "
+                           "ORDER BY text").fetchall() == [("another client",), ("kept",)]
 
 
 @pytest.mark.parametrize("ddl", [
@@ -170,8 +175,8 @@ def test_a_new_table_with_a_client_id_is_exported_and_erased_without_anyone_list
     "CREATE TABLE leftovers (id INTEGER, remark VARCHAR)",  # nobody said what it holds
 ])
 def test_a_table_koers_cannot_place_stops_export_and_erasure_and_changes_nothing(db_path, koers, ddl):
-    ensure_schema(Database(db_path))
-    with Database(db_path).write() as con:
+    ensure_schema(database(db_path))
+    with database(db_path).write() as con:
         clients.add_client(con, client_id="C1", coach_id=None, email=None, name="Anna", lang="en",
                            tz="Europe/Amsterdam", reminder_weekday=None, reminder_time=None, now=ADDED)
         con.execute(ddl)
@@ -181,13 +186,14 @@ def test_a_table_koers_cannot_place_stops_export_and_erasure_and_changes_nothing
         assert ran.exit_code == 2 and "tracking/store/privacy.py" in ran.stderr, ran.output
         assert "Traceback" not in ran.output
     assert database_fingerprint(db_path) == before
-    with Database(db_path).read() as con, pytest.raises(DatabaseError):
+    with database(db_path).read() as con, pytest.raises(DatabaseError):
         store.client_tables(con)
 
 
 # --- export ------------------------------------------------------------------------------------------
 
 
+@pytest.mark.derived
 def test_the_export_holds_everything_about_the_client_and_nothing_about_anyone_else(practice, koers, db_path):
     ran = koers("export-client", "C1")
     assert ran.exit_code == 0, ran.output
@@ -217,14 +223,16 @@ def test_the_export_holds_everything_about_the_client_and_nothing_about_anyone_e
     assert re.search(r"\?t=[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+", everything) is None
 
 
+@pytest.mark.derived
 def test_an_export_is_recorded_in_the_audit_log(practice, koers, db_path):
     assert koers("export-client", "C1").exit_code == 0
-    with duckdb.connect(str(db_path), read_only=True) as con:
+    with database(db_path).read() as con:
         (actor, client_id, detail), = con.execute(
             "SELECT actor, client_id, detail FROM audit_log WHERE action = 'export_client'").fetchall()
     assert (actor, client_id) == ("cli", "C1") and json.loads(detail)["rows"]["checkins"] == 1
 
 
+@pytest.mark.derived
 def test_an_export_to_a_file_is_readable_by_its_owner_only_and_not_overwritten(practice, koers, tmp_path):
     target = tmp_path / "anna.json"
     assert koers("export-client", "C1", "--output", target).exit_code == 0
@@ -243,6 +251,7 @@ def test_exporting_a_client_that_does_not_exist_exits_2(koers, ready_db):
 # --- erasure -----------------------------------------------------------------------------------------
 
 
+@pytest.mark.derived
 def test_erasing_leaves_no_trace_of_the_client_in_any_table_and_leaves_the_other_client_whole(
         practice, koers, db_path):
     bob_before = rows_of(db_path, "C10")
@@ -254,6 +263,7 @@ def test_erasing_leaves_no_trace_of_the_client_in_any_table_and_leaves_the_other
     assert rows_of(db_path, "C10") == bob_before
 
 
+@pytest.mark.derived
 def test_the_clients_eml_files_go_and_the_coachs_digest_keeps_only_the_others(practice, koers, db_path):
     outbox = practice
     mine = [p for kind in ("invitation",) for p, _m in eml(outbox, kind, ANNA["email"])]
@@ -276,9 +286,10 @@ def test_the_clients_eml_files_go_and_the_coachs_digest_keeps_only_the_others(pr
         assert not names_client(path.read_bytes().decode("utf-8", "replace"), ANNA), path.name
 
 
+@pytest.mark.derived
 def test_the_audit_log_records_the_erasure_without_the_id_name_email_or_notes(practice, koers, db_path):
     assert koers("erase-client", "C1", "--yes").exit_code == 0
-    with duckdb.connect(str(db_path), read_only=True) as con:
+    with database(db_path).read() as con:
         (actor, client_id, detail), = con.execute(
             "SELECT actor, client_id, detail FROM audit_log WHERE action = 'erase_client'").fetchall()
     assert (actor, client_id) == ("cli", None)
@@ -293,6 +304,7 @@ def test_the_audit_log_records_the_erasure_without_the_id_name_email_or_notes(pr
     assert ran.exit_code == 2 and "it was erased on" in ran.stderr
 
 
+@pytest.mark.derived
 def test_erasure_asks_for_the_id_typed_back(practice, koers, db_path):
     before = database_fingerprint(db_path)
     ran = koers("erase-client", "C1", input="C10\n")
@@ -302,7 +314,7 @@ def test_erasure_asks_for_the_id_typed_back(practice, koers, db_path):
     assert database_fingerprint(db_path) == before
     ran = koers("erase-client", "C1", input="C1\n")
     assert ran.exit_code == 0 and "Erased client C1" in ran.stdout
-    with Database(db_path).read() as con, pytest.raises(NotFound):
+    with database(db_path).read() as con, pytest.raises(NotFound):
         clients.get_client(con, "C1", Viewer.operator())
 
 
@@ -313,8 +325,9 @@ def test_erasing_a_client_that_does_not_exist_exits_2_and_changes_nothing(koers,
     assert database_fingerprint(db_path) == before
 
 
+@pytest.mark.derived
 def test_an_email_being_sent_to_the_client_holds_the_erasure_back(practice, koers, db_path):
-    with Database(db_path).write() as con:
+    with database(db_path).write() as con:
         con.execute("UPDATE outbox SET status = 'sending', claimed_at = now()::TIMESTAMP, claimed_by = 'x' "
                     "WHERE id = (SELECT min(id) FROM outbox WHERE client_id = 'C1')")
     before = database_fingerprint(db_path)

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from tests.conftest import NOW
 from tracking.settings import load_settings
 from tracking.store import open_database, provider_sessions
 
 COACH = 1  # the coach of `ready_db`
+
+
+@pytest.fixture
+def db_path(backend):
+    """Every test here runs on a DuckDB file and on PostgreSQL."""
+    return backend.location
 
 
 def database(db_path):

@@ -166,11 +166,7 @@ def store_history(db_path: Path, instrument, n: int) -> None:
         row = {"client_id": f"H{i:02d}", "submitted_at": start + timedelta(hours=i), "answers": answers()}
         frame = checkins.frame_from_rows([row], instrument)
         with db.write() as con:
-            con.register("incoming", frame)
-            try:
-                checkins.ingest(con, "incoming", instrument, source="import", now=datetime.now(UTC))
-            finally:
-                con.unregister("incoming")
+            checkins.ingest(con, frame, instrument, source="import", now=datetime.now(UTC))
 
 
 @pytest.mark.slow

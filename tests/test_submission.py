@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-import duckdb
 import pytest
 
 from tests.conftest import NOW
@@ -17,13 +16,19 @@ from tracking.errors import InvalidValue
 from tracking.instrument import DYNAMICS
 from tracking.scoring import score_answers
 from tracking.settings import load_settings
-from tracking.store import clients, periods
+from tracking.store import clients, database, periods
 from tracking.store import links as link_store
 from tracking.store.submissions import CorePoint
 from tracking.usecases import checkin as submission
 
 SECRET = "submission-tests-secret-key-0123456789ab"
 OPENS, CLOSES = NOW - timedelta(hours=1), NOW + timedelta(days=5)
+
+
+@pytest.fixture
+def db_path(backend):
+    """Every test here runs on a DuckDB file and on PostgreSQL."""
+    return backend.location
 
 
 @pytest.fixture
@@ -48,7 +53,7 @@ def token(app) -> str:
 
 
 def query(db_path, sql: str, params=()):
-    with duckdb.connect(str(db_path), read_only=True) as con:
+    with database(db_path).read() as con:
         return con.execute(sql, list(params)).fetchall()
 
 
@@ -100,6 +105,7 @@ def test_after_the_window_the_link_says_the_check_in_has_closed(app, db_path):
 # --- sending -------------------------------------------------------------------------------------
 
 
+@pytest.mark.derived
 def test_sending_stores_the_check_in_its_answers_and_scores_and_refreshes_detection(app, token, db_path):
     sent = given(app, **full_answers(sleep=2, energy=None), note="Zware week.\r\nMaar ok.")
     result = submission.submit(app, token, sent, now=NOW)
@@ -119,12 +125,14 @@ def test_sending_stores_the_check_in_its_answers_and_scores_and_refreshes_detect
     assert detail == {"period": 1, "checkin": 1, "answered": 15, "skipped": 1, "contact_request": False}
 
 
+@pytest.mark.derived
 def test_unanswered_items_are_stored_as_unanswered_not_as_zero(app, token, db_path):
     submission.submit(app, token, given(app, sleep=7, meaning=3), now=NOW)
     assert dict(query(db_path, "SELECT item_id, value FROM answers")) == {"sleep": 7, "meaning": 3}
     assert query(db_path, "SELECT physiological, identity, energy FROM scores") == [(None, None, None)]
 
 
+@pytest.mark.derived
 def test_sending_the_same_answers_again_changes_nothing(app, token, db_path):
     first = submission.submit(app, token, given(app, **full_answers()), now=NOW)
     scores = query(db_path, "SELECT * FROM scores")
@@ -137,6 +145,7 @@ def test_sending_the_same_answers_again_changes_nothing(app, token, db_path):
     assert audit_entries(db_path, "checkin_resubmitted") == [("C1", {"period": 1, "checkin": 1})]
 
 
+@pytest.mark.derived
 def test_two_tabs_sending_different_answers_make_one_check_in_and_one_revision(app, token, db_path):
     first_tab = submission.open_link(app, token, now=NOW)
     second_tab = submission.open_link(app, token, now=NOW)
@@ -148,6 +157,7 @@ def test_two_tabs_sending_different_answers_make_one_check_in_and_one_revision(a
     assert query(db_path, "SELECT count(*) FROM checkin_revisions") == [(1,)]
 
 
+@pytest.mark.derived
 def test_an_edit_within_the_window_keeps_the_original_for_the_audit(app, token, db_path):
     first = given(app, contact_request=True, note="hulp", **full_answers(sleep=2))
     submission.submit(app, token, first, now=NOW)
@@ -176,6 +186,7 @@ def test_an_edit_within_the_window_keeps_the_original_for_the_audit(app, token, 
     assert audit_entries(db_path, "checkin_edited")[0][1]["revision"] == 1
 
 
+@pytest.mark.derived
 def test_withdrawing_the_contact_request_withdraws_its_flag(app, token, db_path):
     submission.submit(app, token, given(app, contact_request=True, **full_answers()), now=NOW)
     flags = "SELECT kind FROM flags WHERE client_id = 'C1' AND withdrawn_at IS NULL"
@@ -185,9 +196,10 @@ def test_withdrawing_the_contact_request_withdraws_its_flag(app, token, db_path)
     assert query(db_path, flags) == []
 
 
+@pytest.mark.derived
 def test_a_check_in_answered_another_way_for_the_period_is_edited_not_duplicated(app, token, db_path):
     submission.submit(app, token, given(app, sleep=4), now=NOW)
-    with duckdb.connect(str(db_path)) as con:  # as if the period had never recorded its check-in
+    with database(db_path).write() as con:  # as if the period had never recorded its check-in
         con.execute("UPDATE periods SET checkin_id = NULL, status = 'open'")
     result = submission.submit(app, token, given(app, sleep=6), now=NOW + timedelta(minutes=5))
     assert result.status == "edited"
@@ -231,6 +243,7 @@ def test_a_note_of_exactly_the_maximum_length_is_accepted(app):
     assert len(given(app, note="é" * 2000).note) == 2000
 
 
+@pytest.mark.derived
 def test_the_own_trend_comes_back_only_when_the_coach_enabled_it(app, token):
     hidden = submission.submit(app, token, given(app, sleep=4, energy=5, reactivity=6, meaning=7), now=NOW)
     assert hidden.trend is None

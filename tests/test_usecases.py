@@ -9,13 +9,13 @@ import re
 import shutil
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
-import duckdb
 import pyotp
 import pytest
 
 from tests import factories
-from tests.conftest import NOW
+from tests.conftest import BACKENDS, NOW
 from tests.factories import OPERATOR, checkin, csv_text
 from tracking import oidc
 from tracking.context import Actor, Context
@@ -39,44 +39,46 @@ SECRET = "usecase-tests-secret-key-0123456789abcdef"
 
 
 class World:
-    """A practice: an admin (Ada), a coach (Bo) with client C1 who has a few check-ins."""
+    """A practice: an admin (Ada), a coach (Bo) with client C1 who has a few check-ins; on a DuckDB file
+    or a PostgreSQL database (`location`), new or copied from a template world."""
 
-    def __init__(self, tmp_path: Path, template: Path | None = None):
+    def __init__(self, tmp_path: Path, location: Any, *, fresh: bool):
         self.tmp_path = tmp_path
-        self.db_path = tmp_path / "koers.duckdb"
-        if template is not None:
-            shutil.copy(template, self.db_path)
-        self.ctx: Context = factories.context(self.db_path, KOERS_SECRET_KEY=SECRET,
+        self.location = location
+        self.ctx: Context = factories.context(location, KOERS_SECRET_KEY=SECRET,
                                               KOERS_OUTBOX_DIR=str(tmp_path / "outbox"))
-        if template is None:
+        if fresh:
             factories.coach(self.ctx, "ada@example.org", "Ada", is_admin=True, now=NOW)
             factories.coach(self.ctx, "bo@example.org", "Bo", now=NOW)
             factories.client(self.ctx, "C1", coach_email="bo@example.org", name="Sanne",
                              now=NOW - timedelta(days=60))
             rows = factories.weekly("C1", 6, start=NOW - timedelta(weeks=6), contact_request="1")
-            source = tmp_path / "checkins.csv"
-            source.write_text(csv_text(rows), encoding="utf-8")
-            data.import_checkins(self.ctx, OPERATOR, source, now=NOW)
+            factories.stored_checkins(self.ctx, rows, tmp_path, now=NOW)
         self.admin = Actor.coach(coaches.coach(self.ctx, 1))
         self.coach_record = coaches.coach(self.ctx, 2)
         self.coach = Actor.coach(self.coach_record)
 
+    def query(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+        with self.ctx.db.read() as con:
+            return con.execute(sql, params).fetchall()
+
+    def change(self, sql: str) -> None:
+        with self.ctx.db.write() as con:
+            con.execute(sql)
+
     def actions(self) -> collections.Counter[str]:
-        with duckdb.connect(str(self.db_path), read_only=True) as con:
-            return collections.Counter(a for (a,) in con.execute("SELECT action FROM audit_log").fetchall())
+        return collections.Counter(a for (a,) in self.query("SELECT action FROM audit_log"))
 
     def flag_id(self, status: str = "open") -> int:
-        with duckdb.connect(str(self.db_path), read_only=True) as con:
-            return con.execute("SELECT min(id) FROM flags WHERE client_id = 'C1' AND status = ? "
-                               "AND withdrawn_at IS NULL", [status]).fetchone()[0]
+        return self.query("SELECT min(id) FROM flags WHERE client_id = 'C1' AND status = ? "
+                          "AND withdrawn_at IS NULL", [status])[0][0]
 
     def token(self) -> str:
         return links.fresh_checkin_link(self.ctx, self.coach, "C1", now=NOW).url.split("?t=")[1]
 
     def pause_token(self) -> str:
         links.email_fresh_link(self.ctx, self.coach, "C1", now=NOW)
-        with duckdb.connect(str(self.db_path), read_only=True) as con:
-            (body,) = con.execute("SELECT body_text FROM outbox WHERE kind = 'link'").fetchone()
+        (body,) = self.query("SELECT body_text FROM outbox WHERE kind = 'link'")[0]
         return re.search(r"\?pause=([A-Za-z0-9_\-.]+)", body)[1]
 
 
@@ -99,9 +101,8 @@ def _disable_totp(world: World) -> None:
 
 
 def _unassigned(world: World) -> None:
-    source = world.tmp_path / "new.csv"
-    source.write_text(csv_text([checkin("U1", (NOW - timedelta(days=1)).isoformat())]), encoding="utf-8")
-    data.import_checkins(world.ctx, OPERATOR, source, now=NOW)
+    factories.stored_checkins(world.ctx, [checkin("U1", (NOW - timedelta(days=1)).isoformat())], world.tmp_path,
+                              now=NOW)
     clients.assign_clients(world.ctx, world.admin, ["U1"], world.coach_record.id, now=NOW)
 
 
@@ -128,16 +129,14 @@ def _reopen(world: World) -> None:
 
 def _retry(world: World) -> None:
     links.email_fresh_link(world.ctx, world.coach, "C1", now=NOW)
-    with duckdb.connect(str(world.db_path)) as con:
-        con.execute("UPDATE outbox SET status = 'failed'")
-        ids = [i for (i,) in con.execute("SELECT id FROM outbox").fetchall()]
+    world.change("UPDATE outbox SET status = 'failed'")
+    ids = [i for (i,) in world.query("SELECT id FROM outbox")]
     outbox_admin.retry_emails(world.ctx, world.admin, ids, now=NOW)
 
 
 def _missed(world: World) -> None:
     links.email_fresh_link(world.ctx, world.coach, "C1", now=NOW)  # an extra check-in nobody answers
-    with duckdb.connect(str(world.db_path)) as con:
-        con.execute("UPDATE periods SET kind = 'scheduled'")
+    world.change("UPDATE periods SET kind = 'scheduled'")
     fill_outbox(world.ctx, NOW + timedelta(days=8))
 
 
@@ -204,18 +203,53 @@ SCENARIOS = {
 }
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory) -> Path:
-    return World(tmp_path_factory.mktemp("world")).db_path
+# What these use cases do reads or writes states, flags or the caseload (see tests/conftest.py DERIVED_ON).
+NEEDS_DERIVED = {
+    "clients.set_focus", "checkin.submit", "data.import_checkins", "data.recompute", "data.load_demo",
+    "flags.acknowledge", "flags.resolve", "flags.reopen", "outbox.fill_outbox",
+}
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def template(request, tmp_path_factory):
+    """One world per database, built once; each test works on a copy."""
+    folder = tmp_path_factory.mktemp("world")
+    if request.param == "duckdb":
+        yield World(folder, folder / "koers.duckdb", fresh=True).location
+        return
+    cluster = request.getfixturevalue("postgres_cluster")
+    url = cluster.new_database()
+    World(folder, url, fresh=True)
+    yield url
+    cluster.drop_database(url)
+
+
+@pytest.fixture
+def world(template, tmp_path, request):
+    if isinstance(template, Path):
+        shutil.copy(template, tmp_path / "koers.duckdb")
+        yield World(tmp_path, tmp_path / "koers.duckdb", fresh=False)
+        return
+    cluster = request.getfixturevalue("postgres_cluster")
+    copy = cluster.copy_database(template)
+    yield World(tmp_path, copy, fresh=False)
+    cluster.drop_database(copy)
 
 
 def test_every_use_case_has_a_scenario():
     assert set(all_use_cases()) == set(SCENARIOS)
 
 
-@pytest.mark.parametrize("name", sorted(SCENARIOS))
-def test_each_use_case_records_its_audit_action(name, tmp_path, template):
-    world = World(tmp_path, template)
+def _marked(name: str) -> Any:
+    if name in NEEDS_DERIVED:
+        return pytest.param(name, marks=pytest.mark.derived)
+    if name == "privacy.backup":  # on PostgreSQL, pg_dump backs up (tests/test_backup.py)
+        return pytest.param(name, marks=pytest.mark.duckdb_file)
+    return name
+
+
+@pytest.mark.parametrize("name", [_marked(name) for name in sorted(SCENARIOS)])
+def test_each_use_case_records_its_audit_action(name, world):
     use_case = all_use_cases()[name]
     before = world.actions()
     SCENARIOS[name](world)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import overload
 
 
 def utcnow() -> datetime:
@@ -16,7 +17,14 @@ def to_db(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None)
 
 
+@overload
+def from_db(value: datetime) -> datetime: ...
+@overload
+def from_db(value: None) -> None: ...
+@overload
+def from_db(value: datetime | None) -> datetime | None: ...
 def from_db(value: datetime | None) -> datetime | None:
+    """A time as stored (naive UTC) as an aware datetime; a NOT NULL column gives a datetime."""
     return None if value is None else value.replace(tzinfo=UTC)
 
 

@@ -53,6 +53,10 @@ class InvalidValues(InvalidValue):
         self.problems = problems
 
 
+class NotForThisDatabase(KoersError):
+    """The command works on a DuckDB file; on a PostgreSQL server the server's own tools do it."""
+
+
 class EmailInFlight(KoersError):
     """An email to the client is being sent right now; erasing would leave its file behind."""
 

@@ -5,8 +5,9 @@ dynamic's score is the mean strain of its answered items times 10, so 0-100 with
 more strain. With fewer than `MIN_ANSWERED_PER_DYNAMIC` of its items answered the score is missing
 (NaN / None), never zero: an unanswered week is not a good week.
 
-The rule exists in two forms kept equal by a property test: NumPy (`score_matrix`, for a check-in
-from the form and for analysis) and SQL (`score_sql`, for a million rows inside DuckDB on import).
+The rule exists in two forms kept equal by a property test: NumPy (`score_matrix`: a check-in from
+the form, and a bulk import on PostgreSQL before it travels) and SQL (`score_sql`: a bulk import
+inside DuckDB, where the rows already are).
 """
 
 from __future__ import annotations

@@ -7,11 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import duckdb
-
 from tracking.audit import Action
 from tracking.clock import from_db, to_db
 from tracking.context import Actor
+from tracking.store.contract import StoreConnection
 
 INSERT = "INSERT INTO audit_log (logged_at, actor, action, client_id, detail) VALUES (?, ?, ?, ?, ?)"
 
@@ -27,7 +26,7 @@ class AuditEntry:
 
 
 def record(
-    con: duckdb.DuckDBPyConnection,
+    con: StoreConnection,
     now: datetime,
     actor: Actor,
     action: Action,
@@ -38,7 +37,7 @@ def record(
                          json.dumps(detail, default=str) if detail else None])
 
 
-def recent(con: duckdb.DuckDBPyConnection, limit: int = 200, client_id: str | None = None) -> list[AuditEntry]:
+def recent(con: StoreConnection, limit: int = 200, client_id: str | None = None) -> list[AuditEntry]:
     rows = con.execute(
         """
         SELECT id, logged_at, actor, action, client_id, detail FROM audit_log

@@ -1,8 +1,9 @@
 """Check-ins: the one write path for new check-ins, and the queries that read them back.
 
-`ingest` takes check-ins from a relation in the writing connection (a file import, the demo, or a
-single check-in from the form) and stores the check-in rows, the answers and the derived scores in
-the caller's transaction. Scoring is `tracking.scoring`, vectorised over all rows at once.
+`ingest` takes check-ins as an Arrow table (a file import, the demo, or a single check-in from the
+form) and stores the check-in rows, their answers and their scores in the caller's transaction, in
+bulk on both databases. Scoring is `tracking.scoring`, vectorised over all rows at once (its SQL form
+inside DuckDB, its NumPy form before the rows travel to PostgreSQL).
 """
 
 from __future__ import annotations
@@ -10,17 +11,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-import duckdb
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from tracking.clock import from_db, iso, to_db
 from tracking.errors import KoersError
 from tracking.instrument import CORE_INDICATORS, DYNAMICS, Instrument
 from tracking.models import Viewer
-from tracking.scoring import score_sql
+from tracking.scoring import score_matrix, score_sql
 from tracking.store.clients import VISIBLE, visible_params
+from tracking.store.contract import StoreConnection
+from tracking.store.dialect import DUCKDB
 
 
 @dataclass(frozen=True)
@@ -46,7 +51,7 @@ class IngestResult:
     first_checkin_id: int = 0
 
 
-def _find_conflicts(con: duckdb.DuckDBPyConnection, incoming: str, coach_id: int | None) -> list[Conflict]:
+def _find_conflicts(con: StoreConnection, incoming: str, coach_id: int | None) -> list[Conflict]:
     conflicts = [
         Conflict(rec, "submitted_at", "a check-in for this client at this time is already stored")
         for (rec,) in con.execute(
@@ -73,14 +78,14 @@ def _find_conflicts(con: duckdb.DuckDBPyConnection, incoming: str, coach_id: int
     return conflicts
 
 
-def answer_matrix(con: duckdb.DuckDBPyConnection, relation: str, instrument: Instrument, where: str = "TRUE",
-                  params: Sequence = ()) -> tuple[np.ndarray, np.ndarray]:
-    """(rec, answers as floats with NaN for unanswered) of a relation with `rec` and `answers`."""
+def answer_matrix(con: StoreConnection, relation: str, instrument: Instrument, where: str = "TRUE",
+                  params: Sequence[Any] = ()) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    """(rec, answers as floats with NaN for unanswered) of a relation with `rec` and `answers`, read in bulk."""
     columns = ", ".join(
-        f"coalesce(answers[{position}]::DOUBLE, 'NaN'::DOUBLE) AS a{position}"
+        f"coalesce(answers[{position}]::FLOAT8, 'NaN'::FLOAT8) AS a{position}"
         for position in range(1, len(instrument.items) + 1)
     )
-    data = con.execute(f"SELECT rec, {columns} FROM {relation} WHERE {where} ORDER BY rec", list(params)).fetchnumpy()
+    data = con.numpy(f"SELECT rec, {columns} FROM {relation} WHERE {where} ORDER BY rec", list(params))
     recs = np.asarray(data["rec"], dtype=np.int64)
     if not len(recs):
         return recs, np.empty((0, len(instrument.items)))
@@ -90,57 +95,45 @@ def answer_matrix(con: duckdb.DuckDBPyConnection, relation: str, instrument: Ins
     return recs, values
 
 
-def insert_scores(con: duckdb.DuckDBPyConnection, relation: str, instrument: Instrument, id_offset: int = 0) -> None:
-    """Score every row of `relation` (columns `rec` and `answers`) into `scores`, as check-in
-    `id_offset + rec + 1`, inside DuckDB (`tracking.scoring.score_sql`)."""
-    expressions = score_sql(instrument)
-    columns = [*DYNAMICS, *CORE_INDICATORS]
-    con.execute(
-        f"""
-        INSERT INTO scores (checkin_id, {", ".join(columns)})
-        SELECT ? + rec + 1, {", ".join(expressions[c] for c in columns)} FROM {relation}
-        """,
-        [id_offset],
-    )
+def answer_values(answers: Any, items: int) -> npt.NDArray[np.float64]:
+    """An Arrow column of answer lists (each in the instrument's item order) as a float matrix with
+    one row per check-in, NaN for an unanswered item."""
+    lists = answers.combine_chunks() if isinstance(answers, pa.ChunkedArray) else answers
+    lengths = pc.list_value_length(lists)
+    if len(lists) and (lists.null_count or pc.min(lengths).as_py() != items or pc.max(lengths).as_py() != items):
+        raise ValueError(f"every check-in needs a list of {items} answers, one per item")
+    flat = pc.fill_null(pc.list_flatten(lists).cast(pa.float64()), float("nan"))
+    return np.asarray(flat.to_numpy(zero_copy_only=False), dtype=np.float64).reshape(len(lists), items)
 
 
-def ingest(
-    con: duckdb.DuckDBPyConnection,
-    incoming: str,
-    instrument: Instrument,
-    *,
-    source: str,
-    now: datetime,
-    coach_id: int | None = None,
-) -> IngestResult:
-    """Store the check-ins in relation `incoming` (columns: rec, client_id, submitted_at (UTC),
-    answers (a UTINYINT list in the instrument's item order, NULL for unanswered), contact_request,
-    note). Creates clients that do not exist yet."""
-    conflicts = _find_conflicts(con, incoming, coach_id)
-    if conflicts:
-        raise IngestConflict(conflicts)
-    created = [
-        client for (client,) in con.execute(
-            f"""
-            SELECT DISTINCT i.client_id FROM {incoming} i
-            WHERE NOT EXISTS (SELECT 1 FROM clients c WHERE c.id = i.client_id) ORDER BY 1
-            """
-        ).fetchall()
-    ]
-    if created:
-        con.execute(
-            """
-            INSERT INTO clients (id, coach_id, schedule_from, created_at)
-            SELECT unnest(?::VARCHAR[]), ?::INTEGER, ?::TIMESTAMP, ?::TIMESTAMP
-            """,
-            [created, coach_id, to_db(now), to_db(now)],
-        )
-    if coach_id is not None:
-        con.execute(
-            f"UPDATE clients SET coach_id = ? WHERE coach_id IS NULL AND id IN (SELECT client_id FROM {incoming})",
-            [coach_id],
-        )
-    base = con.execute("SELECT coalesce(max(id), 0) FROM checkins").fetchone()[0]
+SCORE_CHUNK_ROWS = 131_072  # scores are computed this many check-ins at a time: memory stays flat
+
+
+def _scores(ids: Any, answers: Any, instrument: Instrument) -> pa.Table:
+    """The `scores` rows of new check-ins, computed with `tracking.scoring` a chunk at a time."""
+    lists = answers.combine_chunks() if isinstance(answers, pa.ChunkedArray) else answers
+    chunks = []
+    for start in range(0, max(len(lists), 1), SCORE_CHUNK_ROWS):
+        values = answer_values(lists.slice(start, SCORE_CHUNK_ROWS), len(instrument.items))
+        scores = score_matrix(values, instrument)
+        columns: dict[str, Any] = {}
+        for column, dynamic in enumerate(DYNAMICS):
+            columns[dynamic] = pa.array(scores[:, column], mask=np.isnan(scores[:, column]))
+        for item_id in CORE_INDICATORS:
+            answered = values[:, instrument.item_ids.index(item_id)]
+            columns[item_id] = pa.array(np.nan_to_num(answered).astype(np.int16), mask=np.isnan(answered))
+        chunks.append(pa.table(columns))
+    return pa.concat_tables(chunks).add_column(0, "checkin_id", ids)
+
+
+def _repeated(value: Any, count: int, type_: Any) -> Any:
+    """One value for every row, without a Python object per row."""
+    return pa.DictionaryArray.from_arrays(pa.array(np.zeros(count, dtype=np.int32)), pa.array([value], type=type_))
+
+
+def _insert_from_relation(con: StoreConnection, incoming: str, instrument: Instrument, base: int, source: str,
+                          now: datetime) -> None:
+    """The check-ins of relation `incoming` as check-in `base + rec + 1`, scored inside the database."""
     con.execute(
         f"""
         INSERT INTO checkins (id, client_id, submitted_at, instrument_version, source, answers, contact_request,
@@ -150,10 +143,89 @@ def ingest(
         """,
         [base, instrument.version, source, to_db(now)],
     )
-    insert_scores(con, incoming, instrument, base)
-    count = con.execute(f"SELECT count(*) FROM {incoming}").fetchone()[0]
-    client_ids = [c for (c,) in con.execute(f"SELECT DISTINCT client_id FROM {incoming} ORDER BY 1").fetchall()]
-    return IngestResult(checkins=count, client_ids=client_ids, clients_created=created, first_checkin_id=base + 1)
+    expressions = score_sql(instrument)
+    columns = [*DYNAMICS, *CORE_INDICATORS]
+    con.execute(
+        f"""
+        INSERT INTO scores (checkin_id, {", ".join(columns)})
+        SELECT ? + rec + 1, {", ".join(expressions[c] for c in columns)} FROM {incoming}
+        """,
+        [base],
+    )
+
+
+def _append(con: StoreConnection, rows: pa.Table, instrument: Instrument, base: int, source: str,
+            now: datetime) -> None:
+    """The check-ins of `rows` as check-in `base + rec + 1`, scored here and appended with `load()`."""
+    count = rows.num_rows
+    ids = pc.add(rows["rec"].cast(pa.int64()), base + 1)
+    con.load("checkins", pa.table({
+        "id": ids,
+        "client_id": rows["client_id"],
+        "submitted_at": rows["submitted_at"],
+        "instrument_version": _repeated(instrument.version, count, pa.string()),
+        "source": _repeated(source, count, pa.string()),
+        "answers": rows["answers"],
+        "contact_request": pc.fill_null(rows["contact_request"], False),
+        "note": rows["note"],
+        "recorded_at": pa.array(np.full(count, np.datetime64(to_db(now), "us"))),
+    }))
+    con.load("scores", _scores(ids, rows["answers"], instrument))
+
+
+def ingest(
+    con: StoreConnection,
+    rows: pa.Table,
+    instrument: Instrument,
+    *,
+    source: str,
+    now: datetime,
+    coach_id: int | None = None,
+) -> IngestResult:
+    """Store the check-ins in `rows` with their scores, in the caller's transaction, and create the
+    clients that do not exist yet. `rows` is an Arrow table in the shape `frame_from_rows` makes: rec
+    (0, 1, ... in order), client_id, submitted_at (naive UTC), answers (a list in the instrument's item
+    order, null for unanswered), contact_request, note.
+
+    The checks against stored data read a relation of the rows; the rows themselves go in as one
+    INSERT ... SELECT on DuckDB and as one COPY each of check-ins and scores on PostgreSQL."""
+    # DuckDB scans the Arrow table in place, so the whole table is the relation and the rows go in with
+    # INSERT ... SELECT; a PostgreSQL relation is a copy, so there only the keys are one, and the rows
+    # are appended once, by COPY.
+    whole = con.dialect == DUCKDB
+    with con.relation("incoming", rows if whole else rows.select(["rec", "client_id", "submitted_at"])):
+        conflicts = _find_conflicts(con, "incoming", coach_id)
+        if conflicts:
+            raise IngestConflict(conflicts)
+        created = [
+            client for (client,) in con.execute(
+                """
+                SELECT DISTINCT i.client_id FROM incoming i
+                WHERE NOT EXISTS (SELECT 1 FROM clients c WHERE c.id = i.client_id) ORDER BY 1
+                """
+            ).fetchall()
+        ]
+        if created:
+            con.execute(
+                """
+                INSERT INTO clients (id, coach_id, schedule_from, created_at)
+                SELECT unnest(?::VARCHAR[]), ?::INTEGER, ?::TIMESTAMP, ?::TIMESTAMP
+                """,
+                [created, coach_id, to_db(now), to_db(now)],
+            )
+        if coach_id is not None:
+            con.execute(
+                "UPDATE clients SET coach_id = ? WHERE coach_id IS NULL AND id IN (SELECT client_id FROM incoming)",
+                [coach_id],
+            )
+        client_ids = [c for (c,) in con.execute("SELECT DISTINCT client_id FROM incoming ORDER BY 1").fetchall()]
+        (base,) = con.execute("SELECT coalesce(max(id), 0) FROM checkins").fetchall()[0]
+        count = rows.num_rows
+        if whole:
+            _insert_from_relation(con, "incoming", instrument, int(base), source, now)
+        else:
+            _append(con, rows, instrument, int(base), source, now)
+    return IngestResult(checkins=count, client_ids=client_ids, clients_created=created, first_checkin_id=int(base) + 1)
 
 
 @dataclass(frozen=True)
@@ -183,7 +255,7 @@ class TimelinePoint:
         }
 
 
-def timeline(con: duckdb.DuckDBPyConnection, client_id: str, viewer: Viewer) -> list[TimelinePoint]:
+def timeline(con: StoreConnection, client_id: str, viewer: Viewer) -> list[TimelinePoint]:
     """Every check-in of one client in time order: scores, core indicators, the state and the
     smoothed levels it was read from, and the client's note."""
     rows = con.execute(
@@ -223,11 +295,12 @@ def timeline(con: duckdb.DuckDBPyConnection, client_id: str, viewer: Viewer) -> 
     return result
 
 
-def count_checkins(con: duckdb.DuckDBPyConnection) -> int:
-    return con.execute("SELECT count(*) FROM checkins").fetchone()[0]
+def count_checkins(con: StoreConnection) -> int:
+    (count,) = con.execute("SELECT count(*) FROM checkins").fetchall()[0]
+    return int(count)
 
 
-def frame_from_rows(rows: Sequence[dict], instrument: Instrument) -> pa.Table:
+def frame_from_rows(rows: Sequence[dict[str, Any]], instrument: Instrument) -> pa.Table:
     """Check-ins given as dicts (client_id, submitted_at, answers, contact_request, note) in the
     shape `ingest` reads."""
     return pa.table({
@@ -252,18 +325,20 @@ class ExportRow:
     answers: dict[str, int]
 
 
-def export_rows(con: duckdb.DuckDBPyConnection, client_id: str, viewer: Viewer) -> list[ExportRow]:
+def export_rows(con: StoreConnection, client_id: str, viewer: Viewer) -> list[ExportRow]:
     """A client's check-ins with their answers, in the shape of the import format."""
     rows = con.execute(
         f"""
         SELECT k.id, k.client_id, k.submitted_at, k.contact_request, k.note,
-               coalesce(list(a.item_id ORDER BY a.item_id) FILTER (WHERE a.item_id IS NOT NULL), []),
-               coalesce(list(a.value ORDER BY a.item_id) FILTER (WHERE a.item_id IS NOT NULL), [])
+               coalesce(array_agg(a.item_id ORDER BY a.item_id) FILTER (WHERE a.item_id IS NOT NULL),
+                        ARRAY[]::VARCHAR[]),
+               coalesce(array_agg(a.value ORDER BY a.item_id) FILTER (WHERE a.item_id IS NOT NULL),
+                        ARRAY[]::SMALLINT[])
         FROM checkins k
         JOIN clients c ON c.id = k.client_id
         LEFT JOIN answers a ON a.checkin_id = k.id
         WHERE k.client_id = ? AND ({VISIBLE})
-        GROUP BY ALL
+        GROUP BY k.id, k.client_id, k.submitted_at, k.contact_request, k.note
         ORDER BY k.submitted_at, k.id
         """,
         [client_id, *visible_params(viewer)],

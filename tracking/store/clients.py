@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-
-import duckdb
+from typing import Any
 
 from tracking.clock import from_db, to_db
 from tracking.errors import AlreadyExists, NotFound
 from tracking.models import Client, Viewer
+from tracking.store.contract import StoreConnection
 
 COLUMNS = (
     "c.id, c.coach_id, c.name, c.email, c.lang, c.tz, c.reminder_weekday, c.reminder_time, c.status, "
@@ -19,11 +19,11 @@ COLUMNS = (
 VISIBLE = "(?::INTEGER IS NULL AND ?::BOOLEAN) OR c.coach_id = ?"
 
 
-def visible_params(viewer: Viewer) -> list:
+def visible_params(viewer: Viewer) -> list[Any]:
     return [viewer.coach_id, viewer.is_operator, viewer.coach_id]
 
 
-def _client(row) -> Client:
+def _client(row: tuple[Any, ...]) -> Client:
     values = list(row)
     values[11] = from_db(values[11])
     values[12] = from_db(values[12])
@@ -31,7 +31,7 @@ def _client(row) -> Client:
 
 
 def add_client(
-    con: duckdb.DuckDBPyConnection,
+    con: StoreConnection,
     *,
     client_id: str,
     coach_id: int | None,
@@ -58,7 +58,7 @@ def add_client(
     return get_client(con, client_id, Viewer.operator())
 
 
-def get_client(con: duckdb.DuckDBPyConnection, client_id: str, viewer: Viewer) -> Client:
+def get_client(con: StoreConnection, client_id: str, viewer: Viewer) -> Client:
     row = con.execute(
         f"SELECT {COLUMNS} FROM clients c WHERE c.id = ? AND ({VISIBLE})",
         [client_id, *visible_params(viewer)],
@@ -69,7 +69,7 @@ def get_client(con: duckdb.DuckDBPyConnection, client_id: str, viewer: Viewer) -
     return _client(row)
 
 
-def list_clients(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> list[Client]:
+def list_clients(con: StoreConnection, viewer: Viewer) -> list[Client]:
     rows = con.execute(
         f"SELECT {COLUMNS} FROM clients c WHERE {VISIBLE} ORDER BY coalesce(c.name, c.id), c.id",
         visible_params(viewer),
@@ -77,16 +77,17 @@ def list_clients(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> list[Client]
     return [_client(r) for r in rows]
 
 
-def count_clients(con: duckdb.DuckDBPyConnection) -> int:
-    return con.execute("SELECT count(*) FROM clients").fetchone()[0]
+def count_clients(con: StoreConnection) -> int:
+    (count,) = con.execute("SELECT count(*) FROM clients").fetchall()[0]
+    return int(count)
 
 
-def set_show_trend(con: duckdb.DuckDBPyConnection, client_id: str, show: bool) -> None:
+def set_show_trend(con: StoreConnection, client_id: str, show: bool) -> None:
     con.execute("UPDATE clients SET show_trend = ? WHERE id = ?", [show, client_id])
 
 
 def set_focus(
-    con: duckdb.DuckDBPyConnection, client_id: str, focus: str | None, coach_id: int | None, now: datetime,
+    con: StoreConnection, client_id: str, focus: str | None, coach_id: int | None, now: datetime,
     note: str | None = None,
 ) -> None:
     """Set the current intervention focus (None: no focus) and keep the change in its history."""
@@ -102,10 +103,10 @@ OBSERVATION_FIELDS = (
 )
 
 
-def add_observation(con: duckdb.DuckDBPyConnection, coach_id: int, observation: dict) -> int:
+def add_observation(con: StoreConnection, coach_id: int, observation: dict[str, Any]) -> int:
     """Record a coach's profiling observation after a session."""
     ratings = observation.get("ratings") or {}
-    return con.execute(
+    (observation_id,) = con.execute(
         """
         INSERT INTO observations (client_id, coach_id, observed_at, tension_in_body, reaction_to_uncertainty,
                                   reference, responsibility, rating_context, rating_relational,
@@ -119,14 +120,15 @@ def add_observation(con: duckdb.DuckDBPyConnection, coach_id: int, observation: 
             ratings.get("identity"), observation.get("note"),
             to_db(observation.get("created_at", observation["observed_at"])),
         ],
-    ).fetchone()[0]
+    ).fetchall()[0]
+    return int(observation_id)
 
 
 EDITABLE = ("name", "email", "lang", "tz", "reminder_weekday", "reminder_time", "status", "show_trend")
 
 
-def update_client(con: duckdb.DuckDBPyConnection, client_id: str, viewer: Viewer, now: datetime,
-                  **changes) -> Client:
+def update_client(con: StoreConnection, client_id: str, viewer: Viewer, now: datetime,
+                  **changes: Any) -> Client:
     """Change a client's details (already validated); a changed schedule starts after `now`."""
     before = get_client(con, client_id, viewer)
     unknown = set(changes) - set(EDITABLE)
@@ -147,10 +149,10 @@ def update_client(con: duckdb.DuckDBPyConnection, client_id: str, viewer: Viewer
     return get_client(con, client_id, viewer)
 
 
-def assign(con: duckdb.DuckDBPyConnection, client_id: str, coach_id: int) -> None:
+def assign(con: StoreConnection, client_id: str, coach_id: int) -> None:
     con.execute("UPDATE clients SET coach_id = ? WHERE id = ?", [coach_id, client_id])
 
 
-def unassigned(con: duckdb.DuckDBPyConnection) -> list[Client]:
+def unassigned(con: StoreConnection) -> list[Client]:
     rows = con.execute(f"SELECT {COLUMNS} FROM clients c WHERE c.coach_id IS NULL ORDER BY c.id").fetchall()
     return [_client(r) for r in rows]

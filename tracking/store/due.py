@@ -9,16 +9,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-import duckdb
-import pandas as pd
+import pyarrow as pa
 
 from tracking.clock import from_db, to_db
 from tracking.links import IssuedLink
 from tracking.mail.due import ContactFlag, DigestCoach, OpenPeriod, ScheduledClient, UnsentEmail
 from tracking.schedule import Schedule
+from tracking.store.contract import StoreConnection
 
 
-def scheduled_clients(con: duckdb.DuckDBPyConnection) -> list[ScheduledClient]:
+def scheduled_clients(con: StoreConnection) -> list[ScheduledClient]:
     """Clients that could get reminders (active, with an address and a schedule)."""
     rows = con.execute(
         """
@@ -37,7 +37,7 @@ def scheduled_clients(con: duckdb.DuckDBPyConnection) -> list[ScheduledClient]:
     ]
 
 
-def open_periods(con: duckdb.DuckDBPyConnection, now: datetime) -> list[OpenPeriod]:
+def open_periods(con: StoreConnection, now: datetime) -> list[OpenPeriod]:
     """Scheduled periods whose window is open, whether answered, and when their invitation went out."""
     rows = con.execute(
         """
@@ -57,7 +57,7 @@ def open_periods(con: duckdb.DuckDBPyConnection, now: datetime) -> list[OpenPeri
     return [OpenPeriod(r[0], r[1], from_db(r[2]), from_db(r[3]), bool(r[4]), from_db(r[5])) for r in rows]
 
 
-def digest_coaches(con: duckdb.DuckDBPyConnection) -> list[DigestCoach]:
+def digest_coaches(con: StoreConnection) -> list[DigestCoach]:
     """Active coaches who have clients."""
     rows = con.execute(
         """
@@ -72,7 +72,7 @@ def digest_coaches(con: duckdb.DuckDBPyConnection) -> list[DigestCoach]:
                         since=from_db(r[6]), name=r[7], lang=r[8]) for r in rows]
 
 
-def contact_flags(con: duckdb.DuckDBPyConnection, since: datetime) -> list[ContactFlag]:
+def contact_flags(con: StoreConnection, since: datetime) -> list[ContactFlag]:
     rows = con.execute(
         """
         SELECT f.id, f.client_id, co.id, co.email, f.status, f.checkin_at
@@ -86,7 +86,7 @@ def contact_flags(con: duckdb.DuckDBPyConnection, since: datetime) -> list[Conta
     return [ContactFlag(r[0], r[1], r[2], r[3], r[4], from_db(r[5])) for r in rows]
 
 
-def unsent_client_emails(con: duckdb.DuckDBPyConnection) -> list[UnsentEmail]:
+def unsent_client_emails(con: StoreConnection) -> list[UnsentEmail]:
     """Queued emails to clients, with their client's status and their period's state."""
     rows = con.execute(
         """
@@ -128,7 +128,7 @@ class ClientRecipient:
     coach_name: str | None
 
 
-def coaches_by_id(con: duckdb.DuckDBPyConnection, coach_ids: Sequence[int]) -> dict[int, CoachRecipient]:
+def coaches_by_id(con: StoreConnection, coach_ids: Sequence[int]) -> dict[int, CoachRecipient]:
     rows = con.execute(
         "SELECT id, name, email, lang, tz FROM coaches WHERE id IN (SELECT unnest(?::INTEGER[]))",
         [list(coach_ids)],
@@ -136,7 +136,7 @@ def coaches_by_id(con: duckdb.DuckDBPyConnection, coach_ids: Sequence[int]) -> d
     return {r[0]: CoachRecipient(*r) for r in rows}
 
 
-def clients_by_id(con: duckdb.DuckDBPyConnection, client_ids: Sequence[str]) -> dict[str, ClientRecipient]:
+def clients_by_id(con: StoreConnection, client_ids: Sequence[str]) -> dict[str, ClientRecipient]:
     rows = con.execute(
         """
         SELECT c.id, c.name, c.email, c.lang, c.tz, c.coach_id, co.name
@@ -148,7 +148,7 @@ def clients_by_id(con: duckdb.DuckDBPyConnection, client_ids: Sequence[str]) -> 
     return {r[0]: ClientRecipient(*r) for r in rows}
 
 
-def flags_by_id(con: duckdb.DuckDBPyConnection, flag_ids: Sequence[int]) -> dict[int, datetime]:
+def flags_by_id(con: StoreConnection, flag_ids: Sequence[int]) -> dict[int, datetime]:
     rows = con.execute(
         "SELECT id, checkin_at FROM flags WHERE id IN (SELECT unnest(?::BIGINT[]))", [list(flag_ids)]
     ).fetchall()
@@ -169,7 +169,7 @@ class DigestContents:
     flags: list[DigestFlag]
 
 
-def digest_contents(con: duckdb.DuckDBPyConnection, coach_ids: Sequence[int]) -> dict[int, DigestContents]:
+def digest_contents(con: StoreConnection, coach_ids: Sequence[int]) -> dict[int, DigestContents]:
     """Per coach: how many clients, and their open flags."""
     clients = dict(con.execute(
         """
@@ -195,19 +195,18 @@ def digest_contents(con: duckdb.DuckDBPyConnection, coach_ids: Sequence[int]) ->
 
 # Creating what invitations need, in bulk.
 
-def create_scheduled_periods(con: duckdb.DuckDBPyConnection,
+def create_scheduled_periods(con: StoreConnection,
                              windows: Sequence[tuple[str, datetime, datetime]],
                              now: datetime) -> dict[tuple[str, datetime], int]:
     """The scheduled periods (client, opens, closes), created where missing; -> {(client, opens): id}."""
     if not windows:
         return {}
-    frame = pd.DataFrame({
-        "client_id": pd.array([w[0] for w in windows], dtype=object),
-        "opens_at": pd.to_datetime([to_db(w[1]) for w in windows]),
-        "closes_at": pd.to_datetime([to_db(w[2]) for w in windows]),
+    frame = pa.table({
+        "client_id": pa.array([w[0] for w in windows], type=pa.string()),
+        "opens_at": pa.array([to_db(w[1]) for w in windows], type=pa.timestamp("us")),
+        "closes_at": pa.array([to_db(w[2]) for w in windows], type=pa.timestamp("us")),
     })
-    con.register("new_windows", frame)
-    try:
+    with con.relation("new_windows", frame):
         con.execute(
             """
             INSERT INTO periods (client_id, kind, opens_at, closes_at, created_at)
@@ -223,25 +222,22 @@ def create_scheduled_periods(con: duckdb.DuckDBPyConnection,
               ON w.client_id = p.client_id AND w.opens_at = p.opens_at AND p.kind = 'scheduled'
             """
         ).fetchall()
-    finally:
-        con.unregister("new_windows")
     return {(client, from_db(opens)): period_id for client, opens, period_id in rows}
 
 
-def insert_links(con: duckdb.DuckDBPyConnection, issued: Sequence[IssuedLink], now: datetime) -> None:
+def insert_links(con: StoreConnection, issued: Sequence[IssuedLink], now: datetime) -> None:
     """Store the links issued for the emails of one run, in bulk. Unlike `store.links.issue`, earlier
     links stay valid: an invitation and its follow-up both work."""
     if not issued:
         return
-    frame = pd.DataFrame({
-        "token_hash": [link.token_hash for link in issued],
-        "purpose": [link.purpose for link in issued],
-        "client_id": pd.array([link.client_id for link in issued], dtype=object),
-        "period_id": pd.array([link.period_id for link in issued], dtype="Int64"),
-        "expires_at": pd.to_datetime([to_db(link.expires_at) for link in issued]),
+    frame = pa.table({
+        "token_hash": pa.array([link.token_hash for link in issued], type=pa.string()),
+        "purpose": pa.array([link.purpose for link in issued], type=pa.string()),
+        "client_id": pa.array([link.client_id for link in issued], type=pa.string()),
+        "period_id": pa.array([link.period_id for link in issued], type=pa.int64()),
+        "expires_at": pa.array([to_db(link.expires_at) for link in issued], type=pa.timestamp("us")),
     })
-    con.register("new_tokens", frame)
-    try:
+    with con.relation("new_tokens", frame):
         con.execute(
             """
             INSERT INTO link_tokens (token_hash, purpose, client_id, period_id, created_at, expires_at)
@@ -249,8 +245,6 @@ def insert_links(con: duckdb.DuckDBPyConnection, issued: Sequence[IssuedLink], n
             """,
             [to_db(now)],
         )
-    finally:
-        con.unregister("new_tokens")
 
 
 _CHECKIN_IN_WINDOW = """
@@ -259,22 +253,23 @@ _CHECKIN_IN_WINDOW = """
 """
 
 
-def answered_elsewhere(con: duckdb.DuckDBPyConnection, now: datetime) -> list[tuple[int, int]]:
+def answered_elsewhere(con: StoreConnection, now: datetime) -> list[tuple[int, int]]:
     """Scheduled windows that have closed, open still, although the client checked in during the window
     through another link (an extra check-in the coach sent, say): (period id, check-in id)."""
-    return con.execute(
+    rows = con.execute(
         f"""
         SELECT id, answer FROM (
             SELECT p.id, ({_CHECKIN_IN_WINDOW}) AS answer FROM periods p
             WHERE p.status = 'open' AND p.kind = 'scheduled' AND p.closes_at <= ?
-        ) WHERE answer IS NOT NULL
+        ) AS closed WHERE answer IS NOT NULL
         ORDER BY id
         """,
         [to_db(now)],
     ).fetchall()
+    return [(int(period_id), int(checkin_id)) for period_id, checkin_id in rows]
 
 
-def closed_without_checkin(con: duckdb.DuckDBPyConnection, now: datetime) -> list[tuple[str, datetime]]:
+def closed_without_checkin(con: StoreConnection, now: datetime) -> list[tuple[str, datetime]]:
     """Scheduled windows that closed without any check-in and are not recorded as missed yet (what a
     run would record), as (client, opens_at); for a dry run."""
     rows = con.execute(

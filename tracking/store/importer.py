@@ -12,18 +12,24 @@ from __future__ import annotations
 
 import re
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from tracking import csvfile, validate
 from tracking.errors import ImportRejected, Problem
 from tracking.instrument import Instrument
 from tracking.store.checkins import IngestConflict, IngestResult, ingest
-from tracking.store.connection import Connection, Database, configure
+from tracking.store.connection import Connection, configure
+from tracking.store.contract import Store, StoreConnection
+
+# A problem found in the file: (record, column, message), or with the record it repeats.
+Found = tuple[int, str, str] | tuple[int, str, str, int]
 
 # Clocks drift and spreadsheets round: a check-in a few minutes "in the future" is not an error.
 FUTURE_TOLERANCE = timedelta(minutes=5)
@@ -46,7 +52,7 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _sql_list(words) -> str:
+def _sql_list(words: Iterable[str]) -> str:
     return ", ".join("'" + w + "'" for w in words)
 
 
@@ -65,7 +71,7 @@ def _read_csv(layout: csvfile.CsvLayout) -> str:
                         columns = {columns})"""
 
 
-def _checked_in_one_pass(mem: duckdb.DuckDBPyConnection, layout: csvfile.CsvLayout, instrument: Instrument,
+def _checked_in_one_pass(mem: Connection, layout: csvfile.CsvLayout, instrument: Instrument,
                          now: datetime) -> bool:
     """Read, type and check the file in one pass; True when it is clean (the common case), and then
     `typed` is ready. Otherwise the caller reads it again, slower, to say what is wrong where."""
@@ -74,8 +80,8 @@ def _checked_in_one_pass(mem: duckdb.DuckDBPyConnection, layout: csvfile.CsvLayo
     except duckdb.Error:
         return False
     clean = (
-        not mem.execute("SELECT count(*) FROM reject_errors").fetchone()[0]
-        and mem.execute("SELECT coalesce(bool_and(ok), TRUE) FROM typed").fetchone()[0]
+        not mem.execute("SELECT count(*) FROM reject_errors").fetchall()[0][0]
+        and mem.execute("SELECT coalesce(bool_and(ok), TRUE) FROM typed").fetchall()[0][0]
         and not _duplicate_problems(mem)
     )
     if not clean:
@@ -83,7 +89,7 @@ def _checked_in_one_pass(mem: duckdb.DuckDBPyConnection, layout: csvfile.CsvLayo
     return clean
 
 
-def _load_with_duckdb(mem: duckdb.DuckDBPyConnection, layout: csvfile.CsvLayout) -> bool:
+def _load_with_duckdb(mem: Connection, layout: csvfile.CsvLayout) -> bool:
     """Parse the whole file with DuckDB's reader; False when it found structural problems.
     A record's row id in `raw` is its index among the file's records (blank lines skipped)."""
     try:
@@ -91,28 +97,25 @@ def _load_with_duckdb(mem: duckdb.DuckDBPyConnection, layout: csvfile.CsvLayout)
                     {"path": str(layout.path), "delim": layout.delimiter})
     except duckdb.Error:
         return False
-    if mem.execute("SELECT count(*) FROM reject_errors").fetchone()[0]:
+    if mem.execute("SELECT count(*) FROM reject_errors").fetchall()[0][0]:
         mem.execute("DROP TABLE raw")
         return False
     return True
 
 
-def _load_with_python(mem: duckdb.DuckDBPyConnection, layout: csvfile.CsvLayout) -> list[Problem]:
+def _load_with_python(mem: Connection, layout: csvfile.CsvLayout) -> list[Problem]:
     """Parse record by record, for exact lines; used only when DuckDB's reader found problems."""
-    import pandas as pd  # only on this slow path, which exists to find problems
-
     problems, rows = csvfile.read_all(layout)
-    frame = pd.DataFrame([fields for _line, fields in rows], columns=list(layout.columns), dtype="object")
-    frame = frame.where(frame.map(lambda v: v != ""), None) if len(frame) else frame
-    frame["line"] = pd.array([line for line, _fields in rows], dtype="Int64")
-    mem.register("parsed", frame)
-    mem.execute("CREATE TABLE raw AS SELECT * FROM parsed")
-    mem.unregister("parsed")
+    columns = {name: pa.array([fields[index] or None for _line, fields in rows], type=pa.string())
+               for index, name in enumerate(layout.columns)}
+    columns["line"] = pa.array([line for line, _fields in rows], type=pa.int64())
+    with mem.relation("parsed", pa.table(columns)):
+        mem.execute("CREATE TABLE raw AS SELECT * FROM parsed")
     return problems
 
 
-def _type_and_check(mem: duckdb.DuckDBPyConnection, instrument: Instrument, now: datetime,
-                    source: str = "raw", params: dict | None = None) -> None:
+def _type_and_check(mem: Connection, instrument: Instrument, now: datetime,
+                    source: str = "raw", params: dict[str, Any] | None = None) -> None:
     """One pass over the records: every value typed, and `ok` for the rows without a problem. The
     records keep the file's order, so a row id in `typed` is the record's index in the file."""
     items_ok = " AND ".join(validate.answer_text_sql(_quote(i), instrument) for i in instrument.item_ids)
@@ -140,14 +143,14 @@ def _type_and_check(mem: duckdb.DuckDBPyConnection, instrument: Instrument, now:
     )
 
 
-def _value_problems(mem: duckdb.DuckDBPyConnection, instrument: Instrument, now: datetime) -> list[tuple]:
+def _value_problems(mem: Connection, instrument: Instrument, now: datetime) -> list[Found]:
     """(rec, column, message) for every bad value of the rows that are not ok."""
     columns = ", ".join(["r.rowid", "r.client_id", "r.submitted_at", "TRY_CAST(trim(r.submitted_at) AS TIMESTAMPTZ)",
                          "r.contact_request", "r.note", *(f"r.{_quote(i)}" for i in instrument.item_ids)])
     rows = mem.execute(
         f"SELECT {columns} FROM raw r WHERE r.rowid IN (SELECT rowid FROM typed WHERE NOT ok) ORDER BY r.rowid"
     ).fetchall()
-    problems = []
+    problems: list[Found] = []
     limit = now + FUTURE_TOLERANCE
     note_max = instrument.note_max_length
     for rec, client, submitted, moment, contact, note, *answers in rows:
@@ -166,7 +169,8 @@ def _value_problems(mem: duckdb.DuckDBPyConnection, instrument: Instrument, now:
     return problems
 
 
-def _date_problem(rec, submitted, moment, limit) -> list[tuple[int, str, str]]:
+def _date_problem(rec: int, submitted: str | None, moment: datetime | None,
+                  limit: datetime) -> list[Found]:
     if submitted is None or not submitted.strip():
         return [(rec, "submitted_at", "the date is empty")]
     if not re.fullmatch(ISO_8601, submitted.strip()):
@@ -179,7 +183,7 @@ def _date_problem(rec, submitted, moment, limit) -> list[tuple[int, str, str]]:
     return []
 
 
-def _duplicate_problems(mem: duckdb.DuckDBPyConnection) -> list[tuple]:
+def _duplicate_problems(mem: Connection) -> list[Found]:
     """(rec, column, message, rec of the first occurrence) for repeated (client, time) rows."""
     groups = mem.execute(
         """
@@ -193,7 +197,7 @@ def _duplicate_problems(mem: duckdb.DuckDBPyConnection) -> list[tuple]:
     ]
 
 
-def _with_lines(layout, raw_lines: dict[int, int], found) -> list[Problem]:
+def _with_lines(layout: csvfile.CsvLayout, raw_lines: dict[int, int], found: Sequence[Found]) -> list[Problem]:
     """Turn (rec, column, message[, other rec]) into Problems with exact line numbers."""
     wanted = set()
     for entry in found:
@@ -213,7 +217,8 @@ def _with_lines(layout, raw_lines: dict[int, int], found) -> list[Problem]:
     return problems
 
 
-def _find_problems(mem, layout, instrument: Instrument, now: datetime, path: Path) -> None:
+def _find_problems(mem: Connection, layout: csvfile.CsvLayout, instrument: Instrument, now: datetime,
+                   path: Path) -> None:
     """Read the file again, record by record where DuckDB's reader cannot, and raise ImportRejected
     with every problem and its line (or return, when a second look finds the file clean)."""
     mem.execute("DROP TABLE IF EXISTS typed")
@@ -221,8 +226,8 @@ def _find_problems(mem, layout, instrument: Instrument, now: datetime, path: Pat
     if not _load_with_duckdb(mem, layout):
         problems = _load_with_python(mem, layout)
     _type_and_check(mem, instrument, now)
-    found = []
-    if mem.execute("SELECT NOT coalesce(bool_and(ok), TRUE) FROM typed").fetchone()[0]:
+    found: list[Found] = []
+    if mem.execute("SELECT NOT coalesce(bool_and(ok), TRUE) FROM typed").fetchall()[0][0]:
         found = _value_problems(mem, instrument, now)
         explained = {entry[0] for entry in found}
         found += [(rec, "", "this row could not be read; check its values")
@@ -235,46 +240,46 @@ def _find_problems(mem, layout, instrument: Instrument, now: datetime, path: Pat
     mem.execute("DROP TABLE raw")
 
 
+def _checked(layout: csvfile.CsvLayout, instrument: Instrument, now: datetime, path: Path,
+             progress: Callable[[str], None]) -> Any:
+    """The file's check-ins as an Arrow table in the shape `ingest` reads, once the whole file is clean."""
+    memory = duckdb.connect(":memory:", config={"memory_limit": IN_MEMORY_LIMIT,
+                                                "temp_directory": tempfile.gettempdir()})
+    mem = Connection(memory)
+    try:
+        configure(memory)
+        progress("Reading and checking the file")
+        if not _checked_in_one_pass(mem, layout, instrument, now):
+            progress("Finding the problems")
+            _find_problems(mem, layout, instrument, now, path)
+        if not mem.execute("SELECT count(*) FROM typed").fetchall()[0][0]:
+            raise ImportRejected(str(path), [Problem(0, "", "the file has a header but no check-ins")])
+        return mem.arrow("SELECT rowid AS rec, client_id, submitted_at, answers, contact_request, note FROM typed")
+    finally:
+        mem.close()
+
+
 def import_csv(
-    db: Database,
+    db: Store,
     path: Path,
     instrument: Instrument,
     *,
     now: datetime,
     coach_id: int | None = None,
     progress: Callable[[str], None] = lambda message: None,
-    on_ingested: Callable[[duckdb.DuckDBPyConnection, IngestResult], None] | None = None,
+    on_ingested: Callable[[StoreConnection, IngestResult], None] | None = None,
 ) -> ImportSummary:
     """Import a check-in CSV file, all or nothing. `on_ingested` runs in the same transaction, after
     the check-ins are written (to record the import and recompute what is derived)."""
     layout = csvfile.inspect_file(path, instrument)
-    mem = duckdb.connect(":memory:", config={"memory_limit": IN_MEMORY_LIMIT,
-                                             "temp_directory": tempfile.gettempdir()})
-    try:
-        configure(mem)
-        mem = Connection(mem)
-        progress("Reading and checking the file")
-        if not _checked_in_one_pass(mem, layout, instrument, now):
-            progress("Finding the problems")
-            _find_problems(mem, layout, instrument, now, path)
-        if not mem.execute("SELECT count(*) FROM typed").fetchone()[0]:
-            raise ImportRejected(str(path), [Problem(0, "", "the file has a header but no check-ins")])
-        staged = mem.sql(
-            "SELECT rowid AS rec, client_id, submitted_at, answers, contact_request, note FROM typed"
-        ).to_arrow_table()
-    finally:
-        mem.close()
+    staged = _checked(layout, instrument, now, path, progress)
     progress(f"Writing {staged.num_rows:,} check-ins")
     try:
         with db.write() as con:
-            con.register("incoming", staged)
-            try:
-                result = ingest(con, "incoming", instrument, source="import", now=now, coach_id=coach_id)
-                if on_ingested is not None:
-                    on_ingested(con, result)
-            finally:
-                con.unregister("incoming")
+            result = ingest(con, staged, instrument, source="import", now=now, coach_id=coach_id)
+            if on_ingested is not None:
+                on_ingested(con, result)
     except IngestConflict as conflict:
-        found = [(c.rec, c.column, c.message) for c in conflict.conflicts]
+        found: list[Found] = [(c.rec, c.column, c.message) for c in conflict.conflicts]
         raise ImportRejected(str(path), _with_lines(layout, {}, found)) from None
     return ImportSummary(path, result.checkins, len(result.client_ids), len(result.clients_created), result)

@@ -6,12 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import duckdb
-
 from tracking.clock import from_db
 from tracking.instrument import DYNAMICS
 from tracking.models import Viewer
 from tracking.store.clients import VISIBLE, visible_params
+from tracking.store.contract import StoreConnection
 
 
 @dataclass(frozen=True)
@@ -43,7 +42,7 @@ class ObservationRecord:
     note: str | None
 
 
-def item_answers(con: duckdb.DuckDBPyConnection, client_id: str, viewer: Viewer) -> list[ItemAnswer]:
+def item_answers(con: StoreConnection, client_id: str, viewer: Viewer) -> list[ItemAnswer]:
     """Every answered item of the client's check-ins, for the heat map."""
     rows = con.execute(
         f"""
@@ -57,7 +56,7 @@ def item_answers(con: duckdb.DuckDBPyConnection, client_id: str, viewer: Viewer)
     return [ItemAnswer(r[0], from_db(r[1]), r[2], r[3]) for r in rows]
 
 
-def focus_history(con: duckdb.DuckDBPyConnection, client_id: str, viewer: Viewer) -> list[FocusChange]:
+def focus_history(con: StoreConnection, client_id: str, viewer: Viewer) -> list[FocusChange]:
     rows = con.execute(
         f"""
         SELECT f.focus, f.changed_at, co.name, f.note
@@ -70,7 +69,7 @@ def focus_history(con: duckdb.DuckDBPyConnection, client_id: str, viewer: Viewer
     return [FocusChange(r[0], from_db(r[1]), r[2], r[3]) for r in rows]
 
 
-def observations(con: duckdb.DuckDBPyConnection, client_id: str, viewer: Viewer) -> list[ObservationRecord]:
+def observations(con: StoreConnection, client_id: str, viewer: Viewer) -> list[ObservationRecord]:
     rows = con.execute(
         f"""
         SELECT o.id, o.observed_at, co.name, o.tension_in_body, o.reaction_to_uncertainty, o.reference,

@@ -19,12 +19,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import duckdb
-import pandas as pd
+import pyarrow as pa
 
 from tracking.clock import from_db, to_db
 from tracking.mail.due import MAX_ATTEMPTS, Cancellation
 from tracking.models import EMAIL_STATUSES, Email
+from tracking.store.contract import StoreConnection
+from tracking.store.dialect import POSTGRESQL
 
 STATUSES = EMAIL_STATUSES
 COLUMNS = (
@@ -57,17 +58,15 @@ QUEUED_FIELDS = ("key", "kind", "client_id", "coach_id", "period_id", "lang", "r
                  "body_html")
 
 
-def enqueue(con: duckdb.DuckDBPyConnection, emails: Sequence[Email], now: datetime) -> dict[str, int]:
+def enqueue(con: StoreConnection, emails: Sequence[Email], now: datetime) -> dict[str, int]:
     """Add the emails whose key is not in the outbox yet; returns {key: id} of the rows added."""
     unique = list({email.key: email for email in emails}.values())
     if not unique:
         return {}
-    frame = pd.DataFrame([{name: getattr(email, name) for name in QUEUED_FIELDS} for email in unique])
-    frame["client_id"] = frame["client_id"].astype(object)
-    frame["coach_id"] = frame["coach_id"].astype("Int32")
-    frame["period_id"] = frame["period_id"].astype("Int64")
-    con.register("new_emails", frame)
-    try:
+    types = {"coach_id": pa.int32(), "period_id": pa.int64()}
+    frame = pa.table({name: pa.array([getattr(email, name) for email in unique], type=types.get(name, pa.string()))
+                      for name in QUEUED_FIELDS})
+    with con.relation("new_emails", frame):
         rows = con.execute(
             """
             INSERT INTO outbox (key, kind, client_id, coach_id, period_id, lang, recipient, subject,
@@ -80,25 +79,28 @@ def enqueue(con: duckdb.DuckDBPyConnection, emails: Sequence[Email], now: dateti
             """,
             [to_db(now), to_db(now)],
         ).fetchall()
-    finally:
-        con.unregister("new_emails")
     return dict(sorted(rows, key=lambda row: row[1]))
 
 
-def existing_keys(con: duckdb.DuckDBPyConnection, since: datetime) -> set[str]:
+def existing_keys(con: StoreConnection, since: datetime) -> set[str]:
     """Keys of the emails created since `since` (older ones cannot be due again)."""
     rows = con.execute("SELECT key FROM outbox WHERE created_at >= ?", [to_db(since)]).fetchall()
     return {key for (key,) in rows}
 
 
-def claim_next(con: duckdb.DuckDBPyConnection, now: datetime, claimed_by: str) -> Email | None:
-    """Take the next due email for sending: compare-and-set from pending/failed to sending."""
+def claim_next(con: StoreConnection, now: datetime, claimed_by: str) -> Email | None:
+    """Take the next due email for sending: compare-and-set from pending/failed to sending.
+
+    Every write holds the database's one-writer lock, so no other claim runs meanwhile. On PostgreSQL
+    the row is also locked (FOR UPDATE SKIP LOCKED), so the claim stays disjoint by itself: a second
+    claimer in the same instant would pass over the row instead of taking it too."""
+    lock = " FOR UPDATE SKIP LOCKED" if con.dialect == POSTGRESQL else ""
     row = con.execute(
         f"""
         UPDATE outbox SET status = 'sending', claimed_at = ?, claimed_by = ?, attempts = attempts + 1
         WHERE id = (
             SELECT id FROM outbox WHERE status IN ('pending', 'failed') AND next_attempt_at <= ?
-            ORDER BY next_attempt_at, id LIMIT 1
+            ORDER BY next_attempt_at, id LIMIT 1{lock}
         ) AND status IN ('pending', 'failed')
         RETURNING {COLUMNS}
         """,
@@ -107,7 +109,7 @@ def claim_next(con: duckdb.DuckDBPyConnection, now: datetime, claimed_by: str) -
     return None if row is None else _row(row)
 
 
-def mark_sent(con: duckdb.DuckDBPyConnection, row: Email, claimed_by: str, now: datetime) -> bool:
+def mark_sent(con: StoreConnection, row: Email, claimed_by: str, now: datetime) -> bool:
     """Record that the mail server accepted the email; the stored copy loses its personal links.
     False when the claim was lost (re-queued as stale and taken by another sender)."""
     done = con.execute(
@@ -121,7 +123,7 @@ def mark_sent(con: duckdb.DuckDBPyConnection, row: Email, claimed_by: str, now: 
     return bool(done)
 
 
-def mark_failed(con: duckdb.DuckDBPyConnection, outbox_id: int, claimed_by: str, now: datetime, error: str,
+def mark_failed(con: StoreConnection, outbox_id: int, claimed_by: str, now: datetime, error: str,
                 retry_at: datetime | None) -> bool:
     """Record a failed attempt; `retry_at` None means no automatic retry."""
     done = con.execute(
@@ -136,7 +138,7 @@ def mark_failed(con: duckdb.DuckDBPyConnection, outbox_id: int, claimed_by: str,
     return bool(done)
 
 
-def requeue_stale(con: duckdb.DuckDBPyConnection, now: datetime, timeout: timedelta,
+def requeue_stale(con: StoreConnection, now: datetime, timeout: timedelta,
                   max_attempts: int = MAX_ATTEMPTS) -> list[int]:
     """Claims older than `timeout` belong to a sender that died: make them due again now (unless
     they have used up their attempts: an email that kills its sender is not tried forever)."""
@@ -144,17 +146,17 @@ def requeue_stale(con: duckdb.DuckDBPyConnection, now: datetime, timeout: timede
         """
         UPDATE outbox SET status = 'failed',
                next_attempt_at = CASE WHEN attempts >= ? THEN NULL ELSE ?::TIMESTAMP END,
-               last_error = ? || ' UTC: the sender stopped after claiming this email (' || claimed_by
+               last_error = ?::VARCHAR || ' UTC: the sender stopped after claiming this email (' || claimed_by
                             || '); queued again. If the mail server had accepted it, it arrives twice.'
         WHERE status = 'sending' AND claimed_at <= ?
         RETURNING id
         """,
         [max_attempts, to_db(now), f"{now:%Y-%m-%d %H:%M}", to_db(now - timeout)],
     ).fetchall()
-    return sorted(r[0] for r in rows)
+    return sorted(int(r[0]) for r in rows)
 
 
-def cancel(con: duckdb.DuckDBPyConnection, cancellations: Iterable[Cancellation]) -> int:
+def cancel(con: StoreConnection, cancellations: Iterable[Cancellation]) -> int:
     done = 0
     for item in cancellations:
         done += len(con.execute(
@@ -167,7 +169,7 @@ def cancel(con: duckdb.DuckDBPyConnection, cancellations: Iterable[Cancellation]
     return done
 
 
-def retry_now(con: duckdb.DuckDBPyConnection, outbox_ids: Sequence[int], now: datetime) -> int:
+def retry_now(con: StoreConnection, outbox_ids: Sequence[int], now: datetime) -> int:
     """An admin's "retry now": failed emails are sent with the next run, given up or not."""
     rows = con.execute(
         """
@@ -179,19 +181,19 @@ def retry_now(con: duckdb.DuckDBPyConnection, outbox_ids: Sequence[int], now: da
     return len(rows)
 
 
-def get(con: duckdb.DuckDBPyConnection, outbox_id: int) -> Email | None:
+def get(con: StoreConnection, outbox_id: int) -> Email | None:
     row = con.execute(f"SELECT {COLUMNS} FROM outbox WHERE id = ?", [outbox_id]).fetchone()
     return None if row is None else _row(row)
 
 
-def listing(con: duckdb.DuckDBPyConnection, *, statuses: Sequence[str] = (), kinds: Sequence[str] = (),
+def listing(con: StoreConnection, *, statuses: Sequence[str] = (), kinds: Sequence[str] = (),
             search: str | None = None, limit: int = 500) -> list[Email]:
     """Newest first, for the admin's outbox page."""
     rows = con.execute(
         f"""
         SELECT {COLUMNS} FROM outbox
-        WHERE (len(?::VARCHAR[]) = 0 OR status IN (SELECT unnest(?::VARCHAR[])))
-          AND (len(?::VARCHAR[]) = 0 OR kind IN (SELECT unnest(?::VARCHAR[])))
+        WHERE (cardinality(?::VARCHAR[]) = 0 OR status IN (SELECT unnest(?::VARCHAR[])))
+          AND (cardinality(?::VARCHAR[]) = 0 OR kind IN (SELECT unnest(?::VARCHAR[])))
           AND (?::VARCHAR IS NULL OR recipient ILIKE '%' || ? || '%' OR client_id ILIKE '%' || ? || '%')
         ORDER BY id DESC LIMIT ?
         """,
@@ -200,12 +202,12 @@ def listing(con: duckdb.DuckDBPyConnection, *, statuses: Sequence[str] = (), kin
     return [_row(r) for r in rows]
 
 
-def counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+def counts(con: StoreConnection) -> dict[str, int]:
     found = dict(con.execute("SELECT status, count(*) FROM outbox GROUP BY status").fetchall())
     return {status: found.get(status, 0) for status in STATUSES}
 
 
-def due_rows(con: duckdb.DuckDBPyConnection, now: datetime) -> list[Email]:
+def due_rows(con: StoreConnection, now: datetime) -> list[Email]:
     """What a sender would send now, in order (for a dry run)."""
     rows = con.execute(
         f"""
@@ -217,7 +219,7 @@ def due_rows(con: duckdb.DuckDBPyConnection, now: datetime) -> list[Email]:
     return [_row(r) for r in rows]
 
 
-def record_run(con: duckdb.DuckDBPyConnection, *, runner: str, host: str, pid: int, transport: str,
+def record_run(con: StoreConnection, *, runner: str, host: str, pid: int, transport: str,
                now: datetime, queued: int) -> None:
     con.execute(
         """
@@ -241,7 +243,7 @@ class SenderRun:
     queued: int
 
 
-def runs(con: duckdb.DuckDBPyConnection) -> list[SenderRun]:
+def runs(con: StoreConnection) -> list[SenderRun]:
     rows = con.execute(
         "SELECT runner, host, pid, transport, last_run_at, queued FROM sender_runs ORDER BY last_run_at DESC"
     ).fetchall()

@@ -18,11 +18,14 @@ import shutil
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
 from tracking.clock import from_db, to_db
 from tracking.errors import DatabaseError
+from tracking.store.connection import Connection
+from tracking.store.contract import StoreConnection
 
 CLIENT_COLUMN = "client_id"
 # Tables that hold nothing about one client, and why. A new table must be added here or carry a
@@ -68,15 +71,18 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _schema(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, str]]]:
-    """(column, type) of every base table of the database, by table name."""
+def _schema(con: StoreConnection) -> dict[str, list[tuple[str, str]]]:
+    """(column, type) of every base table of Koers' schema, by table name; types in upper case (JSON,
+    ARRAY, ...), whichever database spells them."""
     rows = con.execute(
         """
-        SELECT c.table_name, c.column_name, c.data_type
-        FROM duckdb_columns() c
-        JOIN duckdb_tables() t USING (database_name, schema_name, table_name)
-        WHERE c.database_name = current_database() AND c.schema_name = 'main'
-        ORDER BY c.table_name, c.column_index
+        SELECT c.table_name, c.column_name, upper(c.data_type)
+        FROM information_schema.columns c
+        JOIN information_schema.tables t
+          ON t.table_catalog = c.table_catalog AND t.table_schema = c.table_schema AND t.table_name = c.table_name
+        WHERE t.table_type = 'BASE TABLE' AND t.table_catalog = current_database()
+          AND t.table_schema = current_schema()
+        ORDER BY c.table_name, c.ordinal_position
         """
     ).fetchall()
     tables: dict[str, list[tuple[str, str]]] = {}
@@ -85,7 +91,7 @@ def _schema(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, str]]]:
     return tables
 
 
-def client_tables(con: duckdb.DuckDBPyConnection) -> ClientTables:
+def client_tables(con: StoreConnection) -> ClientTables:
     """The tables about clients, derived from the schema; refuses a table it cannot place."""
     schema = _schema(con)
     linked = [Linked(table, CLIENT_COLUMN) for table, columns in schema.items()
@@ -133,7 +139,7 @@ def _match(tables: ClientTables, table: str) -> tuple[str, int]:
     return f"{_quote(link.column)} IN (SELECT id FROM {_quote(link.parent)} WHERE {condition})", uses
 
 
-def _value(data_type: str, value):
+def _value(data_type: str, value: Any) -> Any:
     if value is None:
         return None
     if data_type == "JSON":
@@ -143,14 +149,22 @@ def _value(data_type: str, value):
     return value
 
 
-def client_rows(con: duckdb.DuckDBPyConnection, tables: ClientTables, client_id: str) -> dict[str, list[dict]]:
+def _order(columns: list[tuple[str, str]]) -> str:
+    """A table's rows in a fixed order: by id, else by every column that can be compared (JSON cannot)."""
+    if any(name == "id" for name, _type in columns):
+        return "id"
+    return ", ".join(str(position) for position, (_name, data_type) in enumerate(columns, start=1)
+                     if data_type != "JSON")
+
+
+def client_rows(con: StoreConnection, tables: ClientTables, client_id: str) -> dict[str, list[dict[str, Any]]]:
     """Every row about the client, table by table (`clients` holds the one client record)."""
     schema = _schema(con)
     found = {}
     for table in tables.names:
         columns = schema[table]
         condition, uses = _match(tables, table)
-        order = "id" if any(name == "id" for name, _type in columns) else "ALL"
+        order = _order(columns)
         rows = con.execute(
             f"SELECT * FROM {_quote(table)} WHERE {condition} ORDER BY {order}", [client_id] * uses
         ).fetchall()
@@ -160,15 +174,15 @@ def client_rows(con: duckdb.DuckDBPyConnection, tables: ClientTables, client_id:
     return found
 
 
-def item_order(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+def item_order(con: StoreConnection) -> dict[str, list[str]]:
     """Item ids of every instrument version, in the order check-ins store their answers."""
     rows = con.execute(
-        "SELECT version, list(item_id ORDER BY position) FROM instrument_items GROUP BY version"
+        "SELECT version, array_agg(item_id ORDER BY position) FROM instrument_items GROUP BY version"
     ).fetchall()
-    return dict(rows)
+    return {version: list(items) for version, items in rows}
 
 
-def coach_names(con: duckdb.DuckDBPyConnection, coach_ids: set[int]) -> dict[int, dict]:
+def coach_names(con: StoreConnection, coach_ids: set[int]) -> dict[int, dict[str, str]]:
     if not coach_ids:
         return {}
     rows = con.execute(
@@ -178,13 +192,13 @@ def coach_names(con: duckdb.DuckDBPyConnection, coach_ids: set[int]) -> dict[int
     return {r[0]: {"name": r[1], "email": r[2]} for r in rows}
 
 
-def delete_client(con: duckdb.DuckDBPyConnection, tables: ClientTables, client_id: str) -> dict[str, int]:
+def delete_client(con: StoreConnection, tables: ClientTables, client_id: str) -> dict[str, int]:
     """Delete every row about the client; returns the rows deleted per table (tables that followed a
     parent go first, while the parent rows still lead to them)."""
     counts = {}
     for table in reversed(tables.names):
         condition, uses = _match(tables, table)
-        counts[table] = con.execute(f"DELETE FROM {_quote(table)} WHERE {condition}", [client_id] * uses).fetchone()[0]
+        counts[table] = con.execute(f"DELETE FROM {_quote(table)} WHERE {condition}", [client_id] * uses).rowcount
     return dict(sorted(counts.items()))
 
 
@@ -201,12 +215,13 @@ class OutboxText:
     body_html: str | None
 
 
-def outbox_emails(con: duckdb.DuckDBPyConnection, client_id: str) -> list[tuple[int, str]]:
+def outbox_emails(con: StoreConnection, client_id: str) -> list[tuple[int, str]]:
     """(outbox id, kind) of the emails written for the client."""
-    return con.execute("SELECT id, kind FROM outbox WHERE client_id = ? ORDER BY id", [client_id]).fetchall()
+    rows = con.execute("SELECT id, kind FROM outbox WHERE client_id = ? ORDER BY id", [client_id]).fetchall()
+    return [(int(outbox_id), kind) for outbox_id, kind in rows]
 
 
-def emails_being_sent(con: duckdb.DuckDBPyConnection, client_id: str, claimed_since: datetime) -> list[int]:
+def emails_being_sent(con: StoreConnection, client_id: str, claimed_since: datetime) -> list[int]:
     """Outbox ids of the client's emails a sender claimed recently and may be writing right now."""
     rows = con.execute(
         "SELECT id FROM outbox WHERE client_id = ? AND status = 'sending' AND claimed_at >= ? ORDER BY id",
@@ -215,13 +230,13 @@ def emails_being_sent(con: duckdb.DuckDBPyConnection, client_id: str, claimed_si
     return [outbox_id for (outbox_id,) in rows]
 
 
-def outbox_texts_naming(con: duckdb.DuckDBPyConnection, client_id: str) -> list[OutboxText]:
+def outbox_texts_naming(con: StoreConnection, client_id: str) -> list[OutboxText]:
     """Emails not written for the client whose subject or text contains the client's id."""
     rows = con.execute(
         """
         SELECT id, kind, subject, body_text, body_html FROM outbox
         WHERE client_id IS DISTINCT FROM ?
-          AND (contains(subject, ?) OR contains(body_text, ?) OR contains(coalesce(body_html, ''), ?))
+          AND (strpos(subject, ?) > 0 OR strpos(body_text, ?) > 0 OR strpos(coalesce(body_html, ''), ?) > 0)
         ORDER BY id
         """,
         [client_id] * 4,
@@ -229,14 +244,14 @@ def outbox_texts_naming(con: duckdb.DuckDBPyConnection, client_id: str) -> list[
     return [OutboxText(*row) for row in rows]
 
 
-def rewrite_outbox_text(con: duckdb.DuckDBPyConnection, text: OutboxText) -> None:
+def rewrite_outbox_text(con: StoreConnection, text: OutboxText) -> None:
     con.execute(
         "UPDATE outbox SET subject = ?, body_text = ?, body_html = ? WHERE id = ?",
         [text.subject, text.body_text, text.body_html, text.id],
     )
 
 
-def erasure_records(con: duckdb.DuckDBPyConnection) -> list[tuple[int, datetime, dict]]:
+def erasure_records(con: StoreConnection) -> list[tuple[int, datetime, dict[str, Any]]]:
     """(audit id, when, detail) of every recorded erasure."""
     rows = con.execute(
         "SELECT id, logged_at, detail FROM audit_log WHERE action = 'erase_client' ORDER BY id"
@@ -246,12 +261,12 @@ def erasure_records(con: duckdb.DuckDBPyConnection) -> list[tuple[int, datetime,
 
 # Backups.
 
-def applied_migrations(con: duckdb.DuckDBPyConnection) -> list[str]:
+def applied_migrations(con: StoreConnection) -> list[str]:
     return [name for (name,) in con.execute("SELECT name FROM schema_migrations ORDER BY name").fetchall()]
 
 
-def row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    return {table: con.execute(f"SELECT count(*) FROM {_quote(table)}").fetchone()[0] for table in _schema(con)}
+def row_counts(con: StoreConnection) -> dict[str, int]:
+    return {table: int(con.execute(f"SELECT count(*) FROM {_quote(table)}").fetchall()[0][0]) for table in _schema(con)}
 
 
 def wal_path(db_path: Path) -> Path:
@@ -278,7 +293,7 @@ def complete_copy(path: Path) -> tuple[list[str], dict[str, int]]:
         raise DatabaseError(f"{path}: the copy does not open as a DuckDB database ({exc})") from None
     try:
         con.execute("CHECKPOINT")
-        return applied_migrations(con), row_counts(con)
+        return applied_migrations(Connection(con)), row_counts(Connection(con))
     except duckdb.Error as exc:
         raise DatabaseError(f"{path}: the copy is not a complete Koers database ({exc})") from None
     finally:

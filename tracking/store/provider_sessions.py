@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import duckdb
-
 from tracking.clock import from_db, to_db
 from tracking.oidc import ProviderSession
+from tracking.store.contract import StoreConnection
 
 COLUMNS = "session_key, coach_id, started_at, last_active_at, ended_at, end_reason"
 
 
-def find(con: duckdb.DuckDBPyConnection, key: str) -> ProviderSession | None:
+def find(con: StoreConnection, key: str) -> ProviderSession | None:
     row = con.execute(f"SELECT {COLUMNS} FROM provider_sessions WHERE session_key = ?", [key]).fetchone()
     if row is None:
         return None
@@ -20,7 +19,7 @@ def find(con: duckdb.DuckDBPyConnection, key: str) -> ProviderSession | None:
     return ProviderSession(row[0], row[1], started, last_active, from_db(row[4]), row[5])
 
 
-def touch(con: duckdb.DuckDBPyConnection, key: str, coach_id: int, now: datetime) -> bool:
+def touch(con: StoreConnection, key: str, coach_id: int, now: datetime) -> bool:
     """Record activity now; True when this is the session's first interaction."""
     updated = con.execute(
         "UPDATE provider_sessions SET last_active_at = ? WHERE session_key = ? AND ended_at IS NULL RETURNING 1",
@@ -35,7 +34,7 @@ def touch(con: duckdb.DuckDBPyConnection, key: str, coach_id: int, now: datetime
     return True
 
 
-def end(con: duckdb.DuckDBPyConnection, key: str, coach_id: int, now: datetime, reason: str) -> None:
+def end(con: StoreConnection, key: str, coach_id: int, now: datetime, reason: str) -> None:
     """End the session for good; a session never seen before is recorded as ended."""
     if find(con, key) is None:
         con.execute(
@@ -49,7 +48,7 @@ def end(con: duckdb.DuckDBPyConnection, key: str, coach_id: int, now: datetime, 
     )
 
 
-def end_for_coach(con: duckdb.DuckDBPyConnection, coach_id: int, now: datetime, reason: str) -> int:
+def end_for_coach(con: StoreConnection, coach_id: int, now: datetime, reason: str) -> int:
     """End every open provider sign-in of a coach, in every browser; returns how many there were."""
     ended = con.execute(
         "UPDATE provider_sessions SET ended_at = ?, end_reason = ? "

@@ -12,12 +12,12 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-
-import duckdb
+from typing import Any
 
 from tracking.clock import from_db, iso, to_db
 from tracking.instrument import CORE_INDICATORS, DYNAMICS, Instrument
 from tracking.store import periods
+from tracking.store.contract import StoreConnection
 from tracking.store.periods import Period
 
 
@@ -42,15 +42,15 @@ class StoredCheckin:
         }, ensure_ascii=False)
 
 
-def checkin_of_period(con: duckdb.DuckDBPyConnection, period: Period) -> int | None:
+def checkin_of_period(con: StoreConnection, period: Period) -> int | None:
     """The check-in answered for `period`, by the period's record or by the check-in's own link."""
     if period.checkin_id is not None:
         return period.checkin_id
-    # fetchall, not fetchone: DuckDB refuses `register` while a streamed result is still open.
-    return con.execute("SELECT min(id) FROM checkins WHERE period_id = ?", [period.id]).fetchall()[0][0]
+    (checkin_id,) = con.execute("SELECT min(id) FROM checkins WHERE period_id = ?", [period.id]).fetchall()[0]
+    return None if checkin_id is None else int(checkin_id)
 
 
-def stored_checkin(con: duckdb.DuckDBPyConnection, checkin_id: int) -> StoredCheckin:
+def stored_checkin(con: StoreConnection, checkin_id: int) -> StoredCheckin:
     rows = con.execute(
         "SELECT id, client_id, submitted_at, edited_at, contact_request, note FROM checkins WHERE id = ?",
         [checkin_id],
@@ -64,20 +64,21 @@ def stored_checkin(con: duckdb.DuckDBPyConnection, checkin_id: int) -> StoredChe
     return StoredCheckin(row[0], row[1], from_db(row[2]), from_db(row[3]), answers, bool(row[4]), row[5])
 
 
-def attach_to_period(con: duckdb.DuckDBPyConnection, checkin_id: int, period_id: int) -> None:
+def attach_to_period(con: StoreConnection, checkin_id: int, period_id: int) -> None:
     con.execute("UPDATE checkins SET period_id = ? WHERE id = ?", [period_id, checkin_id])
     periods.complete(con, period_id, checkin_id)
 
 
-def record_revision(con: duckdb.DuckDBPyConnection, previous: StoredCheckin, now: datetime) -> int:
-    return con.execute(
+def record_revision(con: StoreConnection, previous: StoredCheckin, now: datetime) -> int:
+    (revision_id,) = con.execute(
         "INSERT INTO checkin_revisions (checkin_id, revised_at, previous) VALUES (?, ?, ?) RETURNING id",
         [previous.id, to_db(now), previous.previous_json()],
-    ).fetchall()[0][0]
+    ).fetchall()[0]
+    return int(revision_id)
 
 
 def replace_answers(
-    con: duckdb.DuckDBPyConnection,
+    con: StoreConnection,
     checkin_id: int,
     instrument: Instrument,
     *,
@@ -92,7 +93,7 @@ def replace_answers(
     `instrument`, so the check-in now records that version and its item order."""
     con.execute(
         """
-        UPDATE checkins SET answers = ?::UTINYINT[], instrument_version = ?, contact_request = ?, note = ?,
+        UPDATE checkins SET answers = ?::SMALLINT[], instrument_version = ?, contact_request = ?, note = ?,
                             edited_at = ?
         WHERE id = ?
         """,
@@ -107,7 +108,7 @@ def replace_answers(
     )
 
 
-def revisions(con: duckdb.DuckDBPyConnection, checkin_id: int) -> list[dict]:
+def revisions(con: StoreConnection, checkin_id: int) -> list[dict[str, Any]]:
     """Earlier versions of a check-in, oldest first."""
     rows = con.execute(
         "SELECT id, revised_at, previous FROM checkin_revisions WHERE checkin_id = ? ORDER BY id",
@@ -124,7 +125,7 @@ class CorePoint:
     core: dict[str, int | None]
 
 
-def core_series(con: duckdb.DuckDBPyConnection, client_id: str, limit: int) -> list[CorePoint]:
+def core_series(con: StoreConnection, client_id: str, limit: int) -> list[CorePoint]:
     """The client's latest `limit` check-ins, oldest first: time and the four core indicators as answered."""
     rows = con.execute(
         f"""

@@ -189,11 +189,7 @@ def _store_new(con: StoreConnection, instrument: Instrument, client_id: str, ans
           "contact_request": answers.contact_request, "note": answers.note}],
         instrument,
     )
-    con.register("link_checkin", frame)
-    try:
-        result = checkins.ingest(con, "link_checkin", instrument, source="link", now=submitted_at)
-    finally:
-        con.unregister("link_checkin")
+    result = checkins.ingest(con, frame, instrument, source="link", now=submitted_at)
     return result.first_checkin_id
 
 

@@ -150,11 +150,7 @@ def load_demo(ctx: Context, actor: Actor, *, now: datetime, seed: int, if_empty:
             clients.add_observation(con, coach_ids[observation["coach"]], observation)
         progress(f"Writing {len(data.checkins):,} check-ins")
         frame = checkins.frame_from_rows(data.checkins, ctx.instrument)
-        con.register("incoming", frame)
-        try:
-            ingested = checkins.ingest(con, "incoming", ctx.instrument, source="demo", now=now)
-        finally:
-            con.unregister("incoming")
+        ingested = checkins.ingest(con, frame, ctx.instrument, source="demo", now=now)
         _demo_periods(con, data.periods, ingested.first_checkin_id, now)
         progress("Recomputing states and flags")
         summary = derived.refresh(con, None, ctx.instrument, ctx.settings.detection, now, reestimate=True)

@@ -25,11 +25,11 @@ from typing import Any, overload
 from tracking.audit import Action
 from tracking.clock import iso, utcnow
 from tracking.context import Actor, Context
-from tracking.errors import AlreadyExists, DatabaseError, EmailInFlight, InvalidValue, NotFound
+from tracking.errors import AlreadyExists, DatabaseError, EmailInFlight, InvalidValue, NotForThisDatabase, NotFound
 from tracking.mail.outbox import claim_timeout
 from tracking.mail.transports import EML_NAME
 from tracking.models import Client, Viewer
-from tracking.store import StoreConnection, audit, clients
+from tracking.store import Database, StoreConnection, audit, clients
 from tracking.store import privacy as store
 from tracking.store.outbox import redact_links
 from tracking.usecases import use_case
@@ -349,9 +349,18 @@ def backup(ctx: Context, actor: Actor, target: Path, *, force: bool = False, now
     The files are copied under the database's shared lock: other processes keep reading, writers wait
     until the copy is done. The copy is then completed and checked on its own (its write-ahead log
     folded in, every table counted against the original), flushed to disk under a temporary name, and
-    renamed, so `target` is either absent or a whole database that opens as Koers."""
+    renamed, so `target` is either absent or a whole database that opens as Koers.
+
+    A PostgreSQL database is refused: pg_dump makes its consistent copy while Koers runs."""
+    if not isinstance(ctx.db, Database):
+        raise NotForThisDatabase(
+            f"{ctx.db.location}: `koers backup` copies a DuckDB file. Back up a PostgreSQL database with the "
+            "server's own tools, while Koers keeps running: `pg_dump --format=custom --file=koers.dump "
+            "<the KOERS_DB address>`; restore it with `pg_restore --clean --if-exists --no-owner "
+            "--dbname=<address> koers.dump`. See docs/operations.md, \"Backup and restore on PostgreSQL\"."
+        )
     now = now or utcnow()
-    db_path = Path(ctx.db.path)
+    db_path = ctx.db.path
     target = _backup_target(db_path, Path(target), force, now)
     try:
         fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)  # owner-only
