@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import duckdb
 import numpy.typing as npt
@@ -100,7 +100,8 @@ class Connection:
 
     def numpy(self, query: str, parameters: Sequence[Any] | None = None) -> dict[str, npt.NDArray[Any]]:
         result = self._con.execute(query) if parameters is None else self._con.execute(query, list(parameters))
-        return dict(result.fetchnumpy())
+        # DuckDB's stubs allow a pandas Categorical; without pandas types in play, every column is NumPy.
+        return cast(dict[str, npt.NDArray[Any]], dict(result.fetchnumpy()))
 
     @contextmanager
     def relation(self, name: str, rows: Any) -> Iterator[str]:
