@@ -110,6 +110,7 @@ def test_an_admin_page_itself_refuses_a_coach(page):
 
     at = AppTest.from_file(str(ROOT / "dashboard" / "views" / f"{page}.py"), default_timeout=30)
     at.session_state["coach_id"] = MARC
+    at.session_state["coach_generation"] = 0
     at.session_state["last_active"] = datetime.now(UTC)
     at.session_state["lang"] = "en"
     at.run()

@@ -11,7 +11,7 @@ from string import Formatter
 from zoneinfo import ZoneInfo
 
 LANGS = ("nl", "en")
-MODULES = ("common", "checkin", "dashboard", "mail", "signin")
+MODULES = ("common", "checkin", "dashboard", "mail", "signin", "security")
 
 
 def _load() -> dict[str, dict[str, str]]:
