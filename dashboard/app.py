@@ -1,7 +1,8 @@
 """Koers' Streamlit entry point: it only routes.
 
 A personal check-in link (`?t=...`) or a pause link (`?pause=...`) shows that one page and nothing
-else: no coach page is reachable from a client's link. Everyone else signs in first: until then
+else: no coach page is reachable from a client's link, in that browser tab for as long as it is open
+(the token leaves the address at once and stays in the session). Everyone else signs in first: until then
 every coach address shows the sign-in form (so a deep link opens its page right after signing in);
 admins also see the administration pages.
 """
@@ -56,7 +57,7 @@ def coach_navigation(coach) -> dict:
 def sidebar(coach) -> None:
     tr = runtime.tr
     with st.sidebar:
-        st.caption(tr("nav.signed_in_as", name=runtime.plain(coach.name)))
+        runtime.show_plain(tr("nav.signed_in_as", name=coach.name), "caption")
         if st.button(tr("nav.sign_out"), icon=":material/logout:", key="sign_out"):
             if oidc.signed_in():
                 oidc.sign_out()
@@ -65,10 +66,11 @@ def sidebar(coach) -> None:
                 st.rerun()
 
 
-if "t" in st.query_params:
+link = runtime.personal_link()
+if link is not None and link[0] == "checkin":
     page = st.navigation([st.Page(VIEWS / "checkin.py", title="Koers check-in", url_path="checkin")],
                          position="hidden")
-elif "pause" in st.query_params:
+elif link is not None:
     page = st.navigation([st.Page(VIEWS / "pause.py", title="Koers", url_path="pause")], position="hidden")
 else:
     coach = runtime.signed_in_coach()

@@ -9,6 +9,8 @@ the earlier version is kept in `checkin_revisions`, `checkins.edited_at` is set,
 recomputed, and so are the client's states and flags. Sending the same answers again changes nothing.
 
 What a bad link reveals is only its status; the audit log records the status, never the token.
+Refusals are counted in aggregate (`tracking.usecases.refusals`): a made-up link costs no database
+work at all, and a link that does not work only a read, so nobody can make Koers write at will.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from tracking import validate
+from tracking import links, validate
 from tracking.audit import Action
 from tracking.context import Actor, Context
 from tracking.errors import InvalidValue, NotFound
@@ -27,10 +29,11 @@ from tracking.scoring import score_answers
 from tracking.store import audit, checkins, clients, derived, periods
 from tracking.store import links as link_store
 from tracking.store import submissions as store
+from tracking.store.contract import StoreConnection
 from tracking.store.periods import Period
-from tracking.usecases import use_case
+from tracking.usecases import refusals, use_case
 
-BAD_LINK_STATUSES = ("tampered", "unknown", "expired", "revoked")
+BAD_LINK_STATUSES = ("tampered", "unknown", "expired", "revoked", "ended")
 TREND_POINTS = 26  # about half a year of weekly check-ins: enough to see a direction, short enough to read
 
 
@@ -118,6 +121,8 @@ def _find(con, token: str, now: datetime, secret_key: str) -> _Found:
         return _Found("unknown", resolution.status)
     if period is None or period.client_id != client.id:
         return _Found("unknown", resolution.status)
+    if client.status == "ended":
+        return _Found("ended", resolution.status, client, period)
     if now >= period.closes_at:
         # However the link stands, what helps the client is knowing that this check-in has passed.
         return _Found("closed", resolution.status, client, period)
@@ -125,22 +130,46 @@ def _find(con, token: str, now: datetime, secret_key: str) -> _Found:
     return _Found(status, resolution.status, client, period)
 
 
-def _refuse(con, found: _Found, now: datetime, during: str) -> None:
+def _refuse(ctx: Context, found: _Found, now: datetime, during: str) -> None:
+    client_id = found.client.id if found.client else None
+    refusals.note(ctx, now, Action.CHECKIN_LINK_REFUSED, client_id=client_id, status=found.status,
+                  link=found.token_status, during=during)
+
+
+def _refuse_in(con: StoreConnection, found: _Found, now: datetime, during: str) -> None:
+    """A link that stopped working between the read and the write (rare, and only with a real link):
+    recorded at once, in the unit of work that found it."""
     client_id = found.client.id if found.client else None
     audit.record(con, now, Actor.anonymous(), Action.CHECKIN_LINK_REFUSED, client_id, status=found.status,
                  link=found.token_status, during=during)
 
 
+def _lang(found: _Found) -> str | None:
+    """The language of a refusal: the client's, where the link's own client is told about it."""
+    return found.client.lang if found.status in ("closed", "ended") and found.client else None
+
+
+def _look_up(ctx: Context, token: str, now: datetime, secret_key: str) -> _Found:
+    """What the link is, with no database work for a made-up one and only a read for the rest."""
+    if not links.is_signed(token, "checkin", secret_key):
+        return _Found("tampered", "tampered")
+    with ctx.db.read() as con:
+        return _find(con, token, now, secret_key)
+
+
 @use_case(Action.CHECKIN_LINK_OPENED, Action.CHECKIN_LINK_REFUSED)
 def open_link(ctx: Context, token: str, *, now: datetime) -> Opened:
-    """What the link `token` opens now; records the opening (or the refusal) in the audit log."""
+    """What the link `token` opens now; records the opening (or counts the refusal) in the audit log."""
     secret_key = ctx.settings.require_secret_key()
+    found = _look_up(ctx, token, now, secret_key)
+    if found.status != "open":
+        _refuse(ctx, found, now, "open")
+        return Opened(found.status, lang=_lang(found))
     with ctx.db.write() as con:
         found = _find(con, token, now, secret_key)
         if found.status != "open":
-            _refuse(con, found, now, "open")
-            lang = found.client.lang if found.status == "closed" else None
-            return Opened(found.status, lang=lang)
+            _refuse_in(con, found, now, "open")
+            return Opened(found.status, lang=_lang(found))
         client, period = found.client, found.period
         existing = store.checkin_of_period(con, period)
         stored = store.stored_checkin(con, existing) if existing is not None else None
@@ -194,11 +223,15 @@ def submit(ctx: Context, token: str, answers: CheckinAnswers, *, now: datetime) 
     if answers.is_empty:
         raise InvalidValue("nothing to send: no answers, no contact request and no note", "empty")
     secret_key = ctx.settings.require_secret_key()
+    found = _look_up(ctx, token, now, secret_key)
+    if found.status != "open":
+        _refuse(ctx, found, now, "submit")
+        return Submitted(found.status, lang=_lang(found))
     with ctx.db.write() as con:
         found = _find(con, token, now, secret_key)
         if found.status != "open":
-            _refuse(con, found, now, "submit")
-            return Submitted(found.status, lang=found.client.lang if found.status == "closed" else None)
+            _refuse_in(con, found, now, "submit")
+            return Submitted(found.status, lang=_lang(found))
         client, period = found.client, found.period
         actor = Actor.client(client.id)
         existing = store.checkin_of_period(con, period)
