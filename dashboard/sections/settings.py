@@ -57,7 +57,7 @@ def client_form(prefix: str, current: Client | None = None) -> tuple[str | None,
         clients.clean_details(details, new_id)
     except InvalidValues as problems:
         for problem in problems.problems:
-            st.error(runtime.invalid_text(problem))
+            runtime.show_invalid(problem)
         return None
     return new_id, details
 
@@ -74,8 +74,8 @@ def show_link(client: Client, actor: Actor) -> None:
         with runtime.user_errors():
             sent = links.email_fresh_link(runtime.context(), actor, client.id, now=runtime.now())
         st.session_state.pop("fresh_link", None)
-        st.success(tr("link.emailed", email=runtime.plain(sent.recipient),
-                      until=runtime.when(sent.period.closes_at, client.tz)))
+        runtime.show_plain(tr("link.emailed", email=sent.recipient,
+                              until=runtime.when(sent.period.closes_at, client.tz)), "success")
     fresh = st.session_state.get("fresh_link")
     if fresh and fresh[0] == client.id:
         _client_id, url, closes_at, kind = fresh
