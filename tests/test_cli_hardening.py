@@ -107,6 +107,26 @@ def test_an_export_never_follows_a_link(koers, tmp_path, force):
     assert elsewhere.read_text(encoding="utf-8") == "not yours\n" and target.is_symlink()
 
 
+# 11. Second-factor secrets stored before they were sealed.
+
+def test_init_seals_second_factor_secrets_stored_in_plain_text(koers, db_path, monkeypatch):
+    import duckdb
+    import pyotp
+
+    assert koers("init", "--no-secret").exit_code == 0
+    assert koers("coach", "add", "ada@example.org", "--name", "Ada", "--password-stdin",
+                 input="a long enough password\n").exit_code == 0
+    secret = pyotp.random_base32()
+    with duckdb.connect(str(db_path)) as con:
+        con.execute("UPDATE coaches SET totp_secret = ?", [secret])
+    monkeypatch.setenv("KOERS_SECRET_KEY", "cli-hardening-secret-key-0123456789abcdef")
+    ran = koers("init")
+    assert ran.exit_code == 0 and "Sealed the second-factor secrets of 1 coach" in ran.output
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        (stored,) = con.execute("SELECT totp_secret FROM coaches").fetchone()
+    assert stored.startswith("sealed.") and secret not in stored
+
+
 # 14. An import of something else, and demo data.
 
 @pytest.mark.usefixtures("ready_db")

@@ -13,7 +13,7 @@ from tracking.clock import utcnow
 from tracking.instrument import DYNAMICS
 from tracking.models import FLAG_KINDS, FLAG_STATUSES
 from tracking.settings import SECRETS_FILE
-from tracking.usecases import data
+from tracking.usecases import coaches, data
 from tracking.usecases import flags as flag_cases
 
 
@@ -47,6 +47,11 @@ def init(cmd: Command, no_secret: bool) -> None:
     if not cmd.settings.secret_key and not no_secret:
         _write_secret_key(SECRETS_FILE)
         click.echo(f"Generated KOERS_SECRET_KEY into {SECRETS_FILE} (keep that file out of version control).")
+    if cmd.settings.secret_key:
+        sealed = coaches.seal_totp_secrets(cmd.context, OPERATOR)
+        if sealed:
+            click.echo(f"Sealed the second-factor secrets of {sealed} coach(es) with a key derived from "
+                       "KOERS_SECRET_KEY.")
 
 
 @click.command()
