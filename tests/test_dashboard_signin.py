@@ -109,6 +109,49 @@ def test_an_idle_session_ends_with_a_message():
     assert "signed out after a while without activity" in texts(at)
 
 
+def _change_password(at, current: str, new: str):
+    form = {t.label: t for t in at.text_input}
+    form["Current password"].set_value(current)
+    form["New password"].set_value(new)
+    form["New password again"].set_value(new)
+    [b for b in at.form_submit_button if b.label == "Change password"][0].click()
+    return at.run()
+
+
+def test_a_password_change_signs_out_every_other_session_at_its_next_click(demo_db):
+    phone = sign_in_form(app().run(), MARC_EMAIL, DEMO_PASSWORD)
+    laptop = sign_in_form(app().run(), MARC_EMAIL, DEMO_PASSWORD)
+    assert phone.session_state["coach_id"] == laptop.session_state["coach_id"] == MARC
+    laptop.switch_page("views/account.py").run()
+    laptop = _change_password(laptop, DEMO_PASSWORD, "a brand new password")
+    assert "Password changed." in texts(laptop)
+    assert laptop.session_state["coach_id"] == MARC, "the session that changed it stays signed in"
+    phone.run()
+    assert "coach_id" not in phone.session_state
+    assert "this account's password was changed" in texts(phone)
+
+
+def test_a_wrong_current_password_on_the_account_page_is_counted_and_recorded(demo_db):
+    at = signed_in(MARC, page="account")
+    for _attempt in range(FREE_ATTEMPTS):
+        at = _change_password(at, "not my password", "a brand new password")
+    assert "Too many wrong passwords" in texts(at)
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        (failed,) = con.execute("SELECT count(*) FROM audit_log WHERE action = 'password_change_failed'").fetchone()
+    assert failed == FREE_ATTEMPTS
+    assert "Te veel mislukte pogingen" in texts(sign_in_form(app().run(), MARC_EMAIL, DEMO_PASSWORD))
+
+
+def test_the_sign_in_page_says_plainly_that_the_database_holds_demo_data(demo_db):
+    at = app().run()
+    warning = [text for kind, text in plain_texts(at, "warning")]
+    assert len(warning) == 1 and "demogegevens" in warning[0]
+    assert "anne@koers.example" in warning[0] and "koers-demo" in warning[0]
+    with duckdb.connect(str(demo_db)) as con:
+        con.execute("UPDATE coaches SET active = false WHERE email LIKE '%@koers.example'")
+    assert not plain_texts(app().run(), "warning")
+
+
 def test_signing_out():
     at = signed_in(MARC)
     at.sidebar.button(key="sign_out").click()
