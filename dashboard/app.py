@@ -19,6 +19,7 @@ if str(ROOT) not in sys.path:  # `streamlit run dashboard/app.py` from a checkou
     sys.path.insert(0, str(ROOT))
 
 from dashboard import oidc, runtime, signin  # noqa: E402
+from tracking.i18n import t  # noqa: E402
 
 # Page scripts live in `views/`, not `pages/`: a folder named `pages` beside the entry script puts
 # Streamlit into its legacy multipage mode, which also breaks AppTest's reruns.
@@ -54,6 +55,16 @@ def coach_navigation(coach) -> dict:
     return sections
 
 
+def reopen_link() -> None:
+    """A tab opened with a personal link and then reloaded: the link is no longer in the address (so it
+    leaks nowhere), so the client opens it from the email again."""
+    for index, lang in enumerate(("nl", "en")):
+        if index:
+            st.divider()
+        st.header(t("link.reopen.title", lang), anchor=False)
+        st.write(t("link.reopen.body", lang))
+
+
 def sidebar(coach) -> None:
     tr = runtime.tr
     with st.sidebar:
@@ -72,6 +83,8 @@ if link is not None and link[0] == "checkin":
                          position="hidden")
 elif link is not None:
     page = st.navigation([st.Page(VIEWS / "pause.py", title="Koers", url_path="pause")], position="hidden")
+elif st.query_params.get(runtime.LINK_OPENED) in runtime.LINK_PARAMETERS.values():
+    page = st.navigation([st.Page(reopen_link, title="Koers", url_path="link")], position="hidden")
 else:
     coach = runtime.signed_in_coach()
     if coach is None:

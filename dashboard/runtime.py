@@ -41,6 +41,7 @@ SESSION_LANG = "lang"
 SESSION_NOTICE = "notice"
 SESSION_LINK = "personal_link"  # (purpose, token) of the personal link this session opened
 LINK_PARAMETERS = {"t": "checkin", "pause": "pause"}  # query parameter -> purpose (tracking.links)
+LINK_OPENED = "opened"  # left in the address instead of the token: this tab was opened with a personal link
 
 
 @st.cache_resource(show_spinner=False)
@@ -176,11 +177,13 @@ def show_invalid(problem: InvalidValue, container: Any = None) -> None:
 def personal_link() -> tuple[str, str] | None:
     """The personal link (purpose, token) this session opened, if any. The token is read from the
     address once and then kept in the session only: it is taken out of the address, so no later
-    request carries it (in a Referer header, say) and it does not stay on the screen."""
+    request carries it (in a Referer header, say) and it does not stay on the screen. In its place the
+    address says only which kind of link it was (`LINK_OPENED`), so a reload can say what to do."""
     for parameter, purpose in LINK_PARAMETERS.items():
         if parameter in st.query_params:
             token = st.query_params.get(parameter) or ""
             del st.query_params[parameter]
+            st.query_params[LINK_OPENED] = purpose
             st.session_state[SESSION_LINK] = (purpose, token)
             return purpose, token
     found = st.session_state.get(SESSION_LINK)

@@ -288,3 +288,19 @@ def test_secrets_enrolled_before_sealing_are_sealed_by_init_and_at_the_next_sign
         stored = [s for (s,) in con.execute("SELECT totp_secret FROM coaches ORDER BY id").fetchall()]
     assert all(s.startswith("sealed.") and auth.open_totp_secret(SECRET, s) == secret for s in stored)
     assert coaches.seal_totp_secrets(practice, Actor.operator(), now=later) == 0
+
+
+def test_after_the_key_changed_a_second_factor_says_so_and_an_admins_reset_turns_it_off(practice, backend):
+    from tracking.errors import SettingsError
+
+    secret = pyotp.random_base32()
+    bo = actor(practice, BO)
+    coaches.enable_totp(practice, bo, secret, pyotp.TOTP(secret).at(NOW), now=NOW)
+    new_key = open_context(backend.settings(secret_key="a-new-secret-key-for-koers-0123456789"))
+    later = NOW + timedelta(minutes=5)
+    assert coaches.sign_in_with_password(new_key, BO, factories.PASSWORD, now=later).status == "totp_needed"
+    with pytest.raises(SettingsError, match="ask an administrator to set a new password"):
+        coaches.sign_in_with_totp(new_key, bo.coach_id, pyotp.TOTP(secret).at(later), now=later)
+    coaches.reset_password(new_key, actor(new_key, ADA), bo.coach_id, "a password from the admin", now=later)
+    assert not coaches.has_totp(new_key, bo.coach_id)
+    assert coaches.sign_in_with_password(new_key, BO, "a password from the admin", now=later).status == "ok"

@@ -160,6 +160,7 @@ def test_no_request_carries_the_token_after_the_page_has_read_it(site, page, pur
     page.reload()  # a reload (or the address shared from the screen) holds no link any more
     wait_for_app(page)
     assert token not in page.url
+    page.get_by_text("Open the link from your email again").wait_for(timeout=60_000)
 
 
 # 7. Names render as plain text.

@@ -25,6 +25,13 @@ TEXTS = {
         "nl": "Deze cliëntcode kan niet worden gebruikt. Kies een andere.",
         "en": "This client id cannot be used. Choose another one.",
     },
+    "link.reopen.title": {"nl": "Open je link opnieuw", "en": "Open your link again"},
+    "link.reopen.body": {
+        "nl": "Deze pagina is geopend met je persoonlijke link. Om die link te beschermen staat hij niet meer in "
+              "de adresbalk. Open de link opnieuw vanuit je e-mail om verder te gaan.",
+        "en": "This page was opened with your personal link. To protect that link, it is no longer in the address "
+              "bar. Open the link from your email again to carry on.",
+    },
     "checkin.bad.ended": {
         "nl": "De begeleiding is afgerond, dus deze link werkt niet meer. Neem contact op met je coach als "
               "je toch iets wilt doorgeven.",

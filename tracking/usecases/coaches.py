@@ -9,7 +9,7 @@ from tracking import auth, sealed, validate
 from tracking.audit import Action
 from tracking.clock import iso, utcnow
 from tracking.context import Actor, ActorKind, Context
-from tracking.errors import InvalidValue, NotFound
+from tracking.errors import InvalidValue, NotFound, SettingsError
 from tracking.models import Coach
 from tracking.passwords import hash_password
 from tracking.store import accounts, attempts, audit, coach_sessions, provider_sessions
@@ -103,16 +103,22 @@ def unlock_coach(ctx: Context, actor: Actor, coach_id: int, *, now: datetime | N
 def reset_password(ctx: Context, actor: Actor, coach_id: int, password: str, *,
                    now: datetime | None = None) -> None:
     """An admin sets a new password for a coach (who forgot theirs): the lock is lifted and every
-    session of the coach ends."""
+    session of the coach ends. A second factor that no longer opens (KOERS_SECRET_KEY changed) is
+    turned off, so the coach can sign in and enrol again."""
     _admin(actor)
     now = now or utcnow()
     new_hash = hash_password(password)
     with ctx.db.write() as con:
         coach = accounts.coach_by_id(con, coach_id)
+        credentials = accounts.credentials_by_id(con, coach.id)
+        broken = credentials is not None and not _opens(ctx, credentials.totp_secret)
         accounts.set_password_hash(con, coach.id, new_hash)
-        attempts.clear(con, [_attempt_keys(ctx, coach.email)["password"]])
+        if broken:
+            accounts.set_totp_secret(con, coach.id, None)
+        attempts.clear(con, list(_attempt_keys(ctx, coach.email).values()))
         _end_sessions(con, coach.id, now, "password_reset")
-        audit.record(con, now, actor, Action.COACH_PASSWORD_RESET, coach=coach.email)
+        audit.record(con, now, actor, Action.COACH_PASSWORD_RESET, coach=coach.email,
+                     **({"second_factor": "removed: it no longer opens"} if broken else {}))
 
 
 def _own(actor: Actor) -> int:
@@ -229,7 +235,19 @@ def sign_in_with_password(ctx: Context, email: str, password: str, *, now: datet
 
 
 def _totp_secret(ctx: Context, found: auth.Credentials) -> str | None:
-    return auth.open_totp_secret(ctx.settings.require_secret_key(), found.totp_secret)
+    try:
+        return auth.open_totp_secret(ctx.settings.require_secret_key(), found.totp_secret)
+    except sealed.SealBroken:
+        raise SettingsError("the second factor of this account was sealed with another KOERS_SECRET_KEY; ask an "
+                            "administrator to set a new password, which turns it off") from None
+
+
+def _opens(ctx: Context, stored: str | None) -> bool:
+    try:
+        auth.open_totp_secret(ctx.settings.require_secret_key(), stored)
+    except sealed.SealBroken:
+        return False
+    return True
 
 
 @use_case(Action.SIGN_IN, Action.SIGN_IN_FAILED, Action.SIGN_IN_LOCKED)
