@@ -15,6 +15,9 @@ the audit log itself.
     data       import, recompute, demo data, timelines, exports
     privacy    export and erase one client, back up the database
     mail       the admin's outbox: retry, download
+    refusals   refused anonymous attempts, counted and recorded in aggregate
+
+and, used by them: checks (each password or code check counted before it is made).
 
 The scheduler's own work (what is due, the outbox, sending) is `tracking.mail`.
 """

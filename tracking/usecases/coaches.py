@@ -7,14 +7,14 @@ from datetime import datetime
 
 from tracking import auth, sealed, validate
 from tracking.audit import Action
-from tracking.clock import iso, utcnow
+from tracking.clock import utcnow
 from tracking.context import Actor, ActorKind, Context
 from tracking.errors import InvalidValue, NotFound, SettingsError
 from tracking.models import Coach
 from tracking.passwords import hash_password
 from tracking.store import accounts, attempts, audit, coach_sessions, provider_sessions
 from tracking.store.contract import StoreConnection
-from tracking.usecases import refusals, use_case
+from tracking.usecases import checks, refusals, use_case
 
 
 def _admin(actor: Actor) -> None:
@@ -74,12 +74,6 @@ def set_coach_admin(ctx: Context, actor: Actor, coach_id: int, is_admin: bool, *
         audit.record(con, now, actor, Action.COACH_ADMIN, coach=coach.email, admin=is_admin)
 
 
-def _attempt_keys(ctx: Context, email: str) -> dict[str, str]:
-    """The failure counter of each sign-in step for this address."""
-    secret_key = ctx.settings.require_secret_key()
-    return {step: auth.attempt_key(secret_key, step, email) for step in auth.STEPS}
-
-
 def _end_sessions(con: StoreConnection, coach_id: int, now: datetime, reason: str,
                   keep_provider_session: str | None = None) -> int:
     """Every session of the coach ends at its next interaction: password sessions by the new
@@ -95,7 +89,7 @@ def unlock_coach(ctx: Context, actor: Actor, coach_id: int, *, now: datetime | N
     now = now or utcnow()
     with ctx.db.write() as con:
         coach = accounts.coach_by_id(con, coach_id)
-        attempts.clear(con, list(_attempt_keys(ctx, coach.email).values()))
+        attempts.clear(con, list(checks.attempt_keys(ctx, coach.email).values()))
         audit.record(con, now, actor, Action.COACH_UNLOCK, coach=coach.email)
 
 
@@ -115,7 +109,7 @@ def reset_password(ctx: Context, actor: Actor, coach_id: int, password: str, *,
         accounts.set_password_hash(con, coach.id, new_hash)
         if broken:
             accounts.set_totp_secret(con, coach.id, None)
-        attempts.clear(con, list(_attempt_keys(ctx, coach.email).values()))
+        attempts.clear(con, list(checks.attempt_keys(ctx, coach.email).values()))
         _end_sessions(con, coach.id, now, "password_reset")
         audit.record(con, now, actor, Action.COACH_PASSWORD_RESET, coach=coach.email,
                      **({"second_factor": "removed: it no longer opens"} if broken else {}))
@@ -147,49 +141,17 @@ def set_preferences(ctx: Context, actor: Actor, *, lang: str, digest_weekday: in
         return accounts.coach_by_id(con, coach_id)
 
 
-@dataclass(frozen=True)
-class Turn:
-    """Whether a password or code may be checked now. Claimed before the check and counted as a failure
-    until the check succeeds; `locked_until` is the lock in force, or the lock this turn set."""
-
-    allowed: bool
-    key: str
-    locked_until: datetime | None = None
-
-
-def _take_turn(ctx: Context, key: str, now: datetime) -> Turn:
-    """One check for the counter `key`. A locked step is refused on a read alone."""
-    with ctx.db.read() as con:
-        found = attempts.current(con, key)
-    if found.locked(now):
-        return Turn(False, key, found.locked_until)
-    with ctx.db.write() as con:
-        claimed = attempts.claim(con, key, now, auth.lock_schedule(now))
-        if claimed is None:
-            return Turn(False, key, attempts.current(con, key).locked_until)
-    return Turn(True, key, claimed.locked_until)
-
-
-def _lock_detail(turn: Turn) -> dict[str, str]:
-    """What the audit log says about a check and the lock: the step, until when it is locked, and
-    whether the check was refused because it was locked already."""
-    detail = {"step": turn.key.partition(":")[0], "until": iso(turn.locked_until) or ""}
-    if not turn.allowed:
-        detail["refused"] = "locked"
-    return detail
-
-
-def _failed(ctx: Context, turn: Turn, now: datetime, actor: Actor, **detail: str) -> auth.Outcome:
+def _failed(ctx: Context, turn: checks.Turn, now: datetime, actor: Actor, **detail: str) -> auth.Outcome:
     """A check that failed at sign-in: counted in aggregate; the lock-out it caused is recorded at once."""
     if turn.locked_until is None:
         refusals.note(ctx, now, Action.SIGN_IN_FAILED, actor=actor, step=turn.key.partition(":")[0], **detail)
         return auth.Outcome("wrong")
     with ctx.db.write() as con:
-        audit.record(con, now, actor, Action.SIGN_IN_LOCKED, **_lock_detail(turn), **detail)
+        audit.record(con, now, actor, Action.SIGN_IN_LOCKED, **checks.lock_detail(turn), **detail)
     return auth.Outcome("locked", locked_until=turn.locked_until)
 
 
-def _refused(ctx: Context, turn: Turn, now: datetime, actor: Actor, **detail: str) -> auth.Outcome:
+def _refused(ctx: Context, turn: checks.Turn, now: datetime, actor: Actor, **detail: str) -> auth.Outcome:
     refusals.note(ctx, now, Action.SIGN_IN_FAILED, actor=actor, step=turn.key.partition(":")[0], reason="locked",
                   **detail)
     return auth.Outcome("locked", locked_until=turn.locked_until)
@@ -221,7 +183,7 @@ def sign_in_with_password(ctx: Context, email: str, password: str, *, now: datet
         found = accounts.credentials(con, address)
     coach = found.coach if found is not None and found.coach.active else None
     actor, detail = _who(coach, address)
-    turn = _take_turn(ctx, _attempt_keys(ctx, address)["password"], now)
+    turn = checks.take_turn(ctx, checks.attempt_keys(ctx, address)["password"], now)
     if not turn.allowed:
         return _refused(ctx, turn, now, actor, **detail)
     right = auth.check_password(found, password or "")  # the same work for any address
@@ -259,7 +221,7 @@ def sign_in_with_totp(ctx: Context, coach_id: int, code: str, *, now: datetime |
     if found is None:
         raise NotFound(f"no coach with id {coach_id}")
     actor = Actor.coach(found.coach)
-    turn = _take_turn(ctx, _attempt_keys(ctx, found.coach.email)["totp"], now)
+    turn = checks.take_turn(ctx, checks.attempt_keys(ctx, found.coach.email)["totp"], now)
     if not turn.allowed:
         return _refused(ctx, turn, now, actor)
     secret = _totp_secret(ctx, found)
@@ -295,10 +257,10 @@ def change_password(ctx: Context, actor: Actor, current: str, new: str, again: s
         found = accounts.credentials_by_id(con, coach_id)
     if found is None:
         raise NotFound("sign in as a coach first")
-    turn = _take_turn(ctx, _attempt_keys(ctx, found.coach.email)["password"], now)
+    turn = checks.take_turn(ctx, checks.attempt_keys(ctx, found.coach.email)["password"], now)
     if not turn.allowed or not auth.check_password(found, current or ""):
         with ctx.db.write() as con:
-            audit.record(con, now, actor, Action.PASSWORD_CHANGE_FAILED, **_lock_detail(turn))
+            audit.record(con, now, actor, Action.PASSWORD_CHANGE_FAILED, **checks.lock_detail(turn))
         if turn.locked_until is not None:
             raise InvalidValue("password: too many wrong passwords; try again later", "password_locked")
         raise InvalidValue("password: the current password is not right", "password_current")
@@ -335,7 +297,7 @@ def disable_totp(ctx: Context, actor: Actor, code: str, *, now: datetime | None 
         found = accounts.credentials_by_id(con, coach_id)
     if found is None or not found.totp_secret:
         raise InvalidValue("code: the second factor is not on", "totp")
-    turn = _take_turn(ctx, _attempt_keys(ctx, found.coach.email)["totp"], now)
+    turn = checks.take_turn(ctx, checks.attempt_keys(ctx, found.coach.email)["totp"], now)
     secret = _totp_secret(ctx, found) if turn.allowed else None
     step = auth.totp_step(secret, code, now) if secret else None
     with ctx.db.write() as con:
@@ -344,7 +306,7 @@ def disable_totp(ctx: Context, actor: Actor, code: str, *, now: datetime | None 
             attempts.clear(con, [turn.key])
             audit.record(con, now, actor, Action.TOTP_DISABLE)
             return
-        audit.record(con, now, actor, Action.TOTP_DISABLE_FAILED, **_lock_detail(turn))
+        audit.record(con, now, actor, Action.TOTP_DISABLE_FAILED, **checks.lock_detail(turn))
     if turn.locked_until is not None:
         raise InvalidValue("code: too many wrong codes; try again later", "totp_locked")
     raise InvalidValue("code: not the current code of the authenticator app", "totp")
@@ -404,7 +366,7 @@ def coach_accounts(ctx: Context, actor: Actor, *, now: datetime | None = None) -
         found = []
         for listed in accounts.list_coaches(con):
             credentials = accounts.credentials_by_id(con, listed.id)
-            locks = [state.locked_until for key in _attempt_keys(ctx, listed.email).values()
+            locks = [state.locked_until for key in checks.attempt_keys(ctx, listed.email).values()
                      if (state := attempts.current(con, key)).locked(now) and state.locked_until is not None]
             found.append(CoachAccount(listed, bool(credentials and credentials.totp_secret), max(locks, default=None)))
     return found
