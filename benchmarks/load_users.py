@@ -68,6 +68,7 @@ def coach_session(app: str, db: str, secret_key: str, coach_id: int, pages: int,
     def visit(page: str, **query):
         at = AppTest.from_file(app, default_timeout=120)
         at.session_state["coach_id"] = coach_id
+        at.session_state["coach_generation"] = 0
         at.session_state["last_active"] = datetime.now(UTC)
         at.session_state["lang"] = "nl"
         for key, value in query.items():

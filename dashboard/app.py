@@ -1,7 +1,8 @@
 """Koers' Streamlit entry point: it only routes.
 
 A personal check-in link (`?t=...`) or a pause link (`?pause=...`) shows that one page and nothing
-else: no coach page is reachable from a client's link. Everyone else signs in first: until then
+else: no coach page is reachable from a client's link, in that browser tab for as long as it is open
+(the token leaves the address at once and stays in the session). Everyone else signs in first: until then
 every coach address shows the sign-in form (so a deep link opens its page right after signing in);
 admins also see the administration pages.
 """
@@ -18,6 +19,7 @@ if str(ROOT) not in sys.path:  # `streamlit run dashboard/app.py` from a checkou
     sys.path.insert(0, str(ROOT))
 
 from dashboard import oidc, runtime, signin, wording  # noqa: E402
+from tracking.i18n import t  # noqa: E402
 
 # Page scripts live in `views/`, not `pages/`: a folder named `pages` beside the entry script puts
 # Streamlit into its legacy multipage mode, which also breaks AppTest's reruns.
@@ -53,10 +55,20 @@ def coach_navigation(coach) -> dict:
     return sections
 
 
+def reopen_link() -> None:
+    """A tab opened with a personal link and then reloaded: the link is no longer in the address (so it
+    leaks nowhere), so the client opens it from the email again."""
+    for index, lang in enumerate(("nl", "en")):
+        if index:
+            st.divider()
+        st.header(t("link.reopen.title", lang), anchor=False)
+        st.write(t("link.reopen.body", lang))
+
+
 def sidebar(coach) -> None:
     tr = runtime.tr
     with st.sidebar:
-        st.caption(tr("nav.signed_in_as", name=runtime.plain(coach.name)))
+        runtime.show_plain(tr("nav.signed_in_as", name=coach.name), "caption")
         if st.button(tr("nav.sign_out"), icon=":material/logout:", key="sign_out"):
             if oidc.signed_in():
                 oidc.sign_out()
@@ -65,11 +77,14 @@ def sidebar(coach) -> None:
                 st.rerun()
 
 
-if "t" in st.query_params:
+link = runtime.personal_link()
+if link is not None and link[0] == "checkin":
     page = st.navigation([st.Page(VIEWS / "checkin.py", title="Koers check-in", url_path="checkin")],
                          position="hidden")
-elif "pause" in st.query_params:
+elif link is not None:
     page = st.navigation([st.Page(VIEWS / "pause.py", title="Koers", url_path="pause")], position="hidden")
+elif st.query_params.get(runtime.LINK_OPENED) in runtime.LINK_PARAMETERS.values():
+    page = st.navigation([st.Page(reopen_link, title="Koers", url_path="link")], position="hidden")
 else:
     # The check-in and pause pages learn their language from the link, so they put Streamlit's words in
     # place themselves; a coach's language is known here.

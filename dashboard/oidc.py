@@ -51,6 +51,12 @@ def signed_in() -> bool:
     return SESSION_KEY in st.session_state
 
 
+def session_key() -> str | None:
+    """The provider sign-in this Streamlit session was admitted with, if any."""
+    key = st.session_state.get(SESSION_KEY)
+    return key if isinstance(key, str) else None
+
+
 def signed_in_coach() -> Coach | None:
     """The coach the provider's identity in this browser signs in as, if Koers admits them now."""
     chosen = provider()
@@ -105,7 +111,7 @@ def render_sign_in() -> None:
     refused = st.session_state.get(SESSION_REFUSED)
     if refused and st.user.is_logged_in:
         _key, reason, email = refused
-        st.error(runtime.tr(f"oidc.refused.{reason}", email=runtime.plain(email)))
+        runtime.show_plain(runtime.tr(f"oidc.refused.{reason}", email=email), "error")
     if st.button(runtime.tr("oidc.button", provider=provider_label()), type="primary", key="oidc_sign_in",
                  icon=":material/login:"):
         st.session_state.pop(SESSION_REFUSED, None)

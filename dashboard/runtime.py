@@ -8,9 +8,11 @@ line can write while coaches browse. Pages call the use cases in `tracking.useca
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from typing import Any
 
 import streamlit as st
 
@@ -31,12 +33,16 @@ from tracking.i18n.widgets import plotly_words
 from tracking.instrument import Instrument
 from tracking.models import Coach, Viewer
 from tracking.settings import Settings, load_settings
-from tracking.usecases import coaches
+from tracking.usecases import coaches, refusals
 
 SESSION_COACH = "coach_id"
+SESSION_GENERATION = "coach_generation"  # the coach's sign-in generation when this session signed in
 SESSION_LAST_ACTIVE = "last_active"
 SESSION_LANG = "lang"
 SESSION_NOTICE = "notice"
+SESSION_LINK = "personal_link"  # (purpose, token) of the personal link this session opened
+LINK_PARAMETERS = {"t": "checkin", "pause": "pause"}  # query parameter -> purpose (tracking.links)
+LINK_OPENED = "opened"  # left in the address instead of the token: this tab was opened with a personal link
 
 
 @st.cache_resource(show_spinner=False)
@@ -66,8 +72,9 @@ def start() -> Settings:
         loaded = context().settings
         loaded.require_secret_key()
     except (SettingsError, DatabaseError, KoersError) as problem:
-        st.error(f"Koers cannot start: {problem}")
+        show_plain(f"Koers cannot start: {problem}", "error")
         st.stop()
+    refusals.flush(context(), now())  # the refusals counted in the last minute, if any
     return loaded
 
 
@@ -120,13 +127,34 @@ def tr_count(key: str, n: int, **values) -> str:
     return t_count(key, lang(), n, **values)
 
 
-MARKDOWN_SPECIALS = "\\`*_{}[]()<>#+-.!|~$"
+# How `show_plain` shows each kind of text: the element and its look (Streamlit's own, as constants).
+_ALERT = "padding:1rem;border-radius:0.5rem;margin:0;white-space:pre-wrap;overflow-wrap:anywhere"
+PLAIN_KINDS = {
+    "title": ("h1", 'style="font-size:2.75rem;font-weight:700;line-height:1.2;margin:0;padding:1.25rem 0 1rem 0;'
+                    'overflow-wrap:anywhere"'),
+    "caption": ("p", 'style="font-size:0.875rem;color:rgba(49,51,63,0.6);margin:0;overflow-wrap:anywhere"'),
+    "line": ("p", 'style="margin:0;overflow-wrap:anywhere"'),
+    "info": ("div", f'role="status" style="{_ALERT};background:rgba(28,131,225,0.1);color:rgb(0,66,128)"'),
+    "success": ("div", f'role="status" style="{_ALERT};background:rgba(33,195,84,0.1);color:rgb(23,114,51)"'),
+    "warning": ("div", f'role="alert" style="{_ALERT};background:rgba(255,189,69,0.2);color:rgb(146,108,5)"'),
+    "error": ("div", f'role="alert" style="{_ALERT};background:rgba(255,43,43,0.09);color:rgb(125,53,59)"'),
+}
 
 
-def plain(text: str | None) -> str:
-    """Text from the data (a client's name, a coach's name) made inert for the elements that render
-    Markdown (titles, captions, notices): every Markdown character is escaped."""
-    return "".join("\\" + ch if ch in MARKDOWN_SPECIALS else ch for ch in (text or ""))
+def plain_html(text: str | None, kind: str = "line", *, strong: str | None = None) -> str:
+    """`text` as one HTML element of `kind` whose every character is text (`strong`: a bold lead-in)."""
+    tag, attributes = PLAIN_KINDS[kind]
+    lead = f"<strong>{html.escape(strong)}</strong> · " if strong else ""
+    return f"<{tag} data-koers-text=\"{kind}\" {attributes}>{lead}{html.escape(text or '')}</{tag}>"
+
+
+def show_plain(text: str | None, kind: str = "line", *, strong: str | None = None, container: Any = None) -> None:
+    """Show text that holds anything from the data (a name, an email address, a typed value) exactly as
+    it is. Streamlit's titles, captions and notices read Markdown, which no escaping makes inert:
+    `www.example.org` and `a@b.nl` still become links, `:material/warning:` an icon, `:smile:` an
+    emoji. So such text goes out as HTML-escaped text in an element of Koers' own (see `PLAIN_KINDS`),
+    and never through Markdown."""
+    (container or st).html(plain_html(text, kind, strong=strong))
 
 
 def labels(prefix: str) -> Callable[[object], str]:
@@ -152,20 +180,41 @@ def user_errors() -> Iterator[None]:
         st.stop()
     except InvalidValues as problems:
         for problem in problems.problems:
-            st.error(invalid_text(problem))
+            show_invalid(problem)
         st.stop()
     except InvalidValue as problem:
-        st.error(invalid_text(problem))
+        show_invalid(problem)
         st.stop()
     except KoersError as problem:
-        st.error(tr("error.general", detail=plain(str(problem))))
+        show_plain(tr("error.general", detail=str(problem)), "error")
         st.stop()
 
 
 def invalid_text(problem: InvalidValue) -> str:
-    """A refused value in the reader's language when Koers has words for its field, else as raised."""
+    """A refused value in the reader's language when Koers has words for its field, else as raised
+    (which may quote what was typed: show it with `show_plain`)."""
     key = f"invalid.{problem.field}" if problem.field else None
-    return tr(key) if key in TEXTS else plain(str(problem))
+    return tr(key) if key in TEXTS else str(problem)
+
+
+def show_invalid(problem: InvalidValue, container: Any = None) -> None:
+    show_plain(invalid_text(problem), "error", container=container)
+
+
+def personal_link() -> tuple[str, str] | None:
+    """The personal link (purpose, token) this session opened, if any. The token is read from the
+    address once and then kept in the session only: it is taken out of the address, so no later
+    request carries it (in a Referer header, say) and it does not stay on the screen. In its place the
+    address says only which kind of link it was (`LINK_OPENED`), so a reload can say what to do."""
+    for parameter, purpose in LINK_PARAMETERS.items():
+        if parameter in st.query_params:
+            token = st.query_params.get(parameter) or ""
+            del st.query_params[parameter]
+            st.query_params[LINK_OPENED] = purpose
+            st.session_state[SESSION_LINK] = (purpose, token)
+            return purpose, token
+    found = st.session_state.get(SESSION_LINK)
+    return found if isinstance(found, tuple) else None
 
 
 def session_minutes() -> int:
@@ -173,7 +222,8 @@ def session_minutes() -> int:
 
 
 def signed_in_coach() -> Coach | None:
-    """The coach of this session, if signed in and active; ends a session idle for too long."""
+    """The coach of this session, if signed in and active; ends a session idle for too long, and one
+    that a password change, a reset or a deactivation has ended since it signed in."""
     coach_id = st.session_state.get(SESSION_COACH)
     if coach_id is None:
         from dashboard import oidc  # a cycle: the provider's sign-in uses this module's context and texts
@@ -185,21 +235,30 @@ def signed_in_coach() -> Coach | None:
         sign_out(tr("signin.expired"))
         return None
     try:
-        coach = coaches.coach(context(), coach_id)
+        coach, generation = coaches.session_coach(context(), coach_id)
     except NotFound:
         sign_out(None)
         return None
     if not coach.active:
         sign_out(tr("signin.deactivated"))
         return None
+    if st.session_state.get(SESSION_GENERATION) != generation:
+        sign_out(tr("signin.ended"))
+        return None
     st.session_state[SESSION_LAST_ACTIVE] = current
     return coach
 
 
-def sign_in(coach: Coach) -> None:
+def sign_in(coach: Coach, generation: int) -> None:
     st.session_state[SESSION_COACH] = coach.id
+    st.session_state[SESSION_GENERATION] = generation
     st.session_state[SESSION_LAST_ACTIVE] = now()
     st.session_state[SESSION_LANG] = coach.lang
+
+
+def keep_signed_in(generation: int) -> None:
+    """This session changed what ended the coach's other sessions (their password): it stays signed in."""
+    st.session_state[SESSION_GENERATION] = generation
 
 
 def sign_out(notice: str | None) -> None:
@@ -234,6 +293,7 @@ def viewer() -> Viewer:
 
 
 def show_notice() -> None:
+    """The notice a page left for the next run (it may name a client or coach: shown as plain text)."""
     notice = st.session_state.pop(SESSION_NOTICE, None)
     if notice:
-        st.info(notice)
+        show_plain(notice, "info")

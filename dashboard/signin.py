@@ -11,8 +11,9 @@ import streamlit as st
 
 from dashboard import oidc, runtime
 from tracking import auth
+from tracking.demo import DEMO_PASSWORD
 from tracking.errors import NotFound
-from tracking.usecases import coaches
+from tracking.usecases import coaches, data
 
 tr = runtime.tr
 PENDING = "signin_pending"  # (coach id, until): password accepted, waiting for the TOTP code
@@ -28,7 +29,7 @@ def _locked_message(outcome: auth.Outcome) -> str:
 def _finish(outcome: auth.Outcome) -> None:
     if outcome.status == "ok" and outcome.coach is not None:
         st.session_state.pop(PENDING, None)
-        runtime.sign_in(outcome.coach)
+        runtime.sign_in(outcome.coach, outcome.generation)
         st.rerun()
 
 
@@ -43,6 +44,10 @@ def render() -> None:
 
     st.title("Koers")
     st.caption(tr("signin.tagline"))
+    with runtime.user_errors():
+        demo_accounts = data.demo_accounts(runtime.context())
+    if demo_accounts:
+        runtime.show_plain(tr("signin.demo_data", emails=", ".join(demo_accounts), password=DEMO_PASSWORD), "warning")
     runtime.show_notice()
 
     pending = st.session_state.get(PENDING)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -42,6 +44,7 @@ def signed_in(coach_id: int, lang: str = "en", page: str | None = None, **query)
     """An AppTest whose session is signed in as the coach, optionally on a page with query params."""
     at = app()
     at.session_state["coach_id"] = coach_id
+    at.session_state["coach_generation"] = 0  # as signing in records it for a coach who never changed it
     at.session_state["last_active"] = datetime.now(UTC)
     at.session_state["lang"] = lang
     for key, value in query.items():
@@ -56,7 +59,32 @@ def texts(at: AppTest) -> str:
     parts = []
     for kind in ("title", "subheader", "markdown", "caption", "text", "info", "error", "warning", "success"):
         parts += [str(element.value) for element in getattr(at, kind)]
+    parts += [text for _kind, text in plain_texts(at)]
     return "\n".join(parts)
+
+
+_PLAIN = re.compile(r'<(\w+) data-koers-text="(\w+)"[^>]*>(.*)</\1>', re.DOTALL)
+
+
+def plain_texts(at: AppTest, kind: str | None = None) -> list[tuple[str, str]]:
+    """(kind, text) of everything shown with `runtime.show_plain` (as the reader sees it), optionally of one kind."""
+    found = []
+    for element in at.get("html"):
+        match = _PLAIN.fullmatch(str(element.value))
+        if match and kind in (None, match[2]):
+            found.append((match[2], html.unescape(re.sub(r"</?strong>", "", match[3]))))
+    return found
+
+
+def shown(at: AppTest, kind: str) -> list[str]:
+    """The texts of Streamlit's elements of `kind` (error, info, success, caption...) and of Koers' own
+    plain-text ones of the same kind."""
+    return [str(e.value) for e in at.get(kind)] + [text for _kind, text in plain_texts(at, kind)]
+
+
+def titles(at: AppTest) -> list[str]:
+    """The page's titles: Streamlit's, and the ones that show a name (`runtime.show_plain`)."""
+    return [str(t.value) for t in at.title] + [text for _kind, text in plain_texts(at, "title")]
 
 
 def sign_in_form(at: AppTest, email: str, password: str) -> AppTest:

@@ -100,6 +100,7 @@ def test_a_coach_who_is_not_an_admin_never_sees_it(queued):
     assert [t.value for t in routed.title] == ["Caseload"]
     direct = AppTest.from_file(str(ROOT / "dashboard" / "views" / "admin_outbox.py"), default_timeout=60)
     direct.session_state["coach_id"] = MARC
+    direct.session_state["coach_generation"] = 0
     direct.session_state["last_active"] = datetime.now(UTC)
     direct.session_state["lang"] = "en"
     direct.run()

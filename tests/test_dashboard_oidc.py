@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import duckdb
 import pytest
 
-from tests.dashboard_helpers import MARC, MARC_EMAIL, app, texts
+from tests.dashboard_helpers import MARC, MARC_EMAIL, app, plain_texts, texts
 from tracking.settings import load_settings
 from tracking.store import accounts, open_database
 
@@ -62,7 +62,7 @@ def set_active(db, coach_id: int, active: bool) -> None:
 def test_a_verified_email_of_a_coach_signs_in_and_is_recorded_once(demo_db):
     at = browser_tab(identity())
     assert [t.value for t in at.title] == ["Caseload"]
-    assert "Signed in as Marc Jansen" in [c.value for c in at.sidebar.caption]
+    assert "Signed in as Marc Jansen" in [text for _kind, text in plain_texts(at.sidebar, "caption")]
     at.run()
     assert oidc_audit(demo_db) == [(f"coach:{MARC}", "sign_in", '{"method": "oidc"}')]
     assert rows(demo_db, "SELECT coach_id, ended_at FROM provider_sessions") == [(MARC, None)]

@@ -7,8 +7,7 @@ import json
 import duckdb
 import pytest
 
-from dashboard.runtime import plain
-from tests.dashboard_helpers import MARC, signed_in, texts
+from tests.dashboard_helpers import MARC, shown, signed_in, texts, titles
 
 pytestmark = pytest.mark.usefixtures("demo_db")
 
@@ -51,7 +50,7 @@ def test_caseload_search_and_filters():
 def test_the_client_page_summarises_in_words_and_charts_the_course():
     at = signed_in(MARC, page="client", client="M-210")
     assert not at.exception
-    assert at.title[0].value == plain("Amira (M-210)")
+    assert titles(at) == ["Amira (M-210)"]
     assert "Identity has been leading" in at.info[0].value
     assert len(at.get("plotly_chart")) == 3  # dynamics over time, core indicators, item heat map
 
@@ -138,7 +137,7 @@ def test_a_bad_email_is_refused_in_the_form_language(demo_db):
     at.text_input[1].set_value("not an email")
     at.form_submit_button[0].click()
     at.run()
-    assert "Enter a valid email address." in [e.value for e in at.error]
+    assert "Enter a valid email address." in shown(at, "error")
 
 
 def test_adding_a_client(demo_db):
@@ -180,8 +179,8 @@ def test_a_client_name_with_markdown_is_shown_literally(demo_db):
     with duckdb.connect(str(demo_db)) as con:
         con.execute("UPDATE clients SET name = ? WHERE id = 'M-204'", [name])
     at = signed_in(MARC, page="client", client="M-204")
-    assert at.title[0].value == plain(f"{name} (M-204)")
-    assert "\\*\\*Bold\\*\\*" in at.title[0].value
+    assert titles(at) == [f"{name} (M-204)"]
+    assert "&lt;" not in name and "**Bold** [x](javascript:alert(1)) (M-204)</h1>" in at.html[0].value
 
 
 def test_a_coach_makes_a_fresh_link_that_opens_the_checkin(demo_db):
@@ -204,7 +203,7 @@ def test_a_coach_emails_a_fresh_link(demo_db):
     at = section(signed_in(MARC, page="client", client="M-207"), "settings")
     at.button(key="email_link").click()
     at.run()
-    assert any("goes to jesse@client" in s.value for s in at.success)
+    assert any("goes to jesse@client" in s for s in shown(at, "success"))
     with duckdb.connect(str(demo_db), read_only=True) as con:
         queued = con.execute("SELECT recipient, status FROM outbox WHERE kind = 'link'").fetchall()
     assert queued == [("jesse@client.example", "pending")]
@@ -233,16 +232,28 @@ def test_an_admin_manages_coaches_and_reads_the_audit_log(demo_db):
     assert "Anne de Vries <anne@koers.example>" in set(log["Who"])
 
 
-def test_a_client_id_that_is_taken_is_refused_in_the_coachs_language(demo_db):
+def _add_client(client_id: str):
     at = signed_in(MARC, lang="nl", page="new_client")
-    at.text_input[0].set_value("K-101")  # another coach's client
+    at.text_input[0].set_value(client_id)
     at.text_input[1].set_value("Robin")
     at.text_input[2].set_value("robin@client.example")
     at.form_submit_button[0].click()
-    at.run()
-    assert [e.value for e in at.error] == ["Dit bestaat al: kies een andere cliëntcode of een ander e-mailadres."]
+    return at.run()
+
+
+def test_an_id_of_another_coachs_client_is_refused_without_saying_whose_and_recorded(demo_db):
+    at = _add_client("K-101")  # Anne's client
+    assert shown(at, "error") == ["Deze cliëntcode kan niet worden gebruikt. Kies een andere."]
+    assert "bestaat al" not in texts(at)
     with duckdb.connect(str(demo_db), read_only=True) as con:
         assert con.execute("SELECT coach_id FROM clients WHERE id = 'K-101'").fetchone() == (1,)
+        assert con.execute("SELECT actor, client_id FROM audit_log WHERE action = 'client_add_refused'"
+                           ).fetchall() == [(f"coach:{MARC}", "K-101")]
+
+
+def test_an_id_of_the_coachs_own_client_exists_already(demo_db):
+    at = _add_client("M-201")  # Marc's own
+    assert shown(at, "error") == ["Dit bestaat al: kies een andere cliëntcode of een ander e-mailadres."]
 
 
 def in_order(node) -> list[str]:

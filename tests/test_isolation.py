@@ -94,6 +94,18 @@ def test_the_client_page_reveals_nothing_through_the_url(client):
     assert not at.get("plotly_chart")
 
 
+def test_a_refused_client_address_is_recorded_once_per_session(demo_db):
+    at = signed_in(MARC, page="client", client=ANNES_CLIENT)
+    at.run()
+    assert "not in your caseload" in texts(at)
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        refused = con.execute("SELECT actor, client_id FROM audit_log WHERE action = 'view_client_refused'"
+                              ).fetchall()
+        viewed = con.execute("SELECT count(*) FROM audit_log WHERE action = 'view_client' AND client_id = ?",
+                             [ANNES_CLIENT]).fetchone()
+    assert refused == [(f"coach:{MARC}", ANNES_CLIENT)] and viewed == (0,)
+
+
 def test_the_admin_pages_are_not_in_a_coachs_navigation():
     at = signed_in(MARC)
     with pytest.raises(ValueError, match="Could not find a navigation page"):
@@ -110,6 +122,7 @@ def test_an_admin_page_itself_refuses_a_coach(page):
 
     at = AppTest.from_file(str(ROOT / "dashboard" / "views" / f"{page}.py"), default_timeout=30)
     at.session_state["coach_id"] = MARC
+    at.session_state["coach_generation"] = 0
     at.session_state["last_active"] = datetime.now(UTC)
     at.session_state["lang"] = "en"
     at.run()

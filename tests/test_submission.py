@@ -215,8 +215,9 @@ def test_sending_after_the_window_closed_or_with_a_revoked_link_stores_nothing(a
     result = submission.submit(app, token, given(app, sleep=5), now=now)
     assert (result.status, result.stored, result.checkin_id) == (when, False, None)
     assert query(db_path, "SELECT count(*) FROM checkins") == [(0,)]
-    assert audit_entries(db_path, "checkin_link_refused")[0][1] == {
-        "status": when, "link": "expired" if when == "closed" else "revoked", "during": "submit"}
+    assert audit_entries(db_path, "checkin_link_refused")[0][1] == {  # the first refusal is written at once
+        "status": when, "link": "expired" if when == "closed" else "revoked", "during": "submit", "count": 1,
+        "first": now.isoformat(), "last": now.isoformat()}
 
 
 def test_nothing_at_all_cannot_be_sent(app, token):

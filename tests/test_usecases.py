@@ -18,8 +18,9 @@ from tests import factories
 from tests.conftest import BACKENDS, NOW
 from tests.factories import OPERATOR, checkin, csv_text
 from tracking import oidc
+from tracking.audit import Action
 from tracking.context import Actor, Context
-from tracking.mail.outbox import fill_outbox
+from tracking.mail.outbox import fill_outbox, open_links
 from tracking.usecases import (
     all_use_cases,
     clients,
@@ -31,6 +32,7 @@ from tracking.usecases import (
     pause,
     privacy,
     provider_signin,
+    refusals,
     safety,
 )
 from tracking.usecases import checkin as checkin_cases
@@ -79,7 +81,7 @@ class World:
     def pause_token(self) -> str:
         links.email_fresh_link(self.ctx, self.coach, "C1", now=NOW)
         (body,) = self.query("SELECT body_text FROM outbox WHERE kind = 'link'")[0]
-        return re.search(r"\?pause=([A-Za-z0-9_\-.]+)", body)[1]
+        return re.search(r"\?pause=([A-Za-z0-9_\-.]+)", open_links(body, SECRET))[1]
 
 
 def _totp(world: World) -> None:
@@ -98,6 +100,29 @@ def _disable_totp(world: World) -> None:
     _totp(world)
     later = NOW + timedelta(minutes=2)
     coaches.disable_totp(world.ctx, world.coach, pyotp.TOTP(world.totp_secret).at(later), now=later)
+
+
+def _seal_secrets(world: World) -> None:
+    # a second factor enrolled before secrets were sealed
+    with world.ctx.db.write() as con:
+        con.execute("UPDATE coaches SET totp_secret = ? WHERE id = ?", [pyotp.random_base32(), world.coach_record.id])
+    assert coaches.seal_totp_secrets(world.ctx, OPERATOR, now=NOW) == 1
+
+
+def _flush_refusals(world: World) -> None:
+    tally = refusals.tally(world.ctx)
+    tally.add(refusals.Kind(Action.PAUSE_LINK_REFUSED, Actor.anonymous(), None, (("status", "tampered"),)), NOW)
+    refusals.flush(world.ctx, NOW, force=True)
+
+
+def _demo(world: World) -> None:
+    with world.ctx.db.write() as con:  # the demo goes into an empty database only
+        tables = con.execute("SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' "
+                             "AND table_schema IN ('main', 'public') AND table_name NOT IN "
+                             "('schema_migrations', 'instrument_items', 'audit_log')").fetchall()
+        for (table,) in tables:
+            con.execute(f'DELETE FROM "{table}"')
+    data.load_demo(world.ctx, OPERATOR, now=NOW, seed=1, if_empty=False)
 
 
 def _unassigned(world: World) -> None:
@@ -172,6 +197,8 @@ SCENARIOS = {
     "coaches.sign_in_with_password": lambda w: coaches.sign_in_with_password(
         w.ctx, "bo@example.org", factories.PASSWORD, now=NOW),
     "coaches.sign_in_with_totp": _sign_in_with_totp,
+    "coaches.seal_totp_secrets": _seal_secrets,
+    "refusals.flush": _flush_refusals,
     "flags.acknowledge": lambda w: flags.acknowledge(w.ctx, w.coach, w.flag_id(), "seen", now=NOW),
     "flags.resolve": lambda w: flags.resolve(w.ctx, w.coach, w.flag_id(), now=NOW),
     "flags.reopen": _reopen,
@@ -186,7 +213,7 @@ SCENARIOS = {
     "pause.pause_reminders": lambda w: pause.pause_reminders(w.ctx, w.pause_token(), now=NOW),
     "data.import_checkins": _import,
     "data.recompute": lambda w: data.recompute(w.ctx, OPERATOR, now=NOW),
-    "data.load_demo": lambda w: data.load_demo(w.ctx, OPERATOR, now=NOW, seed=1, if_empty=False),
+    "data.load_demo": _demo,
     "data.timeline": lambda w: data.timeline(w.ctx, w.coach, "C1", now=NOW),
     "data.record_export": lambda w: data.record_export(w.ctx, w.coach, "C1", "csv", now=NOW),
     "privacy.export_client": lambda w: privacy.export_client(w.ctx, OPERATOR, "C1", now=NOW),

@@ -3,6 +3,9 @@ generated from the same rule as the Python check, and here they are proven to ag
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 import duckdb
 import pytest
 from hypothesis import given, settings
@@ -38,11 +41,43 @@ def test_the_answer_rule_says_the_same_in_python_and_in_duckdb(con, cell):
     assert _sql_says_ok(con, validate.answer_text_sql("cell", INSTRUMENT), cell) is python_ok
 
 
-@settings(max_examples=400, deadline=None)
-@given(cell=st.one_of(st.text(max_size=70), st.text(alphabet=" \t\nM-0123\x00\x1f", max_size=8)))
+# Look-alikes and reversals: zero-width, joiners, direction marks and overrides, odd spaces, fillers,
+# variation selectors, tags, private use; and ordinary letters from far planes that must stay allowed.
+TRICKY = ("\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f\u202a\u202e\u2066\u2069\u061c\u00a0\u2007"
+          "\u3000\u3164\u115f\u2800\ufe0f\U000e0041\U000e0100\ue000\U0010fffd\u2028"
+          "é漢𝔄😀ß")
+
+
+@settings(max_examples=600, deadline=None)
+@given(cell=st.one_of(st.text(max_size=70), st.text(alphabet=" \t\nM-0123\x00\x1f", max_size=8),
+                      st.text(alphabet="M-201 " + TRICKY, max_size=8)))
 def test_the_client_id_rule_says_the_same_in_python_and_in_duckdb(con, cell):
     python_ok = validate.client_id_problem(cell) is None
     assert _sql_says_ok(con, validate.client_id_sql("cell"), cell) is python_ok
+
+
+@pytest.mark.parametrize("ch", list(TRICKY[:-5]))
+def test_an_invisible_or_direction_character_is_refused_in_ids_and_names(ch):
+    code = f"U+{ord(ch):04X}"
+    assert code in validate.client_id_problem(f"M-201{ch}")
+    with pytest.raises(InvalidValue, match=re.escape(f"invisible or text-direction character ({code})")):
+        validate.name(f"Eve{ch}Adams")
+
+
+@pytest.mark.parametrize("text", ["Zoë", "漢字", "𝔄da", "Ana-María O'Neil", "Ömer 😀", "M-201"])
+def test_letters_of_any_script_stay_allowed(text):
+    assert validate.invisible_character(text) is None
+    assert validate.name(text) == text
+
+
+def test_the_list_of_invisible_characters_covers_every_one_in_unicode():
+    """Every control, format, separator, private-use and surrogate character, and every space but the
+    ordinary one, by this Python's Unicode data."""
+    missed = [f"U+{cp:04X}" for cp in range(0x110000)
+              if (unicodedata.category(chr(cp)) in {"Cc", "Cf", "Zl", "Zp", "Co", "Cs"}
+                  or (unicodedata.category(chr(cp)) == "Zs" and cp != 0x20))
+              and validate.invisible_character(chr(cp)) is None]
+    assert not missed
 
 
 @pytest.mark.parametrize(("cell", "problem"), [

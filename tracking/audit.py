@@ -12,13 +12,17 @@ from enum import StrEnum
 class Action(StrEnum):
     # Coaches signing in and managing their account.
     SIGN_IN = "sign_in"
-    SIGN_IN_FAILED = "sign_in_failed"
+    SIGN_IN_FAILED = "sign_in_failed"  # counted in aggregate (tracking.usecases.refusals)
+    SIGN_IN_LOCKED = "sign_in_locked"  # too many failures: this step of signing in locks for a while
     SIGN_IN_REFUSED = "sign_in_refused"  # a provider's identity Koers does not admit
     SIGN_OUT = "sign_out"
     ACCOUNT_PREFERENCES = "account_preferences"
     PASSWORD_CHANGE = "password_change"
+    PASSWORD_CHANGE_FAILED = "password_change_failed"  # the current password was wrong, or locked
     TOTP_ENABLE = "totp_enable"
     TOTP_DISABLE = "totp_disable"
+    TOTP_DISABLE_FAILED = "totp_disable_failed"  # the code was wrong, used before, or locked
+    TOTP_SECRETS_SEALED = "totp_secrets_sealed"  # secrets stored before sealing, sealed by `koers init`
     # Admins managing coaches and clients.
     COACH_ADD = "coach_add"
     COACH_ACTIVE = "coach_active"
@@ -31,7 +35,9 @@ class Action(StrEnum):
     # Coaches working with their clients.
     VIEW_CASELOAD = "view_caseload"
     VIEW_CLIENT = "view_client"
+    VIEW_CLIENT_REFUSED = "view_client_refused"  # a client address (deep link) the coach may not open
     CLIENT_ADD = "client_add"
+    CLIENT_ADD_REFUSED = "client_add_refused"  # the id is taken by a client the coach does not see
     EDIT_CLIENT = "edit_client"
     SET_FOCUS = "set_focus"
     ADD_OBSERVATION = "add_observation"
@@ -44,11 +50,11 @@ class Action(StrEnum):
     EXPORT = "export"
     # Clients, through their personal links.
     CHECKIN_LINK_OPENED = "checkin_link_opened"
-    CHECKIN_LINK_REFUSED = "checkin_link_refused"
+    CHECKIN_LINK_REFUSED = "checkin_link_refused"  # counted in aggregate (tracking.usecases.refusals)
     CHECKIN_SUBMITTED = "checkin_submitted"
     CHECKIN_EDITED = "checkin_edited"
     CHECKIN_RESUBMITTED = "checkin_resubmitted"
-    PAUSE_LINK_REFUSED = "pause_link_refused"
+    PAUSE_LINK_REFUSED = "pause_link_refused"  # counted in aggregate (tracking.usecases.refusals)
     REMINDERS_PAUSED = "reminders_paused"
     # The scheduler.
     CHECKIN_MISSED = "checkin_missed"

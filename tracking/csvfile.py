@@ -51,6 +51,15 @@ def _read_head(path: Path) -> bytes:
         raise InvalidValue(f"{path}: cannot be read ({exc.strerror})") from None
 
 
+SHOWN_NAME_CHARS = 40
+
+
+def _shown(name: str) -> str:
+    """A column name from the file as a message may quote it: short, and with nothing invisible in it."""
+    text = name if len(name) <= SHOWN_NAME_CHARS else name[:SHOWN_NAME_CHARS] + "…"
+    return text if text.isprintable() else repr(text)
+
+
 def inspect_file(path: Path, instrument: Instrument) -> CsvLayout:
     """Check the file as a whole and its header; raise ImportRejected naming every header problem."""
     head = _read_head(path)
@@ -73,6 +82,11 @@ def inspect_file(path: Path, instrument: Instrument) -> CsvLayout:
     names = next(csv.reader([header_text], delimiter=delimiter, quotechar='"'), [])
     columns = tuple(name.strip().lower() for name in names)
     expected = expected_columns(instrument)
+    if not set(columns) & set(expected):
+        # Not a check-in file at all: its first line could be anything (a password file, a letter), so it
+        # is not repeated on the terminal or in a log.
+        raise _reject(path, "this is not a Koers check-in CSV file: its first line names none of the columns "
+                            f"{', '.join(expected[:2])}, ... (see `koers import --help`)", line=1)
     problems = []
     seen = set()
     for name in columns:
@@ -81,7 +95,7 @@ def inspect_file(path: Path, instrument: Instrument) -> CsvLayout:
         elif name in seen:
             problems.append(Problem(1, name, "this column appears twice"))
         elif name not in expected:
-            problems.append(Problem(1, name, f"unknown column (expected: {', '.join(expected)})"))
+            problems.append(Problem(1, _shown(name), f"unknown column (expected: {', '.join(expected)})"))
         seen.add(name)
     for name in expected:
         if name not in seen:

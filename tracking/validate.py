@@ -4,6 +4,7 @@ inside DuckDB, the SQL it uses is generated here from the same rule, and a test 
 
 from __future__ import annotations
 
+import bisect
 import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -14,6 +15,38 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 LANGS = ("nl", "en")
 MAX_CLIENT_ID_LENGTH = 64
 _EMAIL = re.compile(r"[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+")
+
+# Characters a client id or a name may not hold, because nobody sees them or they turn text around:
+# `M-201` followed by a zero-width space looks exactly like another client's `M-201`, and a
+# right-to-left override shows a name backwards. Unicode's control (Cc), format (Cf: zero-width and
+# direction marks, the byte-order mark, tags), line and paragraph separator (Zl, Zp), private-use (Co)
+# and surrogate (Cs) characters, every space but the ordinary one (Zs), and the invisible fillers,
+# joiners and variation selectors; tests/test_validate.py checks the list against Python's Unicode data.
+INVISIBLE = (
+    (0x0000, 0x001F), (0x007F, 0x00A0), (0x00AD, 0x00AD), (0x034F, 0x034F), (0x0600, 0x0605),
+    (0x061C, 0x061C), (0x06DD, 0x06DD), (0x070F, 0x070F), (0x0890, 0x0891), (0x08E2, 0x08E2),
+    (0x115F, 0x1160), (0x1680, 0x1680), (0x17B4, 0x17B5), (0x180B, 0x180F), (0x2000, 0x200F),
+    (0x2028, 0x202F), (0x205F, 0x2064), (0x2066, 0x206F), (0x2800, 0x2800), (0x3000, 0x3000),
+    (0x3164, 0x3164), (0xD800, 0xF8FF), (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0),
+    (0xFFF9, 0xFFFB), (0xFFFE, 0xFFFF), (0x110BD, 0x110BD), (0x110CD, 0x110CD), (0x13430, 0x1343F),
+    (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF), (0xF0000, 0x10FFFF),
+)
+_INVISIBLE_STARTS = [start for start, _end in INVISIBLE]
+
+
+def invisible_character(text: str) -> str | None:
+    """The first character of `text` that is invisible or turns text around, as U+XXXX, or None."""
+    for ch in text:
+        index = bisect.bisect_right(_INVISIBLE_STARTS, ord(ch)) - 1
+        if index >= 0 and ord(ch) <= INVISIBLE[index][1]:
+            return f"U+{ord(ch):04X}"
+    return None
+
+
+def invisible_sql(column: str) -> str:
+    """SQL (DuckDB's regular expressions) for `invisible_character(column) is not None`."""
+    ranges = "".join(f"\\x{{{start:x}}}" + (f"-\\x{{{end:x}}}" if end != start else "") for start, end in INVISIBLE)
+    return f"regexp_matches({column}, '[{ranges}]')"
 
 
 def email(value: str, field: str = "email") -> str:
@@ -32,6 +65,9 @@ def client_id_problem(value: str | None) -> str | None:
         return f"the client id is longer than {MAX_CLIENT_ID_LENGTH} characters"
     if any(ord(ch) < 32 for ch in text):
         return "the client id contains a tab, line break or control character"
+    found = invisible_character(text)
+    if found:
+        return f"the client id contains an invisible or text-direction character ({found})"
     return None
 
 
@@ -39,7 +75,7 @@ def client_id_sql(column: str) -> str:
     """SQL for `client_id_problem(column) is None`, for a text column."""
     trimmed = f"trim({column}, ' ')"
     return (f"({trimmed} <> '' AND length({trimmed}) <= {MAX_CLIENT_ID_LENGTH} "
-            f"AND NOT regexp_matches({trimmed}, '[\\x00-\\x1f]'))")
+            f"AND NOT {invisible_sql(trimmed)})")
 
 
 def client_id(value: str) -> str:
@@ -97,6 +133,9 @@ def name(value: str | None, field: str = "name", max_length: int = 100) -> str |
         raise InvalidValue(f"{field}: longer than {max_length} characters", "name")
     if any(ord(ch) < 32 for ch in value):
         raise InvalidValue(f"{field}: contains line breaks or control characters", "name")
+    found = invisible_character(value)
+    if found:
+        raise InvalidValue(f"{field}: contains an invisible or text-direction character ({found})", "name")
     return value
 
 

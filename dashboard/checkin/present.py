@@ -1,19 +1,11 @@
-"""How the check-in page shows things: plain text that is never read as Markdown, dates in the client's
-own time zone and language, and the styling that makes the form work on a 360 px phone."""
+"""How the check-in page shows things: dates in the client's own time zone and language, and the styling
+that makes the form work on a 360 px phone. (Names are shown with `dashboard.runtime.show_plain`.)"""
 
 from __future__ import annotations
 
-import string
 from datetime import datetime
 
 from tracking.i18n import formats, long_moment
-
-_MARKDOWN_SPECIAL = set(string.punctuation)
-
-
-def plain(text: str) -> str:
-    """`text` escaped for Streamlit Markdown, so a name like `*Sam*` or `<b>` shows exactly as typed."""
-    return "".join("\\" + ch if ch in _MARKDOWN_SPECIAL else ch for ch in text)
 
 
 def when(moment: datetime, tz: str, lang: str, *, with_time: bool = True) -> str:

@@ -75,14 +75,14 @@ def show_flags(bundle: ClientBundle, actor: Actor) -> None:
                 st.text(charts.flag_text(flag, lang))
                 ack = flag.get("acknowledged")
                 if ack:
-                    st.caption(tr("flags.acknowledged_by", name=runtime.plain(ack.get("by_name") or ack["by"] or "?"),
-                                  when=_when(ack["at"], client.tz)))
+                    runtime.show_plain(tr("flags.acknowledged_by", name=ack.get("by_name") or ack["by"] or "?",
+                                          when=_when(ack["at"], client.tz)), "caption")
                     if ack.get("note"):
                         st.text(ack["note"])
                 res = flag.get("resolved")
                 if res:
-                    st.caption(tr("flags.resolved_by", name=runtime.plain(res.get("by_name") or res["by"] or "?"),
-                                  when=_when(res["at"], client.tz)))
+                    runtime.show_plain(tr("flags.resolved_by", name=res.get("by_name") or res["by"] or "?",
+                                          when=_when(res["at"], client.tz)), "caption")
                 if flag["status"] == "acknowledged" and st.button(tr("flags.resolve"), key=f"res_{flag['id']}"):
                     _act("resolve", flag["id"], actor)
                     st.rerun()

@@ -109,7 +109,7 @@ def show_observations(bundle: ClientBundle, actor: Actor) -> None:
     for observation in reversed(bundle.observations):
         with st.container(border=True):
             when = runtime.when(observation.at, client.tz, with_time=False)
-            st.markdown(f"**{when}** · {runtime.plain(observation.by)}")
+            runtime.show_plain(observation.by, strong=when)
             rated = observation_ratings(observation)
             if rated:
                 st.text(f"{tr('observations.ratings')}: {rated}")

@@ -22,7 +22,7 @@ def _problem(problems: dict[str, str], *fields: str) -> None:
     """The form's problem with this field, right under it."""
     for field in fields:
         if field in problems:
-            st.error(problems[field], icon=":material/error:")
+            runtime.show_plain(problems[field], "error")  # a message may quote what was typed
 
 
 def client_form(prefix: str, current: Client | None = None,
@@ -105,8 +105,8 @@ def show_link(client: Client, actor: Actor) -> None:
         with runtime.user_errors():
             sent = links.email_fresh_link(runtime.context(), actor, client.id, now=runtime.now())
         st.session_state.pop("fresh_link", None)
-        st.success(tr("link.emailed", email=runtime.plain(sent.recipient),
-                      until=runtime.when(sent.period.closes_at, client.tz)))
+        runtime.show_plain(tr("link.emailed", email=sent.recipient,
+                              until=runtime.when(sent.period.closes_at, client.tz)), "success")
     fresh = st.session_state.get("fresh_link")
     if fresh and fresh[0] == client.id:
         _client_id, url, closes_at, kind = fresh

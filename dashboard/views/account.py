@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import runtime
+from dashboard import oidc, runtime
 from dashboard.sections.settings import COMMON_ZONES
 from tracking import auth
 from tracking.errors import InvalidValue
@@ -19,7 +19,7 @@ with runtime.user_errors():
     totp_on = coaches.has_totp(runtime.context(), actor)
 
 st.title(tr("account.title"), anchor=False)
-st.caption(f"{runtime.plain(coach.name)} · {runtime.plain(coach.email)}")
+runtime.show_plain(f"{coach.name} · {coach.email}", "caption")
 runtime.show_notice()
 
 
@@ -55,10 +55,12 @@ with st.form("password", clear_on_submit=True):
     changed = st.form_submit_button(tr("account.password_change"))
 if changed:
     try:
-        coaches.change_password(runtime.context(), actor, current, new, again, now=runtime.now())
+        changed_to = coaches.change_password(runtime.context(), actor, current, new, again,
+                                             keep_provider_session=oidc.session_key(), now=runtime.now())
     except InvalidValue as problem:
-        st.error(runtime.invalid_text(problem))
+        runtime.show_invalid(problem)
     else:
+        runtime.keep_signed_in(changed_to.generation)
         _done(tr("account.password_changed"))
 
 st.subheader(tr("account.totp"), anchor=False)
@@ -71,7 +73,7 @@ if totp_on:
         try:
             coaches.disable_totp(runtime.context(), actor, code, now=runtime.now())
         except InvalidValue as problem:
-            st.error(runtime.invalid_text(problem))
+            runtime.show_invalid(problem)
         else:
             _done(tr("account.totp_disabled"))
 else:
@@ -93,7 +95,7 @@ else:
             try:
                 coaches.enable_totp(runtime.context(), actor, secret, code, now=runtime.now())
             except InvalidValue as problem:
-                right.error(runtime.invalid_text(problem))
+                runtime.show_invalid(problem, right)
             else:
                 st.session_state.pop(ENROL, None)
                 _done(tr("account.totp_enabled"))

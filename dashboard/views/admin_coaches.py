@@ -16,7 +16,7 @@ st.title(tr("admin.coaches.title"), anchor=False)
 runtime.show_notice()
 
 with runtime.user_errors():
-    accounts = coaches.coach_accounts(ctx, actor)
+    accounts = coaches.coach_accounts(ctx, actor, now=now)
     waiting = clients.unassigned(ctx)
 
 
@@ -80,7 +80,7 @@ with st.form("add_coach", clear_on_submit=True):
 if added:
     with runtime.user_errors():
         created = coaches.add_coach(ctx, actor, email, name, password, is_admin=is_admin, lang=lang, now=now)
-    _done(tr("admin.coaches.added", name=runtime.plain(created.name)))
+    _done(tr("admin.coaches.added", name=created.name))
 
 if waiting:
     st.subheader(tr("admin.coaches.unassigned", n=len(waiting)), anchor=False)

@@ -19,7 +19,7 @@ import streamlit as st
 
 from dashboard import runtime, wording
 from dashboard.checkin import trend
-from dashboard.checkin.present import PAGE_CSS, plain, when
+from dashboard.checkin.present import PAGE_CSS, when
 from tracking.errors import InvalidValue
 from tracking.i18n import formats, t
 from tracking.usecases import checkin as submission
@@ -33,7 +33,7 @@ RESULT = "checkin.result"  # submission.Submitted, once sent
 SKIP = "skip"  # the slider position left of 0: not answered
 LANGS = ("nl", "en")
 # Tampered and unknown links get the same text: telling them apart helps nobody but a guesser.
-BAD_LINK_TEXTS = {"expired": "checkin.bad.expired", "revoked": "checkin.bad.revoked"}
+BAD_LINK_TEXTS = {"expired": "checkin.bad.expired", "revoked": "checkin.bad.revoked", "ended": "checkin.bad.ended"}
 SCALE = [SKIP, *range(0, 11)]  # instrument v1's 0-10 (tracking.instrument refuses any other scale)
 SKIPPED_IN_FULL = 4  # more skipped items are listed by number, so the list stays short on a phone
 CHART_CONFIG = {"displayModeBar": False, "scrollZoom": False}  # a phone scrolls past the chart
@@ -87,7 +87,7 @@ def _bad_link(status: str, lang: str | None, not_saved: bool) -> None:
                         ["checkin.closed.body", *(["checkin.closed.not_saved"] if not_saved else [])])
         return
     reason = BAD_LINK_TEXTS.get(status, "checkin.bad.invalid")
-    _both_languages(None, "checkin.bad.title",
+    _both_languages(lang, "checkin.bad.title",
                     [reason, *(["checkin.bad.not_saved"] if not_saved else []), "checkin.bad.no_password"])
 
 
@@ -104,9 +104,9 @@ def _form(token: str, opened: submission.Opened) -> None:
     lang = runtime.lang()
     items = instrument.in_display_order()
     total = len(items)
-    greeting = (tr("checkin.greeting.named", name=plain(opened.name)) if opened.name
+    greeting = (tr("checkin.greeting.named", name=opened.name) if opened.name
                 else tr("checkin.greeting.anonymous"))
-    st.title(greeting, anchor=False)
+    runtime.show_plain(greeting, "title")
     st.write(tr("checkin.intro"))
     closes_at = opened.closes_at or runtime.now()  # an open link always has its window
     if opened.submitted_at is not None:
@@ -203,7 +203,7 @@ def _safety_net(result: submission.Submitted) -> None:
     respond = runtime.tr_count("checkin.safety.respond", net.response_working_days)
     with st.container(key="checkin-safety-net"):
         st.info(f"{told} {respond}", icon=":material/forum:")
-        st.warning(plain(net.urgent_help(runtime.lang())), icon=":material/call:")
+        runtime.show_plain(net.urgent_help(runtime.lang()), "warning")  # the practice's own text
 
 
 def _thanks(result: submission.Submitted) -> None:
@@ -221,8 +221,9 @@ def _thanks(result: submission.Submitted) -> None:
     st.caption(tr("checkin.thanks.close"))
 
 
-token = st.query_params.get("t", "")
-if st.session_state.get(TOKEN) != token:
+link = runtime.personal_link()
+token = link[1] if link else ""
+if st.session_state.get(TOKEN) != token or OPENED not in st.session_state:
     _open(token)
 opened: submission.Opened = st.session_state[OPENED]
 result: submission.Submitted | None = st.session_state.get(RESULT)

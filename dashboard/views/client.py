@@ -48,17 +48,16 @@ if not client_id:
     st.info(tr("client.none_chosen"))
     st.stop()
 
+viewed = st.session_state.setdefault("viewed_clients", set())
+if client_id not in viewed:
+    viewed.add(client_id)  # once per session, also when refused (someone else's client, or none)
+    with runtime.user_errors():
+        clients.record_client_view(runtime.context(), actor, client_id, now=runtime.now())
 with runtime.user_errors():
     bundle = data.client_bundle(data.path(), viewer, client_id)
 client = bundle.client
 
-viewed = st.session_state.setdefault("viewed_clients", set())
-if client.id not in viewed:
-    with runtime.user_errors():
-        clients.record_client_view(runtime.context(), actor, client.id, now=runtime.now())
-    viewed.add(client.id)
-
-st.title(runtime.plain(client.label), anchor=False)
+runtime.show_plain(client.label, "title")
 facts = [tr(f"client_status.{client.status}")]
 facts.append(tr("client.focus_is", focus=tr(f"dynamic.{client.focus}")) if client.focus else tr("focus.none"))
 facts.append(runtime.tr_count("client.checkin_count", len(bundle.timeline)))

@@ -19,5 +19,5 @@ if submitted is not None:
     with runtime.user_errors():
         created = clients.add_client(runtime.context(), actor, client_id or "", details, now=runtime.now())
     data.changed()
-    st.session_state["notice"] = tr("new_client.created", client=runtime.plain(created.label))
+    st.session_state["notice"] = tr("new_client.created", client=created.label)
     st.switch_page("views/client.py", query_params={"client": created.id})

@@ -11,7 +11,6 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import runtime, wording
-from dashboard.checkin.present import plain
 from tracking.i18n import t
 from tracking.usecases import pause
 
@@ -23,8 +22,9 @@ LANGS = ("nl", "en")
 st.set_page_config(layout="centered")
 tr = runtime.tr
 
-token = st.query_params.get("pause", "")
-if st.session_state.get(TOKEN) != token:
+link = runtime.personal_link()
+token = link[1] if link else ""
+if st.session_state.get(TOKEN) != token or OPENED not in st.session_state:
     with runtime.user_errors():
         first = pause.open_pause_link(runtime.context(), token, now=runtime.now())
     st.session_state[TOKEN] = token
@@ -61,7 +61,7 @@ elif shown.status == "already":
 else:
     st.write(tr("pause.question"))
     if opened.coach_name:
-        st.caption(tr("pause.coach_told", coach=plain(opened.coach_name)))
+        runtime.show_plain(tr("pause.coach_told", coach=opened.coach_name), "caption")
     if st.button(tr("pause.confirm"), type="primary", key="pause.confirm", icon=":material/pause:"):
         with runtime.user_errors():
             st.session_state[RESULT] = pause.pause_reminders(runtime.context(), token, now=runtime.now())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import secrets
 from pathlib import Path
 from typing import Any
@@ -10,11 +9,12 @@ from typing import Any
 import click
 
 from tracking.cli.common import OPERATOR, Command, Progress, format_option, print_json, with_command
+from tracking.cli.files import refuse_link, write_private
 from tracking.clock import utcnow
 from tracking.instrument import DYNAMICS
 from tracking.models import FLAG_KINDS, FLAG_STATUSES
 from tracking.settings import SECRETS_FILE
-from tracking.usecases import data
+from tracking.usecases import coaches, data
 from tracking.usecases import flags as flag_cases
 
 
@@ -24,13 +24,14 @@ def register(cli: click.Group) -> None:
 
 
 def _write_secret_key(path: Path) -> None:
+    """Add a new key to the secrets file; the file is then readable by its owner only, even if it was
+    copied from the example with a looser mode."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    refuse_link(path, "KOERS_SECRET_KEY")
     existing = path.read_text(encoding="utf-8") if path.exists() else ""
     line = f'KOERS_SECRET_KEY = "{secrets.token_urlsafe(48)}"\n'
     separator = "" if not existing or existing.endswith("\n") else "\n"
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(existing + separator + line)
+    write_private(path, existing + separator + line, replace=True, what="KOERS_SECRET_KEY")
 
 
 @click.command()
@@ -47,6 +48,11 @@ def init(cmd: Command, no_secret: bool) -> None:
     if not cmd.settings.secret_key and not no_secret:
         _write_secret_key(SECRETS_FILE)
         click.echo(f"Generated KOERS_SECRET_KEY into {SECRETS_FILE} (keep that file out of version control).")
+    if cmd.settings.secret_key:
+        sealed = coaches.seal_totp_secrets(cmd.context, OPERATOR)
+        if sealed:
+            click.echo(f"Sealed the second-factor secrets of {sealed} coach(es) with a key derived from "
+                       "KOERS_SECRET_KEY.")
 
 
 @click.command()
@@ -158,15 +164,19 @@ def recompute(cmd: Command) -> None:
 
 
 @click.command()
-@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has clients.")
+@click.option("--if-empty", is_flag=True, help="Do nothing (instead of refusing) when the database is not empty.")
 @click.option("--seed", type=int, default=2026, show_default=True, help="Random seed, for repeatable demo data.")
 @with_command
 def demo(cmd: Command, if_empty: bool, seed: int) -> None:
-    """Fill the database with realistic demo coaches, clients and check-ins."""
+    """Fill an empty database with realistic demo coaches, clients and check-ins.
+
+    The demo's coaches sign in with a password everyone knows, so a database that holds anything is
+    refused (exit status 2), or with --if-empty left as it is.
+    """
     progress = Progress()
     summary = data.load_demo(cmd.context, OPERATOR, now=utcnow(), seed=seed, if_empty=if_empty, progress=progress)
     if summary is None:
-        click.echo("The database already has clients; demo data not added.")
+        click.echo("The database is not empty; demo data not added.")
         return
     click.echo(
         f"Demo data: {summary.coaches} coaches, {summary.clients} clients, "

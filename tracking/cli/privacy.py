@@ -3,32 +3,19 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import click
 
 from tracking.cli.common import OPERATOR, Command, print_json, with_command
-from tracking.errors import AlreadyExists, InvalidValue, KoersError
+from tracking.cli.files import write_private
+from tracking.errors import InvalidValue, KoersError
 from tracking.usecases import privacy
 
 
 def register(cli: click.Group) -> None:
     for command in (export_client, erase_client, backup):
         cli.add_command(command)
-
-
-def _write_private(path: Path, text: str, force: bool) -> None:
-    """Write a file only its owner can read: an export holds health data."""
-    flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if force else os.O_EXCL)
-    try:
-        fd = os.open(path, flags, 0o600)
-    except FileExistsError:
-        raise AlreadyExists(f"{path}: exists already; choose another name, or add --force to replace it") from None
-    except OSError as exc:
-        raise KoersError(f"{path}: cannot write the export ({exc.strerror})") from None
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
 
 
 @click.command("export-client", short_help="Everything stored about one client, as JSON.")
@@ -49,7 +36,8 @@ def export_client(cmd: Command, client_id: str, output: Path | None, force: bool
     if output is None:
         print_json(document)
         return
-    _write_private(output, json.dumps(document, ensure_ascii=False, indent=2, default=str) + "\n", force)
+    write_private(output, json.dumps(document, ensure_ascii=False, indent=2, default=str) + "\n", replace=force,
+                  what="the export")
     click.echo(f"Exported client {document['client']['id']}: {len(document['checkins'])} check-ins to {output}.",
                err=True)
 

@@ -15,7 +15,7 @@ from string import Formatter
 from tracking.i18n import formats
 
 LANGS = ("nl", "en")
-MODULES = ("common", "checkin", "dashboard", "mail", "signin", "safety", "audit", "widgets")
+MODULES = ("common", "checkin", "dashboard", "mail", "signin", "safety", "audit", "widgets", "security")
 
 
 def _load() -> dict[str, dict[str, str]]:

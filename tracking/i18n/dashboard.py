@@ -32,8 +32,10 @@ TEXTS = {
     },
     "invalid.email": {"nl": "Vul een geldig e-mailadres in.", "en": "Enter a valid email address."},
     "invalid.client_id": {
-        "nl": "Vul een cliëntcode in (maximaal 64 tekens, zonder regeleinden).",
-        "en": "Enter a client id (at most 64 characters, no line breaks).",
+        "nl": "Vul een cliëntcode in (maximaal 64 tekens, zonder regeleinden en zonder onzichtbare of "
+              "schrijfrichting-tekens).",
+        "en": "Enter a client id (at most 64 characters, without line breaks and without invisible or "
+              "text-direction characters).",
     },
     "invalid.weekday": {"nl": "Kies een dag van de week.", "en": "Choose a day of the week."},
     "invalid.status": {
@@ -43,8 +45,10 @@ TEXTS = {
     "invalid.tz": {"nl": "Kies een geldige tijdzone.", "en": "Choose a valid time zone."},
     "invalid.lang": {"nl": "Kies Nederlands of Engels.", "en": "Choose Dutch or English."},
     "invalid.name": {
-        "nl": "Vul een naam in van hoogstens 100 tekens, zonder regeleinden.",
-        "en": "Enter a name of at most 100 characters, without line breaks.",
+        "nl": "Vul een naam in van hoogstens 100 tekens, zonder regeleinden en zonder onzichtbare of "
+              "schrijfrichting-tekens.",
+        "en": "Enter a name of at most 100 characters, without line breaks and without invisible or "
+              "text-direction characters.",
     },
     "invalid.password": {
         "nl": "Kies een wachtwoord van minstens 10 tekens, zonder spatie aan het begin of eind.",

@@ -10,13 +10,15 @@ database is locked.
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import re
 import socket
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from tracking import links
+from tracking import links, sealed
 from tracking.audit import Action
 from tracking.context import Actor, Context
 from tracking.links import IssuedLink
@@ -34,11 +36,42 @@ def claim_timeout(settings: Settings) -> timedelta:
     return timedelta(minutes=settings.claim_timeout_minutes)
 
 
-def new_email(key: str, kind: str, recipient: str, content: compose.Content, lang: str, *,
+# A personal link's token in an email (random part, dot, signature), and the same token sealed.
+_TOKEN = re.compile(r"([?&](?:t|pause)=)(?!" + re.escape(sealed.PREFIX) + r")([A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+)")
+_SEALED_TOKEN = re.compile(r"([?&](?:t|pause)=)(" + re.escape(sealed.PREFIX) + r"[A-Za-z0-9_\-]+)")
+LINKS_PURPOSE = "outbox links"
+
+
+def seal_links(text: str | None, secret_key: str | None) -> str | None:
+    """The text with every personal link's token sealed: an email waiting in the outbox (or in a copy
+    of the database) opens nothing without KOERS_SECRET_KEY. The sender opens them (`open_links`)."""
+    if text is None or secret_key is None:
+        return text
+    return _TOKEN.sub(lambda m: m[1] + sealed.seal(secret_key, LINKS_PURPOSE, m[2]), text)
+
+
+def open_links(text: str | None, secret_key: str | None) -> str | None:
+    """The text with its sealed tokens opened again, to be sent. Raises `sealed.SealBroken` when they
+    do not open with this key (it changed since the email was queued)."""
+    if text is None or not _SEALED_TOKEN.search(text):
+        return text
+    if secret_key is None:
+        raise sealed.SealBroken("KOERS_SECRET_KEY is not set")
+    return _SEALED_TOKEN.sub(lambda m: m[1] + sealed.unseal(secret_key, LINKS_PURPOSE, m[2]), text)
+
+
+def opened(email: Email, secret_key: str | None) -> Email:
+    """The email as it is sent: with working links."""
+    return dataclasses.replace(email, body_text=open_links(email.body_text, secret_key) or "",
+                               body_html=open_links(email.body_html, secret_key))
+
+
+def new_email(key: str, kind: str, recipient: str, content: compose.Content, lang: str, *, secret_key: str | None,
               client_id: str | None = None, coach_id: int | None = None, period_id: int | None = None) -> Email:
-    """A composed email, ready for the outbox."""
-    return Email(key=key, kind=kind, recipient=recipient, subject=content.subject, body_text=content.text,
-                 body_html=content.html, lang=lang, client_id=client_id, coach_id=coach_id, period_id=period_id)
+    """A composed email, ready for the outbox, its personal links sealed with `secret_key`."""
+    return Email(key=key, kind=kind, recipient=recipient, subject=content.subject,
+                 body_text=seal_links(content.text, secret_key) or "", body_html=seal_links(content.html, secret_key),
+                 lang=lang, client_id=client_id, coach_id=coach_id, period_id=period_id)
 
 
 @dataclass
@@ -128,7 +161,7 @@ def _client_emails(con: StoreConnection, reminders: list[Reminder], inputs: _Inp
             tz=client.schedule.tz, pause_url=issued.pause_url(client.id), coach_name=client.coach_name,
         )
         emails.append(new_email(reminder.key, reminder.kind, client.email, content, client.lang,
-                                client_id=client.id, period_id=period_id))
+                                secret_key=issued.settings.secret_key, client_id=client.id, period_id=period_id))
     return emails
 
 
@@ -150,7 +183,8 @@ def _coach_emails(con: StoreConnection, reminders: list[Reminder], settings: Set
             dashboard_url=compose.dashboard_url(settings.base_url, contact.client_id),
         )
         emails.append(new_email(contact.key, "contact", coach.email, content, coach.lang,
-                                client_id=contact.client_id, coach_id=contact.coach_id))
+                                secret_key=settings.secret_key, client_id=contact.client_id,
+                                coach_id=contact.coach_id))
     for reminder in digests:
         coach = coaches[reminder.coach_id]
         digest = contents[reminder.coach_id]
@@ -161,7 +195,7 @@ def _coach_emails(con: StoreConnection, reminders: list[Reminder], settings: Set
             tz=coach.tz, dashboard_url=compose.dashboard_url(settings.base_url),
         )
         emails.append(new_email(reminder.key, "digest", coach.email, content, coach.lang,
-                                coach_id=reminder.coach_id))
+                                secret_key=settings.secret_key, coach_id=reminder.coach_id))
     return emails
 
 

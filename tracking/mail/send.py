@@ -27,9 +27,10 @@ from datetime import datetime
 from tracking.context import Context
 from tracking.errors import DatabaseBusy
 from tracking.mail import due
-from tracking.mail.outbox import FillSummary, fill_outbox
+from tracking.mail.outbox import FillSummary, fill_outbox, opened
 from tracking.mail.transports import DeliveryFailed, Transport, build_message, transport_for
 from tracking.models import Email
+from tracking.sealed import SealBroken
 from tracking.store import Store, StoreConnection, outbox
 
 logger = logging.getLogger("koers.scheduler")
@@ -124,8 +125,23 @@ def _record_and_claim(db: Store, result: _Result | None, claim: bool, clock: Cal
     return None
 
 
+class LinksDoNotOpen(DeliveryFailed):
+    """The email's personal links were sealed with another KOERS_SECRET_KEY: trying again cannot help."""
+
+    permanent = True
+
+
+def _as_sent(row: Email, secret_key: str | None) -> Email:
+    """The email with its sealed personal links opened; one that cannot be opened cannot be sent."""
+    try:
+        return opened(row, secret_key)
+    except SealBroken as broken:
+        raise LinksDoNotOpen(f"its personal links cannot be opened ({broken}): KOERS_SECRET_KEY changed since "
+                             "it was queued; send the client a fresh link") from None
+
+
 def send_due(db: Store, transport: Transport, *, clock: Callable[[], datetime], claimed_by: str,
-             should_stop: Callable[[], bool] = lambda: False) -> SendSummary:
+             secret_key: str | None = None, should_stop: Callable[[], bool] = lambda: False) -> SendSummary:
     """Send every email that is due, one claim at a time; see the module's docstring."""
     summary = SendSummary()
     result: _Result | None = None
@@ -137,7 +153,7 @@ def send_due(db: Store, transport: Transport, *, clock: Callable[[], datetime], 
             if row is None:
                 break
             try:
-                transport.send(row, build_message(row, transport.mail_from))
+                transport.send(row, build_message(_as_sent(row, secret_key), transport.mail_from))
             except DeliveryFailed as problem:
                 failed_at = clock()
                 retry_at = None if problem.permanent else due.next_attempt(row.attempts, failed_at)
@@ -158,5 +174,5 @@ def run_once(ctx: Context, *, clock: Callable[[], datetime], runner: str = "remi
     transport = transport if transport is not None else transport_for(ctx.settings)
     fill = fill_outbox(ctx, clock(), runner=runner, transport=str(transport))
     send = send_due(ctx.db, transport, clock=clock, claimed_by=claimed_by or sender_id(),
-                    should_stop=should_stop)
+                    secret_key=ctx.settings.secret_key, should_stop=should_stop)
     return RunSummary(fill, send, str(transport))

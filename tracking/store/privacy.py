@@ -31,12 +31,14 @@ CLIENT_COLUMN = "client_id"
 # Tables that hold nothing about one client, and why. A new table must be added here or carry a
 # `client_id` (or a `<thing>_id` that leads to one); `client_tables` refuses anything else.
 UNRELATED_TABLES = {
+    "coach_sessions": "per coach, what ends their sessions and the last second-factor code used",
     "coaches": "coach and admin accounts",
     "instrument_items": "the item order of each instrument version",
     "provider_sessions": "coaches' sign-ins through the practice's identity provider",
     "reliability": "subscale reliabilities estimated over all clients: aggregates, nobody's own",
     "schema_migrations": "which migrations were applied",
     "sender_runs": "when each sending process last ran",
+    "sign_in_attempts": "failed sign-in checks per keyed hash of an email address",
 }
 # Beyond `client_id`: other ways a row names a client (the audit log's actor `client:<id>`).
 EXTRA_MATCH = {"audit_log": "actor = 'client:' || ?"}

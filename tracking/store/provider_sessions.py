@@ -48,11 +48,13 @@ def end(con: StoreConnection, key: str, coach_id: int, now: datetime, reason: st
     )
 
 
-def end_for_coach(con: StoreConnection, coach_id: int, now: datetime, reason: str) -> int:
-    """End every open provider sign-in of a coach, in every browser; returns how many there were."""
+def end_for_coach(con: StoreConnection, coach_id: int, now: datetime, reason: str,
+                  keep: str | None = None) -> int:
+    """End every open provider sign-in of a coach, in every browser, but `keep` (the one acting now);
+    returns how many there were."""
     ended = con.execute(
         "UPDATE provider_sessions SET ended_at = ?, end_reason = ? "
-        "WHERE coach_id = ? AND ended_at IS NULL RETURNING 1",
-        [to_db(now), reason, coach_id],
+        "WHERE coach_id = ? AND ended_at IS NULL AND session_key <> ? RETURNING 1",
+        [to_db(now), reason, coach_id, keep or ""],
     ).fetchall()
     return len(ended)

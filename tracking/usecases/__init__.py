@@ -16,6 +16,9 @@ the audit log itself.
     privacy    export and erase one client, back up the database
     safety     the coach's side of the client's safety net: alerts, seeing a concern
     mail       the admin's outbox: retry, download
+    refusals   refused anonymous attempts, counted and recorded in aggregate
+
+and, used by them: checks (each password or code check counted before it is made).
 
 The scheduler's own work (what is due, the outbox, sending) is `tracking.mail`.
 """

@@ -15,6 +15,8 @@ the earlier version is kept in `checkin_revisions`, `checkins.edited_at` is set,
 recomputed, and so are the client's states and flags. Sending the same answers again changes nothing.
 
 What a bad link reveals is only its status; the audit log records the status, never the token.
+Refusals are counted in aggregate (`tracking.usecases.refusals`): a made-up link costs no database
+work at all, and a link that does not work only a read, so nobody can make Koers write at will.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from tracking import safety, validate
+from tracking import links, safety, validate
 from tracking.audit import Action
 from tracking.context import Actor, Context
 from tracking.errors import InvalidValue, NotFound
@@ -39,9 +41,9 @@ from tracking.store import safety as safety_store
 from tracking.store import submissions as store
 from tracking.store.periods import Period
 from tracking.store.submissions import CorePoint
-from tracking.usecases import use_case
+from tracking.usecases import refusals, use_case
 
-BAD_LINK_STATUSES = ("tampered", "unknown", "expired", "revoked")
+BAD_LINK_STATUSES = ("tampered", "unknown", "expired", "revoked", "ended")
 TREND_POINTS = 26  # about half a year of weekly check-ins: enough to see a direction, short enough to read
 
 
@@ -118,11 +120,11 @@ class Submitted:
 
 @dataclass(frozen=True)
 class _Refused:
-    """A link that opens no form: `status` is `closed` or one of `BAD_LINK_STATUSES`."""
+    """A link that opens no form: `status` is `closed`, `ended` or one of `BAD_LINK_STATUSES`."""
 
     status: str
     token_status: str
-    client: Client | None = None  # known only when the check-in has closed
+    client: Client | None = None  # known only when the check-in has closed or the coaching ended
 
 
 @dataclass(frozen=True)
@@ -142,6 +144,8 @@ def _find(con: StoreConnection, token: str, now: datetime, secret_key: str) -> _
         return _Refused("unknown", resolution.status)
     if period is None or period.client_id != client.id:
         return _Refused("unknown", resolution.status)
+    if client.status == "ended":
+        return _Refused("ended", resolution.status, client)
     if now >= period.closes_at:
         # However the link stands, what helps the client is knowing that this check-in has passed.
         return _Refused("closed", resolution.status, client)
@@ -150,21 +154,46 @@ def _find(con: StoreConnection, token: str, now: datetime, secret_key: str) -> _
     return _Open(client, period)
 
 
-def _refuse(con: StoreConnection, found: _Refused, now: datetime, during: str) -> None:
+def _refuse(ctx: Context, found: _Refused, now: datetime, during: str) -> None:
+    client_id = found.client.id if found.client else None
+    refusals.note(ctx, now, Action.CHECKIN_LINK_REFUSED, client_id=client_id, status=found.status,
+                  link=found.token_status, during=during)
+
+
+def _refuse_in(con: StoreConnection, found: _Refused, now: datetime, during: str) -> None:
+    """A link that stopped working between the read and the write (rare, and only with a real link):
+    recorded at once, in the unit of work that found it."""
     client_id = found.client.id if found.client else None
     audit.record(con, now, Actor.anonymous(), Action.CHECKIN_LINK_REFUSED, client_id, status=found.status,
                  link=found.token_status, during=during)
 
 
+def _lang(found: _Refused) -> str | None:
+    """The language of a refusal: the client's, where the link's own client is told about it."""
+    return found.client.lang if found.status in ("closed", "ended") and found.client else None
+
+
+def _look_up(ctx: Context, token: str, now: datetime, secret_key: str) -> _Open | _Refused:
+    """What the link is, with no database work for a made-up one and only a read for the rest."""
+    if not links.is_signed(token, "checkin", secret_key):
+        return _Refused("tampered", "tampered")
+    with ctx.db.read() as con:
+        return _find(con, token, now, secret_key)
+
+
 @use_case(Action.CHECKIN_LINK_OPENED, Action.CHECKIN_LINK_REFUSED)
 def open_link(ctx: Context, token: str, *, now: datetime) -> Opened:
-    """What the link `token` opens now; records the opening (or the refusal) in the audit log."""
+    """What the link `token` opens now; records the opening (or counts the refusal) in the audit log."""
     secret_key = ctx.settings.require_secret_key()
+    looked_up = _look_up(ctx, token, now, secret_key)
+    if isinstance(looked_up, _Refused):
+        _refuse(ctx, looked_up, now, "open")
+        return Opened(looked_up.status, lang=_lang(looked_up))
     with ctx.db.write() as con:
         found = _find(con, token, now, secret_key)
         if isinstance(found, _Refused):
-            _refuse(con, found, now, "open")
-            return Opened(found.status, lang=found.client.lang if found.client else None)
+            _refuse_in(con, found, now, "open")
+            return Opened(found.status, lang=_lang(found))
         client, period = found.client, found.period
         existing = store.checkin_of_period(con, period)
         stored = store.stored_checkin(con, existing) if existing is not None else None
@@ -222,13 +251,13 @@ def _alert_coach(con: StoreConnection, ctx: Context, client: Client, checkin_id:
         content = compose.contact_request(lang=coach.lang, coach_name=coach.name, client_label=label,
                                           checkin_at=submitted_at, tz=coach.tz, dashboard_url=url)
         emails.append(new_email(due.contact_key(flag_id), "contact", coach.email, content, coach.lang,
-                                client_id=client.id, coach_id=coach.id))
+                                secret_key=ctx.settings.secret_key, client_id=client.id, coach_id=coach.id))
     if concern_id is not None:
         content = compose.concern(lang=coach.lang, coach_name=coach.name, client_label=label, checkin_at=submitted_at,
                                   tz=coach.tz, contact_request=answers.contact_request,
                                   response_working_days=ctx.settings.safety.response_working_days, dashboard_url=url)
         emails.append(new_email(due.concern_key(checkin_id), "concern", coach.email, content, coach.lang,
-                                client_id=client.id, coach_id=coach.id))
+                                secret_key=ctx.settings.secret_key, client_id=client.id, coach_id=coach.id))
     if emails:
         outbox.enqueue(con, emails, now)
 
@@ -247,11 +276,15 @@ def submit(ctx: Context, token: str, answers: CheckinAnswers, *, now: datetime, 
         raise InvalidValue(f"language: {lang!r} is not one of {', '.join(LANGS)}", "lang")
     secret_key = ctx.settings.require_secret_key()
     found_concern = safety.concern(score_answers(answers.items, instrument), ctx.settings.safety)
+    looked_up = _look_up(ctx, token, now, secret_key)
+    if isinstance(looked_up, _Refused):
+        _refuse(ctx, looked_up, now, "submit")
+        return Submitted(looked_up.status, lang=_lang(looked_up))
     with ctx.db.write() as con:
         found = _find(con, token, now, secret_key)
         if isinstance(found, _Refused):
-            _refuse(con, found, now, "submit")
-            return Submitted(found.status, lang=found.client.lang if found.client else None)
+            _refuse_in(con, found, now, "submit")
+            return Submitted(found.status, lang=_lang(found))
         client, period = found.client, found.period
         actor = Actor.client(client.id)
         chosen = lang if lang is not None and lang != client.lang else None

@@ -14,7 +14,18 @@ from tracking.context import Actor, ActorKind, Context
 from tracking.errors import InvalidValue, NotFound
 from tracking.instrument import DYNAMICS
 from tracking.models import CLIENT_STATUSES, Client, Viewer
-from tracking.store import accounts, audit, caseload, checkins, clients, derived, flags, insights, safety
+from tracking.store import (
+    StoreConnection,
+    accounts,
+    audit,
+    caseload,
+    checkins,
+    clients,
+    derived,
+    flags,
+    insights,
+    safety,
+)
 from tracking.usecases import use_case
 
 
@@ -67,11 +78,15 @@ def clean_details(details: ClientDetails, client_id: str | None = None) -> dict[
     return values
 
 
-@use_case(Action.CLIENT_ADD)
+@use_case(Action.CLIENT_ADD, Action.CLIENT_ADD_REFUSED)
 def add_client(ctx: Context, actor: Actor, client_id: str, details: ClientDetails, *,
                coach_email: str | None = None, now: datetime | None = None) -> Client:
     """A new client with a weekly reminder schedule; the first invitation goes out at the first
-    scheduled time after `now`. A coach adds their own client; the operator names the coach."""
+    scheduled time after `now`. A coach adds their own client; the operator names the coach.
+
+    Client ids are unique in the practice. An id a coach already uses for one of their own clients
+    "exists already"; an id of a client they do not see (another coach's, or one nobody has taken on)
+    "cannot be used", which does not say whose it is, and the attempt is recorded."""
     now = now or utcnow()
     values = clean_details(details, client_id)
     show_trend = values.pop("show_trend")
@@ -85,10 +100,29 @@ def add_client(ctx: Context, actor: Actor, client_id: str, details: ClientDetail
     with ctx.db.write() as con:
         owner = (accounts.coach_by_id(con, actor.coach_id) if owner_email is None and actor.coach_id is not None
                  else accounts.coach_by_email(con, owner_email or ""))
-        created = clients.add_client(con, client_id=new_id, coach_id=owner.id, now=now, show_trend=show_trend,
-                                     **values)
-        audit.record(con, now, actor, Action.CLIENT_ADD, created.id, coach=owner.email)
+        taken = _taken_elsewhere(con, actor, str(new_id))
+        if taken:
+            audit.record(con, now, actor, Action.CLIENT_ADD_REFUSED, str(new_id), reason="id_taken")
+        else:
+            created = clients.add_client(con, client_id=new_id, coach_id=owner.id, now=now, show_trend=show_trend,
+                                         **values)
+            audit.record(con, now, actor, Action.CLIENT_ADD, created.id, coach=owner.email)
+    if taken:
+        raise InvalidValue("client id: this id cannot be used; choose another", "client_id_taken")
     return created
+
+
+def _taken_elsewhere(con: StoreConnection, actor: Actor, client_id: str) -> bool:
+    """Whether the id belongs to a client the actor does not see."""
+    try:
+        clients.get_client(con, client_id, Viewer.operator())
+    except NotFound:
+        return False
+    try:
+        clients.get_client(con, client_id, actor.viewer)
+    except NotFound:
+        return True
+    return False
 
 
 @use_case(Action.EDIT_CLIENT)
@@ -240,11 +274,24 @@ def record_caseload_view(ctx: Context, actor: Actor, shown: int, *, now: datetim
         audit.record(con, now or utcnow(), actor, Action.VIEW_CASELOAD, None, clients=shown)
 
 
-@use_case(Action.VIEW_CLIENT)
+@use_case(Action.VIEW_CLIENT, Action.VIEW_CLIENT_REFUSED)
 def record_client_view(ctx: Context, actor: Actor, client_id: str, *, now: datetime | None = None) -> None:
+    """Record that the coach opened a client's page; a client they may not see (another coach's, or
+    none: a changed address) is `NotFound`, and the attempt is recorded too."""
+    now = now or utcnow()
     with ctx.db.write() as con:
-        clients.get_client(con, client_id, actor.viewer)
-        audit.record(con, now or utcnow(), actor, Action.VIEW_CLIENT, client_id)
+        try:
+            clients.get_client(con, client_id, actor.viewer)
+        except NotFound:
+            known = validate.client_id_problem(client_id) is None
+            audit.record(con, now, actor, Action.VIEW_CLIENT_REFUSED, client_id if known else None,
+                         **({} if known else {"asked": "not a client id"}))
+            visible = False
+        else:
+            audit.record(con, now, actor, Action.VIEW_CLIENT, client_id)
+            visible = True
+    if not visible:
+        raise NotFound(f"no client with id {client_id}")
 
 
 def unassigned(ctx: Context) -> list[Client]:

@@ -117,15 +117,28 @@ class DemoSummary:
     logins: list[tuple[str, str]]  # (email, password) of the demo's coaches
 
 
+def _holds_data(con: Any) -> bool:
+    return bool(accounts.list_coaches(con) or clients.count_clients(con) or checkins.count_checkins(con))
+
+
 @use_case(Action.DEMO)
 def load_demo(ctx: Context, actor: Actor, *, now: datetime, seed: int, if_empty: bool,
               progress: Progress = _quiet) -> DemoSummary | None:
-    """Fill the database with the demo caseloads; None when `if_empty` and there are clients already."""
+    """Fill an empty database with the demo caseloads. The demo's coaches have a password everyone
+    knows, so a database that holds anything (coaches, clients or check-ins) is refused; with
+    `if_empty` it is left alone instead (None)."""
+    with ctx.db.read() as con:
+        holds_data = _holds_data(con)
+    if holds_data and if_empty:
+        return None
+    if holds_data:
+        raise InvalidValue(f"{ctx.db.location}: the database is not empty; demo data, with its well-known "
+                           "passwords, only goes into an empty database (use another --db)", "demo")
     data = demo_data.build(ctx.instrument, now, seed)
     progress("Hashing the demo passwords")
     password_hash = hash_password(demo_data.DEMO_PASSWORD)
     with ctx.db.write() as con:
-        if if_empty and clients.count_clients(con):
+        if _holds_data(con):  # filled by another process meanwhile
             return None
         progress("Writing coaches and clients")
         coach_ids = {}
@@ -163,6 +176,13 @@ def load_demo(ctx: Context, actor: Actor, *, now: datetime, seed: int, if_empty:
         flags=summary.flags_raised,
         logins=[(coach["email"], coach["password"]) for coach in data.coaches],
     )
+
+
+def demo_accounts(ctx: Context) -> list[str]:
+    """The demo's coach accounts that can sign in to this database (their password is no secret)."""
+    emails = {coach["email"] for coach in demo_data.COACHES}
+    with ctx.db.read() as con:
+        return [coach.email for coach in accounts.list_coaches(con) if coach.active and coach.email in emails]
 
 
 @dataclass(frozen=True)

@@ -88,7 +88,7 @@ def email_fresh_link(ctx: Context, actor: Actor, client_id: str, *, now: datetim
             pause_url=links.url(ctx.settings.base_url, "pause", pause_token),
         )
         key = due.link_key(client.id, fresh.period.id, now)
-        added = outbox.enqueue(con, [new_email(key, "link", client.email, content, client.lang,
+        added = outbox.enqueue(con, [new_email(key, "link", client.email, content, client.lang, secret_key=secret_key,
                                                client_id=client.id, period_id=fresh.period.id)], now)
         audit.record(con, now, actor, Action.LINK_EMAILED, client.id, period=fresh.period.id, kind=fresh.period.kind)
     return LinkEmail(added.get(key), fresh.period, client.email)

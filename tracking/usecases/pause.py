@@ -2,7 +2,8 @@
 
 Opening the link changes nothing; the client confirms first. Then the client's status becomes
 `paused` (nothing else: check-in links keep working), the audit log records it and the coach gets
-an email. A link that does not work is recorded (without the token) and reveals nothing about anyone.
+an email. A link that does not work is counted (without the token, in aggregate:
+`tracking.usecases.refusals`) and reveals nothing about anyone.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from tracking import links
 from tracking.audit import Action
 from tracking.clock import utcnow
 from tracking.context import Actor, Context
@@ -21,7 +23,7 @@ from tracking.store import StoreConnection, audit, clients, outbox
 from tracking.store import due as due_store
 from tracking.store import links as link_store
 from tracking.store.due import CoachRecipient
-from tracking.usecases import use_case
+from tracking.usecases import refusals, use_case
 
 
 @dataclass(frozen=True)
@@ -51,16 +53,18 @@ def _coach_of(con: StoreConnection, client: Client) -> CoachRecipient | None:
 
 @use_case(Action.PAUSE_LINK_REFUSED)
 def open_pause_link(ctx: Context, token: str, *, now: datetime | None = None) -> PauseLink:
-    """What the pause page shows before the client confirms. Only a link that does not work writes
-    (its refusal, to the audit log)."""
+    """What the pause page shows before the client confirms; it writes nothing (a link that does not
+    work is counted with the other refusals)."""
     now = now or utcnow()
     secret_key = ctx.settings.require_secret_key()
+    if not links.is_signed(token, "pause", secret_key):
+        refusals.note(ctx, now, Action.PAUSE_LINK_REFUSED, status="tampered", during="open")
+        return PauseLink("bad")
     with ctx.db.read() as con:
         status, client = _resolve(con, token, now, secret_key)
         coach = _coach_of(con, client) if client else None
     if client is None:
-        with ctx.db.write() as con:
-            audit.record(con, now, Actor.anonymous(), Action.PAUSE_LINK_REFUSED, None, status=status, during="open")
+        refusals.note(ctx, now, Action.PAUSE_LINK_REFUSED, status=status, during="open")
         return PauseLink("bad")
     return PauseLink("ok" if client.status == "active" else "already", client.lang, coach.name if coach else None)
 
@@ -70,6 +74,9 @@ def pause_reminders(ctx: Context, token: str, *, now: datetime | None = None) ->
     """The client confirmed: pause their reminders, record it, and queue an email to the coach."""
     now = now or utcnow()
     secret_key = ctx.settings.require_secret_key()
+    if not links.is_signed(token, "pause", secret_key):
+        refusals.note(ctx, now, Action.PAUSE_LINK_REFUSED, status="tampered", during="confirm")
+        return PauseLink("bad")
     with ctx.db.write() as con:
         status, client = _resolve(con, token, now, secret_key)
         if client is None:
@@ -88,5 +95,6 @@ def pause_reminders(ctx: Context, token: str, *, now: datetime | None = None) ->
                                      client_label=compose.client_label(client.id, client.name), paused_at=now,
                                      tz=coach.tz, dashboard_url=compose.dashboard_url(ctx.settings.base_url, client.id))
             outbox.enqueue(con, [new_email(due.paused_key(client.id, now), "paused", coach.email, content,
-                                           coach.lang, client_id=client.id, coach_id=client.coach_id)], now)
+                                           coach.lang, secret_key=secret_key, client_id=client.id,
+                                           coach_id=client.coach_id)], now)
     return PauseLink("paused", client.lang, coach_name)

@@ -1,0 +1,162 @@
+"""The command line under attack or misuse: look-alike ids and reversed names, files with loose modes or
+symbolic links, a file that is no CSV at all, and demo data with its well-known passwords."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+
+from tests.factories import checkin, csv_text, database_fingerprint
+
+ZERO_WIDTH_SPACE, RIGHT_TO_LEFT_OVERRIDE = "\u200b", "\u202e"
+
+
+def mode(path) -> int:
+    return stat.S_IMODE(os.lstat(path).st_mode)
+
+
+# 8. Invisible and direction-reversing characters.
+
+@pytest.mark.usefixtures("ready_db")
+@pytest.mark.parametrize(("option", "value", "shown"), [
+    ("id", "M-201" + ZERO_WIDTH_SPACE, "client id: contains an invisible or text-direction character (U+200B)"),
+    ("--name", "Eve" + RIGHT_TO_LEFT_OVERRIDE + "smadA", "invisible or text-direction character (U+202E)"),
+    ("--name", "Eve\u2066x\u2069", "(U+2066)"),
+])
+def test_client_add_refuses_look_alike_ids_and_reversed_names(koers, db_path, option, value, shown):
+    args = {"id": "M-201", "--name": "Eve"} | {option: value}
+    before = database_fingerprint(db_path)
+    ran = koers("client", "add", args["id"], "--email", "eve@example.org", "--coach", "coach@example.org",
+                "--name", args["--name"])
+    assert ran.exit_code == 2 and shown in ran.stderr and "Traceback" not in ran.output
+    assert database_fingerprint(db_path) == before
+
+
+@pytest.mark.usefixtures("ready_db")
+def test_coach_add_refuses_a_reversed_name(koers, db_path):
+    ran = koers("coach", "add", "eve@example.org", "--name", "Eve" + RIGHT_TO_LEFT_OVERRIDE, "--password-stdin",
+                input="a long enough password\n")
+    assert ran.exit_code == 2 and "(U+202E)" in ran.stderr
+
+
+@pytest.mark.usefixtures("ready_db")
+def test_an_import_refuses_a_look_alike_client_id_with_its_line(koers, db_path, tmp_path):
+    source = tmp_path / "checkins.csv"
+    source.write_text(csv_text([checkin("M-201"), checkin("M-201" + ZERO_WIDTH_SPACE, "2026-03-09T09:15:00+01:00")]),
+                      encoding="utf-8")
+    before = database_fingerprint(db_path)
+    ran = koers("import", source)
+    assert ran.exit_code == 2, ran.output
+    assert "line 3, column client_id" in ran.stderr and "(U+200B)" in ran.stderr
+    assert database_fingerprint(db_path) == before
+
+
+# 10. Files: secrets and exports readable by their owner only, never written through a link.
+
+def test_init_makes_an_existing_secrets_file_private(koers, tmp_path):
+    secrets = tmp_path / ".streamlit" / "secrets.toml"
+    secrets.parent.mkdir()
+    secrets.write_text('# copied from secrets.toml.example\nKOERS_SMTP_HOST = "mail.example.org"\n', encoding="utf-8")
+    secrets.chmod(0o644)
+    ran = koers("init")
+    assert ran.exit_code == 0, ran.output
+    assert mode(secrets) == 0o600
+    text = secrets.read_text(encoding="utf-8")
+    assert text.startswith("# copied from secrets.toml.example\n") and "KOERS_SECRET_KEY = " in text
+
+
+def test_init_refuses_a_secrets_file_that_is_a_link(koers, tmp_path):
+    elsewhere = tmp_path / "elsewhere.toml"
+    elsewhere.write_text("# someone else's file\n", encoding="utf-8")
+    elsewhere.chmod(0o644)
+    secrets = tmp_path / ".streamlit" / "secrets.toml"
+    secrets.parent.mkdir()
+    secrets.symlink_to(elsewhere)
+    ran = koers("init")
+    assert ran.exit_code == 2 and "is a symbolic link" in ran.stderr and "Traceback" not in ran.output
+    assert elsewhere.read_text(encoding="utf-8") == "# someone else's file\n" and mode(elsewhere) == 0o644
+
+
+@pytest.fixture
+def practice(ready_db, koers):
+    ran = koers("client", "add", "C1", "--email", "c1@example.org", "--coach", "coach@example.org")
+    assert ran.exit_code == 0, ran.output
+
+
+@pytest.mark.usefixtures("practice")
+def test_an_export_replaces_a_loose_file_with_a_private_one(koers, tmp_path):
+    target = tmp_path / "c1.json"
+    target.write_text("old\n", encoding="utf-8")
+    target.chmod(0o644)
+    assert koers("export-client", "C1", "--output", target, "--force").exit_code == 0
+    assert mode(target) == 0o600 and '"id": "C1"' in target.read_text(encoding="utf-8")
+
+
+@pytest.mark.usefixtures("practice")
+@pytest.mark.parametrize("force", [False, True])
+def test_an_export_never_follows_a_link(koers, tmp_path, force):
+    elsewhere = tmp_path / "shared.json"
+    elsewhere.write_text("not yours\n", encoding="utf-8")
+    elsewhere.chmod(0o644)
+    target = tmp_path / "c1.json"
+    target.symlink_to(elsewhere)
+    ran = koers("export-client", "C1", "--output", target, *(["--force"] if force else []))
+    assert ran.exit_code == 2 and "is a symbolic link" in ran.stderr
+    assert elsewhere.read_text(encoding="utf-8") == "not yours\n" and target.is_symlink()
+
+
+# 11. Second-factor secrets stored before they were sealed.
+
+def test_init_seals_second_factor_secrets_stored_in_plain_text(koers, db_path, monkeypatch):
+    import duckdb
+    import pyotp
+
+    assert koers("init", "--no-secret").exit_code == 0
+    assert koers("coach", "add", "ada@example.org", "--name", "Ada", "--password-stdin",
+                 input="a long enough password\n").exit_code == 0
+    secret = pyotp.random_base32()
+    with duckdb.connect(str(db_path)) as con:
+        con.execute("UPDATE coaches SET totp_secret = ?", [secret])
+    monkeypatch.setenv("KOERS_SECRET_KEY", "cli-hardening-secret-key-0123456789abcdef")
+    ran = koers("init")
+    assert ran.exit_code == 0 and "Sealed the second-factor secrets of 1 coach" in ran.output
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        (stored,) = con.execute("SELECT totp_secret FROM coaches").fetchone()
+    assert stored.startswith("sealed.") and secret not in stored
+
+
+# 14. An import of something else, and demo data.
+
+@pytest.mark.usefixtures("ready_db")
+@pytest.mark.parametrize("first_line", ["root:$6$salt$hashedpassword:19000:0:99999:7:::",
+                                        "Dear Anna, the password is hunter2"])
+def test_importing_a_file_that_is_not_a_checkin_csv_does_not_repeat_it(koers, db_path, tmp_path, first_line):
+    source = tmp_path / "not-a-csv.txt"
+    source.write_text(first_line + "\nsecond line\n", encoding="utf-8")
+    ran = koers("import", source)
+    assert ran.exit_code == 2 and "is not a Koers check-in CSV file" in ran.stderr
+    for fragment in ("$6$salt", "hashedpassword", "hunter2", "Dear Anna", "second line"):
+        assert fragment not in ran.output
+
+
+def test_demo_fills_an_empty_database_only(koers, db_path):
+    assert koers("init", "--no-secret").exit_code == 0
+    ran = koers("coach", "add", "real@practice.example", "--name", "Real Coach", "--password-stdin",
+                input="a real coach's password\n")
+    assert ran.exit_code == 0
+    before = database_fingerprint(db_path)
+    refused = koers("demo")
+    assert refused.exit_code == 2 and "not empty" in refused.stderr and "koers-demo" not in refused.output
+    skipped = koers("demo", "--if-empty")
+    assert skipped.exit_code == 0 and "not empty" in skipped.output
+    assert database_fingerprint(db_path) == before
+
+
+def test_demo_runs_on_an_empty_database(koers, tmp_path):
+    fresh = tmp_path / "demo.duckdb"
+    ran = koers("demo", db=fresh)
+    assert ran.exit_code == 0 and "anne@koers.example" in ran.output
+    again = koers("demo", db=fresh)
+    assert again.exit_code == 2 and "not empty" in again.stderr
