@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import duckdb
 import pytest
 
-from tests.dashboard_helpers import signed_in, use_database
+from tests.dashboard_helpers import plain_texts, shown, signed_in, titles, use_database
 from tests.factories import answers as full_answers
 from tests.test_checkin_page import answer, new_link, open_page, send, texts
 from tests.test_checkin_page import site as site  # noqa: F401 - the fixture, shared
@@ -21,8 +21,8 @@ HEAVIEST = {item.id: 0 if item.reversed else 10 for item in load_instrument().it
 
 
 def shown_as_written(at) -> list[str]:
-    """The urgent-help notices, without the escapes that keep the practice's text from being read as Markdown."""
-    return [warning.value.replace("\\", "") for warning in at.warning]
+    """The urgent-help notices, as the client reads them (the practice's text is shown as plain text)."""
+    return shown(at, "warning")
 
 
 def test_a_contact_request_is_told_when_the_coach_responds_and_where_to_get_help_now(site):
@@ -47,7 +47,7 @@ def test_answers_that_cross_a_level_of_concern_get_the_safety_net_in_english_too
 
 def test_an_ordinary_check_in_shows_no_safety_net(site):
     at = send(answer(open_page(new_link(site)), **full_answers()))
-    assert not at.warning
+    assert not shown(at, "warning")
     assert t("checkin.safety.contact", "nl") not in texts(at)
 
 
@@ -72,7 +72,7 @@ def test_a_client_who_switches_to_english_and_sends_opens_the_next_link_in_engli
         assert con.execute("SELECT lang, lang_chosen_at IS NOT NULL FROM clients WHERE id = 'C1'").fetchone() == (
             "en", True)
     again = open_page(new_link(site))
-    assert again.title[0].value == t("checkin.greeting.named", "en", name="Sanne")
+    assert titles(again) == [t("checkin.greeting.named", "en", name="Sanne")]
 
 
 @pytest.fixture
@@ -100,11 +100,11 @@ def test_the_caseload_puts_a_concern_first_until_the_coach_has_seen_it(demo):
     at = signed_in(MARC, page="caseload")
     assert not at.exception
     assert at.subheader[0].value == t("alerts.title", "en")
-    first = at.markdown[0].value
-    assert "Jesse \\(M\\-207\\)" in first and "level of concern" in first
+    first = plain_texts(at, "line")[0][1]
+    assert "Jesse (M-207)" in first and "level of concern" in first
     at.button(key=next(b.key for b in at.button if b.key and b.key.startswith("concern_seen_"))).click().run()
-    assert t("alerts.seen_done", "en") in [i.value for i in at.info]
-    assert all("level of concern" not in m.value for m in at.markdown)
+    assert t("alerts.seen_done", "en") in shown(at, "info")
+    assert all("level of concern" not in text for _kind, text in plain_texts(at))
 
 
 def test_the_coach_sees_a_language_the_client_chose(demo):

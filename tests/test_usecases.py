@@ -233,7 +233,7 @@ SCENARIOS = {
 # What these use cases do reads or writes states, flags or the caseload (see tests/conftest.py DERIVED_ON).
 NEEDS_DERIVED = {
     "clients.set_focus", "checkin.submit", "data.import_checkins", "data.recompute", "data.load_demo",
-    "flags.acknowledge", "flags.resolve", "flags.reopen", "outbox.fill_outbox",
+    "flags.acknowledge", "flags.resolve", "flags.reopen", "outbox.fill_outbox", "safety.acknowledge_concern",
 }
 
 

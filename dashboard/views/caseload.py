@@ -48,9 +48,10 @@ if alerts:
         label = f"{alert.client_name} ({alert.client_id})" if alert.client_name else alert.client_id
         when = runtime.when(alert.checkin_at, zones.get(alert.client_id, "Europe/Amsterdam"))
         with st.container(border=True, horizontal=True, vertical_alignment="center"):
-            icon = ":material/emergency_home:" if alert.kind == "concern" else ":material/forum:"
-            st.markdown(f"{icon} " + tr(f"alerts.{alert.kind}", client=runtime.plain(label), when=when),
-                        width="stretch")
+            st.badge(tr("alerts.badge.concern") if alert.kind == "concern" else tr("alerts.badge.contact"),
+                     icon=":material/emergency_home:" if alert.kind == "concern" else ":material/forum:",
+                     color="red" if alert.kind == "concern" else "orange")
+            runtime.show_plain(tr(f"alerts.{alert.kind}", client=label, when=when))  # the name is data
             st.page_link("views/client.py", label=tr("alerts.open"), query_params={"client": alert.client_id},
                          icon=":material/person:")
             if alert.kind == "concern":

@@ -25,6 +25,13 @@ TEXTS = {
     "audit.sign_in_failed": {"nl": "Inloggen mislukt", "en": "Sign-in failed"},
     "audit.sign_in_refused": {"nl": "Inloggen geweigerd", "en": "Sign-in refused"},
     "audit.sign_out": {"nl": "Uitgelogd", "en": "Signed out"},
+    "audit.sign_in_locked": {"nl": "Geblokkeerd na te veel pogingen", "en": "Locked after too many attempts"},
+    "audit.password_change_failed": {"nl": "Huidig wachtwoord klopte niet", "en": "Current password was wrong"},
+    "audit.totp_disable_failed": {"nl": "Code om tweestapsverificatie uit te zetten klopte niet",
+                                  "en": "Code to turn off two-step verification was wrong"},
+    "audit.totp_secrets_sealed": {"nl": "Tweestapsgeheimen versleuteld", "en": "Two-step secrets sealed"},
+    "audit.view_client_refused": {"nl": "Cliëntpagina geweigerd", "en": "Client page refused"},
+    "audit.client_add_refused": {"nl": "Cliënt toevoegen geweigerd", "en": "Adding a client refused"},
     "audit.account_preferences": {"nl": "Voorkeuren gewijzigd", "en": "Preferences changed"},
     "audit.password_change": {"nl": "Eigen wachtwoord gewijzigd", "en": "Own password changed"},
     "audit.totp_enable": {"nl": "Tweestapsverificatie aangezet", "en": "Two-step verification turned on"},
@@ -69,6 +76,21 @@ TEXTS = {
     # The details, as sentences (placeholders are the stored detail's names).
     "audit.detail.sign_in.method": {
         "nl": "Via de identiteitsprovider van de praktijk.", "en": "Through the practice's identity provider.",
+    },
+    "audit.detail.locked.refused": {
+        "nl": "Al geblokkeerd: de poging is niet gecontroleerd.", "en": "Locked already: the attempt was not checked.",
+    },
+    "audit.detail.locked.step": {
+        "nl": "Te veel pogingen ({step}): geblokkeerd.", "en": "Too many attempts ({step}): locked.",
+    },
+    "audit.detail.totp_secrets_sealed": {
+        "nl": "Van {coaches} coaches versleuteld.", "en": "Sealed for {coaches} coaches.",
+    },
+    "audit.detail.client_add_refused": {
+        "nl": "Deze cliëntcode kan niet worden gebruikt.", "en": "This client id cannot be used.",
+    },
+    "audit.detail.view_client_refused": {
+        "nl": "Niet in de caseload van deze coach.", "en": "Not in this coach's caseload.",
     },
     "audit.detail.sign_in_failed.failed": {
         "nl": "Wachtwoord klopte niet ({failed} keer op rij).", "en": "Wrong password ({failed} times in a row).",
@@ -187,6 +209,12 @@ SENTENCES = {
     "sign_in_failed": ("audit.detail.sign_in_failed.failed", "audit.detail.sign_in_failed.email_domain"),
     "sign_in_refused": ("audit.detail.sign_in_refused.email_domain", "audit.detail.sign_in_refused.reason"),
     "sign_out": ("audit.detail.sign_out.method",),
+    "sign_in_locked": ("audit.detail.locked.refused", "audit.detail.locked.step"),
+    "password_change_failed": ("audit.detail.locked.refused", "audit.detail.locked.step"),
+    "totp_disable_failed": ("audit.detail.locked.refused", "audit.detail.locked.step"),
+    "totp_secrets_sealed": ("audit.detail.totp_secrets_sealed",),
+    "client_add_refused": ("audit.detail.client_add_refused",),
+    "view_client_refused": ("audit.detail.view_client_refused",),
     "coach_add": ("audit.detail.coach_add.admin", "audit.detail.coach_add"),
     "coach_active": ("audit.detail.coach_active.active", "audit.detail.coach_active"),
     "coach_admin": ("audit.detail.coach_admin.admin", "audit.detail.coach_admin"),

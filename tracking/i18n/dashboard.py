@@ -123,6 +123,8 @@ TEXTS = {
         "nl": "{client} vraagt om contact (check-in van {when}).",
         "en": "{client} asks for contact (check-in of {when}).",
     },
+    "alerts.badge.concern": {"nl": "Zorgsignaal", "en": "Concern"},
+    "alerts.badge.contact": {"nl": "Wil contact", "en": "Asks for contact"},
     "alerts.open": {"nl": "Cliënt openen", "en": "Open the client"},
     "alerts.seen": {"nl": "Gezien", "en": "Seen"},
     "alerts.seen_done": {"nl": "Zorgsignaal gemarkeerd als gezien.", "en": "Concern marked as seen."},
