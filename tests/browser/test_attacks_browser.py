@@ -18,6 +18,7 @@ from tests.browser.conftest import SECRET_KEY, Server, koers_env, run_koers, wai
 from tracking import links
 from tracking.clock import utcnow
 from tracking.context import Actor
+from tracking.i18n import TEXTS
 from tracking.store import Database
 from tracking.store import links as link_store
 from tracking.usecases import links as link_cases
@@ -71,7 +72,7 @@ def sign_in(page, site, email: str, password: str = DEMO_PASSWORD, path: str = "
     page.get_by_label("E-mailadres").wait_for(timeout=60_000)  # the first run of a new session
     wait_for_app(page)
     page.get_by_label("E-mailadres").fill(email)
-    page.get_by_label("Wachtwoord").fill(password)
+    page.get_by_label("Wachtwoord", exact=True).fill(password)
     page.get_by_role("button", name="Inloggen").click()
 
 
@@ -101,7 +102,7 @@ def test_twenty_sessions_guessing_at_once_get_at_most_five_checks_and_then_not_e
         page.get_by_label("E-mailadres").wait_for(timeout=60_000)
         wait_for_app(page)
         page.get_by_label("E-mailadres").fill(GUESSED)
-        page.get_by_label("Wachtwoord").fill(f"guess number {n}")
+        page.get_by_label("Wachtwoord", exact=True).fill(f"guess number {n}")
         pages.append(page)
     for page in pages:  # as close together as a browser can: every session guesses at once
         page.get_by_role("button", name="Inloggen").click(no_wait_after=True)
@@ -135,8 +136,10 @@ def test_no_table_has_a_download_control(site, page, path, section):
     wait_for_app(page)
     table.hover()
     toolbar = page.locator("[data-testid='stElementToolbar']").first
-    toolbar.get_by_role("button", name="Search").wait_for(timeout=10_000)  # the toolbar is there...
-    assert page.get_by_role("button", name="Download as CSV").count() == 0  # ...without a download
+    search = "|".join(re.escape(TEXTS["streamlit.search"][lang]) for lang in ("nl", "en"))
+    toolbar.get_by_role("button", name=re.compile(f"^({search})$")).wait_for(timeout=10_000)  # the toolbar...
+    for lang in ("nl", "en"):  # ...without a download, in either language the page may speak
+        assert page.get_by_role("button", name=TEXTS["streamlit.download_csv"][lang]).count() == 0
 
 
 # 4. The token leaves the address and no request carries it.

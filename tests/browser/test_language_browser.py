@@ -25,6 +25,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import ARTIFACTS, SECRET_KEY, Server, koers_env, run_koers, wait_for_app
 from tracking.i18n import TEXTS, placeholders
+from tracking.mail.outbox import open_links
 from tracking.store import Database
 
 pytestmark = pytest.mark.browser
@@ -199,7 +200,7 @@ def pause_link_for(site, client: str) -> str:
     with Database(site.workdir / "koers.duckdb").read() as con:
         (body,) = con.execute("SELECT body_text FROM outbox WHERE client_id = ? AND kind = 'link' "
                               "ORDER BY id DESC LIMIT 1", [client]).fetchone()
-    return re.search(r"(http\S+\?pause=\S+)", body)[1]
+    return re.search(r"(http\S+\?pause=\S+)", open_links(body, SECRET_KEY))[1]  # as the sender opens it
 
 
 def test_every_coach_page_in_dutch_has_no_english(site, page):

@@ -60,7 +60,7 @@ def sign_in_at_provider(page, user: User) -> None:
     page.get_by_role("button", name="Inloggen met Testprovider").click()
     page.get_by_role("heading", name="Sign in to the test provider").wait_for(timeout=30_000)
     page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(user.password)
+    page.get_by_label("Password", exact=True).fill(user.password)
     page.get_by_role("button", name="Sign in").click()
 
 
@@ -187,7 +187,7 @@ def test_an_auth_section_in_secrets_toml_works_as_streamlit_documents_it(secrets
     page.goto(secrets_toml_site.url)
     wait_for_app(page)
     page.get_by_role("button", name="Inloggen met Testprovider").wait_for(timeout=30_000)
-    assert page.get_by_label("Wachtwoord").count() == 0  # KOERS_PASSWORD_SIGNIN=false
+    assert page.get_by_label("Wachtwoord", exact=True).count() == 0  # KOERS_PASSWORD_SIGNIN=false
     sign_in_at_provider(page, ADA)
     page.get_by_text("Ingelogd als Ada Coach").wait_for(timeout=30_000)
     page.reload()
