@@ -53,7 +53,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "nl": "Geen check-in in de weken van {first} en {second}",
         "en": "No check-in in the weeks of {first} and {second}",
     },
-    "missed_checkins.short": {"nl": "sinds {first}", "en": "since {first}"},
+    "missed_checkins.short": {"nl": "geen check-in sinds {first}", "en": "no check-in since {first}"},
     "contact_request": {
         "nl": "Wil contact vóór de volgende afspraak",
         "en": "Asks for contact before the next appointment",
@@ -63,6 +63,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Asks for contact before the next appointment: “{note}”",
     },
     "contact_request.short": {"nl": "“{note}”", "en": "“{note}”"},
+    # One line of a caseload or digest: the kind, a few words, the date.
+    "attention": {"nl": "{kind}: {what}, {date}", "en": "{kind}: {what}, {date}"},
+    "attention.bare": {"nl": "{kind}, {date}", "en": "{kind}, {date}"},
+    "attention.undated": {"nl": "{kind}: {what}", "en": "{kind}: {what}"},
     # Details: the statistics behind the words, for a coach who wants to check them.
     "details.dominant_shift": {
         "nl": "Recent niveau {lead} punten boven {runner_up_name} (minstens {margin} nodig). Het verschil tussen "
@@ -99,11 +103,7 @@ TEXTS: dict[str, dict[str, str]] = {
                                  "en": "The dominant dynamic changed on {date}"},
     "retired.focus_cleared": {"nl": "Op {date} is de focus losgelaten", "en": "The focus was cleared on {date}"},
     "retired.checked_in": {"nl": "Weer ingecheckt op {date}", "en": "Checked in again on {date}"},
-    # Statuses, and what a coach can do next.
-    "status.open": {"nl": "Open", "en": "Open"},
-    "status.acknowledged": {"nl": "Gezien", "en": "Acknowledged"},
-    "status.resolved": {"nl": "Afgehandeld", "en": "Resolved"},
-    "status.retired": {"nl": "Niet meer actueel", "en": "No longer current"},
+    # What a coach can do next.
     "next.dominant_shift": {"nl": "Bekijk de focus: past die nog bij de nieuwe dynamiek?",
                             "en": "Review the focus: does it still fit the new dynamic?"},
     "next.focus_mismatch": {"nl": "Pas de focus aan of leg vast waarom die blijft",
@@ -215,7 +215,7 @@ def kind_name(kind: str, lang: str) -> str:
 
 
 def status_name(status: str, lang: str) -> str:
-    return text(f"status.{status}", lang)
+    return t(f"status.{status}", lang)
 
 
 def next_step(kind: str, lang: str) -> str:
@@ -303,6 +303,19 @@ def short(kind: str, evidence: Mapping[str, Any], lang: str, *, tz: str | None =
     if kind == "contact_request":
         return text("contact_request.short", lang, note=first_words(note)) if note else ""
     return text(f"{kind}.short", lang, **_values(f"{kind}.short", evidence, lang, tz, today))
+
+
+def attention(kind: str, evidence: Mapping[str, Any], at: datetime, lang: str, *, tz: str | None = None,
+              note: str | None = None, today: date | None = None) -> str:
+    """One line for the caseload or the digest: `Verschuiving dominante dynamiek: Lichaam / energie →
+    Identiteit, 6 okt`; `Wil contact: “Slecht geslapen …”, 30 nov`."""
+    what = short(kind, evidence, lang, tz=tz, note=note, today=today)
+    when = day(at, lang, tz, today)
+    if kind == "missed_checkins":  # its few words already say since when
+        return text("attention.undated", lang, kind=kind_name(kind, lang), what=what)
+    if what:
+        return text("attention", lang, kind=kind_name(kind, lang), what=what, date=when)
+    return text("attention.bare", lang, kind=kind_name(kind, lang), date=when)
 
 
 # The same plain words written by the database for many flags at once (`koers flags`), from the same

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 from pathlib import Path
 
 import click
@@ -141,10 +142,14 @@ def _flag_subject(flag: dict) -> str:
 @click.command()
 @click.option("--client", "client_id", metavar="C", help="Only this client's flags.")
 @click.option("--kind", type=click.Choice(FLAG_KINDS), help="Only flags of this kind.")
-@click.option("--status", type=click.Choice(FLAG_STATUSES), help="Only flags with this status.")
+@click.option("--status", type=click.Choice(FLAG_STATUSES),
+              help="Only flags with this status (open: needs attention now; retired: no longer current).")
+@click.option("--lang", type=click.Choice(["nl", "en"]), default="en", show_default=True,
+              help="Language of each flag's sentence (evidence.summary in JSON).")
 @format_option
 @with_app
-def flags(app: App, client_id: str | None, kind: str | None, status: str | None, output_format: str) -> None:
+def flags(app: App, client_id: str | None, kind: str | None, status: str | None, lang: str,
+          output_format: str) -> None:
     """List flags, oldest first."""
     from tracking.store import audit, clients
     from tracking.store import flags as flag_store
@@ -153,18 +158,24 @@ def flags(app: App, client_id: str | None, kind: str | None, status: str | None,
     with app.db.read() as con:
         if client_id is not None:
             clients.get_client(con, client_id, viewer)
-        found = flag_store.list_flags(con, viewer, client_id=client_id, kind=kind, status=status)
+        if output_format == "json":
+            found = flag_store.contract_json(con, viewer, client_id=client_id, kind=kind, status=status, lang=lang)
+        else:
+            listed = flag_store.find_flags(con, viewer, client_id=client_id, kind=kind, status=status)
     with app.db.write() as con:
         audit.record(con, utcnow(), viewer.actor, "list_flags", client_id, kind=kind, status=status,
-                     flags=len(found))
+                     flags=len(found) if output_format == "json" else len(listed))
     if output_format == "json":
-        print_json(found)
+        # Each flag is one JSON object made by the database; joined into the array as they come.
+        sys.stdout.write("[\n" + ",\n".join(found) + "\n]\n" if found else "[]\n")
         return
-    for flag in found:
-        name = f"{flag['client_name']} ({flag['client']})" if flag["client_name"] else flag["client"]
-        click.echo(f"{flag['id']:>6}  {flag['at'][:16]}  {name:<28} {flag['kind']:<24} "
-                   f"{flag['status']:<13} {_flag_subject(flag)}")
-    click.echo(f"{len(found)} flags.")
+    for flag in listed:
+        name = f"{flag.client_name} ({flag.client_id})" if flag.client_name else flag.client_id
+        subject = (f"{flag.from_dynamic or '-'} -> {flag.to_dynamic or '-'}" if flag.from_dynamic or flag.to_dynamic
+                   else flag.dynamic or "")
+        click.echo(f"{flag.id:>6}  {iso(flag.at)[:16]}  {name:<28} {flag.kind:<24} {flag.status:<13} {subject}")
+        click.echo(f"        {flag.words(lang).text()}")
+    click.echo(f"{len(listed)} flags.")
 
 
 @click.command()

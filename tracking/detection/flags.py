@@ -173,5 +173,13 @@ def rounded(values: npt.ArrayLike) -> Floats:
     return np.asarray(np.round(np.asarray(values, dtype=np.float64), 1), dtype=np.float64)
 
 
+def take_rows(values: Ints, rows: Ints, missing: int = -1) -> Ints:
+    """`values` at `rows`, and `missing` where a row is -1 (also when there are no values at all)."""
+    found = np.full(rows.size, missing, dtype=np.int64)
+    present = rows >= 0
+    found[present] = values[rows[present]]
+    return found
+
+
 def retired_moments(retired_row: Ints, checkin_us: Ints) -> Ints:
-    return np.asarray(np.where(retired_row >= 0, checkin_us[np.maximum(retired_row, 0)], -1), dtype=np.int64)
+    return take_rows(checkin_us, retired_row)

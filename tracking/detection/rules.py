@@ -49,6 +49,7 @@ from tracking.detection.flags import (
     empty_texts,
     retired_moments,
     rounded,
+    take_rows,
 )
 from tracking.detection.settings import DEFAULTS, DetectionSettings
 from tracking.detection.states import StateResult, detect_states, leader_and_lead, shift_rows
@@ -220,8 +221,8 @@ def focus_table(batch: SeriesBatch, dominant: Ints, checkin_us: Ints, focus: Foc
     start_index = np.maximum.accumulate(np.where(starts, index, 0))
     last_checkin = np.maximum.accumulate(np.where(~is_change, index, -1))
     last_change = np.maximum.accumulate(np.where(is_change, index, -1))
-    dominant_now = np.where(last_checkin >= start_index, dominant[np.maximum(row[np.maximum(last_checkin, 0)], 0)],
-                            NO_CODE)
+    last_row = np.where(last_checkin >= start_index, row[np.maximum(last_checkin, 0)], -1) if row.size else row
+    dominant_now = take_rows(dominant, last_row, NO_CODE)
     focus_values = np.r_[np.full(n_rows, NO_CODE), focus.focus][order]
     focus_now = np.where(last_change >= start_index, focus_values[np.maximum(last_change, 0)], NO_CODE)
     mismatch = (focus_now >= 0) & (dominant_now >= 0) & (focus_now != dominant_now)

@@ -26,6 +26,7 @@ import pyarrow as pa  # type: ignore[import-untyped]
 from tracking import detection
 from tracking.clock import to_db
 from tracking.detection import DetectionSettings, FlagTable, Reliability, SeriesBatch
+from tracking.detection.flags import take_rows
 from tracking.detection.rules import FlagInputs, FocusChanges, Windows
 from tracking.instrument import DYNAMICS, Instrument
 from tracking.models import FLAG_KINDS
@@ -344,7 +345,7 @@ def _flag_frame(table: FlagTable, loaded: _Loaded) -> tuple[pa.Table, str]:
     columns = {
         "client_id": pa.array(loaded.client_ids[table.client], type=pa.string()),
         "rule": pa.array(table.rule, type=pa.string()),
-        "checkin_id": _nullable_ints(loaded.checkin_ids[np.maximum(table.raised_row, 0)], raised_by_checkin),
+        "checkin_id": _nullable_ints(take_rows(loaded.checkin_ids, table.raised_row), raised_by_checkin),
         "checkin_at": pa.array(table.raised_us, type=pa.timestamp("us")),
         "key_at": pa.array(key_moment, type=pa.timestamp("us")),
         "from_dynamic": _names(table.from_code),
@@ -352,8 +353,7 @@ def _flag_frame(table: FlagTable, loaded: _Loaded) -> tuple[pa.Table, str]:
         "dynamic": _names(table.dynamic_code),
         "retired_at": pa.array(table.retired_us, mask=table.retired_us < 0, type=pa.timestamp("us")),
         "retired_reason": pa.array(table.retired_reason, type=pa.string()),
-        "retired_checkin_id": _nullable_ints(loaded.checkin_ids[np.maximum(table.retired_row, 0)],
-                                             retired_by_checkin),
+        "retired_checkin_id": _nullable_ints(take_rows(loaded.checkin_ids, table.retired_row), retired_by_checkin),
     }
     evidence, tree = _json_tree(table)
     columns.update(evidence)
