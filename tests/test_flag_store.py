@@ -254,3 +254,12 @@ def test_koers_flags_gives_the_same_sentence_in_the_asked_language(app, koers):
     retired = json.loads(koers("flags", "--format", "json", "--status", "retired").stdout)
     assert all(flag["status"] == "retired" and flag["retired"]["reason"] for flag in retired)
     assert koers("flags", "--format", "json", "--kind", "missed_checkins").stdout == "[]\n"
+
+
+def test_every_finding_keeps_one_row_however_often_it_is_recomputed(app):
+    add(app, "no", [PHYSIOLOGICAL] * 10 + [IDENTITY] * 10 + [CONTEXT] * 10, contact={4: "Graag"})
+    for _ in range(3):
+        recompute(app)
+    with app.db.read() as con:
+        total, keys = con.execute("SELECT count(*), count(DISTINCT key) FROM flags").fetchone()
+    assert total == keys > 0

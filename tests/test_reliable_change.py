@@ -93,9 +93,9 @@ def test_a_flag_retires_once_the_recent_mean_is_back_within_noise_and_a_new_epis
     assert first[0] == second[0] == "reliable_deterioration"
     retired_at = first[2]
     assert 22 < retired_at < 34 and second[1] > retired_at and second[2] == -1
-    series = change_series(np.zeros(46, dtype=np.int64), np.asarray(values), reliability(), "physiological")
-    assert np.all(series.z[retired_at - SETTINGS.back_checkins + 1: retired_at + 1] < SETTINGS.back_z)
-    assert series.z[retired_at - SETTINGS.back_checkins] >= SETTINGS.back_z
+    z = change_series(np.zeros(46, dtype=np.int64), np.asarray(values), reliability(), "physiological").by_row("z")
+    assert np.all(z[retired_at - SETTINGS.back_checkins + 1: retired_at + 1] < SETTINGS.back_z)
+    assert z[retired_at - SETTINGS.back_checkins] >= SETTINGS.back_z
 
 
 def test_one_good_week_inside_a_lasting_change_does_not_retire_it():
@@ -108,7 +108,7 @@ def test_nothing_is_judged_during_the_baseline():
     values = [20.0, 90.0, 20.0, 90.0, 20.0, 90.0, 20.0, 90.0]
     assert kinds_and_rows(one_dynamic(values)) == []
     series = change_series(np.zeros(8, dtype=np.int64), np.asarray(values), reliability(), "physiological")
-    assert np.all(np.isnan(series.z))
+    assert series.z.size == 0 and np.all(np.isnan(series.by_row("z")))
 
 
 def test_missing_scores_are_neither_judged_nor_counted():

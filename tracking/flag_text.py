@@ -325,16 +325,6 @@ def _sql_text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _sql_path(path: str, evidence: str) -> str:
-    parts = []
-    for part in path.split("."):
-        if part.startswith("@"):
-            parts.append(f"json_extract_string({evidence}, '$.{part[1:]}')")
-        else:
-            parts.append(_sql_text(part))
-    return f"json_extract_string({evidence}, '$.' || " + " || '.' || ".join(parts) + ")"
-
-
 def _sql_number(value: str, lang: str, decimals: int) -> str:
     shown = f"printf('%.{decimals}f', ({value})::DOUBLE)"
     unsigned = f"CASE WHEN round(({value})::DOUBLE, {decimals}) = 0 THEN ltrim({shown}, '-') ELSE {shown} END"
@@ -362,24 +352,56 @@ def _sql_form(field: Field, value: str, lang: str, tz: str | None) -> str:
     return f"coalesce({value}, '?')"
 
 
-def _sql_template(key: str, lang: str, evidence: str, tz: str | None) -> str:
+SUMMARY_KINDS = ("dominant_shift", "reliable_deterioration", "reliable_improvement", "focus_mismatch",
+                 "missed_checkins", "contact_request")
+
+
+def _summary_fields() -> list[Field]:
+    return [FIELDS[name] for kind in SUMMARY_KINDS for lang in LANGS
+            for name in sorted(placeholders(_template(kind, lang)))]
+
+
+def summary_paths() -> list[str]:
+    """Every evidence path the plain words read, `@name` paths spelled out for each dynamic (and `name` itself)."""
+    paths: list[str] = []
+    for field in _summary_fields():
+        for path in field.paths:
+            head, _, rest = path.partition("@")
+            spelled = [path] if not rest else [rest, *(head + dynamic for dynamic in DYNAMICS)]
+            paths += [spelled_path for spelled_path in spelled if spelled_path not in paths]
+    return paths
+
+
+def summary_values_sql(evidence: str) -> str:
+    """A SQL expression reading every path of `summary_paths` from the evidence in one pass (a list)."""
+    return f"json_extract_string({evidence}, [" + ", ".join(_sql_text("$." + path) for path in summary_paths()) + "])"
+
+
+def _sql_value(path: str, values: str, paths: list[str]) -> str:
+    head, _, rest = path.partition("@")
+    if not rest:
+        return f"{values}[{paths.index(path) + 1}]"
+    cases = " ".join(f"WHEN {_sql_text(d)} THEN {values}[{paths.index(head + d) + 1}]" for d in DYNAMICS)
+    return f"CASE {values}[{paths.index(rest) + 1}] {cases} END"
+
+
+def _sql_template(key: str, lang: str, values: str, tz: str | None) -> str:
+    paths = summary_paths()
     parts = []
     for literal, name, _spec, _conversion in Formatter().parse(_template(key, lang)):
         if literal:
             parts.append(_sql_text(literal))
         if name:
             field = FIELDS[name]
-            value = "coalesce(" + ", ".join(_sql_path(path, evidence) for path in field.paths) + ")"
+            value = "coalesce(" + ", ".join(_sql_value(path, values, paths) for path in field.paths) + ")"
             parts.append(_sql_form(field, value, lang, tz))
     return "(" + " || ".join(parts or ["''"]) + ")"
 
 
-def summary_sql(kind: str, evidence: str, lang: str, tz: str | None = None) -> str:
-    """A SQL expression for the plain words of flags (`kind` and `evidence` are column expressions),
-    equal to `words(...).summary` without a note."""
-    kinds = ("dominant_shift", "reliable_deterioration", "reliable_improvement", "focus_mismatch",
-             "missed_checkins", "contact_request")
-    cases = " ".join(f"WHEN {_sql_text(k)} THEN {_sql_template(k, lang, evidence, tz)}" for k in kinds)
+def summary_sql(kind: str, values: str, lang: str, tz: str | None = None) -> str:
+    """A SQL expression for the plain words of flags, equal to `words(...).summary` without a note: `kind`
+    is the kind column, `values` the list that `summary_values_sql` read from the evidence."""
+    cases = " ".join(f"WHEN {_sql_text(k)} THEN {_sql_template(k, lang, values, tz)}" for k in SUMMARY_KINDS)
     return f"CASE {kind} {cases} END"
 
 

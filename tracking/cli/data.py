@@ -166,8 +166,10 @@ def flags(app: App, client_id: str | None, kind: str | None, status: str | None,
         audit.record(con, utcnow(), viewer.actor, "list_flags", client_id, kind=kind, status=status,
                      flags=len(found) if output_format == "json" else len(listed))
     if output_format == "json":
-        # Each flag is one JSON object made by the database; joined into the array as they come.
-        sys.stdout.write("[\n" + ",\n".join(found) + "\n]\n" if found else "[]\n")
+        # Each flag is one JSON object made by the database, written into the array one by one.
+        sys.stdout.write("[\n" if found else "[]\n")
+        sys.stdout.writelines(f"{text},\n" if index < len(found) - 1 else f"{text}\n]\n"
+                              for index, text in enumerate(found))
         return
     for flag in listed:
         name = f"{flag.client_name} ({flag.client_id})" if flag.client_name else flag.client_id

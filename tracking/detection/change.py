@@ -105,7 +105,8 @@ class _Scored:
         scored = ~np.isnan(score)
         own_client = client[scored]
         starts = client_starts(own_client)
-        rank = within_client_cumsum(np.ones(own_client.size, dtype=np.int64), starts).astype(np.int64)
+        index = np.arange(own_client.size, dtype=np.int64)
+        rank = index - np.maximum.accumulate(np.where(starts, index, 0)) + 1
         return cls(np.flatnonzero(scored).astype(np.int64), own_client, score[scored], rank, starts)
 
     def half_squared_steps(self) -> Floats:
@@ -232,8 +233,12 @@ def reliable_change_points(alpha: float, sd: float, baseline_checkins: int) -> f
 
 @dataclass(frozen=True)
 class ChangeSeries:
-    """The reliable-change statistic of one dynamic at every batch row (NaN where it is not judged)."""
+    """The reliable-change statistic of one dynamic at the rows where it is judged (`rows`, batch rows in
+    order; `client` their clients); `by_row` spreads a column over all `n_rows` rows (NaN elsewhere)."""
 
+    n_rows: int
+    rows: Ints
+    client: Ints
     baseline: Floats
     recent: Floats
     recent_checkins: Ints
@@ -242,66 +247,57 @@ class ChangeSeries:
     z: Floats
     rci: Floats
 
+    def by_row(self, name: str) -> Floats:
+        values = np.full(self.n_rows, np.nan)
+        values[self.rows] = getattr(self, name)
+        return values
+
 
 def change_series(client: Ints, score: Floats, reliability: Reliability, dynamic: str,
                   settings: DetectionSettings = DEFAULTS) -> ChangeSeries:
-    """Baseline, recent mean, the client's noise, the standard error and z at every row of one dynamic.
-
-    A row is judged once the dynamic has `baseline_checkins` scores before it and a score itself; a
-    missing score is neither judged nor counted.
-    """
-    n_rows = score.size
+    """Baseline, recent mean, the client's noise, the standard error and z of one dynamic, at every row
+    that is judged: the dynamic has `baseline_checkins` scores before it and a score itself (a missing
+    score is neither judged nor counted)."""
     scored = _Scored.of(client, score)
     k, window = settings.baseline_checkins, settings.recent_checkins
     client_index = np.cumsum(scored.starts) - 1 if scored.value.size else np.zeros(0, dtype=np.int64)
     n_clients = int(client_index[-1]) + 1 if client_index.size else 0
     in_baseline = scored.rank <= k
     baseline_total = np.bincount(client_index[in_baseline], weights=scored.value[in_baseline], minlength=n_clients)
-    baseline = (baseline_total / k)[client_index]
+    judged = scored.rank > k
+    position = np.flatnonzero(judged)
+    rank = scored.rank[judged]
     running = within_client_cumsum(scored.value, scored.starts)
-    n_recent = np.minimum(window, scored.rank - k)
-    judged = n_recent >= 1
-    back = np.arange(scored.value.size) - np.maximum(n_recent, 0)
-    recent_total = running - np.where(judged, running[np.maximum(back, 0)], 0.0)
-    recent = recent_total / np.maximum(n_recent, 1)
+    steps = within_client_cumsum(scored.half_squared_steps(), scored.starts)
+    n_recent = np.minimum(window, rank - k)
+    recent = (running[position] - running[position - n_recent]) / n_recent
+    baseline = baseline_total[client_index[position]] / k
     typical = reliability.typical_noise(dynamic)
     prior = settings.noise_prior_checkins
-    step_total = within_client_cumsum(scored.half_squared_steps(), scored.starts)
-    noise = np.sqrt((prior * typical * typical + step_total) / (prior + scored.rank - 1))
+    noise = np.sqrt((prior * typical * typical + steps[position]) / (prior + rank - 1))
     clustering_recent, clustering_baseline = reliability.clustering(dynamic, settings)
-    se = noise * np.sqrt(clustering_recent / np.maximum(n_recent, 1) + clustering_baseline / k)
-    z = (recent - baseline) / se
-    rci = (scored.value - baseline) / reliable_change_points(reliability.alpha[dynamic], reliability.sd[dynamic], k)
-
-    def spread(values: Floats, fill: float = np.nan) -> Floats:
-        out = np.full(n_rows, fill)
-        out[scored.rows[judged]] = values[judged]
-        return out
-
-    counts = np.zeros(n_rows, dtype=np.int64)
-    counts[scored.rows[judged]] = n_recent[judged]
-    return ChangeSeries(spread(baseline), spread(recent), counts, spread(noise), spread(se), spread(z), spread(rci))
+    se = noise * np.sqrt(clustering_recent / n_recent + clustering_baseline / k)
+    value = scored.value[position]
+    rci = (value - baseline) / reliable_change_points(reliability.alpha[dynamic], reliability.sd[dynamic], k)
+    return ChangeSeries(score.size, scored.rows[position], scored.client[position], baseline, recent,
+                        n_recent.astype(np.int64), noise, se, (recent - baseline) / se, rci)
 
 
 @dataclass(frozen=True)
 class ChangeEpisodes:
-    """Rows that raised a reliable-change flag of one dynamic and direction, and the rows that retired them."""
+    """Where in a `ChangeSeries` flags of one direction were raised, and where they retired."""
 
     raised: Ints
     retired: Ints  # -1 while the flag still describes the client
 
 
-def change_episodes(client: Ints, z: Floats, direction: int, settings: DetectionSettings) -> ChangeEpisodes:
-    """One flag per episode: the first row with direction x z >= change_z, retired at the first row
-    after it where direction x z has been below back_z for back_checkins judged rows in a row (back
-    within noise of the baseline, or beyond it the other way)."""
-    judged = ~np.isnan(z)
-    rows = np.flatnonzero(judged).astype(np.int64)
-    own_client = client[rows]
-    signed = direction * z[rows]
-    beyond = signed >= settings.change_z
-    back = held_for(own_client, signed < settings.back_z, settings.back_checkins)
-    segment = np.cumsum(client_starts(own_client) | back, dtype=np.int64)
-    raised = first_in_segments(segment, beyond)
-    retired = next_row_within_client(own_client, raised, np.flatnonzero(back).astype(np.int64))
-    return ChangeEpisodes(rows[raised], np.where(retired >= 0, rows[np.maximum(retired, 0)], -1))
+def change_episodes(series: ChangeSeries, direction: int, settings: DetectionSettings) -> ChangeEpisodes:
+    """One flag per episode: the first judged row with direction x z >= change_z, retired at the first
+    judged row after it where direction x z has been below back_z for back_checkins rows in a row (back
+    within noise of the baseline, or beyond it the other way). Positions index the series."""
+    signed = direction * series.z
+    back = held_for(series.client, signed < settings.back_z, settings.back_checkins)
+    segment = np.cumsum(client_starts(series.client) | back, dtype=np.int64)
+    raised = first_in_segments(segment, signed >= settings.change_z)
+    retired = next_row_within_client(series.client, raised, np.flatnonzero(back).astype(np.int64))
+    return ChangeEpisodes(raised, retired)

@@ -116,7 +116,7 @@ def shift_table(batch: SeriesBatch, result: StateResult, checkin_us: Ints,
     reference = result.reference if result.reference is not None else detect_states(batch, settings).reference
     assert reference is not None
     rows = shift_rows(batch.client, result.dominant)
-    old, new = result.dominant[rows - 1], result.dominant[rows]
+    old, new = result.dominant[rows - 1].astype(np.int64), result.dominant[rows].astype(np.int64)
     levels, usual = result.levels[rows], reference[rows]
     _leader, runner_up, lead = leader_and_lead(levels)
     picked = np.arange(rows.size)
@@ -150,30 +150,32 @@ def change_tables(batch: SeriesBatch, checkin_us: Ints, reliability: Reliability
         clustering_recent, clustering_baseline = reliability.clustering(dynamic, settings)
         for kind, direction, rule in (("reliable_deterioration", 1, DETERIORATION_RULE),
                                       ("reliable_improvement", -1, IMPROVEMENT_RULE)):
-            episodes = change_episodes(batch.client, series.z, direction, settings)
-            rows, retired = episodes.raised, episodes.retired
+            episodes = change_episodes(series, direction, settings)
+            at, ended = episodes.raised, episodes.retired
+            rows = series.rows[at]
+            retired = take_rows(series.rows, ended)
             size = rows.size
             tables[kind].append(FlagTable(
-                kind=kind, rule=empty_texts(size, rule), client=batch.client[rows], raised_row=rows,
+                kind=kind, rule=empty_texts(size, rule), client=series.client[at], raised_row=rows,
                 raised_us=checkin_us[rows], retired_row=retired, retired_us=retired_moments(retired, checkin_us),
                 retired_reason=_reasons(retired, BACK_WITHIN_NOISE),
                 from_code=_none(size), to_code=_none(size), dynamic_code=np.full(size, column, dtype=np.int64),
                 numbers={
-                    "baseline": rounded(series.baseline[rows]), "recent": rounded(series.recent[rows]),
-                    "change_points": rounded(series.recent[rows] - series.baseline[rows]),
-                    "se_points": rounded(series.se[rows]), "z": rounded(series.z[rows]),
+                    "baseline": rounded(series.baseline[at]), "recent": rounded(series.recent[at]),
+                    "change_points": rounded(series.recent[at] - series.baseline[at]),
+                    "se_points": rounded(series.se[at]), "z": rounded(series.z[at]),
                     "z_threshold": rounded(np.full(size, settings.change_z)),
-                    "score": rounded(batch.scores[rows, column]), "rci": rounded(series.rci[rows]),
+                    "score": rounded(batch.scores[rows, column]), "rci": rounded(series.rci[at]),
                     "rci_threshold": np.full(size, round(settings.rci_z, 2)),
                     "alpha": np.full(size, round(reliability.alpha[dynamic], 2)),
                     "sd": rounded(np.full(size, reliability.sd[dynamic])),
                     "sem_points": rounded(np.full(size, reliability.sem(dynamic))),
-                    "noise_points": rounded(series.noise[rows]),
+                    "noise_points": rounded(series.noise[at]),
                     "clustering_recent": np.full(size, round(clustering_recent, 2)),
                     "clustering_baseline": np.full(size, round(clustering_baseline, 2)),
                 },
                 counts={"baseline_checkins": np.full(size, settings.baseline_checkins, dtype=np.int64),
-                        "recent_checkins": series.recent_checkins[rows]},
+                        "recent_checkins": series.recent_checkins[at]},
                 texts={"dynamic": empty_texts(size, dynamic),
                        "reliability_source": empty_texts(size, reliability.source)},
             ))
@@ -207,15 +209,19 @@ def contact_table(batch: SeriesBatch, checkin_us: Ints, contact_request: Bools) 
 
 
 def focus_table(batch: SeriesBatch, dominant: Ints, checkin_us: Ints, focus: FocusChanges) -> FlagTable:
-    """Focus mismatches over each client's merged history of check-ins and focus changes."""
-    n_rows, n_changes = batch.client.size, focus.client.size
-    client = np.r_[batch.client, focus.client]
-    moment = np.r_[checkin_us, focus.moment_us]
-    is_change = np.r_[np.zeros(n_rows, dtype=bool), np.ones(n_changes, dtype=bool)]
+    """Focus mismatches over each client's merged history of check-ins and focus changes.
+
+    Only the check-ins where a client's established dominant changed matter, so only those are merged."""
+    starts = client_starts(batch.client)
+    moved = np.flatnonzero(starts | (dominant != np.r_[NO_CODE, dominant[:-1]])).astype(np.int64)
+    n_moved, n_changes = moved.size, focus.client.size
+    client = np.r_[batch.client[moved], focus.client]
+    moment = np.r_[checkin_us[moved], focus.moment_us]
+    is_change = np.r_[np.zeros(n_moved, dtype=bool), np.ones(n_changes, dtype=bool)]
     # At equal moments a focus change counts after the check-in (the coach reacts to what came in).
     order = np.lexsort((is_change, moment, client))
     client, moment, is_change = client[order], moment[order], is_change[order]
-    row = np.where(is_change, -1, order)
+    row = np.where(is_change, -1, np.r_[moved, np.full(n_changes, -1, dtype=np.int64)][order])
     index = np.arange(order.size)
     starts = client_starts(client)
     start_index = np.maximum.accumulate(np.where(starts, index, 0))
@@ -223,7 +229,7 @@ def focus_table(batch: SeriesBatch, dominant: Ints, checkin_us: Ints, focus: Foc
     last_change = np.maximum.accumulate(np.where(is_change, index, -1))
     last_row = np.where(last_checkin >= start_index, row[np.maximum(last_checkin, 0)], -1) if row.size else row
     dominant_now = take_rows(dominant, last_row, NO_CODE)
-    focus_values = np.r_[np.full(n_rows, NO_CODE), focus.focus][order]
+    focus_values = np.r_[np.full(n_moved, NO_CODE), focus.focus][order]
     focus_now = np.where(last_change >= start_index, focus_values[np.maximum(last_change, 0)], NO_CODE)
     mismatch = (focus_now >= 0) & (dominant_now >= 0) & (focus_now != dominant_now)
     pair = np.where(mismatch, focus_now * 8 + dominant_now, -1)
@@ -285,6 +291,6 @@ def derive(inputs: FlagInputs, reliability: Reliability, settings: DetectionSett
     tables = [shift_table(batch, states, inputs.checkin_us, settings)]
     tables += change_tables(batch, inputs.checkin_us, reliability, settings)
     tables.append(contact_table(batch, inputs.checkin_us, inputs.contact_request))
-    tables.append(focus_table(batch, states.dominant, inputs.checkin_us, inputs.focus))
+    tables.append(focus_table(batch, states.dominant.astype(np.int64), inputs.checkin_us, inputs.focus))
     tables.append(missed_table(batch, inputs.checkin_us, inputs.windows))
     return Derived(states, tables)

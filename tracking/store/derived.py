@@ -35,7 +35,7 @@ from tracking.store import checkins
 
 MICROSECONDS_PER_WEEK = 7 * 24 * 3600 * 1_000_000
 RELIABILITY_SAMPLE = 20_000
-CLUSTERING_SAMPLE_CLIENTS = 3_000
+CLUSTERING_SAMPLE_CLIENTS = 1_000
 STATE_NAMES = [*DYNAMICS, "mixed", "none"]  # by state code; see tracking.detection
 ISO_SECONDS = "%Y-%m-%dT%H:%M:%S+00:00"  # tracking.clock.iso for UTC times
 
@@ -194,12 +194,11 @@ def estimate_reliability(con: duckdb.DuckDBPyConnection, instrument: Instrument,
     histories = con.execute(
         f"""
         WITH sampled AS (
-            SELECT client_id, dense_rank() OVER (ORDER BY hash(client_id), client_id) AS client_index
-            FROM (SELECT DISTINCT client_id FROM checkins)
+            SELECT id AS client_id, row_number() OVER (ORDER BY hash(id), id) AS client_index
+            FROM clients ORDER BY hash(id), id LIMIT ?
         )
         SELECT m.client_index, epoch_us(k.submitted_at) AS moment, {", ".join(f"s.{d}" for d in DYNAMICS)}
         FROM checkins k JOIN sampled m ON m.client_id = k.client_id JOIN scores s ON s.checkin_id = k.id
-        WHERE m.client_index <= ?
         ORDER BY m.client_index, k.submitted_at, k.id
         """,
         [CLUSTERING_SAMPLE_CLIENTS],
@@ -249,7 +248,7 @@ def _write_states(con: duckdb.DuckDBPyConnection, client_ids: list[str] | None, 
         return
     columns = {
         "checkin_id": pa.array(loaded.checkin_ids),
-        "client_id": pa.array(loaded.client_ids[batch.client], type=pa.string()),
+        "client_index": pa.array(batch.client),
         "state_code": pa.array(np.asarray(result.state, dtype=np.int8)),
         "dominant_code": pa.array(np.asarray(result.dominant, dtype=np.int8)),
     }
@@ -257,19 +256,22 @@ def _write_states(con: duckdb.DuckDBPyConnection, client_ids: list[str] | None, 
         levels = result.levels[:, column]
         columns[f"level_{dynamic}"] = pa.array(levels, mask=np.isnan(levels))
     con.register("computed_states", pa.table(columns))
+    con.register("state_clients", pa.table({"client_index": pa.array(np.arange(loaded.client_ids.size)),
+                                            "client_id": pa.array(loaded.client_ids, type=pa.string())}))
     names = "[" + ", ".join(f"'{name}'" for name in STATE_NAMES) + "]"
     try:
         con.execute(
             f"""
             INSERT INTO states (checkin_id, client_id, state, dominant, {", ".join(f"level_{d}" for d in DYNAMICS)})
-            SELECT checkin_id, client_id, {names}[state_code + 1],
-                   CASE WHEN dominant_code >= 0 THEN {names}[dominant_code + 1] END,
-                   {", ".join(f"level_{d}" for d in DYNAMICS)}
-            FROM computed_states
+            SELECT s.checkin_id, c.client_id, {names}[s.state_code + 1],
+                   CASE WHEN s.dominant_code >= 0 THEN {names}[s.dominant_code + 1] END,
+                   {", ".join(f"s.level_{d}" for d in DYNAMICS)}
+            FROM computed_states s JOIN state_clients c USING (client_index)
             """
         )
     finally:
         con.unregister("computed_states")
+        con.unregister("state_clients")
 
 
 # Flags: from columnar tables to rows with JSON evidence, in bulk.
@@ -337,15 +339,16 @@ def _json_sql_object(node: dict[str, Any]) -> str:
     ) + ")"
 
 
-def _flag_frame(table: FlagTable, loaded: _Loaded) -> tuple[pa.Table, str]:
+def _flag_frame(table: FlagTable, client_ids: npt.NDArray[np.object_], checkin_ids: npt.NDArray[np.int64]
+                ) -> tuple[pa.Table, str]:
     """One kind's flags as an Arrow table, and the SELECT that turns it into `flags` rows."""
     raised_by_checkin = table.raised_row >= 0
     retired_by_checkin = table.retired_row >= 0
     key_moment = table.moments["missed[1]"] if table.kind == "missed_checkins" else table.raised_us
     columns = {
-        "client_id": pa.array(loaded.client_ids[table.client], type=pa.string()),
+        "client_id": pa.array(client_ids[table.client], type=pa.string()),
         "rule": pa.array(table.rule, type=pa.string()),
-        "checkin_id": _nullable_ints(take_rows(loaded.checkin_ids, table.raised_row), raised_by_checkin),
+        "checkin_id": _nullable_ints(take_rows(checkin_ids, table.raised_row), raised_by_checkin),
         "checkin_at": pa.array(table.raised_us, type=pa.timestamp("us")),
         "key_at": pa.array(key_moment, type=pa.timestamp("us")),
         "from_dynamic": _names(table.from_code),
@@ -353,7 +356,7 @@ def _flag_frame(table: FlagTable, loaded: _Loaded) -> tuple[pa.Table, str]:
         "dynamic": _names(table.dynamic_code),
         "retired_at": pa.array(table.retired_us, mask=table.retired_us < 0, type=pa.timestamp("us")),
         "retired_reason": pa.array(table.retired_reason, type=pa.string()),
-        "retired_checkin_id": _nullable_ints(take_rows(loaded.checkin_ids, table.retired_row), retired_by_checkin),
+        "retired_checkin_id": _nullable_ints(take_rows(checkin_ids, table.retired_row), retired_by_checkin),
     }
     evidence, tree = _json_tree(table)
     columns.update(evidence)
@@ -362,19 +365,20 @@ def _flag_frame(table: FlagTable, loaded: _Loaded) -> tuple[pa.Table, str]:
     select = f"""
         SELECT client_id || '|{table.kind}|' || strftime(key_at, '{ISO_SECONDS}') || '|' || {subject} AS key,
                client_id, '{table.kind}' AS kind, checkin_id, checkin_at, from_dynamic, to_dynamic, dynamic,
-               {_json_sql(tree)}::VARCHAR AS evidence, retired_at, retired_reason, retired_checkin_id
+               {_json_sql(tree)} AS evidence, retired_at, retired_reason, retired_checkin_id
         FROM {{frame}}
     """
     return pa.table(columns), select
 
 
-def _computed_flags(con: duckdb.DuckDBPyConnection, tables: list[FlagTable], loaded: _Loaded) -> None:
+def _computed_flags(con: duckdb.DuckDBPyConnection, tables: list[FlagTable], client_ids: npt.NDArray[np.object_],
+                    checkin_ids: npt.NDArray[np.int64]) -> None:
     """Every computed flag in the temp table `computed_flags`."""
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE computed_flags (
             key VARCHAR, client_id VARCHAR, kind VARCHAR, checkin_id BIGINT, checkin_at TIMESTAMP,
-            from_dynamic VARCHAR, to_dynamic VARCHAR, dynamic VARCHAR, evidence VARCHAR, retired_at TIMESTAMP,
+            from_dynamic VARCHAR, to_dynamic VARCHAR, dynamic VARCHAR, evidence JSON, retired_at TIMESTAMP,
             retired_reason VARCHAR, retired_checkin_id BIGINT
         )
         """
@@ -382,7 +386,7 @@ def _computed_flags(con: duckdb.DuckDBPyConnection, tables: list[FlagTable], loa
     for table in tables:
         if not len(table):
             continue
-        frame, select = _flag_frame(table, loaded)
+        frame, select = _flag_frame(table, client_ids, checkin_ids)
         con.register("flag_frame", frame)
         try:
             con.execute("INSERT INTO computed_flags " + select.format(frame="flag_frame"))
@@ -410,7 +414,7 @@ def merge_flags(con: duckdb.DuckDBPyConnection, client_ids: list[str] | None, no
                retired_at = c.retired_at, retired_reason = c.retired_reason,
                retired_checkin_id = c.retired_checkin_id, status = {status}
         FROM computed_flags c
-        WHERE flags.key = c.key AND (flags.withdrawn_at IS NOT NULL OR flags.evidence::VARCHAR <> c.evidence
+        WHERE flags.key = c.key AND (flags.withdrawn_at IS NOT NULL OR flags.evidence::VARCHAR <> c.evidence::VARCHAR
                OR flags.checkin_id IS DISTINCT FROM c.checkin_id OR flags.checkin_at <> c.checkin_at
                OR flags.retired_at IS DISTINCT FROM c.retired_at
                OR flags.retired_reason IS DISTINCT FROM c.retired_reason
@@ -463,18 +467,21 @@ def refresh(
         reliability = load_reliability(con, settings)
     assert reliability is not None
     loaded = _load(con, client_ids)
-    states = detection.detect_states(loaded.inputs.batch, settings)
-    derived = detection.derive(loaded.inputs, reliability, settings, states)
-    _write_states(con, client_ids, loaded, derived.states)
-    _computed_flags(con, derived.flags, loaded)
+    batch = loaded.inputs.batch
+    clients, rows = batch.n_clients, int(batch.client.size)
+    states = detection.detect_states(batch, settings)
+    tables = detection.derive(loaded.inputs, reliability, settings, states).flags
+    _write_states(con, client_ids, loaded, states)
+    client_index, checkin_ids = loaded.client_ids, loaded.checkin_ids
+    del loaded, batch, states  # the series are done with; the flags are small beside them
+    _computed_flags(con, tables, client_index, checkin_ids)
     try:
         raised, withdrawn, retired = merge_flags(con, client_ids, now, FLAG_KINDS)
     finally:
         con.execute("DROP TABLE IF EXISTS computed_flags")
-    batch = loaded.inputs.batch
     return RefreshSummary(
-        clients=batch.n_clients,
-        checkins=int(batch.client.size),
+        clients=clients,
+        checkins=rows,
         flags_raised=raised,
         flags_withdrawn=withdrawn,
         flags_retired=retired,

@@ -110,35 +110,63 @@ def find_flags(con: duckdb.DuckDBPyConnection, viewer: Viewer, *, client_id: str
     return [_flag(row) for row in rows]
 
 
-def _contract_sql(lang: str) -> str:
-    """One JSON object per flag in the contract's shape (DESIGN.md, `koers flags`), built by DuckDB: the
-    evidence carries its plain words (`summary`) in `lang`; a retired flag says when and why."""
-    summary = flag_text.summary_sql("f.kind", "f.evidence", lang)
-    def moment(column: str) -> str:
-        return f"strftime({column}, '{ISO_SECONDS}')"
+def _json(expression: str) -> str:
+    """SQL for a value as JSON text (`null` for NULL)."""
+    return f"coalesce(to_json({expression})::VARCHAR, 'null')"
 
+
+def _contract_sql(lang: str) -> str:
+    """One JSON object per flag in the contract's shape (DESIGN.md, `koers flags`), written by DuckDB: the
+    evidence carries its plain words (`summary`) in `lang`; a retired flag says when and why. The object
+    is joined as text around the stored evidence, which is never parsed again (it always is an object)."""
+    def moment(column: str) -> str:
+        return _json(f"strftime({column}, '{ISO_SECONDS}')")
+
+    fields = [
+        ("id", "f.id::VARCHAR"), ("client", _json("f.client_id")), ("client_name", _json("f.client_name")),
+        ("kind", _json("f.kind")), ("at", moment("f.checkin_at")), ("from", _json("f.from_dynamic")),
+        ("to", _json("f.to_dynamic")), ("dynamic", _json("f.dynamic")), ("status", _json("f.status")),
+        ("evidence", "left(f.evidence::VARCHAR, length(f.evidence::VARCHAR) - 1), ',\"summary\":', "
+                     + _json("f.summary_text") + ", '}'"),
+        ("checkin_id", _json("f.checkin_id")), ("raised_at", moment("f.raised_at")),
+        ("acknowledged", f"""CASE WHEN f.acknowledged_at IS NULL THEN 'null' ELSE json_object(
+            'by', f.ack_email, 'by_name', f.ack_name, 'at', strftime(f.acknowledged_at, '{ISO_SECONDS}'),
+            'note', f.acknowledge_note)::VARCHAR END"""),
+        ("resolved", f"""CASE WHEN f.resolved_at IS NULL THEN 'null' ELSE json_object(
+            'by', f.res_email, 'by_name', f.res_name, 'at', strftime(f.resolved_at, '{ISO_SECONDS}'))::VARCHAR END"""),
+        ("retired", f"""CASE WHEN f.retired_at IS NULL THEN 'null' ELSE json_object(
+            'at', strftime(f.retired_at, '{ISO_SECONDS}'), 'reason', f.retired_reason)::VARCHAR END"""),
+    ]
+    body = ", ',', ".join(f"'\"{name}\":', {value}" for name, value in fields)
+    # The words are made before the joins: after a join DuckDB would read the evidence once per placeholder.
     return f"""
-        SELECT json_object(
-            'id', f.id, 'client', f.client_id, 'client_name', c.name, 'kind', f.kind, 'at', {moment('f.checkin_at')},
-            'from', f.from_dynamic, 'to', f.to_dynamic, 'dynamic', f.dynamic, 'status', f.status,
-            'evidence', json_merge_patch(f.evidence, json_object('summary', {summary})),
-            'checkin_id', f.checkin_id, 'raised_at', {moment('f.raised_at')},
-            'acknowledged', CASE WHEN f.acknowledged_at IS NOT NULL THEN json_object(
-                'by', ack.email, 'by_name', ack.name, 'at', {moment('f.acknowledged_at')},
-                'note', f.acknowledge_note) END,
-            'resolved', CASE WHEN f.resolved_at IS NOT NULL THEN json_object(
-                'by', res.email, 'by_name', res.name, 'at', {moment('f.resolved_at')}) END,
-            'retired', CASE WHEN f.retired_at IS NOT NULL THEN json_object(
-                'at', {moment('f.retired_at')}, 'reason', f.retired_reason) END
-        )::VARCHAR
-        {_FROM} {_ORDER}
+        WITH worded AS MATERIALIZED (
+            SELECT f.*, {flag_text.summary_sql("f.kind", "f.words", lang)} AS summary_text
+            FROM (
+                SELECT f.*, {flag_text.summary_values_sql("f.evidence")} AS words FROM flags f
+                WHERE f.withdrawn_at IS NULL AND (?::VARCHAR IS NULL OR f.client_id = ?)
+                  AND (?::VARCHAR IS NULL OR f.kind = ?) AND (?::VARCHAR IS NULL OR f.status = ?)
+            ) f
+        )
+        SELECT concat('{{', {body}, '}}')
+        FROM (
+            SELECT f.*, c.name AS client_name, ack.email AS ack_email, ack.name AS ack_name,
+                   res.email AS res_email, res.name AS res_name
+            FROM worded f
+            JOIN clients c ON c.id = f.client_id
+            LEFT JOIN coaches ack ON ack.id = f.acknowledged_by
+            LEFT JOIN coaches res ON res.id = f.resolved_by
+            WHERE ({VISIBLE})
+        ) f
+        ORDER BY f.checkin_at, f.client_id, f.kind, f.id
     """
 
 
 def contract_json(con: duckdb.DuckDBPyConnection, viewer: Viewer, *, client_id: str | None = None,
                   kind: str | None = None, status: str | None = None, lang: str = "en") -> list[str]:
     """The flags the viewer may see, oldest first, each as one JSON object in the contract's shape."""
-    rows = con.execute(_contract_sql(lang), _filters(viewer, client_id, kind, status)).fetchall()
+    params = [client_id, client_id, kind, kind, status, status, *visible_params(viewer)]
+    rows = con.execute(_contract_sql(lang), params).fetchall()
     return [row[0] for row in rows]
 
 

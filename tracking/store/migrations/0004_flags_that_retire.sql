@@ -2,11 +2,13 @@
 -- a change back within noise, a mismatch the focus or the dominant resolved, missed check-ins
 -- followed by a check-in) keeps its row with status 'retired', when and why. 'open' means "needs
 -- attention now". DuckDB cannot change a CHECK constraint, so the table is rebuilt with its rows,
--- ids and acknowledgements.
+-- ids and acknowledgements. The key is no longer a UNIQUE index: with many flags the index cost more
+-- than the rest of writing them, and the merge that writes flags keeps keys unique (it runs under the
+-- database's exclusive write lock, like the ingest of check-ins).
 
 CREATE TABLE flags_retiring (
     id BIGINT PRIMARY KEY DEFAULT nextval('flag_id_seq'),
-    key VARCHAR NOT NULL UNIQUE,             -- client, kind, time and subject: the same finding keeps its row
+    key VARCHAR NOT NULL,                    -- client, kind, time and subject: the same finding keeps its row
     client_id VARCHAR NOT NULL,
     kind VARCHAR NOT NULL,
     checkin_id BIGINT,                       -- NULL when a moment raised it (a focus change, a closed window)
