@@ -204,6 +204,8 @@ def test_the_digest_gives_each_client_one_line_without_repeats_or_history(app):
     subjects = [(item.kind, item.evidence.get("dynamic")) for item in ja.items]
     assert len(subjects) == len(set(subjects)) and ja.items[0].kind == "dominant_shift"
     assert all(item.status == "open" for item in ja.items) and ja.label == "Ja (ja)"
+    assert ko.words("nl") == f"Ko (ko): Wil contact, {day(START + timedelta(weeks=2), 'nl')}"
+    assert ja.words("en").startswith("Ja (ja): Dominant dynamic shifted: Identity → Context, ")
 
 
 def test_the_caseload_orders_by_urgency_and_says_what_needs_attention(app):

@@ -298,6 +298,11 @@ class DigestLine:
     def new(self) -> int:
         return sum(item.new for item in self.items)
 
+    def words(self, lang: str, tz: str | None = None) -> str:
+        """The client's line: `Amira (M-210): Wil contact, 30 nov; Verschuiving dominante dynamiek: …`."""
+        found = "; ".join(flag_text.attention(item.kind, item.evidence, item.at, lang, tz=tz) for item in self.items)
+        return f"{self.label}: {found}"
+
 
 def digest_lines(con: duckdb.DuckDBPyConnection, coach_ids: Sequence[int], since: datetime
                  ) -> dict[int, list[DigestLine]]:
