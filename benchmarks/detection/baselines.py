@@ -77,6 +77,8 @@ def rci_two_in_a_row_flags(batch: SeriesBatch, alpha: float, sd: float, baseline
     for column in range(batch.scores.shape[1]):
         score = batch.scores[:, column]
         scored = np.flatnonzero(~np.isnan(score))
+        if not scored.size:
+            continue
         client, value = batch.client[scored], score[scored]
         starts = client_starts(client)
         index = np.cumsum(starts) - 1

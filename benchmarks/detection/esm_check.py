@@ -24,6 +24,7 @@ if __package__ in (None, ""):
 import numpy as np
 import pandas as pd
 
+from benchmarks.detection.baselines import rci_two_in_a_row_flags
 from tracking.detection import (
     DYNAMICS,
     DetectionSettings,
@@ -111,6 +112,11 @@ def report(path: Path) -> list[dict]:
     ]
     rows = [{"variant": name, **flags(weekly, variant_reliability, variant_settings)}
             for name, variant_reliability, variant_settings in variants]
+    before_scores = np.full((score.size, len(DYNAMICS)), np.nan)
+    before_scores[:, 0] = score
+    before, _directions, _dynamics = rci_two_in_a_row_flags(
+        SeriesBatch.of(np.zeros(score.size), weekly["day"].to_numpy() / 7.0, before_scores), product_alpha,
+        settings.fallback_sd)
     print(f"{path}: {len(weekly)} weekly scores, days {int(weekly['day'].min())}-{int(weekly['day'].max())}; "
           f"alpha of the 13 items over {n_weeks} weeks = {alpha:.2f} "
           f"({'used' if usable else f'not used: fewer than {settings.min_alpha_checkins} weeks'}); "
@@ -128,6 +134,8 @@ def report(path: Path) -> list[dict]:
         print(f"{row['variant']}: first deterioration on day {row['first_day']} "
               f"({'' if row['first_day'] is None else row['first_day'] - RELAPSE_DAY:+} days from the relapse; "
               f"{detail}); every flag: {days or 'none'}")
+    print("the rule used before (single-score RCI against the first 3, two in a row beyond 1.96): flags on days "
+          f"{[int(weekly['day'][row]) for row in sorted(before)]}")
     return rows
 
 

@@ -69,16 +69,17 @@ class DetectionSettings:
         "A client's baseline for a dynamic is the mean of its first this-many scores; reliable "
         "change is judged from the check-in after them on.",
         "The baseline's own error is shared by every later comparison, so it sets how small a change "
-        "can be told from noise. With 6 the benchmark's stable clients stay as quiet but recall of "
-        "real improvements and deteriorations falls to 0.95-0.96 in the hard regime (0.98 with 8).",
+        "can be told from noise. With 6 the benchmark's unchanged clients stay as quiet but recall of "
+        "lasting changes in the hard regime falls to 0.93-0.96; with 8 it is 0.96-0.99. Longer would "
+        "leave the first months of coaching without a judgement.",
     )
     recent_checkins: int = _threshold(
         "RECENT_CHECKINS", 8,
         "Reliable change compares the mean of a dynamic's last this-many scores (fewer just after the "
         "baseline) with the baseline.",
         "A mean of 8 weeks is steady enough that a stable client's ups and downs rarely reach the "
-        "threshold, and a complete change still shows within 1-2 check-ins (median delay 0-1). With "
-        "10-12 the false alarms fall a little further but the median delay grows to 3-4 check-ins.",
+        "threshold, and a complete change still shows within 0-2 check-ins (median). With 10-12 the "
+        "false alarms fall a little further but the median delay grows to 3-4 check-ins.",
     )
     change_z: float = _threshold(
         "CHANGE_Z", 3.6,
@@ -86,10 +87,10 @@ class DetectionSettings:
         "standard errors of that difference (the client's own week-to-week variation, allowing for "
         "runs of good and bad weeks).",
         "Chosen for an in-control run length as in statistical process control: an unchanged dynamic "
-        "crosses it in one direction about once in 300 years of weekly check-ins if its weeks vary as "
-        "estimated; on the benchmark's stable and near-tie clients that is 0.03-0.06 flags per "
-        "client-year over all four dynamics and both directions (goal: at most 0.10). At 3.25 it is "
-        "0.07-0.10, at 3.75 recall of real changes falls to about 0.97.",
+        "whose weeks vary as estimated crosses it in one direction about once in 250 years of weekly "
+        "check-ins; on the benchmark's stable and near-tie clients that is 0.02-0.06 flags per "
+        "client-year over all four dynamics and both directions (goal: at most 0.10), with 96-99% of "
+        "lasting changes found. At 3.5 one tuning seed reaches 0.07; at 3.8 recall falls to 0.955.",
     )
     back_z: float = _threshold(
         "BACK_Z", 1.0,
@@ -111,7 +112,7 @@ class DetectionSettings:
         "scores, starting from the instrument's measurement error as if it were this many check-ins.",
         "Clients differ about twofold in how much their weeks vary; with 30 a client's own estimate "
         "takes over within a year, while a few early weeks cannot make the threshold much smaller or "
-        "larger. With 10, false alarms rise by about a quarter.",
+        "larger. With 10, false alarms on the benchmark rise by 10-20%.",
     )
     rci_z: float = _threshold(
         "RCI_Z", 1.96,
@@ -134,12 +135,14 @@ class DetectionSettings:
         "FALLBACK_CLUSTERING", 2.0,
         "How many times more the mean of several weeks varies than independent weeks would (good and "
         "bad weeks come in runs), when it cannot be estimated from the data.",
-        "The benchmark's data give 1.4-2.5 for means of 8 weeks (more with a stronger weekly mood); "
-        "2 errs on the quiet side for most practices.",
+        "The benchmark's data give 1.7-2.6 for means of 8 weeks (more with a stronger weekly mood). "
+        "With 2 and every other figure at its fallback, the benchmark still meets its goals (0.05 "
+        "false alarms per client-year, 97-99% of lasting changes found).",
     )
     min_alpha_checkins: int = _threshold(
         "MIN_ALPHA_CHECKINS", 30,
-        "Check-ins with every item of a dynamic answered needed to estimate its alpha.",
+        "Check-ins with every item of a dynamic answered needed to estimate its alpha (and successive "
+        "differences needed to estimate a score's typical week-to-week variation).",
         "With 30 check-ins the standard error of an alpha near 0.8 is about 0.06.",
     )
     min_sd_clients: int = _threshold(
@@ -148,9 +151,9 @@ class DetectionSettings:
         "An SD from 20 people is within about 15% of the true spread.",
     )
     min_clustering_pairs: int = _threshold(
-        "MIN_CLUSTERING_PAIRS", 100,
+        "MIN_CLUSTERING_PAIRS", 200,
         "Pairs of successive blocks of weeks (from all clients) needed to estimate the clustering.",
-        "The estimate is a median of 100 or more ratios, within about 15% of the true value.",
+        "The estimate is a median of ratios; with 200 its standard error is about 15%.",
     )
     min_plausible_alpha: float = _threshold(
         "MIN_PLAUSIBLE_ALPHA", 0.5,
