@@ -40,7 +40,6 @@ from tracking.detection.batch import (
     first_in_segments,
     held_for,
     next_row_within_client,
-    within_client_cumsum,
 )
 from tracking.detection.settings import DEFAULTS, DetectionSettings
 from tracking.instrument import DYNAMICS
@@ -267,14 +266,16 @@ def change_series(client: Ints, score: Floats, reliability: Reliability, dynamic
     judged = scored.rank > k
     position = np.flatnonzero(judged)
     rank = scored.rank[judged]
-    running = within_client_cumsum(scored.value, scored.starts)
-    steps = within_client_cumsum(scored.half_squared_steps(), scored.starts)
+    first = position - rank + 1  # the client's first scored row
+    # Sums over a client's own rows, as differences of running sums over all rows.
+    running = np.cumsum(scored.value)
+    steps = np.cumsum(scored.half_squared_steps())
     n_recent = np.minimum(window, rank - k)
     recent = (running[position] - running[position - n_recent]) / n_recent
     baseline = baseline_total[client_index[position]] / k
     typical = reliability.typical_noise(dynamic)
     prior = settings.noise_prior_checkins
-    noise = np.sqrt((prior * typical * typical + steps[position]) / (prior + rank - 1))
+    noise = np.sqrt((prior * typical * typical + steps[position] - steps[first]) / (prior + rank - 1))
     clustering_recent, clustering_baseline = reliability.clustering(dynamic, settings)
     se = noise * np.sqrt(clustering_recent / n_recent + clustering_baseline / k)
     value = scored.value[position]

@@ -176,11 +176,14 @@ def estimate_reliability(con: duckdb.DuckDBPyConnection, instrument: Instrument,
             SELECT arg_min(id, (submitted_at, id)) AS id FROM checkins GROUP BY client_id
         ), sample AS (
             SELECT id FROM checkins WHERE instrument_version = ? ORDER BY hash(id), id LIMIT ?
+        ), wanted AS (
+            SELECT id, bool_or(baseline) AS baseline
+            FROM (SELECT id, TRUE AS baseline FROM firsts UNION ALL SELECT id, FALSE FROM sample)
+            GROUP BY id
         )
-        SELECT k.id AS rec, k.id IN (SELECT id FROM firsts) AS baseline, k.answers,
-               {", ".join(f"s.{d}" for d in DYNAMICS)}
-        FROM checkins k JOIN scores s ON s.checkin_id = k.id
-        WHERE k.instrument_version = ? AND (k.id IN (SELECT id FROM sample) OR k.id IN (SELECT id FROM firsts))
+        SELECT k.id AS rec, w.baseline, k.answers, {", ".join(f"s.{d}" for d in DYNAMICS)}
+        FROM wanted w JOIN checkins k ON k.id = w.id JOIN scores s ON s.checkin_id = k.id
+        WHERE k.instrument_version = ?
         """,
         [instrument.version, RELIABILITY_SAMPLE, instrument.version],
     )
