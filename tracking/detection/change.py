@@ -244,7 +244,6 @@ class ChangeSeries:
     noise: Floats
     se: Floats
     z: Floats
-    rci: Floats
 
     def by_row(self, name: str) -> Floats:
         values = np.full(self.n_rows, np.nan)
@@ -278,10 +277,8 @@ def change_series(client: Ints, score: Floats, reliability: Reliability, dynamic
     noise = np.sqrt((prior * typical * typical + steps[position] - steps[first]) / (prior + rank - 1))
     clustering_recent, clustering_baseline = reliability.clustering(dynamic, settings)
     se = noise * np.sqrt(clustering_recent / n_recent + clustering_baseline / k)
-    value = scored.value[position]
-    rci = (value - baseline) / reliable_change_points(reliability.alpha[dynamic], reliability.sd[dynamic], k)
     return ChangeSeries(score.size, scored.rows[position], scored.client[position], baseline, recent,
-                        n_recent.astype(np.int64), noise, se, (recent - baseline) / se, rci)
+                        n_recent.astype(np.int64), noise, se, (recent - baseline) / se)
 
 
 @dataclass(frozen=True)

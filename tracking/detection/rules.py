@@ -29,7 +29,7 @@ from tracking.detection.batch import (
     next_row_within_client,
     run_lengths,
 )
-from tracking.detection.change import Reliability, change_episodes, change_series
+from tracking.detection.change import Reliability, change_episodes, change_series, reliable_change_points
 from tracking.detection.flags import (
     BACK_WITHIN_NOISE,
     CHECKED_IN,
@@ -128,7 +128,7 @@ def shift_table(batch: SeriesBatch, result: StateResult, checkin_us: Ints,
         "difference_now_points": rounded(now), "difference_long_run_points": rounded(long_run),
         "swing_points": rounded(now - long_run), "shift_points": rounded(np.full(rows.size, settings.shift_points)),
     }
-    for group, values in (("scores", batch.scores[rows]), ("levels", levels), ("long_run_levels", usual)):
+    for group, values in (("levels", levels), ("long_run_levels", usual)):
         for column, dynamic in enumerate(DYNAMICS):
             numbers[f"{group}.{dynamic}"] = rounded(values[:, column])
     names = np.array(DYNAMICS, dtype=object)
@@ -148,6 +148,8 @@ def change_tables(batch: SeriesBatch, checkin_us: Ints, reliability: Reliability
     for column, dynamic in enumerate(DYNAMICS):
         series = change_series(batch.client, batch.scores[:, column], reliability, dynamic, settings)
         clustering_recent, clustering_baseline = reliability.clustering(dynamic, settings)
+        rci_points = reliable_change_points(reliability.alpha[dynamic], reliability.sd[dynamic],
+                                            settings.baseline_checkins)
         for kind, direction, rule in (("reliable_deterioration", 1, DETERIORATION_RULE),
                                       ("reliable_improvement", -1, IMPROVEMENT_RULE)):
             episodes = change_episodes(series, direction, settings)
@@ -165,11 +167,11 @@ def change_tables(batch: SeriesBatch, checkin_us: Ints, reliability: Reliability
                     "change_points": rounded(series.recent[at] - series.baseline[at]),
                     "se_points": rounded(series.se[at]), "z": rounded(series.z[at]),
                     "z_threshold": rounded(np.full(size, settings.change_z)),
-                    "score": rounded(batch.scores[rows, column]), "rci": rounded(series.rci[at]),
+                    "score": rounded(batch.scores[rows, column]),
+                    "rci": rounded((batch.scores[rows, column] - series.baseline[at]) / rci_points),
                     "rci_threshold": np.full(size, round(settings.rci_z, 2)),
                     "alpha": np.full(size, round(reliability.alpha[dynamic], 2)),
                     "sd": rounded(np.full(size, reliability.sd[dynamic])),
-                    "sem_points": rounded(np.full(size, reliability.sem(dynamic))),
                     "noise_points": rounded(series.noise[at]),
                     "clustering_recent": np.full(size, round(clustering_recent, 2)),
                     "clustering_baseline": np.full(size, round(clustering_baseline, 2)),

@@ -14,6 +14,7 @@ flag in Python; the sentence a coach reads is worded from it by `tracking.flag_t
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -35,7 +36,7 @@ from tracking.store import checkins
 
 MICROSECONDS_PER_WEEK = 7 * 24 * 3600 * 1_000_000
 RELIABILITY_SAMPLE = 20_000
-CLUSTERING_SAMPLE_CLIENTS = 1_000
+CLUSTERING_SAMPLE_CLIENTS = 500
 STATE_NAMES = [*DYNAMICS, "mixed", "none"]  # by state code; see tracking.detection
 ISO_SECONDS = "%Y-%m-%dT%H:%M:%S+00:00"  # tracking.clock.iso for UTC times
 
@@ -473,8 +474,12 @@ def refresh(
     batch = loaded.inputs.batch
     clients, rows = batch.n_clients, int(batch.client.size)
     states = detection.detect_states(batch, settings)
-    tables = detection.derive(loaded.inputs, reliability, settings, states).flags
-    _write_states(con, client_ids, loaded, states)
+    # DuckDB writes the states while NumPy finds the flags: both release the GIL, and on a machine
+    # with two cores the work overlaps. Only this one thread uses the connection meanwhile.
+    with ThreadPoolExecutor(max_workers=1) as writer:
+        written = writer.submit(_write_states, con, client_ids, loaded, states)
+        tables = detection.derive(loaded.inputs, reliability, settings, states).flags
+        written.result()
     client_index, checkin_ids = loaded.client_ids, loaded.checkin_ids
     del loaded, batch, states  # the series are done with; the flags are small beside them
     _computed_flags(con, tables, client_index, checkin_ids)
