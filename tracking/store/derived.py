@@ -14,7 +14,6 @@ flag in Python; the sentence a coach reads is worded from it by `tracking.flag_t
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -474,12 +473,8 @@ def refresh(
     batch = loaded.inputs.batch
     clients, rows = batch.n_clients, int(batch.client.size)
     states = detection.detect_states(batch, settings)
-    # DuckDB writes the states while NumPy finds the flags: both release the GIL, and on a machine
-    # with two cores the work overlaps. Only this one thread uses the connection meanwhile.
-    with ThreadPoolExecutor(max_workers=1) as writer:
-        written = writer.submit(_write_states, con, client_ids, loaded, states)
-        tables = detection.derive(loaded.inputs, reliability, settings, states).flags
-        written.result()
+    tables = detection.derive(loaded.inputs, reliability, settings, states).flags
+    _write_states(con, client_ids, loaded, states)
     client_index, checkin_ids = loaded.client_ids, loaded.checkin_ids
     del loaded, batch, states  # the series are done with; the flags are small beside them
     _computed_flags(con, tables, client_index, checkin_ids)
