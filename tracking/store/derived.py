@@ -386,15 +386,39 @@ def _computed_flags(con: duckdb.DuckDBPyConnection, tables: list[FlagTable], cli
         )
         """
     )
+    _each_flag_frame(con, tables, client_ids, checkin_ids, "INSERT INTO computed_flags {select}")
+
+
+def _each_flag_frame(con: duckdb.DuckDBPyConnection, tables: list[FlagTable], client_ids: npt.NDArray[np.object_],
+                     checkin_ids: npt.NDArray[np.int64], statement: str, params: list[Any] | None = None) -> None:
+    """Run `statement` (with `{select}` for the rows of one kind) for every kind that found flags."""
     for table in tables:
         if not len(table):
             continue
         frame, select = _flag_frame(table, client_ids, checkin_ids)
         con.register("flag_frame", frame)
         try:
-            con.execute("INSERT INTO computed_flags " + select.format(frame="flag_frame"))
+            con.execute(statement.format(select=select.format(frame="flag_frame")), params)
         finally:
             con.unregister("flag_frame")
+
+
+def _insert_first_flags(con: duckdb.DuckDBPyConnection, tables: list[FlagTable],
+                        client_ids: npt.NDArray[np.object_], checkin_ids: npt.NDArray[np.int64],
+                        now: datetime) -> tuple[int, int, int]:
+    """When the clients in scope have no flags yet (a first import) there is nothing to merge with:
+    every flag is inserted as found. Returns (raised, withdrawn, newly retired) like `merge_flags`."""
+    _each_flag_frame(con, tables, client_ids, checkin_ids, """
+        INSERT INTO flags (key, client_id, kind, checkin_id, checkin_at, from_dynamic, to_dynamic, dynamic,
+                           evidence, status, raised_at, retired_at, retired_reason, retired_checkin_id)
+        SELECT key, client_id, kind, checkin_id, checkin_at, from_dynamic, to_dynamic, dynamic, evidence,
+               CASE WHEN retired_at IS NULL THEN 'open' ELSE 'retired' END, ?, retired_at, retired_reason,
+               retired_checkin_id
+        FROM ({select})
+    """, [to_db(now)])
+    found = sum(len(table) for table in tables)
+    retired = sum(int(np.count_nonzero(table.retired_us >= 0)) for table in tables)
+    return found, 0, retired
 
 
 def merge_flags(con: duckdb.DuckDBPyConnection, client_ids: list[str] | None, now: datetime,
@@ -477,11 +501,15 @@ def refresh(
     _write_states(con, client_ids, loaded, states)
     client_index, checkin_ids = loaded.client_ids, loaded.checkin_ids
     del loaded, batch, states  # the series are done with; the flags are small beside them
-    _computed_flags(con, tables, client_index, checkin_ids)
-    try:
-        raised, withdrawn, retired = merge_flags(con, client_ids, now, FLAG_KINDS)
-    finally:
-        con.execute("DROP TABLE IF EXISTS computed_flags")
+    where, params = _scope_sql(client_ids, "client_id")
+    if not _count(con, f"SELECT count(*) FROM flags WHERE {where}", params):
+        raised, withdrawn, retired = _insert_first_flags(con, tables, client_index, checkin_ids, now)
+    else:
+        _computed_flags(con, tables, client_index, checkin_ids)
+        try:
+            raised, withdrawn, retired = merge_flags(con, client_ids, now, FLAG_KINDS)
+        finally:
+            con.execute("DROP TABLE IF EXISTS computed_flags")
     return RefreshSummary(
         clients=clients,
         checkins=rows,
