@@ -80,10 +80,13 @@ def rows_by_step(client: Ints) -> list[Ints]:
 
 
 def first_in_segments(segment: Ints, hit: Bools) -> Ints:
-    """Rows where `hit` holds for the first time within each segment (segment ids non-decreasing)."""
+    """Rows where `hit` holds for the first time within each segment (segment ids non-decreasing, so
+    a hit opens its segment when the previous hit lay in an earlier one)."""
     hit_rows = np.flatnonzero(hit)
-    _, first = np.unique(segment[hit_rows], return_index=True)
-    return np.asarray(hit_rows[first], dtype=np.int64)
+    owner = segment[hit_rows]
+    opens = np.ones(hit_rows.size, dtype=bool)
+    opens[1:] = owner[1:] != owner[:-1]
+    return np.asarray(hit_rows[opens], dtype=np.int64)
 
 
 def next_row_within_client(client: Ints, rows: Ints, candidates: Ints) -> Ints:

@@ -262,23 +262,32 @@ def change_series(client: Ints, score: Floats, reliability: Reliability, dynamic
     n_clients = int(client_index[-1]) + 1 if client_index.size else 0
     in_baseline = scored.rank <= k
     baseline_total = np.bincount(client_index[in_baseline], weights=scored.value[in_baseline], minlength=n_clients)
-    judged = scored.rank > k
-    position = np.flatnonzero(judged)
-    rank = scored.rank[judged]
+    position = np.flatnonzero(scored.rank > k)
+    rank = scored.rank[position]
     first = position - rank + 1  # the client's first scored row
     # Sums over a client's own rows, as differences of running sums over all rows.
     running = np.cumsum(scored.value)
     steps = np.cumsum(scored.half_squared_steps())
     n_recent = np.minimum(window, rank - k)
-    recent = (running[position] - running[position - n_recent]) / n_recent
-    baseline = baseline_total[client_index[position]] / k
+    recent = running[position]
+    recent -= running[position - n_recent]
+    recent /= n_recent
+    baseline = (baseline_total / k)[client_index[position]]
     typical = reliability.typical_noise(dynamic)
     prior = settings.noise_prior_checkins
-    noise = np.sqrt((prior * typical * typical + steps[position] - steps[first]) / (prior + rank - 1))
+    noise = steps[position]
+    noise -= steps[first]
+    noise += prior * typical * typical
+    noise /= prior + rank - 1
+    np.sqrt(noise, out=noise)
     clustering_recent, clustering_baseline = reliability.clustering(dynamic, settings)
-    se = noise * np.sqrt(clustering_recent / n_recent + clustering_baseline / k)
+    # The standard error's factor depends only on how many recent scores there are: a small table.
+    factor = np.sqrt(clustering_recent / np.maximum(np.arange(window + 1), 1) + clustering_baseline / k)
+    se = noise * factor[n_recent]
+    z = recent - baseline
+    z /= se
     return ChangeSeries(score.size, scored.rows[position], scored.client[position], baseline, recent,
-                        n_recent.astype(np.int64), noise, se, (recent - baseline) / se)
+                        n_recent.astype(np.int64), noise, se, z)
 
 
 @dataclass(frozen=True)
