@@ -204,6 +204,31 @@ def reliable_change_table(n_clients: int, seeds: tuple[int, ...], with_before: b
     return rows
 
 
+def shift_by_kind_table(n_clients: int, seeds: tuple[int, ...]) -> list[tuple[str, int, Score, Population]]:
+    """Shifts on the populations of the reliable-change benchmark (every client kind), by seed."""
+    rows = []
+    for seed in seeds:
+        for regime in (EASY, HARD):
+            population = change_population(regime, n_clients, seed)
+            rows.append((regime.name, seed, ours(population), population))
+    return rows
+
+
+def markdown_shift_by_kind(rows) -> str:
+    kinds = [kind for kind in KINDS]
+    lines = ["| regime | seed | recall | median delay | " + " | ".join(kinds) + " | all kinds | meets goals |",
+             "| --- | ---: | ---: | ---: | " + " | ".join("---:" for _ in kinds) + " | ---: | --- |"]
+    for regime, seed, score, population in rows:
+        rates = []
+        for kind in kinds:
+            years = population.span_weeks[population.kinds == kind].sum() / 52.0
+            rates.append(f"{score.false_alarms_by_kind[kind] / years:.3f}")
+        lines.append(f"| {regime} | {seed} | {score.recall:.3f} | {score.median_delay_checkins:g} | "
+                     f"{' | '.join(rates)} | {score.false_alarms_per_client_year:.3f} | "
+                     f"{'yes' if meets(regime, score) else 'no'} |")
+    return "\n".join(lines)
+
+
 def change_variations(base: Regime) -> list[Regime]:
     low, high = base.item_noise_sd
     return [
@@ -376,6 +401,9 @@ def main(argv: list[str] | None = None) -> None:
     print("Reliable change, held-back seeds")
     held_rows = reliable_change_table(n_change, HELD_BACK_SEEDS, with_before=False)
     print(markdown_reliable_change(held_rows))
+    print("Shifts by client kind")
+    by_kind = shift_by_kind_table(n_change, TUNING_SEEDS + HELD_BACK_SEEDS)
+    print(markdown_shift_by_kind(by_kind))
     print("Reliable change, robustness")
     rc_robust = change_robustness_table(n_robust, args.seed + 5)
     print(markdown_change_robustness(rc_robust))
@@ -394,6 +422,7 @@ def main(argv: list[str] | None = None) -> None:
         write_section("reliable-change", markdown_reliable_change(rc_rows))
         write_section("reliable-change-held-back", markdown_reliable_change(held_rows))
         write_section("reliable-change-robustness", markdown_change_robustness(rc_robust))
+        write_section("shifts-by-kind", markdown_shift_by_kind(by_kind))
         write_section("in-control", in_control)
         write_section("timing", markdown_timing(timed))
         print(f"wrote the tables into {DOC}")
