@@ -91,8 +91,11 @@ def test_a_focus_that_differs_from_the_dominant_is_flagged_and_cleared_when_it_m
         derived.refresh(con, ["F1"], app.instrument, app.settings.detection, NOW)
     (mismatch,) = listed(app, kind="focus_mismatch")
     assert (mismatch["from"], mismatch["to"]) == ("context", "physiological")
-    set_focus(app, OPERATOR, "F1", "physiological", now=NOW)
-    assert listed(app, kind="focus_mismatch") == []
+    set_focus(app, OPERATOR, "F1", "physiological", now=NOW + timedelta(hours=1))
+    assert listed(app, kind="focus_mismatch", status="open") == []
+    (retired,) = listed(app, kind="focus_mismatch")
+    assert retired["status"] == "retired"
+    assert retired["retired"] == {"at": (NOW + timedelta(hours=1)).isoformat(), "reason": "focus_matches"}
 
 
 def test_two_missed_windows_in_a_row_raise_one_flag(app):
@@ -114,10 +117,10 @@ def test_two_missed_windows_in_a_row_raise_one_flag(app):
 
 def test_a_reliable_deterioration_is_flagged_against_the_baseline(app):
     calm = {**CALM_ELSEWHERE, **CALM_PHYSIOLOGY}
-    store(app, "R1", [calm] * 5 + [{**calm, **PHYSIOLOGICAL}] * 4)
+    store(app, "R1", [calm] * 8 + [{**calm, **PHYSIOLOGICAL}] * 4)
     worse = listed(app, kind="reliable_deterioration", client_id="R1")
     assert [f["dynamic"] for f in worse] == ["physiological"]
-    assert worse[0]["evidence"]["rci"] >= 1.96
+    assert worse[0]["evidence"]["rci"] >= 1.96 and worse[0]["evidence"]["z"] >= 3.6
 
 
 def test_recomputing_is_deterministic_and_keeps_acknowledgements(app):

@@ -13,7 +13,10 @@ FLAG_KINDS = (
     "missed_checkins",
     "contact_request",
 )
-FLAG_STATUSES = ("open", "acknowledged", "resolved")
+# `open`: needs attention now; `acknowledged`: a coach has seen it (it still describes the client);
+# `resolved`: a coach has dealt with it; `retired`: the data no longer describe the client so (see
+# tracking.detection.flags for the reasons). Acknowledged, resolved and retired flags are history.
+FLAG_STATUSES = ("open", "acknowledged", "resolved", "retired")
 CLIENT_STATUSES = ("active", "paused", "ended")
 EMAIL_STATUSES = ("pending", "sending", "sent", "failed", "cancelled")
 

@@ -63,3 +63,36 @@ def ewma_hysteresis_flags(
         incumbent[:active] = inc
         dominant[rows] = inc
     return _shift_rows(batch.client, dominant)
+
+
+def rci_two_in_a_row_flags(batch: SeriesBatch, alpha: float, sd: float, baseline_checkins: int = 3,
+                           rci_z: float = 1.96, rearm_z: float = 1.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The reliable-change rule Koers used before: the Jacobson-Truax RCI of each score against the mean
+    of the first three, two scored check-ins in a row beyond 1.96, again only after the RCI came back
+    within 1.0. Returns (rows, directions +1/-1, dynamic codes)."""
+    from tracking.detection.batch import client_starts, first_in_segments, held_for
+
+    change_points = sd * np.sqrt(1.0 - alpha) * np.sqrt(1.0 + 1.0 / baseline_checkins)
+    found_rows, found_directions, found_dynamics = [], [], []
+    for column in range(batch.scores.shape[1]):
+        score = batch.scores[:, column]
+        scored = np.flatnonzero(~np.isnan(score))
+        if not scored.size:
+            continue
+        client, value = batch.client[scored], score[scored]
+        starts = client_starts(client)
+        index = np.cumsum(starts) - 1
+        rank = np.arange(value.size) - np.flatnonzero(starts)[index] + 1
+        in_baseline = rank <= baseline_checkins
+        total = np.bincount(index[in_baseline], weights=value[in_baseline], minlength=int(index.max()) + 1)
+        rci = (value - (total / baseline_checkins)[index]) / change_points
+        judged = rank > baseline_checkins
+        for direction in (1, -1):
+            signed = np.where(judged, direction * rci, -np.inf)
+            held = held_for(client, signed >= rci_z, 2)
+            segment = np.cumsum(starts | (judged & (signed < rearm_z)))
+            rows = scored[first_in_segments(segment, held)]
+            found_rows.append(rows)
+            found_directions.append(np.full(rows.size, direction))
+            found_dynamics.append(np.full(rows.size, column))
+    return np.concatenate(found_rows), np.concatenate(found_directions), np.concatenate(found_dynamics)

@@ -1,10 +1,12 @@
-"""Real-data check: Koers' reliable-deterioration logic on the weekly depression score of ESMdata.csv.
+"""Real-data check: Koers' reliable-change logic on the weekly depression score of ESMdata.csv.
 
 One patient (Kossakowski et al. 2017, Wichers et al. 2016) was followed for 239 days while his
 antidepressant was tapered; a depressive relapse followed around study day 127. The weekly SCL-90-R
 depression score `dep` (mean of 13 items, 1-4) is put on Koers' 0-100 scale and run through the same
-functions the product uses: Cronbach's alpha over the 13 items, the fallback reference SD (one
-person has no spread between people), the baseline of the first weeks and the RCI episodes.
+functions the product uses (`tracking.detection.change`): Cronbach's alpha over the 13 items, the
+fallback reference SD (one person has no spread between people), the fallback week-to-week variation
+and clustering (one person's 27 differences are too few to estimate them), the baseline of the
+first weeks, the recent mean and the episodes with their retirements.
 
     python -m benchmarks.detection.esm_check [PATH]     (default ../shared/data/ESMdata.csv)
 """
@@ -22,12 +24,16 @@ if __package__ in (None, ""):
 import numpy as np
 import pandas as pd
 
+from benchmarks.detection.baselines import rci_two_in_a_row_flags
 from tracking.detection import (
+    DYNAMICS,
     DetectionSettings,
+    Reliability,
+    SeriesBatch,
     cronbach_alpha,
-    reliable_change_points,
-    reliable_change_rows,
+    reliable_change_events,
 )
+from tracking.detection.change import clustering_factor, weekly_noise
 
 DEFAULT_PATH = Path("../shared/data/ESMdata.csv")
 RELAPSE_DAY = 127
@@ -53,23 +59,23 @@ def to_points(values: pd.Series | np.ndarray) -> np.ndarray:
     return (np.asarray(values, dtype=np.float64) - ITEM_MIN) / (ITEM_MAX - ITEM_MIN) * 100.0
 
 
-def first_flag(weekly: pd.DataFrame, alpha: float, sd: float, settings: DetectionSettings) -> dict:
-    """Days of the reliable-deterioration flags and the numbers behind the first one."""
+def flags(weekly: pd.DataFrame, reliability: Reliability, settings: DetectionSettings) -> dict:
+    """Days of the reliable-change flags (and of their retirements), with the numbers behind the first."""
     score = to_points(weekly["dep"])
-    client = np.zeros(score.size, dtype=np.int64)
-    points = reliable_change_points(alpha, sd, settings.baseline_checkins)
-    worse, _better, baseline, rci = reliable_change_rows(client, score, points, settings)
-    days = [int(weekly["day"][row]) for row in worse]
-    first = int(worse[0]) if worse.size else None
+    scores = np.full((score.size, len(DYNAMICS)), np.nan)
+    scores[:, 0] = score  # one dynamic carries the depression score
+    batch = SeriesBatch.of(np.zeros(score.size), weekly["day"].to_numpy() / 7.0, scores)
+    events = reliable_change_events(batch, reliability, settings)
+    day = weekly["day"].to_numpy()
+    found = [(event.kind.removeprefix("reliable_"), int(day[event.row]),
+              None if event.retired_row < 0 else int(day[event.retired_row])) for event in events]
+    worse = [event for event in events if event.kind == "reliable_deterioration"]
+    first = worse[0].evidence if worse else {}
     return {
-        "alpha": alpha, "sd": sd, "baseline_checkins": settings.baseline_checkins,
-        "rci_checkins": settings.rci_checkins,
-        "threshold_points": settings.rci_z * points,
-        "baseline_points": float(baseline[-1]),
-        "flag_days": days,
-        "first_day": days[0] if days else None,
-        "first_score": None if first is None else float(score[first]),
-        "first_rci": None if first is None else float(rci[first]),
+        "baseline_checkins": settings.baseline_checkins, "recent_checkins": settings.recent_checkins,
+        "change_z": settings.change_z, "flags": found,
+        "first_day": int(day[worse[0].row]) if worse else None,
+        "first": first,
     }
 
 
@@ -82,30 +88,54 @@ def report(path: Path) -> list[dict]:
         settings.min_plausible_alpha <= alpha <= settings.max_plausible_alpha
     )
     product_alpha = alpha if usable else settings.fallback_alpha
-    single = replace(settings, rci_checkins=1)
+    score = to_points(weekly["dep"])
+    own_noise, differences = weekly_noise(np.zeros(score.size, dtype=np.int64), score)
+    own_clustering, pairs = clustering_factor(np.zeros(score.size, dtype=np.int64), score, settings.recent_checkins)
+
+    def reliability(alpha_value: float, noise: float | None = None, clustering: float | None = None) -> Reliability:
+        every = {d: alpha_value for d in DYNAMICS}
+        return Reliability(
+            alpha=every, sd={d: settings.fallback_sd for d in DYNAMICS}, source="fallback", n=n_weeks,
+            weekly_noise=None if noise is None else {d: noise for d in DYNAMICS},
+            clustering_recent={d: clustering or settings.fallback_clustering for d in DYNAMICS},
+            clustering_baseline={d: clustering or settings.fallback_clustering for d in DYNAMICS},
+        )
+
     variants = [
-        ("as Koers runs it", product_alpha, settings),
-        ("alpha estimated from the 28 weeks", alpha, settings),
-        ("single check-in RCI (rci_checkins=1)", product_alpha, single),
-        ("single check-in RCI, estimated alpha", alpha, single),
-        ("baseline = first check-in", product_alpha, replace(settings, baseline_checkins=1)),
+        ("as Koers runs it", reliability(product_alpha), settings),
+        ("alpha estimated from the 28 weeks", reliability(alpha), settings),
+        ("the patient's own week-to-week variation", reliability(product_alpha, own_noise), settings),
+        ("weeks independent (clustering 1)", reliability(product_alpha, clustering=1.0), settings),
+        ("baseline and recent mean of 4", reliability(product_alpha),
+         replace(settings, baseline_checkins=4, recent_checkins=4)),
+        ("threshold 3 instead of 3.6", reliability(product_alpha), replace(settings, change_z=3.0)),
     ]
-    rows = [
-        {"variant": name, **first_flag(weekly, variant_alpha, settings.fallback_sd, variant_settings)}
-        for name, variant_alpha, variant_settings in variants
-    ]
+    rows = [{"variant": name, **flags(weekly, variant_reliability, variant_settings)}
+            for name, variant_reliability, variant_settings in variants]
+    before_scores = np.full((score.size, len(DYNAMICS)), np.nan)
+    before_scores[:, 0] = score
+    before, _directions, _dynamics = rci_two_in_a_row_flags(
+        SeriesBatch.of(np.zeros(score.size), weekly["day"].to_numpy() / 7.0, before_scores), product_alpha,
+        settings.fallback_sd)
     print(f"{path}: {len(weekly)} weekly scores, days {int(weekly['day'].min())}-{int(weekly['day'].max())}; "
           f"alpha of the 13 items over {n_weeks} weeks = {alpha:.2f} "
-          f"({'used' if usable else f'not used: fewer than {settings.min_alpha_checkins} weeks'})")
+          f"({'used' if usable else f'not used: fewer than {settings.min_alpha_checkins} weeks'}); "
+          f"own week-to-week variation {own_noise:.1f} points from {differences} differences, own clustering "
+          f"{own_clustering:.2f} from {pairs} pairs (both too few to be used)")
     print("day  dep   points")
     for day, dep in zip(weekly["day"], weekly["dep"], strict=True):
         print(f"{int(day):>3}  {dep:.3f} {to_points([dep])[0]:6.1f}")
     for row in rows:
-        print(f"{row['variant']}: alpha {row['alpha']:.2f}, SD {row['sd']:.1f}, baseline "
-              f"{row['baseline_points']:.1f} (first {row['baseline_checkins']}), reliable change "
-              f"{row['threshold_points']:.1f} points, {row['rci_checkins']} in a row -> first flag on day "
-              f"{row['first_day']} ({'' if row['first_day'] is None else row['first_day'] - RELAPSE_DAY:+} "
-              f"days from the relapse), all flags on days {row['flag_days']}")
+        first = row["first"]
+        detail = (f"baseline {first['baseline']:.1f}, recent mean {first['recent']:.1f} of {first['recent_checkins']}, "
+                  f"z {first['z']:.1f}, standard error {first['se_points']:.1f}" if first else "")
+        days = ", ".join(f"{kind} day {day}" + (f" (retired day {retired})" if retired else "")
+                         for kind, day, retired in row["flags"])
+        print(f"{row['variant']}: first deterioration on day {row['first_day']} "
+              f"({'' if row['first_day'] is None else row['first_day'] - RELAPSE_DAY:+} days from the relapse; "
+              f"{detail}); every flag: {days or 'none'}")
+    print("the rule used before (single-score RCI against the first 3, two in a row beyond 1.96): flags on days "
+          f"{[int(weekly['day'][row]) for row in sorted(before)]}")
     return rows
 
 

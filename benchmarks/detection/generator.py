@@ -13,6 +13,9 @@ Client kinds and their ground truth:
 - `near_tie`: two dynamics stay within a few points of each other (constant, crossing slowly, or a
   second dynamic that rises to meet the dominant); no switch, so every shift flag is a false alarm.
 - `recovering`: strain falls below the elevated level (the whole profile shifts or shrinks); no switch.
+- `deteriorating`: the dominant's strain rises by 2-4 item points over 4-12 weeks while the
+  others stay where they were; no switch. Not part of the default mix (the shift benchmark keeps
+  the population it was tuned and reported on); the reliable-change benchmark adds them.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import numpy as np
 from tracking.instrument import DYNAMICS, load_instrument
 from tracking.scoring import score_matrix, strain_matrix
 
-KINDS = ("stable", "single", "double", "near_tie", "recovering")
+KINDS = ("stable", "single", "double", "near_tie", "recovering", "deteriorating")
 N_DYNAMICS = len(DYNAMICS)
 ELEVATED_ITEM_LEVEL = 5.0
 
@@ -49,13 +52,16 @@ class Regime:
     submit_jitter_weeks: tuple[float, float] = (-0.15, 0.45)
     kind_shares: dict[str, float] = field(
         default_factory=lambda: {
-            "stable": 0.30, "single": 0.25, "double": 0.15, "near_tie": 0.15, "recovering": 0.15
+            "stable": 0.30, "single": 0.25, "double": 0.15, "near_tie": 0.15, "recovering": 0.15,
+            "deteriorating": 0.0,
         }
     )
     tie_onset_share: float = 0.0
     others_level: str = "each"
     recovered_top: tuple[float, float] = (2.0, ELEVATED_ITEM_LEVEL - 0.5)
     recovery: str = "mixed"
+    worsening_top: tuple[float, float] = (4.5, 6.0)
+    worsening_points: tuple[float, float] = (2.0, 4.0)
 
     def varied(self, name: str, **changes) -> Regime:
         return replace(self, name=name, **changes)
@@ -74,6 +80,17 @@ class Switch:
     to_dynamic: int
 
 
+@dataclass(frozen=True)
+class Change:
+    """A lasting change of one dynamic's latent strain: `direction` +1 worse, -1 better."""
+
+    client: int
+    start_week: float
+    end_week: float
+    dynamic: int
+    direction: int
+
+
 @dataclass
 class Population:
     """Check-ins of all clients (rows grouped by client, in time order) and the ground truth."""
@@ -87,6 +104,7 @@ class Population:
     kinds: np.ndarray
     span_weeks: np.ndarray
     switches: list[Switch]
+    changes: list[Change] = field(default_factory=list)
 
     @property
     def client_years(self) -> float:
@@ -100,6 +118,7 @@ class _Trajectory:
     knot_weeks: list[float]
     knot_profiles: list[np.ndarray]
     switches: list[tuple[float, float, int, int]]
+    changes: list[tuple[float, float, int, int]] = field(default_factory=list)
 
     def at(self, weeks: np.ndarray) -> np.ndarray:
         knots = np.asarray(self.knot_weeks)
@@ -190,7 +209,19 @@ def _recovering(rng, regime, n_weeks) -> _Trajectory:
         recovered = profile.copy()
         recovered[dominant] = min(target_top, profile[others].min())
     knots = [0.0, start, start + length, float(n_weeks)]
-    return _Trajectory(knots, [profile, profile, recovered, recovered], [])
+    return _Trajectory(knots, [profile, profile, recovered, recovered], [], [(start, start + length, dominant, -1)])
+
+
+def _deteriorating(rng, regime, n_weeks) -> _Trajectory:
+    """The dominant starts moderately elevated and its strain rises; the other dynamics stay put."""
+    dominant = int(rng.integers(N_DYNAMICS))
+    profile = _profile(rng, replace(regime, top_level=regime.worsening_top), dominant)
+    start = float(rng.uniform(12.0, max(n_weeks - 30.0, 13.0)))
+    length = float(rng.uniform(4.0, 12.0))
+    worse = profile.copy()
+    worse[dominant] = min(profile[dominant] + rng.uniform(*regime.worsening_points), 10.0)
+    knots = [0.0, start, start + length, float(n_weeks)]
+    return _Trajectory(knots, [profile, profile, worse, worse], [], [(start, start + length, dominant, 1)])
 
 
 def _trajectory(rng, regime, kind, n_weeks) -> _Trajectory:
@@ -202,6 +233,8 @@ def _trajectory(rng, regime, kind, n_weeks) -> _Trajectory:
         return _switching(rng, regime, n_weeks, 2)
     if kind == "near_tie":
         return _near_tie(rng, regime, n_weeks)
+    if kind == "deteriorating":
+        return _deteriorating(rng, regime, n_weeks)
     return _recovering(rng, regime, n_weeks)
 
 
@@ -235,7 +268,7 @@ def generate(regime: Regime, n_clients: int, seed: int = 0) -> Population:
     kinds = list(regime.kind_shares)
     shares = np.array([regime.kind_shares[k] for k in kinds])
     client_kinds = rng.choice(kinds, size=n_clients, p=shares / shares.sum())
-    parts, switches, spans = [], [], np.empty(n_clients)
+    parts, switches, changes, spans = [], [], [], np.empty(n_clients)
     for client, kind in enumerate(client_kinds):
         n_weeks = int(rng.integers(regime.weeks[0], regime.weeks[1] + 1))
         trajectory = _trajectory(rng, regime, kind, n_weeks)
@@ -252,6 +285,7 @@ def generate(regime: Regime, n_clients: int, seed: int = 0) -> Population:
         parts.append((np.full(weeks.size, client), weeks, answers))
         spans[client] = n_weeks
         switches += [Switch(client, *s) for s in trajectory.switches]
+        changes += [Change(client, *c) for c in trajectory.changes]
     client_ids = np.concatenate([p[0] for p in parts]).astype(np.int64)
     weeks = np.concatenate([p[1] for p in parts])
     answers = np.concatenate([p[2] for p in parts])
@@ -265,4 +299,5 @@ def generate(regime: Regime, n_clients: int, seed: int = 0) -> Population:
         kinds=client_kinds,
         span_weeks=spans,
         switches=switches,
+        changes=changes,
     )

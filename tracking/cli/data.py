@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,7 @@ import click
 
 from tracking.cli.common import OPERATOR, Command, Progress, format_option, print_json, with_command
 from tracking.cli.files import refuse_link, write_private
-from tracking.clock import utcnow
+from tracking.clock import iso, utcnow
 from tracking.instrument import DYNAMICS
 from tracking.models import FLAG_KINDS, FLAG_STATUSES
 from tracking.settings import SECRETS_FILE
@@ -135,20 +136,33 @@ def _flag_subject(flag: dict[str, Any]) -> str:
 @click.command()
 @click.option("--client", "client_id", metavar="C", help="Only this client's flags.")
 @click.option("--kind", type=click.Choice(FLAG_KINDS), help="Only flags of this kind.")
-@click.option("--status", type=click.Choice(FLAG_STATUSES), help="Only flags with this status.")
+@click.option("--status", type=click.Choice(FLAG_STATUSES),
+              help="Only flags with this status (open: needs attention now; retired: no longer current).")
+@click.option("--lang", type=click.Choice(["nl", "en"]), default="en", show_default=True,
+              help="Language of each flag's sentence (evidence.summary in JSON).")
 @format_option
 @with_command
-def flags(cmd: Command, client_id: str | None, kind: str | None, status: str | None, output_format: str) -> None:
+def flags(cmd: Command, client_id: str | None, kind: str | None, status: str | None, lang: str,
+          output_format: str) -> None:
     """List flags, oldest first."""
-    found = flag_cases.list_flags(cmd.context, OPERATOR, client_id=client_id, kind=kind, status=status)
     if output_format == "json":
-        print_json(found)
+        found = flag_cases.flags_as_json(cmd.context, OPERATOR, client_id=client_id, kind=kind, status=status,
+                                         lang=lang)
+    else:
+        listed = flag_cases.list_flags(cmd.context, OPERATOR, client_id=client_id, kind=kind, status=status)
+    if output_format == "json":
+        # Each flag is one JSON object made by the database, written into the array one by one.
+        sys.stdout.write("[\n" if found else "[]\n")
+        sys.stdout.writelines(f"{text},\n" if index < len(found) - 1 else f"{text}\n]\n"
+                              for index, text in enumerate(found))
         return
-    for flag in found:
-        name = f"{flag['client_name']} ({flag['client']})" if flag["client_name"] else flag["client"]
-        click.echo(f"{flag['id']:>6}  {flag['at'][:16]}  {name:<28} {flag['kind']:<24} "
-                   f"{flag['status']:<13} {_flag_subject(flag)}")
-    click.echo(f"{len(found)} flags.")
+    for flag in listed:
+        name = f"{flag.client_name} ({flag.client_id})" if flag.client_name else flag.client_id
+        subject = (f"{flag.from_dynamic or '-'} -> {flag.to_dynamic or '-'}" if flag.from_dynamic or flag.to_dynamic
+                   else flag.dynamic or "")
+        click.echo(f"{flag.id:>6}  {(iso(flag.at) or "")[:16]}  {name:<28} {flag.kind:<24} {flag.status:<13} {subject}")
+        click.echo(f"        {flag.words(lang).text()}")
+    click.echo(f"{len(listed)} flags.")
 
 
 @click.command()

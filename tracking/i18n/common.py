@@ -73,6 +73,7 @@ TEXTS = {
     "status.open": {"nl": "Open", "en": "Open"},
     "status.acknowledged": {"nl": "Gezien", "en": "Acknowledged"},
     "status.resolved": {"nl": "Afgehandeld", "en": "Resolved"},
+    "status.retired": {"nl": "Niet meer actueel", "en": "No longer current"},
     # The evidence of each flag, by the rule that raised it (numbers from the flag's evidence).
     "evidence.dominant_shift.v1": {
         "nl": "{to_name} heeft het overgenomen van {from_name}: het recente niveau ligt {lead_points} punten boven "

@@ -140,6 +140,17 @@ def weekday_name(index: int, lang: str) -> str:
     return str(get_day_names("wide", locale=locale(lang))[index])
 
 
+def month_abbreviations(lang: str) -> list[str]:
+    """The months as `day` writes them, January first: for SQL that writes many dates at once."""
+    names = get_month_names("abbreviated", context="format", locale=locale(lang))
+    return [str(names[number]) for number in range(1, 13)]
+
+
+def decimal_mark(lang: str) -> str:
+    """, / .: for SQL that writes many numbers at once."""
+    return str(locale(lang).number_symbols["latn"]["decimal"])
+
+
 def number(value: float | int, lang: str, decimals: int = 1) -> str:
     """42,5 / 42.5, with at most `decimals` decimals (none shown when they are zero)."""
     pattern = "#,##0" + ("." + "#" * decimals if decimals > 0 else "")

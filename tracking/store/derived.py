@@ -1,37 +1,43 @@
 """What Koers derives from check-ins: states per check-in and flags, recomputed in bulk.
 
-`refresh` reads the score series of the given clients (or all), runs `tracking.detection` over
-all of them at once, replaces their states, and merges the flags: a flag that is found again
-keeps its row, status and acknowledgement; a new finding is inserted as open; an open flag that
-the data no longer supports is withdrawn (hidden, kept for the audit). The same data therefore
-always shows the same flags, however often it is recomputed.
+`refresh` reads the check-ins, focus history and scheduled windows of the given clients (or all),
+runs `tracking.detection` over all of them at once, replaces their states and merges the flags. A
+flag found again keeps its row, its acknowledgement and a coach's resolution; a new finding is
+inserted (as `open`, or as `retired` history when later data already retired it); a flag the data
+retired gets status `retired` with when and why, and returns to `open` or `acknowledged` should the
+data change back; a flag the data no longer supports at all is withdrawn (hidden, kept for the
+audit). The same data therefore always gives the same flags, however often it is recomputed.
+
+Evidence is built as JSON by DuckDB from the numbers `tracking.detection` returns, never flag by
+flag in Python; the sentence a coach reads is worded from it by `tracking.flag_text`.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
+from typing import Any
 
 import duckdb
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 
 from tracking import detection
-from tracking.clock import from_db, iso, to_db
-from tracking.detection import DetectionSettings, Event, Reliability, SeriesBatch
+from tracking.clock import to_db
+from tracking.detection import DetectionSettings, FlagTable, Reliability, SeriesBatch
+from tracking.detection.flags import take_rows
+from tracking.detection.rules import FlagInputs, FocusChanges, Windows
 from tracking.instrument import DYNAMICS, Instrument
+from tracking.models import FLAG_KINDS
 from tracking.scoring import strain_matrix
 from tracking.store import checkins
 
-SECONDS_PER_WEEK = 7 * 24 * 3600
-EPOCH = datetime(1970, 1, 1)
-
-
-def _moment(seconds) -> datetime:
-    """A check-in time (seconds since the epoch, as DuckDB's epoch() gives it) as naive UTC."""
-    return EPOCH + timedelta(microseconds=round(float(seconds) * 1_000_000))
+MICROSECONDS_PER_WEEK = 7 * 24 * 3600 * 1_000_000
 RELIABILITY_SAMPLE = 20_000
+CLUSTERING_SAMPLE_CLIENTS = 500
+STATE_NAMES = [*DYNAMICS, "mixed", "none"]  # by state code; see tracking.detection
+ISO_SECONDS = "%Y-%m-%dT%H:%M:%S+00:00"  # tracking.clock.iso for UTC times
 
 
 @dataclass
@@ -40,55 +46,129 @@ class RefreshSummary:
     checkins: int = 0
     flags_raised: int = 0
     flags_withdrawn: int = 0
+    flags_retired: int = 0
 
 
-def _scope_sql(client_ids: list[str] | None, column: str) -> tuple[str, list]:
+def _scope_sql(client_ids: list[str] | None, column: str) -> tuple[str, list[Any]]:
     if client_ids is None:
         return "TRUE", []
     return f"{column} IN (SELECT unnest(?::VARCHAR[]))", [list(client_ids)]
 
 
-def _load_series(con, client_ids):
-    where, params = _scope_sql(client_ids, "k.client_id")
-    data = con.execute(
+def _floats(column: Any) -> npt.NDArray[np.float64]:
+    return np.asarray(np.ma.filled(np.ma.asarray(column, dtype=np.float64), np.nan), dtype=np.float64)
+
+
+def _ints(column: Any) -> npt.NDArray[np.int64]:
+    return np.asarray(column, dtype=np.int64)
+
+
+# Reading what detection needs.
+
+@dataclass(frozen=True)
+class _Loaded:
+    """The scope's clients (index -> id), its check-ins as a batch, and their ids."""
+
+    client_ids: npt.NDArray[np.object_]
+    checkin_ids: npt.NDArray[np.int64]
+    inputs: FlagInputs
+
+
+def _load(con: duckdb.DuckDBPyConnection, client_ids: list[str] | None) -> _Loaded:
+    where, params = _scope_sql(client_ids, "id")
+    con.execute(
         f"""
-        SELECT k.id, k.client_id, epoch(k.submitted_at) AS seconds, k.contact_request,
-               {", ".join(f"s.{d}" for d in DYNAMICS)}
-        FROM checkins k JOIN scores s ON s.checkin_id = k.id
-        WHERE {where}
-        ORDER BY k.client_id, k.submitted_at, k.id
+        CREATE OR REPLACE TEMP TABLE scope AS
+        SELECT id AS client_id, (row_number() OVER (ORDER BY id) - 1)::BIGINT AS client_index
+        FROM clients WHERE {where}
         """,
         params,
-    ).fetchnumpy()
-    return data
+    )
+    try:
+        ids = np.asarray(
+            [row[0] for row in con.execute("SELECT client_id FROM scope ORDER BY client_index").fetchall()],
+            dtype=object,
+        )
+        series = con.execute(
+            f"""
+            SELECT s.client_index, k.id, epoch_us(k.submitted_at) AS moment, k.contact_request,
+                   {", ".join(f"c.{d}" for d in DYNAMICS)}
+            FROM checkins k JOIN scope s ON s.client_id = k.client_id JOIN scores c ON c.checkin_id = k.id
+            ORDER BY s.client_index, k.submitted_at, k.id
+            """
+        ).fetchnumpy()
+        focus = con.execute(
+            f"""
+            SELECT s.client_index, epoch_us(f.changed_at) AS moment,
+                   coalesce(list_position({_dynamic_list()}, f.focus) - 1, -1) AS focus
+            FROM focus_changes f JOIN scope s ON s.client_id = f.client_id
+            ORDER BY s.client_index, f.changed_at, f.id
+            """
+        ).fetchnumpy()
+        windows = con.execute(
+            """
+            SELECT s.client_index, epoch_us(p.opens_at) AS opens, epoch_us(p.closes_at) AS closes,
+                   p.status = 'missed' AS missed
+            FROM periods p JOIN scope s ON s.client_id = p.client_id
+            WHERE p.kind = 'scheduled' AND p.status IN ('completed', 'missed')
+            ORDER BY s.client_index, p.opens_at
+            """
+        ).fetchnumpy()
+    finally:
+        con.execute("DROP TABLE IF EXISTS scope")
+    moments = _ints(series["moment"])
+    scores = (np.column_stack([_floats(series[d]) for d in DYNAMICS]) if moments.size
+              else np.empty((0, len(DYNAMICS))))
+    batch = SeriesBatch(_ints(series["client_index"]), moments / MICROSECONDS_PER_WEEK, scores)
+    inputs = FlagInputs(
+        batch=batch,
+        checkin_us=moments,
+        contact_request=np.asarray(series["contact_request"], dtype=bool),
+        focus=FocusChanges(_ints(focus["client_index"]), _ints(focus["moment"]), _ints(focus["focus"])),
+        windows=Windows(_ints(windows["client_index"]), _ints(windows["opens"]), _ints(windows["closes"]),
+                        np.asarray(windows["missed"], dtype=bool)),
+    )
+    return _Loaded(ids, _ints(series["id"]), inputs)
 
 
-def _batch(data) -> tuple[SeriesBatch, np.ndarray]:
-    clients = np.asarray(data["client_id"], dtype=object)
-    if len(clients):
-        starts = np.r_[True, clients[1:] != clients[:-1]]
-        client_index = np.cumsum(starts) - 1
-    else:
-        client_index = np.zeros(0, dtype=np.int64)
-    scores = np.column_stack(
-        [np.ma.filled(np.ma.asarray(data[d], dtype=np.float64), np.nan) for d in DYNAMICS]
-    ) if len(clients) else np.empty((0, len(DYNAMICS)))
-    weeks = np.asarray(data["seconds"], dtype=np.float64) / SECONDS_PER_WEEK
-    return SeriesBatch(client=client_index.astype(np.int64), weeks=weeks, scores=scores), clients
+def _count(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> int:
+    row = con.execute(sql, params or []).fetchone()
+    assert row is not None
+    return int(row[0])
 
 
-def load_reliability(con) -> Reliability | None:
-    rows = con.execute("SELECT dynamic, alpha, sd, source, n FROM reliability").fetchall()
+def _dynamic_list() -> str:
+    return "[" + ", ".join(f"'{d}'" for d in DYNAMICS) + "]"
+
+
+# Reliability: estimated from all stored data, kept in the `reliability` table.
+
+def load_reliability(con: duckdb.DuckDBPyConnection, settings: DetectionSettings) -> Reliability | None:
+    """The stored estimate, or None when there is none yet or it was made for other block sizes."""
+    rows = con.execute(
+        """
+        SELECT dynamic, alpha, sd, source, n, weekly_noise, clustering_recent, clustering_baseline,
+               recent_checkins, baseline_checkins
+        FROM reliability
+        """
+    ).fetchall()
     if {row[0] for row in rows} != set(DYNAMICS):
         return None
+    if any(row[8] != settings.recent_checkins or row[9] != settings.baseline_checkins or row[5] is None
+           for row in rows):
+        return None
     return Reliability(
-        alpha={r[0]: r[1] for r in rows}, sd={r[0]: r[2] for r in rows}, source=rows[0][3], n=rows[0][4]
+        alpha={r[0]: r[1] for r in rows}, sd={r[0]: r[2] for r in rows}, source=rows[0][3], n=rows[0][4],
+        weekly_noise={r[0]: r[5] for r in rows}, clustering_recent={r[0]: r[6] for r in rows},
+        clustering_baseline={r[0]: r[7] for r in rows},
     )
 
 
-def estimate_reliability(con, instrument: Instrument, settings: DetectionSettings) -> Reliability:
-    """Cronbach's alpha per dynamic over a fixed sample of stored check-ins, and the reference SD
-    of each score over the clients' first check-ins (see `tracking.detection`)."""
+def estimate_reliability(con: duckdb.DuckDBPyConnection, instrument: Instrument,
+                         settings: DetectionSettings) -> Reliability:
+    """Cronbach's alpha per dynamic over a fixed sample of stored check-ins, the reference SD of each
+    score over the clients' first check-ins, and the typical week-to-week variation and clustering
+    over the whole histories of a fixed sample of clients (see `tracking.detection.change`)."""
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE reliability_sample AS
@@ -96,11 +176,14 @@ def estimate_reliability(con, instrument: Instrument, settings: DetectionSetting
             SELECT arg_min(id, (submitted_at, id)) AS id FROM checkins GROUP BY client_id
         ), sample AS (
             SELECT id FROM checkins WHERE instrument_version = ? ORDER BY hash(id), id LIMIT ?
+        ), wanted AS (
+            SELECT id, bool_or(baseline) AS baseline
+            FROM (SELECT id, TRUE AS baseline FROM firsts UNION ALL SELECT id, FALSE FROM sample)
+            GROUP BY id
         )
-        SELECT k.id AS rec, k.id IN (SELECT id FROM firsts) AS baseline, k.answers,
-               {", ".join(f"s.{d}" for d in DYNAMICS)}
-        FROM checkins k JOIN scores s ON s.checkin_id = k.id
-        WHERE k.instrument_version = ? AND (k.id IN (SELECT id FROM sample) OR k.id IN (SELECT id FROM firsts))
+        SELECT k.id AS rec, w.baseline, k.answers, {", ".join(f"s.{d}" for d in DYNAMICS)}
+        FROM wanted w JOIN checkins k ON k.id = w.id JOIN scores s ON s.checkin_id = k.id
+        WHERE k.instrument_version = ?
         """,
         [instrument.version, RELIABILITY_SAMPLE, instrument.version],
     )
@@ -111,213 +194,64 @@ def estimate_reliability(con, instrument: Instrument, settings: DetectionSetting
     con.execute("DROP TABLE reliability_sample")
     scores = np.column_stack([_floats(rest[d]) for d in DYNAMICS]) if len(values) else np.empty((0, len(DYNAMICS)))
     baseline = np.asarray(rest["baseline"], dtype=bool)
+    histories = con.execute(
+        f"""
+        WITH sampled AS (
+            SELECT id AS client_id, row_number() OVER (ORDER BY hash(id), id) AS client_index
+            FROM clients ORDER BY hash(id), id LIMIT ?
+        )
+        SELECT m.client_index, epoch_us(k.submitted_at) AS moment, {", ".join(f"s.{d}" for d in DYNAMICS)}
+        FROM checkins k JOIN sampled m ON m.client_id = k.client_id JOIN scores s ON s.checkin_id = k.id
+        ORDER BY m.client_index, k.submitted_at, k.id
+        """,
+        [CLUSTERING_SAMPLE_CLIENTS],
+    ).fetchnumpy()
+    series = SeriesBatch(
+        _ints(histories["client_index"]), _ints(histories["moment"]) / MICROSECONDS_PER_WEEK,
+        np.column_stack([_floats(histories[d]) for d in DYNAMICS]) if len(histories["moment"])
+        else np.empty((0, len(DYNAMICS))),
+    )
     return detection.estimate_reliability(
-        strain_matrix(values, instrument), [item.dynamic for item in instrument.items], scores, baseline, settings
+        strain_matrix(values, instrument), [item.dynamic for item in instrument.items], scores, baseline, settings,
+        series=series,
     )
 
 
-def _floats(column) -> np.ndarray:
-    return np.ma.filled(np.ma.asarray(column, dtype=np.float64), np.nan)
-
-
-def store_reliability(con, reliability: Reliability, now: datetime) -> bool:
+def store_reliability(con: duckdb.DuckDBPyConnection, reliability: Reliability, settings: DetectionSettings,
+                      now: datetime) -> bool:
     """Save the estimate; True when it differs from what was stored (all flags must follow)."""
-    rounded = Reliability(
-        alpha={d: round(reliability.alpha[d], 3) for d in DYNAMICS},
-        sd={d: round(reliability.sd[d], 2) for d in DYNAMICS},
-        source=reliability.source,
-        n=reliability.n,
-    )
-    previous = load_reliability(con)
-    changed = previous is None or previous.alpha != rounded.alpha or previous.sd != rounded.sd
-    if changed or previous.source != rounded.source or previous.n != rounded.n:
+    previous = load_reliability(con, settings)
+    figures = (reliability.alpha, reliability.sd, reliability.weekly_noise, reliability.clustering_recent,
+               reliability.clustering_baseline)
+    changed = previous is None or figures != (previous.alpha, previous.sd, previous.weekly_noise,
+                                              previous.clustering_recent, previous.clustering_baseline)
+    if changed or previous is None or (previous.source, previous.n) != (reliability.source, reliability.n):
         con.execute("DELETE FROM reliability")
         con.executemany(
-            "INSERT INTO reliability VALUES (?, ?, ?, ?, ?, ?)",
-            [[d, rounded.alpha[d], rounded.sd[d], rounded.source, rounded.n, to_db(now)] for d in DYNAMICS],
+            """
+            INSERT INTO reliability (dynamic, alpha, sd, source, n, estimated_at, weekly_noise, clustering_recent,
+                                     clustering_baseline, recent_checkins, baseline_checkins)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [[d, reliability.alpha[d], reliability.sd[d], reliability.source, reliability.n, to_db(now),
+              reliability.typical_noise(d), *reliability.clustering(d, settings), settings.recent_checkins,
+              settings.baseline_checkins] for d in DYNAMICS],
         )
     return changed
 
 
-def _flag_rows(events: list[Event], ids, clients, seconds) -> list[dict]:
-    rows = []
-    for event in events:
-        moment = _moment(seconds[event.row])
-        subject = event.dynamic or f"{event.from_dynamic}>{event.to_dynamic}"
-        rows.append({
-            "key": f"{clients[event.row]}|{event.kind}|{iso(from_db(moment))}|{subject}",
-            "client_id": clients[event.row],
-            "kind": event.kind,
-            "checkin_id": int(ids[event.row]),
-            "checkin_at": moment,
-            "from_dynamic": event.from_dynamic,
-            "to_dynamic": event.to_dynamic,
-            "dynamic": event.dynamic,
-            "evidence": json.dumps(event.evidence, sort_keys=True),
-        })
-    return rows
+# States.
 
-
-def _contact_rows(data, clients) -> list[dict]:
-    rows = []
-    for row in np.flatnonzero(np.asarray(data["contact_request"], dtype=bool)):
-        moment = _moment(data["seconds"][row])
-        rows.append({
-            "key": f"{clients[row]}|contact_request|{iso(from_db(moment))}|",
-            "client_id": clients[row],
-            "kind": "contact_request",
-            "checkin_id": int(data["id"][row]),
-            "checkin_at": moment,
-            "from_dynamic": None,
-            "to_dynamic": None,
-            "dynamic": None,
-            "evidence": json.dumps({
-                "rule": "contact_request",
-                "summary": "The client asked for contact before the next appointment.",
-            }, sort_keys=True),
-        })
-    return rows
-
-
-def _focus_rows(con, client_ids, data, clients, result) -> list[dict]:
-    """A focus that differs from the dominant the latest check-in shows."""
-    if not len(clients):
-        return []
-    where, params = _scope_sql(client_ids, "id")
-    focus = dict(con.execute(f"SELECT id, focus FROM clients WHERE focus IS NOT NULL AND {where}", params).fetchall())
-    rows = []
-    new_client = np.r_[True, clients[1:] != clients[:-1]]
-    changed = new_client | np.r_[True, result.state[1:] != result.state[:-1]]
-    run_start = np.maximum.accumulate(np.where(changed, np.arange(len(clients)), 0))
-    last_rows = np.r_[np.flatnonzero(new_client[1:]), len(clients) - 1]
-    for last in last_rows:
-        client = clients[last]
-        state = int(result.state[last])
-        if client not in focus or state >= len(DYNAMICS) or DYNAMICS[state] == focus[client]:
-            continue
-        first = run_start[last]
-        moment = _moment(data["seconds"][first])
-        dominant = DYNAMICS[state]
-        rows.append({
-            "key": f"{client}|focus_mismatch|{iso(from_db(moment))}|{focus[client]}>{dominant}",
-            "client_id": client,
-            "kind": "focus_mismatch",
-            "checkin_id": int(data["id"][first]),
-            "checkin_at": moment,
-            "from_dynamic": focus[client],
-            "to_dynamic": dominant,
-            "dynamic": None,
-            "evidence": json.dumps({
-                "rule": "focus_mismatch",
-                "focus": focus[client],
-                "dominant": dominant,
-                "since": iso(from_db(moment)),
-                "summary": (
-                    f"The intervention focus is {focus[client]}, but the {dominant} dynamic has led "
-                    f"since the check-in of {from_db(moment):%d %b %Y}."
-                ),
-            }, sort_keys=True),
-        })
-    return rows
-
-
-def _missed_rows(con, client_ids) -> list[dict]:
-    """Two scheduled check-ins missed in a row: one flag per run of misses, raised by the second."""
-    where, params = _scope_sql(client_ids, "client_id")
-    rows = con.execute(
-        f"""
-        WITH answered_or_missed AS (
-            SELECT client_id, opens_at, closes_at, status,
-                   lag(status) OVER w AS previous_status, lag(opens_at) OVER w AS previous_opens_at,
-                   lag(status, 2) OVER w AS status_before
-            FROM periods
-            WHERE kind = 'scheduled' AND status IN ('completed', 'missed') AND {where}
-            WINDOW w AS (PARTITION BY client_id ORDER BY opens_at)
-        )
-        SELECT client_id, previous_opens_at, opens_at, closes_at FROM answered_or_missed
-        WHERE status = 'missed' AND previous_status = 'missed' AND status_before IS DISTINCT FROM 'missed'
-        ORDER BY client_id, opens_at
-        """,
-        params,
-    ).fetchall()
-    return [
-        {
-            "key": f"{client}|missed_checkins|{iso(from_db(second))}|",
-            "client_id": client,
-            "kind": "missed_checkins",
-            "checkin_id": None,
-            "checkin_at": closes_at,
-            "from_dynamic": None,
-            "to_dynamic": None,
-            "dynamic": None,
-            "evidence": json.dumps({
-                "rule": "missed_checkins",
-                "missed": [iso(from_db(first)), iso(from_db(second))],
-                "summary": (f"No check-in for the weeks starting {from_db(first):%d %b %Y} and "
-                            f"{from_db(second):%d %b %Y}."),
-            }, sort_keys=True),
-        }
-        for client, first, second, closes_at in rows
-    ]
-
-
-FLAG_COLUMNS = [
-    "key", "client_id", "kind", "checkin_id", "checkin_at", "from_dynamic", "to_dynamic", "dynamic", "evidence",
-]
-
-
-def merge_flags(con, client_ids: list[str] | None, computed: list[dict], now: datetime,
-                kinds: tuple[str, ...]) -> tuple[int, int]:
-    """Merge computed flags of `kinds` for the clients in scope; returns (raised, withdrawn)."""
-    types = {"checkin_id": pa.int64(), "checkin_at": pa.timestamp("us")}
-    frame = pa.table({name: pa.array([row[name] for row in computed], type=types.get(name, pa.string()))
-                      for name in FLAG_COLUMNS})
-    con.register("computed_flags", frame)
-    where, params = _scope_sql(client_ids, "client_id")
-    kind_list = [list(kinds)]
-    try:
-        con.execute(
-            """
-            UPDATE flags SET checkin_id = c.checkin_id, checkin_at = c.checkin_at, from_dynamic = c.from_dynamic,
-                   to_dynamic = c.to_dynamic, dynamic = c.dynamic, evidence = c.evidence, withdrawn_at = NULL
-            FROM computed_flags c
-            WHERE flags.key = c.key AND (flags.withdrawn_at IS NOT NULL OR flags.evidence::VARCHAR <> c.evidence
-                   OR flags.checkin_id IS DISTINCT FROM c.checkin_id)
-            """
-        )
-        raised = con.execute(
-            """
-            INSERT INTO flags (key, client_id, kind, checkin_id, checkin_at, from_dynamic, to_dynamic, dynamic,
-                               evidence, status, raised_at)
-            SELECT key, client_id, kind, checkin_id, checkin_at, from_dynamic, to_dynamic, dynamic, evidence, 'open', ?
-            FROM computed_flags c WHERE NOT EXISTS (SELECT 1 FROM flags f WHERE f.key = c.key)
-            """,
-            [to_db(now)],
-        ).fetchone()[0]
-        withdrawn = con.execute(
-            f"""
-            UPDATE flags SET withdrawn_at = ?
-            WHERE withdrawn_at IS NULL AND kind IN (SELECT unnest(?::VARCHAR[])) AND {where}
-              AND key NOT IN (SELECT key FROM computed_flags)
-            """,
-            [to_db(now), *kind_list, *params],
-        ).fetchone()[0]
-    finally:
-        con.unregister("computed_flags")
-    return raised, withdrawn
-
-
-STATE_NAMES = [*DYNAMICS, "mixed", "none"]  # by state code; see tracking.detection
-
-
-def _write_states(con, client_ids, data, clients, result) -> None:
+def _write_states(con: duckdb.DuckDBPyConnection, client_ids: list[str] | None, loaded: _Loaded,
+                  result: detection.StateResult) -> None:
     where, params = _scope_sql(client_ids, "client_id")
     con.execute(f"DELETE FROM states WHERE {where}", params)
-    if not len(clients):
+    batch = loaded.inputs.batch
+    if not batch.client.size:
         return
     columns = {
-        "checkin_id": pa.array(np.asarray(data["id"], dtype=np.int64)),
-        "client_id": pa.array(clients, type=pa.string()),
+        "checkin_id": pa.array(loaded.checkin_ids),
+        "client_index": pa.array(batch.client),
         "state_code": pa.array(np.asarray(result.state, dtype=np.int8)),
         "dominant_code": pa.array(np.asarray(result.dominant, dtype=np.int8)),
     }
@@ -325,25 +259,218 @@ def _write_states(con, client_ids, data, clients, result) -> None:
         levels = result.levels[:, column]
         columns[f"level_{dynamic}"] = pa.array(levels, mask=np.isnan(levels))
     con.register("computed_states", pa.table(columns))
+    con.register("state_clients", pa.table({"client_index": pa.array(np.arange(loaded.client_ids.size)),
+                                            "client_id": pa.array(loaded.client_ids, type=pa.string())}))
     names = "[" + ", ".join(f"'{name}'" for name in STATE_NAMES) + "]"
     try:
         con.execute(
             f"""
             INSERT INTO states (checkin_id, client_id, state, dominant, {", ".join(f"level_{d}" for d in DYNAMICS)})
-            SELECT checkin_id, client_id, {names}[state_code + 1],
-                   CASE WHEN dominant_code >= 0 THEN {names}[dominant_code + 1] END,
-                   {", ".join(f"level_{d}" for d in DYNAMICS)}
-            FROM computed_states
+            SELECT s.checkin_id, c.client_id, {names}[s.state_code + 1],
+                   CASE WHEN s.dominant_code >= 0 THEN {names}[s.dominant_code + 1] END,
+                   {", ".join(f"s.level_{d}" for d in DYNAMICS)}
+            FROM computed_states s JOIN state_clients c USING (client_index)
             """
         )
     finally:
         con.unregister("computed_states")
+        con.unregister("state_clients")
 
 
-DERIVED_KINDS = (
-    "dominant_shift", "focus_mismatch", "reliable_deterioration", "reliable_improvement", "contact_request",
-    "missed_checkins",
-)
+# Flags: from columnar tables to rows with JSON evidence, in bulk.
+
+def _names(codes: npt.NDArray[np.int64]) -> pa.Array:
+    names = np.array([None, *DYNAMICS], dtype=object)
+    return pa.array(names[codes + 1], type=pa.string())
+
+
+def _nullable_ints(values: npt.NDArray[np.int64], present: npt.NDArray[np.bool_]) -> pa.Array:
+    return pa.array(values, mask=~present, type=pa.int64())
+
+
+def _json_tree(table: FlagTable) -> tuple[dict[str, pa.Array], dict[str, Any]]:
+    """Evidence columns (named e0, e1, ...) and the tree of names that nests them in the JSON."""
+    columns: dict[str, pa.Array] = {}
+    tree: dict[str, Any] = {}
+
+    def place(name: str, sql: str) -> None:
+        if name.endswith("]"):
+            base, _, position = name[:-1].partition("[")
+            tree.setdefault(base, []).append((int(position), sql))
+            return
+        node = tree
+        parts = name.split(".")
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = sql
+
+    for name, values in table.numbers.items():
+        column = f"e{len(columns)}"
+        columns[column] = pa.array(values, mask=~np.isfinite(values), type=pa.float64())
+        place(name, column)
+    for name, counts in table.counts.items():
+        column = f"e{len(columns)}"
+        columns[column] = pa.array(counts, type=pa.int64())
+        place(name, column)
+    for name, texts in table.texts.items():
+        column = f"e{len(columns)}"
+        columns[column] = pa.array(texts, type=pa.string())
+        place(name, column)
+    for name, moments in table.moments.items():
+        column = f"e{len(columns)}"
+        columns[column] = pa.array(moments, mask=moments < 0, type=pa.int64())
+        place(name, f"strftime(make_timestamp({column}), '{ISO_SECONDS}')")
+    return columns, tree
+
+
+def _json_sql(tree: dict[str, Any]) -> str:
+    parts = ["'rule', rule"]
+    for name, node in tree.items():
+        if isinstance(node, dict):
+            value = _json_sql_object(node)
+        elif isinstance(node, list):
+            value = "json_array(" + ", ".join(sql for _position, sql in sorted(node)) + ")"
+        else:
+            value = node
+        parts.append(f"'{name}', {value}")
+    return "json_object(" + ", ".join(parts) + ")"
+
+
+def _json_sql_object(node: dict[str, Any]) -> str:
+    return "json_object(" + ", ".join(
+        f"'{name}', {_json_sql_object(child) if isinstance(child, dict) else child}" for name, child in node.items()
+    ) + ")"
+
+
+def _flag_frame(table: FlagTable, client_ids: npt.NDArray[np.object_], checkin_ids: npt.NDArray[np.int64]
+                ) -> tuple[pa.Table, str]:
+    """One kind's flags as an Arrow table, and the SELECT that turns it into `flags` rows."""
+    raised_by_checkin = table.raised_row >= 0
+    retired_by_checkin = table.retired_row >= 0
+    key_moment = table.moments["missed[1]"] if table.kind == "missed_checkins" else table.raised_us
+    columns = {
+        "client_id": pa.array(client_ids[table.client], type=pa.string()),
+        "rule": pa.array(table.rule, type=pa.string()),
+        "checkin_id": _nullable_ints(take_rows(checkin_ids, table.raised_row), raised_by_checkin),
+        "checkin_at": pa.array(table.raised_us, type=pa.timestamp("us")),
+        "key_at": pa.array(key_moment, type=pa.timestamp("us")),
+        "from_dynamic": _names(table.from_code),
+        "to_dynamic": _names(table.to_code),
+        "dynamic": _names(table.dynamic_code),
+        "retired_at": pa.array(table.retired_us, mask=table.retired_us < 0, type=pa.timestamp("us")),
+        "retired_reason": pa.array(table.retired_reason, type=pa.string()),
+        "retired_checkin_id": _nullable_ints(take_rows(checkin_ids, table.retired_row), retired_by_checkin),
+    }
+    evidence, tree = _json_tree(table)
+    columns.update(evidence)
+    subject = ("coalesce(dynamic, '')" if table.kind.startswith("reliable_") else
+               "from_dynamic || '>' || to_dynamic" if table.kind in ("dominant_shift", "focus_mismatch") else "''")
+    select = f"""
+        SELECT client_id || '|{table.kind}|' || strftime(key_at, '{ISO_SECONDS}') || '|' || {subject} AS key,
+               client_id, '{table.kind}' AS kind, checkin_id, checkin_at, from_dynamic, to_dynamic, dynamic,
+               {_json_sql(tree)} AS evidence, retired_at, retired_reason, retired_checkin_id
+        FROM {{frame}}
+    """
+    return pa.table(columns), select
+
+
+def _computed_flags(con: duckdb.DuckDBPyConnection, tables: list[FlagTable], client_ids: npt.NDArray[np.object_],
+                    checkin_ids: npt.NDArray[np.int64]) -> None:
+    """Every computed flag in the temp table `computed_flags`."""
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE computed_flags (
+            key VARCHAR, client_id VARCHAR, kind VARCHAR, checkin_id BIGINT, checkin_at TIMESTAMP,
+            from_dynamic VARCHAR, to_dynamic VARCHAR, dynamic VARCHAR, evidence JSON, retired_at TIMESTAMP,
+            retired_reason VARCHAR, retired_checkin_id BIGINT
+        )
+        """
+    )
+    _each_flag_frame(con, tables, client_ids, checkin_ids, "INSERT INTO computed_flags {select}")
+
+
+def _each_flag_frame(con: duckdb.DuckDBPyConnection, tables: list[FlagTable], client_ids: npt.NDArray[np.object_],
+                     checkin_ids: npt.NDArray[np.int64], statement: str, params: list[Any] | None = None) -> None:
+    """Run `statement` (with `{select}` for the rows of one kind) for every kind that found flags."""
+    for table in tables:
+        if not len(table):
+            continue
+        frame, select = _flag_frame(table, client_ids, checkin_ids)
+        con.register("flag_frame", frame)
+        try:
+            con.execute(statement.format(select=select.format(frame="flag_frame")), params)
+        finally:
+            con.unregister("flag_frame")
+
+
+def _insert_first_flags(con: duckdb.DuckDBPyConnection, tables: list[FlagTable],
+                        client_ids: npt.NDArray[np.object_], checkin_ids: npt.NDArray[np.int64],
+                        now: datetime) -> tuple[int, int, int]:
+    """When the clients in scope have no flags yet (a first import) there is nothing to merge with:
+    every flag is inserted as found. Returns (raised, withdrawn, newly retired) like `merge_flags`."""
+    _each_flag_frame(con, tables, client_ids, checkin_ids, """
+        INSERT INTO flags (key, client_id, kind, checkin_id, checkin_at, from_dynamic, to_dynamic, dynamic,
+                           evidence, status, raised_at, retired_at, retired_reason, retired_checkin_id)
+        SELECT key, client_id, kind, checkin_id, checkin_at, from_dynamic, to_dynamic, dynamic, evidence,
+               CASE WHEN retired_at IS NULL THEN 'open' ELSE 'retired' END, ?, retired_at, retired_reason,
+               retired_checkin_id
+        FROM ({select})
+    """, [to_db(now)])
+    found = sum(len(table) for table in tables)
+    retired = sum(int(np.count_nonzero(table.retired_us >= 0)) for table in tables)
+    return found, 0, retired
+
+
+def merge_flags(con: duckdb.DuckDBPyConnection, client_ids: list[str] | None, now: datetime,
+                kinds: tuple[str, ...]) -> tuple[int, int, int]:
+    """Merge `computed_flags` of `kinds` for the clients in scope; returns (raised, withdrawn, newly retired).
+
+    A coach's resolution stands; otherwise the status follows the data: retired when the data
+    retired it, else acknowledged when a coach acknowledged it, else open."""
+    where, params = _scope_sql(client_ids, "client_id")
+    status = """CASE WHEN flags.status = 'resolved' THEN 'resolved'
+                     WHEN c.retired_at IS NOT NULL THEN 'retired'
+                     WHEN flags.acknowledged_at IS NOT NULL THEN 'acknowledged'
+                     ELSE 'open' END"""
+    retired = f"SELECT count(*) FROM flags WHERE retired_at IS NOT NULL AND withdrawn_at IS NULL AND {where}"
+    retired_before = _count(con, retired, params)
+    con.execute(
+        f"""
+        UPDATE flags SET checkin_id = c.checkin_id, checkin_at = c.checkin_at, from_dynamic = c.from_dynamic,
+               to_dynamic = c.to_dynamic, dynamic = c.dynamic, evidence = c.evidence, withdrawn_at = NULL,
+               retired_at = c.retired_at, retired_reason = c.retired_reason,
+               retired_checkin_id = c.retired_checkin_id, status = {status}
+        FROM computed_flags c
+        WHERE flags.key = c.key AND (flags.withdrawn_at IS NOT NULL OR flags.evidence::VARCHAR <> c.evidence::VARCHAR
+               OR flags.checkin_id IS DISTINCT FROM c.checkin_id OR flags.checkin_at <> c.checkin_at
+               OR flags.retired_at IS DISTINCT FROM c.retired_at
+               OR flags.retired_reason IS DISTINCT FROM c.retired_reason
+               OR flags.retired_checkin_id IS DISTINCT FROM c.retired_checkin_id
+               OR flags.status <> {status})
+        """
+    )
+    raised = _count(
+        con,
+        """
+        INSERT INTO flags (key, client_id, kind, checkin_id, checkin_at, from_dynamic, to_dynamic, dynamic,
+                           evidence, status, raised_at, retired_at, retired_reason, retired_checkin_id)
+        SELECT key, client_id, kind, checkin_id, checkin_at, from_dynamic, to_dynamic, dynamic, evidence,
+               CASE WHEN retired_at IS NULL THEN 'open' ELSE 'retired' END, ?, retired_at, retired_reason,
+               retired_checkin_id
+        FROM computed_flags c WHERE NOT EXISTS (SELECT 1 FROM flags f WHERE f.key = c.key)
+        """,
+        [to_db(now)],
+    )
+    withdrawn = _count(
+        con,
+        f"""
+        UPDATE flags SET withdrawn_at = ?
+        WHERE withdrawn_at IS NULL AND kind IN (SELECT unnest(?::VARCHAR[])) AND {where}
+          AND key NOT IN (SELECT key FROM computed_flags)
+        """,
+        [to_db(now), list(kinds), *params],
+    )
+    return raised, withdrawn, max(0, _count(con, retired, params) - retired_before)
 
 
 def refresh(
@@ -360,25 +487,33 @@ def refresh(
     With `reestimate`, the subscale reliabilities are estimated again from all stored data first;
     if they changed, every client is recomputed so that all flags rest on the same figures.
     """
-    reliability = load_reliability(con)
+    reliability = load_reliability(con, settings)
     if reestimate or reliability is None:
-        if store_reliability(con, estimate_reliability(con, instrument, settings), now):
+        if store_reliability(con, estimate_reliability(con, instrument, settings), settings, now):
             client_ids = None
-        reliability = load_reliability(con)
-    data = _load_series(con, client_ids)
-    batch, clients = _batch(data)
-    result = detection.detect_states(batch, settings)
-    _write_states(con, client_ids, data, clients, result)
-    events = detection.shift_events(batch, result, settings)
-    events += detection.reliable_change_events(batch, reliability, settings)
-    computed = _flag_rows(events, data["id"], clients, data["seconds"])
-    computed += _contact_rows(data, clients)
-    computed += _focus_rows(con, client_ids, data, clients, result)
-    computed += _missed_rows(con, client_ids)
-    raised, withdrawn = merge_flags(con, client_ids, computed, now, DERIVED_KINDS)
+        reliability = load_reliability(con, settings)
+    assert reliability is not None
+    loaded = _load(con, client_ids)
+    batch = loaded.inputs.batch
+    clients, rows = batch.n_clients, int(batch.client.size)
+    states = detection.detect_states(batch, settings)
+    tables = detection.derive(loaded.inputs, reliability, settings, states).flags
+    _write_states(con, client_ids, loaded, states)
+    client_index, checkin_ids = loaded.client_ids, loaded.checkin_ids
+    del loaded, batch, states  # the series are done with; the flags are small beside them
+    where, params = _scope_sql(client_ids, "client_id")
+    if not _count(con, f"SELECT count(*) FROM flags WHERE {where}", params):
+        raised, withdrawn, retired = _insert_first_flags(con, tables, client_index, checkin_ids, now)
+    else:
+        _computed_flags(con, tables, client_index, checkin_ids)
+        try:
+            raised, withdrawn, retired = merge_flags(con, client_ids, now, FLAG_KINDS)
+        finally:
+            con.execute("DROP TABLE IF EXISTS computed_flags")
     return RefreshSummary(
-        clients=int(batch.client.max() + 1) if len(clients) else 0,
-        checkins=len(clients),
+        clients=clients,
+        checkins=rows,
         flags_raised=raised,
         flags_withdrawn=withdrawn,
+        flags_retired=retired,
     )

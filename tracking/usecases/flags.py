@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from tracking.audit import Action
 from tracking.clock import utcnow
@@ -43,15 +42,32 @@ def reopen(ctx: Context, actor: Actor, flag_id: int, *, now: datetime | None = N
     return client_id
 
 
+def _record_listing(ctx: Context, actor: Actor, client_id: str | None, kind: str | None, status: str | None,
+                    count: int, now: datetime) -> None:
+    with ctx.db.write() as con:
+        audit.record(con, now, actor, Action.LIST_FLAGS, client_id, kind=kind, status=status, flags=count)
+
+
 @use_case(Action.LIST_FLAGS)
 def list_flags(ctx: Context, actor: Actor, *, client_id: str | None = None, kind: str | None = None,
-               status: str | None = None, now: datetime | None = None) -> list[Any]:
+               status: str | None = None, now: datetime | None = None) -> list[store.Flag]:
     """The flags the actor may see, oldest first; the listing is recorded in the audit log."""
-    now = now or utcnow()
     with ctx.db.read() as con:
         if client_id is not None:
             clients.get_client(con, client_id, actor.viewer)
-        found = store.list_flags(con, actor.viewer, client_id=client_id, kind=kind, status=status)
-    with ctx.db.write() as con:
-        audit.record(con, now, actor, Action.LIST_FLAGS, client_id, kind=kind, status=status, flags=len(found))
+        found = store.find_flags(con, actor.viewer, client_id=client_id, kind=kind, status=status)
+    _record_listing(ctx, actor, client_id, kind, status, len(found), now or utcnow())
+    return found
+
+
+@use_case(Action.LIST_FLAGS)
+def flags_as_json(ctx: Context, actor: Actor, *, client_id: str | None = None, kind: str | None = None,
+                  status: str | None = None, lang: str = "en", now: datetime | None = None) -> list[str]:
+    """As `list_flags`, each flag as one JSON object in the contract's shape (written by the database,
+    so a listing of many flags costs no Python object per flag), with its sentence in `lang`."""
+    with ctx.db.read() as con:
+        if client_id is not None:
+            clients.get_client(con, client_id, actor.viewer)
+        found = store.contract_json(con, actor.viewer, client_id=client_id, kind=kind, status=status, lang=lang)
+    _record_listing(ctx, actor, client_id, kind, status, len(found), now or utcnow())
     return found

@@ -1,0 +1,406 @@
+"""How a flag reads, in Dutch and English: the one place where a flag's evidence becomes words.
+
+A flag stores numbers and the id of the rule that raised it (see `tracking.detection`). Every front
+end (the client page, the caseload, the weekly digest, `koers flags`) words it here, so they say the
+same thing: plain words first ("Lichaam / energie: duidelijk meer belasting dan bij de start — 42
+nu, 25 toen"), the statistics (RCI, thresholds, swing) apart as details, and, for a flag the data
+retired, since when and why. Dynamic and kind names come from `tracking.i18n`. Pure: no storage,
+clock or environment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from string import Formatter
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from tracking.i18n import formats, t
+from tracking.instrument import DYNAMICS
+
+LANGS = ("nl", "en")
+NOTE_WORDS = 12
+
+TEXTS: dict[str, dict[str, str]] = {
+    # Plain words: what happened, with the numbers a coach needs to relate it to the chart.
+    "dominant_shift": {
+        "nl": "{to_name} heeft het overgenomen van {from_name} als dominante dynamiek — nu {to_level} tegen "
+              "{from_level}",
+        "en": "{to_name} has taken over from {from_name} as the dominant dynamic — now {to_level} against "
+              "{from_level}",
+    },
+    "dominant_shift.short": {"nl": "{from_name} → {to_name}", "en": "{from_name} → {to_name}"},
+    "reliable_deterioration": {
+        "nl": "{dynamic_name}: duidelijk meer belasting dan bij de start — {recent} nu, {baseline} toen",
+        "en": "{dynamic_name}: clearly more strain than at the start — {recent} now, {baseline} then",
+    },
+    "reliable_deterioration.short": {"nl": "{dynamic_name} {change}", "en": "{dynamic_name} {change}"},
+    "reliable_improvement": {
+        "nl": "{dynamic_name}: duidelijk minder belasting dan bij de start — {recent} nu, {baseline} toen",
+        "en": "{dynamic_name}: clearly less strain than at the start — {recent} now, {baseline} then",
+    },
+    "reliable_improvement.short": {"nl": "{dynamic_name} {change}", "en": "{dynamic_name} {change}"},
+    "focus_mismatch": {
+        "nl": "De focus ligt op {focus_name}, maar {dominant_name} is dominant sinds {since}",
+        "en": "The focus is on {focus_name}, but {dominant_name} has been dominant since {since}",
+    },
+    "focus_mismatch.short": {"nl": "focus {focus_name}, dominant {dominant_name}",
+                             "en": "focus {focus_name}, dominant {dominant_name}"},
+    "missed_checkins": {
+        "nl": "Geen check-in in de weken van {first} en {second}",
+        "en": "No check-in in the weeks of {first} and {second}",
+    },
+    "missed_checkins.short": {"nl": "geen check-in sinds {first}", "en": "no check-in since {first}"},
+    "contact_request": {
+        "nl": "Wil contact vóór de volgende afspraak",
+        "en": "Asks for contact before the next appointment",
+    },
+    "contact_request.note": {
+        "nl": "Wil contact vóór de volgende afspraak: “{note}”",
+        "en": "Asks for contact before the next appointment: “{note}”",
+    },
+    "contact_request.short": {"nl": "“{note}”", "en": "“{note}”"},
+    # One line of a caseload or digest: the kind, a few words, the date.
+    "attention": {"nl": "{kind}: {what}, {date}", "en": "{kind}: {what}, {date}"},
+    "attention.bare": {"nl": "{kind}, {date}", "en": "{kind}, {date}"},
+    "attention.undated": {"nl": "{kind}: {what}", "en": "{kind}: {what}"},
+    # Details: the statistics behind the words, for a coach who wants to check them.
+    "details.dominant_shift": {
+        "nl": "Recent niveau {lead} punten boven {runner_up_name} (minstens {margin} nodig). Het verschil tussen "
+              "{to_name} en {from_name} is nu {now_difference}, gewoonlijk {usual_difference}: een verschuiving van "
+              "{swing} punten (minstens {shift} nodig).",
+        "en": "Recent level {lead} points above {runner_up_name} (at least {margin} needed). The difference between "
+              "{to_name} and {from_name} is now {now_difference}, usually {usual_difference}: a swing of {swing} "
+              "points (at least {shift} needed).",
+    },
+    "details.reliable_change": {
+        "nl": "Gemiddelde van de laatste {recent_checkins} check-ins {recent} tegen {baseline} voor de eerste "
+              "{baseline_checkins}: {change} punten, {z} keer de standaardfout van {se} punten (drempel "
+              "{z_threshold}; eigen week-tot-weekvariatie {noise} punten). RCI van de laatste score {rci} "
+              "(Jacobson & Truax, drempel {rci_threshold}); betrouwbaarheid alfa {alpha} ({source}).",
+        "en": "Mean of the last {recent_checkins} check-ins {recent} against {baseline} for the first "
+              "{baseline_checkins}: {change} points, {z} times the standard error of {se} points (threshold "
+              "{z_threshold}; own week-to-week variation {noise} points). RCI of the latest score {rci} "
+              "(Jacobson & Truax, threshold {rci_threshold}); reliability alpha {alpha} ({source}).",
+    },
+    "source.estimated": {"nl": "geschat uit de gegevens", "en": "estimated from the data"},
+    "source.partly estimated": {"nl": "deels geschat", "en": "partly estimated"},
+    "source.fallback": {"nl": "standaardwaarde", "en": "default value"},
+    # Why a flag no longer describes the client.
+    "retired.superseded": {"nl": "Vervangen door een latere verschuiving op {date}",
+                           "en": "Superseded by a later shift on {date}"},
+    "retired.back_within_noise": {"nl": "Sinds {date} weer binnen de ruis van de start",
+                                  "en": "Back within noise of the start since {date}"},
+    "retired.focus_matches": {"nl": "Op {date} is de focus op de dominante dynamiek gezet",
+                              "en": "The focus was set to the dominant dynamic on {date}"},
+    "retired.dominant_matches": {"nl": "Sinds {date} past de dominante dynamiek bij de focus",
+                                 "en": "The dominant dynamic has matched the focus since {date}"},
+    "retired.focus_changed": {"nl": "Op {date} is de focus gewijzigd", "en": "The focus was changed on {date}"},
+    "retired.dominant_changed": {"nl": "Op {date} is de dominante dynamiek veranderd",
+                                 "en": "The dominant dynamic changed on {date}"},
+    "retired.focus_cleared": {"nl": "Op {date} is de focus losgelaten", "en": "The focus was cleared on {date}"},
+    "retired.checked_in": {"nl": "Weer ingecheckt op {date}", "en": "Checked in again on {date}"},
+    # What a coach can do next.
+    "next.dominant_shift": {"nl": "Bekijk de focus: past die nog bij de nieuwe dynamiek?",
+                            "en": "Review the focus: does it still fit the new dynamic?"},
+    "next.focus_mismatch": {"nl": "Pas de focus aan of leg vast waarom die blijft",
+                            "en": "Adjust the focus, or note why it stays"},
+    "next.reliable_deterioration": {"nl": "Plan contact met de cliënt", "en": "Plan contact with the client"},
+    "next.reliable_improvement": {"nl": "Bespreek wat helpt", "en": "Talk about what helps"},
+    "next.missed_checkins": {"nl": "Stuur een nieuwe check-in-link", "en": "Send a fresh check-in link"},
+    "next.contact_request": {"nl": "Plan contact met de cliënt", "en": "Plan contact with the client"},
+}
+
+
+@dataclass(frozen=True)
+class Field:
+    """A placeholder's value: the first evidence path that is present, written in a form.
+
+    Paths use dots for nesting and `[i]` for list items; `@name` stands for the evidence's own `name`
+    (`levels.@to` is the level of the dynamic in `to`). Forms: `dynamic` (its name), `n0`/`n1`/`n2`
+    (a number with that many decimals), `signed` (a whole number with its sign), `day` (a date),
+    `count` (a whole number as stored), `source` (where the reliability came from)."""
+
+    paths: tuple[str, ...]
+    form: str
+
+
+FIELDS: dict[str, Field] = {
+    "from_name": Field(("from",), "dynamic"),
+    "to_name": Field(("to",), "dynamic"),
+    "from_level": Field(("levels.@from",), "n0"),
+    "to_level": Field(("levels.@to",), "n0"),
+    "runner_up_name": Field(("runner_up",), "dynamic"),
+    "lead": Field(("lead_points",), "n1"),
+    "margin": Field(("margin_points",), "n1"),
+    "now_difference": Field(("difference_now_points",), "n1"),
+    "usual_difference": Field(("difference_long_run_points",), "n1"),
+    "swing": Field(("swing_points",), "n1"),
+    "shift": Field(("shift_points",), "n1"),
+    "dynamic_name": Field(("dynamic",), "dynamic"),
+    "recent": Field(("recent", "score"), "n0"),
+    "baseline": Field(("baseline",), "n0"),
+    "change": Field(("change_points",), "signed"),
+    "recent_checkins": Field(("recent_checkins", "checkins_in_a_row"), "count"),
+    "baseline_checkins": Field(("baseline_checkins",), "count"),
+    "z": Field(("z",), "n1"),
+    "z_threshold": Field(("z_threshold",), "n1"),
+    "se": Field(("se_points",), "n1"),
+    "noise": Field(("noise_points",), "n1"),
+    "rci": Field(("rci",), "n1"),
+    "rci_threshold": Field(("rci_threshold",), "n2"),
+    "alpha": Field(("alpha",), "n2"),
+    "source": Field(("reliability_source",), "source"),
+    "focus_name": Field(("focus",), "dynamic"),
+    "dominant_name": Field(("dominant",), "dynamic"),
+    "since": Field(("since",), "day"),
+    "first": Field(("missed[0]",), "day"),
+    "second": Field(("missed[1]",), "day"),
+}
+DETAILS = {"dominant_shift": "details.dominant_shift", "reliable_deterioration": "details.reliable_change",
+           "reliable_improvement": "details.reliable_change"}
+SOURCES = ("estimated", "partly estimated", "fallback")
+
+
+@dataclass(frozen=True)
+class Wording:
+    """A flag in words: its kind, plain words, the statistics apart ("" when none), and why it retired."""
+
+    title: str
+    summary: str
+    details: str
+    retired: str | None = None
+
+    def text(self) -> str:
+        """Plain words, then (for a retired flag) why it is history."""
+        return f"{self.summary}. {self.retired}." if self.retired else f"{self.summary}."
+
+
+def text(key: str, lang: str, **values: Any) -> str:
+    entry = TEXTS[key]
+    template = entry.get(lang) or entry["nl"]
+    return template.format(**values) if values else template
+
+
+def _template(key: str, lang: str) -> str:
+    entry = TEXTS[key]
+    return entry.get(lang) or entry["nl"]
+
+
+def number(value: Any, lang: str, decimals: int = 0) -> str:
+    """A number as the reader writes it: 42,5 in Dutch, 42.5 in English; "?" when unknown."""
+    if value is None:
+        return "?"
+    shown = f"{float(value):.{decimals}f}"
+    if shown.startswith("-") and not shown.strip("-0.,"):
+        shown = shown[1:]
+    return shown.replace(".", formats.decimal_mark(lang))
+
+
+def signed(value: Any, lang: str) -> str:
+    """A change in points with its sign: +18 or -12."""
+    shown = number(value, lang)
+    return shown if value is None or shown.startswith("-") or shown == "0" else f"+{shown}"
+
+
+def dynamic_name(dynamic: str | None, lang: str) -> str:
+    return t(f"dynamic.{dynamic}", lang) if dynamic in DYNAMICS else "?"
+
+
+def kind_name(kind: str, lang: str) -> str:
+    return t(f"flag.{kind}", lang)
+
+
+def status_name(status: str, lang: str) -> str:
+    return t(f"status.{status}", lang)
+
+
+def next_step(kind: str, lang: str) -> str:
+    return text(f"next.{kind}", lang)
+
+
+def day(moment: datetime | None, lang: str, tz: str | None = None, today: date | None = None) -> str:
+    """A date as the reader writes it (6 okt 2026); without the year when it is this year's `today`."""
+    if moment is None:
+        return "?"
+    local = moment.astimezone(ZoneInfo(tz)) if tz else moment
+    if today is None or local.year != today.year:
+        return formats.day(local, lang)
+    return formats.day_month(local, lang)
+
+
+def first_words(note: str | None, words: int = NOTE_WORDS) -> str:
+    """The first words of a client's note, as plain text (never markup), with … when cut."""
+    parts = (note or "").split()
+    return " ".join(parts[:words]) + (" …" if len(parts) > words else "")
+
+
+def _get(evidence: Mapping[str, Any], path: str) -> Any:
+    value: Any = evidence
+    for part in path.split("."):
+        if part.startswith("@"):
+            part = str(evidence.get(part[1:]))
+        position = None
+        if part.endswith("]"):
+            part, _, index = part[:-1].partition("[")
+            position = int(index)
+        value = value.get(part) if isinstance(value, Mapping) else None
+        if position is not None:
+            value = value[position] if isinstance(value, list) and position < len(value) else None
+    return value
+
+
+def _form(field: Field, value: Any, lang: str, tz: str | None, today: date | None) -> str:
+    if field.form == "dynamic":
+        return dynamic_name(value, lang)
+    if field.form in ("n0", "n1", "n2"):
+        return number(value, lang, int(field.form[1]))
+    if field.form == "signed":
+        return signed(value, lang)
+    if field.form == "day":
+        return day(datetime.fromisoformat(value) if value else None, lang, tz, today)
+    if field.form == "source":
+        return text(f"source.{value}", lang) if value in SOURCES else "?"
+    return "?" if value is None else str(value)
+
+
+def _values(key: str, evidence: Mapping[str, Any], lang: str, tz: str | None, today: date | None,
+            ) -> dict[str, str]:
+    names = placeholders(_template(key, lang))
+    values = {}
+    for name in names:
+        field = FIELDS[name]
+        value = next((found for path in field.paths if (found := _get(evidence, path)) is not None), None)
+        values[name] = _form(field, value, lang, tz, today)
+    return values
+
+
+def words(kind: str, evidence: Mapping[str, Any], lang: str, *, tz: str | None = None,
+          retired_reason: str | None = None, retired_at: datetime | None = None, note: str | None = None,
+          today: date | None = None) -> Wording:
+    """A flag in the reader's language: plain words, the statistics apart, and why it retired."""
+    if kind == "contact_request" and note:
+        summary = text("contact_request.note", lang, note=first_words(note))
+    else:
+        summary = text(kind, lang, **_values(kind, evidence, lang, tz, today))
+    details = ""
+    if kind in DETAILS and (kind == "dominant_shift" or "z" in evidence):
+        details = text(DETAILS[kind], lang, **_values(DETAILS[kind], evidence, lang, tz, today))
+    retired = None
+    if retired_reason and f"retired.{retired_reason}" in TEXTS:
+        retired = text(f"retired.{retired_reason}", lang, date=day(retired_at, lang, tz, today))
+    return Wording(kind_name(kind, lang), summary, details, retired)
+
+
+def short(kind: str, evidence: Mapping[str, Any], lang: str, *, tz: str | None = None, note: str | None = None,
+          today: date | None = None) -> str:
+    """A few words for a list: `Lichaam / energie → Identiteit`, `Lichaam / energie +18`, the note's start."""
+    if kind == "contact_request":
+        return text("contact_request.short", lang, note=first_words(note)) if note else ""
+    return text(f"{kind}.short", lang, **_values(f"{kind}.short", evidence, lang, tz, today))
+
+
+def attention(kind: str, evidence: Mapping[str, Any], at: datetime, lang: str, *, tz: str | None = None,
+              note: str | None = None, today: date | None = None) -> str:
+    """One line for the caseload or the digest: `Verschuiving dominante dynamiek: Lichaam / energie →
+    Identiteit, 6 okt`; `Wil contact: “Slecht geslapen …”, 30 nov`."""
+    what = short(kind, evidence, lang, tz=tz, note=note, today=today)
+    when = day(at, lang, tz, today)
+    if kind == "missed_checkins":  # its few words already say since when
+        return text("attention.undated", lang, kind=kind_name(kind, lang), what=what)
+    if what:
+        return text("attention", lang, kind=kind_name(kind, lang), what=what, date=when)
+    return text("attention.bare", lang, kind=kind_name(kind, lang), date=when)
+
+
+# The same plain words written by the database for many flags at once (`koers flags`), from the same
+# templates and fields; tests hold the two renderings equal.
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _sql_number(value: str, lang: str, decimals: int) -> str:
+    shown = f"printf('%.{decimals}f', ({value})::DOUBLE)"
+    unsigned = f"CASE WHEN round(({value})::DOUBLE, {decimals}) = 0 THEN ltrim({shown}, '-') ELSE {shown} END"
+    return f"coalesce(replace({unsigned}, '.', {_sql_text(formats.decimal_mark(lang))}), '?')"
+
+
+def _sql_form(field: Field, value: str, lang: str, tz: str | None) -> str:
+    if field.form == "dynamic":
+        cases = " ".join(f"WHEN {_sql_text(d)} THEN {_sql_text(dynamic_name(d, lang))}" for d in DYNAMICS)
+        return f"CASE {value} {cases} ELSE '?' END"
+    if field.form in ("n0", "n1", "n2"):
+        return _sql_number(value, lang, int(field.form[1]))
+    if field.form == "signed":
+        shown = _sql_number(value, lang, 0)
+        return f"CASE WHEN {shown} NOT IN ('0', '?') AND NOT starts_with({shown}, '-') THEN '+' || {shown} " \
+               f"ELSE {shown} END"
+    if field.form == "day":
+        local = f"timezone({_sql_text(tz or 'UTC')}, ({value})::TIMESTAMPTZ)"
+        months = "[" + ", ".join(_sql_text(m) for m in formats.month_abbreviations(lang)) + "]"
+        return (f"coalesce(day({local})::VARCHAR || ' ' || {months}[month({local})] || ' ' || "
+                f"year({local})::VARCHAR, '?')")
+    if field.form == "source":
+        cases = " ".join(f"WHEN {_sql_text(s)} THEN {_sql_text(text(f'source.{s}', lang))}" for s in SOURCES)
+        return f"CASE {value} {cases} ELSE '?' END"
+    return f"coalesce({value}, '?')"
+
+
+SUMMARY_KINDS = ("dominant_shift", "reliable_deterioration", "reliable_improvement", "focus_mismatch",
+                 "missed_checkins", "contact_request")
+
+
+def _summary_fields() -> list[Field]:
+    return [FIELDS[name] for kind in SUMMARY_KINDS for lang in LANGS
+            for name in sorted(placeholders(_template(kind, lang)))]
+
+
+def summary_paths() -> list[str]:
+    """Every evidence path the plain words read, `@name` paths spelled out for each dynamic (and `name` itself)."""
+    paths: list[str] = []
+    for field in _summary_fields():
+        for path in field.paths:
+            head, _, rest = path.partition("@")
+            spelled = [path] if not rest else [rest, *(head + dynamic for dynamic in DYNAMICS)]
+            paths += [spelled_path for spelled_path in spelled if spelled_path not in paths]
+    return paths
+
+
+def summary_values_sql(evidence: str) -> str:
+    """A SQL expression reading every path of `summary_paths` from the evidence in one pass (a list)."""
+    return f"json_extract_string({evidence}, [" + ", ".join(_sql_text("$." + path) for path in summary_paths()) + "])"
+
+
+def _sql_value(path: str, values: str, paths: list[str]) -> str:
+    head, _, rest = path.partition("@")
+    if not rest:
+        return f"{values}[{paths.index(path) + 1}]"
+    cases = " ".join(f"WHEN {_sql_text(d)} THEN {values}[{paths.index(head + d) + 1}]" for d in DYNAMICS)
+    return f"CASE {values}[{paths.index(rest) + 1}] {cases} END"
+
+
+def _sql_template(key: str, lang: str, values: str, tz: str | None) -> str:
+    paths = summary_paths()
+    parts = []
+    for literal, name, _spec, _conversion in Formatter().parse(_template(key, lang)):
+        if literal:
+            parts.append(_sql_text(literal))
+        if name:
+            field = FIELDS[name]
+            value = "coalesce(" + ", ".join(_sql_value(path, values, paths) for path in field.paths) + ")"
+            parts.append(_sql_form(field, value, lang, tz))
+    return "(" + " || ".join(parts or ["''"]) + ")"
+
+
+def summary_sql(kind: str, values: str, lang: str, tz: str | None = None) -> str:
+    """A SQL expression for the plain words of flags, equal to `words(...).summary` without a note: `kind`
+    is the kind column, `values` the list that `summary_values_sql` read from the evidence."""
+    cases = " ".join(f"WHEN {_sql_text(k)} THEN {_sql_template(k, lang, values, tz)}" for k in SUMMARY_KINDS)
+    return f"CASE {kind} {cases} END"
+
+
+def placeholders(template: str) -> set[str]:
+    return {name for _literal, name, _spec, _conversion in Formatter().parse(template) if name}
