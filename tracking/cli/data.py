@@ -160,7 +160,7 @@ def flags(cmd: Command, client_id: str | None, kind: str | None, status: str | N
         name = f"{flag.client_name} ({flag.client_id})" if flag.client_name else flag.client_id
         subject = (f"{flag.from_dynamic or '-'} -> {flag.to_dynamic or '-'}" if flag.from_dynamic or flag.to_dynamic
                    else flag.dynamic or "")
-        click.echo(f"{flag.id:>6}  {(iso(flag.at) or "")[:16]}  {name:<28} {flag.kind:<24} {flag.status:<13} {subject}")
+        click.echo(f"{flag.id:>6}  {(iso(flag.at) or '')[:16]}  {name:<28} {flag.kind:<24} {flag.status:<13} {subject}")
         click.echo(f"        {flag.words(lang).text()}")
     click.echo(f"{len(listed)} flags.")
 
