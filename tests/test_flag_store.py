@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import NOW
 from tests.factories import answers
-from tracking.cli.common import App
+from tracking.context import open_context
 from tracking.errors import NotFound
 from tracking.flag_text import day
 from tracking.models import Viewer
@@ -29,7 +29,7 @@ CONTEXT = {**CALM, "work_safety": 1, "predictability": 1, "autonomy_support": 2,
 
 @pytest.fixture
 def app(db_path):
-    app = App(load_settings({}, secrets_file=None, db=db_path))
+    app = open_context(load_settings({}, secrets_file=None, db=db_path))
     ensure_schema(app.db)
     with app.db.write() as con:
         for email, name in (("anne@example.org", "Anne"), ("marc@example.org", "Marc")):
@@ -53,11 +53,7 @@ def add(app, client_id: str, weeks: list[dict], *, start: datetime = START, coac
         rows = [{"client_id": client_id, "submitted_at": start + timedelta(weeks=i), "answers": answers(**given),
                  "contact_request": i in (contact or {}), "note": (contact or {}).get(i)}
                 for i, given in enumerate(weeks)]
-        con.register("incoming", checkins.frame_from_rows(rows, app.instrument))
-        try:
-            checkins.ingest(con, "incoming", app.instrument, source="import", now=now)
-        finally:
-            con.unregister("incoming")
+        checkins.ingest(con, checkins.frame_from_rows(rows, app.instrument), app.instrument, source="import", now=now)
         derived.refresh(con, [client_id], app.instrument, app.settings.detection, now)
 
 

@@ -203,6 +203,7 @@ SCENARIOS = {
     "flags.resolve": lambda w: flags.resolve(w.ctx, w.coach, w.flag_id(), now=NOW),
     "flags.reopen": _reopen,
     "flags.list_flags": lambda w: flags.list_flags(w.ctx, OPERATOR, client_id="C1"),
+    "flags.flags_as_json": lambda w: flags.flags_as_json(w.ctx, OPERATOR, client_id="C1", lang="nl"),
     "links.fresh_checkin_link": lambda w: links.fresh_checkin_link(w.ctx, w.coach, "C1", now=NOW),
     "links.email_fresh_link": lambda w: links.email_fresh_link(w.ctx, w.coach, "C1", now=NOW),
     "checkin.open_link": lambda w: checkin_cases.open_link(w.ctx, w.token(), now=NOW),
