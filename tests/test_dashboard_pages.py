@@ -23,19 +23,69 @@ def test_the_caseload_puts_contact_requests_and_shifts_first():
     at = signed_in(MARC, page="caseload")
     assert not at.exception
     table = at.dataframe[0].value
-    flags = list(table["flags"])
-    urgent = [i for i, text in enumerate(flags) if "Asks for contact" in text or "Dominant dynamic shifted" in text]
-    calm = [i for i, text in enumerate(flags) if not text]
+    assert list(table.columns[:2]) == ["client", "why"]  # why, right after the client
+    why = list(table["why"])
+    assert why[0].startswith("Asks for contact: “This week is really hard")
+    assert all(text.startswith("Dominant dynamic shifted: ") for text in why[1:4])
+    urgent = [i for i, text in enumerate(why) if "Asks for contact" in text or "Dominant dynamic shifted" in text]
+    calm = [i for i, text in enumerate(why) if not text]
     assert urgent and calm and max(urgent) < min(calm)
     summary = next(m.value for m in at.markdown if m.value.startswith("**"))  # the counts, under the alerts
     assert "clients with a shift to review" in summary and "1 client asks for contact" in summary
+
+
+@pytest.mark.parametrize(("lang", "shift", "deterioration"), [
+    ("nl", "Verschuiving dominante dynamiek: Context → Identiteit, 28 sep",
+     "Betrouwbare verslechtering: Identiteit +18, 28 sep"),
+    ("en", "Dominant dynamic shifted: Context → Identity, 28 Sept", "Reliable deterioration: Identity +18, 28 Sept"),
+])
+def test_the_caseload_says_why_in_words_with_the_dynamics_and_the_date(lang, shift, deterioration):
+    at = signed_in(MARC, lang=lang, page="caseload")
+    table = at.dataframe[0].value.set_index("client")
+    assert table.loc["Amira (M-210)", "why"].startswith(f"{shift} · {deterioration} · ")
+    assert table.loc["Amira (M-210)", "why"].endswith({"nl": "en nog 2", "en": "and 2 more"}[lang])
+    assert table.loc["Lieke (M-208)", "why"] == {"nl": "Betrouwbare verslechtering: Relationele patronen +23, 17 nov",
+                                                 "en": "Reliable deterioration: Relational patterns +23, 17 Nov"}[lang]
+    assert table.loc["Femke (M-202)", "why"] == ""
+
+
+def test_the_trend_is_a_line_of_whole_points_and_says_which_dynamic_it_follows():
+    at = signed_in(MARC, page="caseload")
+    table = at.dataframe[0].value.set_index("client")
+    assert all(len(points) and all(float(v).is_integer() for v in points) for points in table["trend"])
+    assert table.loc["Koen (M-211)", "state"] == "None elevated · line: Body / energy"
+    assert table.loc["Amira (M-210)", "state"] == "Identity · focus: Context"
+
+
+def test_the_caseload_wraps_long_words_instead_of_cutting_them_off():
+    at = signed_in(MARC, page="caseload")
+    assert at.dataframe[0].proto.row_height > 64  # the height above which the table wraps text
+    # (that no box scrolls inside the page is checked in a real browser: tests/browser)
+
+
+def test_acknowledged_flags_sink_below_open_ones(demo_db):
+    from tests.factories import context
+    from tracking.context import Actor, ActorKind
+    from tracking.usecases import flags
+
+    ctx = context(demo_db)
+    actor = Actor(ActorKind.COACH, coach_id=MARC)
+    amira = [f.id for f in flags.list_flags(ctx, actor, client_id="M-210", status="open")]
+    flags.acknowledge_several(ctx, actor, "M-210", amira, "Seen in session")
+    at = signed_in(MARC, page="caseload")
+    clients = list(at.dataframe[0].value["client"])
+    why = dict(zip(clients, at.dataframe[0].value["why"], strict=True))
+    assert clients.index("Amira (M-210)") > clients.index("Marloes (M-212)")  # below every open flag
+    assert clients.index("Amira (M-210)") < clients.index("Femke (M-202)")  # above clients with nothing
+    assert why["Amira (M-210)"].startswith("Seen: Dominant dynamic shifted: Context → Identity")
 
 
 def test_the_caseload_shows_each_client_with_name_and_id_and_state():
     at = signed_in(MARC, page="caseload")
     table = at.dataframe[0].value
     assert "Amira (M-210)" in list(table["client"])
-    assert set(table["state"]) <= {"Context", "Relational patterns", "Body / energy", "Identity", "Mixed",
+    assert {state.partition(" · ")[0] for state in table["state"]} <= {
+        "Context", "Relational patterns", "Body / energy", "Identity", "Mixed",
                                    "None elevated", "Not enough data yet"}
     assert all(len(points) >= 1 for points in table["trend"])
 
@@ -46,7 +96,7 @@ def test_caseload_search_and_filters():
     assert list(at.dataframe[0].value["client"]) == ["Amira (M-210)"]
     at.text_input(key="caseload_search").set_value("").run()
     at.multiselect(key="caseload_kinds").set_value(["dominant_shift"]).run()
-    assert all("Dominant dynamic shifted" in f for f in at.dataframe[0].value["flags"])
+    assert all("Dominant dynamic shifted" in f for f in at.dataframe[0].value["why"])
 
 
 def test_the_client_page_summarises_in_words_and_charts_the_course():

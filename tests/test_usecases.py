@@ -200,6 +200,8 @@ SCENARIOS = {
     "coaches.seal_totp_secrets": _seal_secrets,
     "refusals.flush": _flush_refusals,
     "flags.acknowledge": lambda w: flags.acknowledge(w.ctx, w.coach, w.flag_id(), "seen", now=NOW),
+    "flags.acknowledge_several": lambda w: flags.acknowledge_several(w.ctx, w.coach, "C1", [w.flag_id()], "seen",
+                                                                     now=NOW),
     "flags.resolve": lambda w: flags.resolve(w.ctx, w.coach, w.flag_id(), now=NOW),
     "flags.reopen": _reopen,
     "flags.list_flags": lambda w: flags.list_flags(w.ctx, OPERATOR, client_id="C1"),
@@ -234,7 +236,8 @@ SCENARIOS = {
 # What these use cases do reads or writes states, flags or the caseload (see tests/conftest.py DERIVED_ON).
 NEEDS_DERIVED = {
     "clients.set_focus", "checkin.submit", "data.import_checkins", "data.recompute", "data.load_demo",
-    "flags.acknowledge", "flags.resolve", "flags.reopen", "outbox.fill_outbox", "safety.acknowledge_concern",
+    "flags.acknowledge", "flags.acknowledge_several", "flags.resolve", "flags.reopen", "outbox.fill_outbox",
+    "safety.acknowledge_concern",
 }
 
 

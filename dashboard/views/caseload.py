@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import math
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, data, runtime
+from dashboard import attention, charts, data, runtime
 from tracking.i18n import formats
 from tracking.instrument import DYNAMICS
 from tracking.models import CLIENT_STATUSES, FLAG_KINDS
-from tracking.schedule import Schedule, next_occurrence
 from tracking.usecases import clients, safety
+
+# Column widths in pixels: with the row selector they fit the 736 px a 768 px tablet leaves the page.
+COLUMN_PX = {"client": 120, "why": 300, "trend": 64, "state": 110, "last": 96}
+# Row heights: above 64 px the table wraps long text; about 7 px a character at its font size.
+CHARS_PER_LINE = {column: COLUMN_PX[column] // 7 - 2 for column in ("client", "why", "state")}
+LINE_PX, ROW_PADDING_PX, ROW_LINES_MIN, ROW_LINES_MAX = 19, 14, 3, 5
+HEADER_PX, BORDER_PX = 36, 4
 
 tr = runtime.tr
 actor = runtime.actor()
@@ -82,13 +88,6 @@ with st.container(horizontal=True):
                                    placeholder=any_label, select_all=False)
 
 
-def _next_due(row: dict[str, Any]) -> datetime | None:
-    if row["status"] != "active" or row["reminder_weekday"] is None or not row["reminder_time"]:
-        return None
-    schedule = Schedule(row["reminder_weekday"], row["reminder_time"], row["tz"])
-    return next_occurrence(schedule, max(now, row["schedule_from"] or now))
-
-
 def _matches(row) -> bool:
     needle = (search or "").strip().lower()
     if needle and needle not in (row["name"] or "").lower() and needle not in row["id"].lower():
@@ -107,37 +106,78 @@ if not shown:
     st.stop()
 
 lang = runtime.lang()
+today = now.date()
+
+
+def _client(row: dict[str, Any]) -> str:
+    label = f"{row['name']} ({row['id']})" if row["name"] else row["id"]
+    status = row["status"]
+    return label if status == "active" else f"{label} · {tr(f'client_status.{status}')}"
+
+
+def _state(row: dict[str, Any]) -> str:
+    """The state; which dynamic the trend line follows when that is not the state (Mixed, None
+    elevated); and the focus when it differs from the dominant dynamic."""
+    parts = [charts.state_label(lang)(row["state"]) if row["state"] else tr("state.unknown")]
+    line_of = row["spark_dynamic"]
+    if line_of and line_of != row["state"]:
+        parts.append(tr("caseload.trend_of", dynamic=tr(f"dynamic.{line_of}")))
+    if row["state"] in DYNAMICS and row["focus"] and row["focus"] != row["state"]:
+        parts.append(tr("caseload.focus_on", dynamic=tr(f"dynamic.{row['focus']}")))
+    return " · ".join(parts)
+
+
+def _last(row: dict[str, Any]) -> str:
+    last_at = row["last_at"]
+    if last_at is None:
+        return tr("caseload.never")
+    if last_at.year == today.year:
+        return formats.short_day(last_at, lang, row["tz"])
+    return formats.weekday_day(last_at, lang, row["tz"])
+
+
+def _row_height(frame: pd.DataFrame) -> int:
+    """Tall enough for the longest text to wrap without being cut (up to ROW_LINES_MAX lines)."""
+    lines = max((math.ceil(len(text) / chars) for column, chars in CHARS_PER_LINE.items()
+                 for text in frame[column]), default=1)
+    return LINE_PX * min(max(lines, ROW_LINES_MIN), ROW_LINES_MAX) + ROW_PADDING_PX
+
+
+# Rows stay in the store's order: open contact requests (newest first), unacknowledged shifts,
+# deteriorations, missed check-ins, other open flags; clients with only acknowledged flags below them.
 frame = pd.DataFrame({
-    "client": [f"{r['name']} ({r['id']})" if r["name"] else r["id"] for r in shown],
-    "state": [charts.state_label(lang)(r["state"]) if r["state"] else tr("state.unknown") for r in shown],
-    # Whole points: the table also reads these out to screen readers, where 72.5 would be English.
-    "trend": [[None if v is None else round(v) for v in r["spark"]] for r in shown],
-    # Dates as text in the coach's language (a date column would be written in the browser's language).
-    "last": [formats.moment(r["last_at"], lang, r["tz"]) if r["last_at"] else "" for r in shown],
-    "next": [formats.short_moment(d, lang, r["tz"]) if (d := _next_due(r)) else "" for r in shown],
-    "flags": [", ".join(tr(f"flag.{k}") for k in r["open_kinds"]) for r in shown],
-    "focus": [tr(f"dynamic.{r['focus']}") if r["focus"] else "" for r in shown],
-    "status": [tr(f"client_status.{r['status']}") for r in shown],
+    "client": [_client(r) for r in shown],
+    # In words, right after the client: what needs attention and why (the most urgent first).
+    "why": [attention.why(r["attention"], lang, r["tz"], today) for r in shown],
+    # One dynamic's course (the store never joins two dynamics in one line); the line is drawn, and
+    # screen readers hear whole points, never raw decimals.
+    "trend": [[round(v) for v in r["spark"] if v is not None] for r in shown],
+    "state": [_state(r) for r in shown],
+    "last": [_last(r) for r in shown],
 })
 styled = frame.style.apply(
     lambda column: [charts.state_cell_style(r["state"]) for r in shown], subset=["state"]
 )
+row_height = _row_height(frame)
+# Narrow enough for a 768 px tablet without sideways scrolling; wider screens stretch the columns.
 selection = st.dataframe(
     styled,
     hide_index=True,
     on_select="rerun",
     selection_mode="single-row",
     key="caseload_table",
+    row_height=row_height,
+    # Tall enough for every row: the page scrolls, never a box inside it.
+    height=HEADER_PX + row_height * len(shown) + BORDER_PX,
     column_config={
-        "client": st.column_config.TextColumn(tr("caseload.col.client"), width="medium", pinned=True),
-        "state": st.column_config.TextColumn(tr("caseload.col.state"), help=tr("caseload.col.state_help")),
+        "client": st.column_config.TextColumn(tr("caseload.col.client"), width=COLUMN_PX["client"]),
+        "why": st.column_config.TextColumn(tr("caseload.col.why"), width=COLUMN_PX["why"],
+                                           help=tr("caseload.col.why_help")),
         "trend": st.column_config.LineChartColumn(tr("caseload.col.trend"), y_min=0, y_max=100,
-                                                  help=tr("caseload.col.trend_help")),
-        "last": st.column_config.TextColumn(tr("caseload.col.last")),
-        "next": st.column_config.TextColumn(tr("caseload.col.next")),
-        "flags": st.column_config.TextColumn(tr("caseload.col.flags"), width="large"),
-        "focus": st.column_config.TextColumn(tr("caseload.col.focus")),
-        "status": st.column_config.TextColumn(tr("caseload.col.status")),
+                                                  width=COLUMN_PX["trend"], help=tr("caseload.col.trend_help")),
+        "state": st.column_config.TextColumn(tr("caseload.col.state"), width=COLUMN_PX["state"],
+                                             help=tr("caseload.col.state_help")),
+        "last": st.column_config.TextColumn(tr("caseload.col.last"), width=COLUMN_PX["last"]),
     },
 )
 picked = selection.selection.rows if selection and selection.selection else []

@@ -30,6 +30,7 @@ TEXTS = {
     "error.admins_only": {
         "nl": "Deze pagina is alleen voor beheerders.", "en": "This page is for administrators only.",
     },
+    "invalid.flags": {"nl": "Kies minstens één signaal.", "en": "Choose at least one flag."},
     "invalid.email": {"nl": "Vul een geldig e-mailadres in.", "en": "Enter a valid email address."},
     "invalid.client_id": {
         "nl": "Vul een cliëntcode in (maximaal 64 tekens, zonder regeleinden en zonder onzichtbare of "
@@ -138,19 +139,29 @@ TEXTS = {
     "caseload.col.client": {"nl": "Cliënt", "en": "Client"},
     "caseload.col.state": {"nl": "Beeld", "en": "State"},
     "caseload.col.state_help": {
-        "nl": "De dominante dynamiek, of Gemengd als twee dicht bij elkaar liggen.",
-        "en": "The dominant dynamic, or Mixed when two are close.",
+        "nl": "De dominante dynamiek, of Gemengd als twee dicht bij elkaar liggen; de focus als die ervan afwijkt.",
+        "en": "The dominant dynamic, or Mixed when two are close; the focus when it differs.",
     },
     "caseload.col.trend": {"nl": "Verloop", "en": "Trend"},
     "caseload.col.trend_help": {
-        "nl": "Score (0-100) van de dominante dynamiek over de laatste 12 check-ins.",
-        "en": "Score (0-100) of the dominant dynamic over the last 12 check-ins.",
+        "nl": "Belasting (0-100) van één dynamiek over de laatste 12 check-ins: de dominante, of zonder dominante "
+              "de hoogste (de kolom Beeld noemt die dan). Een lijn verbindt nooit twee dynamieken.",
+        "en": "Strain (0-100) of one dynamic over the last 12 check-ins: the dominant one, or without one the "
+              "highest (the State column names it then). A line never joins two dynamics.",
     },
+    "caseload.col.why": {"nl": "Waarom aandacht", "en": "Why attention"},
+    "caseload.col.why_help": {
+        "nl": "Wat aandacht vraagt, het dringendste eerst: een contactverzoek, een verschuiving, een "
+              "verslechtering, gemiste check-ins. Wat je al gezien hebt, zakt naar onderen.",
+        "en": "What needs attention, the most urgent first: a contact request, a shift, a deterioration, "
+              "missed check-ins. What you have acknowledged sinks to the bottom.",
+    },
+    "caseload.why.seen": {"nl": "Gezien: {what}", "en": "Seen: {what}"},
+    "caseload.why.more": {"nl": "en nog {n}", "en": "and {n} more"},
+    "caseload.trend_of": {"nl": "lijn: {dynamic}", "en": "line: {dynamic}"},
+    "caseload.never": {"nl": "Nog geen", "en": "None yet"},
+    "caseload.focus_on": {"nl": "focus: {dynamic}", "en": "focus: {dynamic}"},
     "caseload.col.last": {"nl": "Laatste check-in", "en": "Last check-in"},
-    "caseload.col.next": {"nl": "Volgende", "en": "Next due"},
-    "caseload.col.flags": {"nl": "Open signalen", "en": "Open flags"},
-    "caseload.col.focus": {"nl": "Focus", "en": "Focus"},
-    "caseload.col.status": {"nl": "Status", "en": "Status"},
     "caseload.open_hint": {"nl": "Kies een rij om de cliënt te openen.", "en": "Select a row to open the client."},
     "client_status.active": {"nl": "Actief", "en": "Active"},
     "client_status.paused": {"nl": "Herinneringen gepauzeerd", "en": "Reminders paused"},

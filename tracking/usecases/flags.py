@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from tracking.audit import Action
 from tracking.clock import utcnow
 from tracking.context import Actor, Context
+from tracking.errors import InvalidValue
 from tracking.store import audit, clients
 from tracking.store import flags as store
 from tracking.usecases import use_case
@@ -21,6 +23,22 @@ def acknowledge(ctx: Context, actor: Actor, flag_id: int, note: str | None = Non
         client_id = store.acknowledge(con, flag_id, actor.viewer, note, now)
         audit.record(con, now, actor, Action.FLAG_ACKNOWLEDGE, client_id, flag=flag_id)
     return client_id
+
+
+@use_case(Action.FLAG_ACKNOWLEDGE)
+def acknowledge_several(ctx: Context, actor: Actor, client_id: str, flag_ids: Sequence[int],
+                        note: str | None = None, *, now: datetime | None = None) -> store.Acknowledged:
+    """Mark several flags of one client as seen at once, with one optional note. Flags acknowledged
+    before keep who and when; every id must be a flag of that client, or nothing changes."""
+    now = now or utcnow()
+    chosen = sorted({int(flag_id) for flag_id in flag_ids})
+    if not chosen:
+        raise InvalidValue("flags: choose at least one flag to acknowledge", "flags")
+    with ctx.db.write() as con:
+        clients.get_client(con, client_id, actor.viewer)
+        done = store.acknowledge_many(con, client_id, chosen, actor.viewer, note, now)
+        audit.record(con, now, actor, Action.FLAG_ACKNOWLEDGE, client_id, flags=list(done.flag_ids))
+    return done
 
 
 @use_case(Action.FLAG_RESOLVE)
