@@ -4,9 +4,9 @@ urgent flags, and the next step each flag offers. The words themselves come from
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 
 from tracking import flag_text
 from tracking.i18n import t
@@ -63,3 +63,34 @@ def why(items: Sequence[AttentionItem], lang: str, tz: str | None, today: date |
     if len(items) > WHY_ITEMS:
         lines.append(t("caseload.why.more", lang, n=len(items) - WHY_ITEMS))
     return SEPARATOR.join(lines)
+
+
+# Flags as the client page holds them: the contract's JSON shape (`koers flags`), as dicts.
+
+def moment(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def wording(flag: Mapping[str, Any], lang: str, tz: str | None, note: str | None = None,
+            today: date | None = None) -> flag_text.Wording:
+    """A flag in the reader's language: plain words, the statistics apart, and why it retired."""
+    retired = flag.get("retired") or {}
+    return flag_text.words(flag["kind"], flag.get("evidence") or {}, lang, tz=tz, note=note,
+                           retired_reason=retired.get("reason"), retired_at=moment(retired.get("at")), today=today)
+
+
+def line(flag: Mapping[str, Any], lang: str, tz: str | None, today: date | None = None) -> str:
+    """A flag in a few words with its date, without the client's note (safe for a widget label)."""
+    at = moment(flag["at"])
+    assert at is not None
+    return flag_text.attention(flag["kind"], flag.get("evidence") or {}, at, lang, tz=tz, today=today)
+
+
+def by_urgency(flags: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The most urgent kind first (unknown kinds with a deterioration), then the newest."""
+    return sorted(flags, key=lambda f: (KIND_RANK.get(f["kind"], 2), -_timestamp(f["at"]), f["id"]))
+
+
+def _timestamp(text: str) -> float:
+    found = moment(text)
+    return found.timestamp() if found else 0.0

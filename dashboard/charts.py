@@ -12,7 +12,6 @@ from __future__ import annotations
 import textwrap
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from contextlib import suppress
 from datetime import datetime, timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -21,6 +20,7 @@ from zoneinfo import ZoneInfo
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from tracking import flag_text as flag_words
 from tracking.i18n import TEXTS, formats, t
 from tracking.instrument import CORE_INDICATORS, DYNAMICS, Instrument
 from tracking.models import FLAG_KINDS
@@ -105,39 +105,12 @@ def state_runs(series: list[TimelinePoint]) -> list[tuple[str, datetime, datetim
 
 
 def flag_text(flag: dict, lang: str) -> str:
-    """One sentence for a coach: the kind, and the evidence in the coach's language."""
-    evidence = flag.get("evidence") or {}
-    key = f"evidence.{evidence.get('rule')}"
-    summary = evidence.get("summary", "")
-    if key in TEXTS:
-        with suppress(KeyError, ValueError, IndexError):  # a sentence needs numbers this flag lacks
-            summary = t(key, lang, **evidence_values(flag, lang))
-    kind_label = t(f"flag.{flag['kind']}", lang)
-    return f"{kind_label}: {summary}" if summary else kind_label
-
-
-def evidence_values(flag: dict, lang: str) -> dict:
-    """Evidence numbers plus translated names, for the evidence sentences in `tracking.i18n`."""
-    evidence = dict(flag.get("evidence") or {})
-    for name, value in list(evidence.items()):
-        if isinstance(value, float):
-            evidence[name] = formats.number(value, lang)
-    for field in ("from", "to", "dynamic"):
-        if flag.get(field):
-            evidence[f"{field}_name"] = t(f"dynamic.{flag[field]}", lang)
-    for field in ("focus", "dominant"):
-        if evidence.get(field) in DYNAMICS:
-            evidence[f"{field}_name"] = t(f"dynamic.{evidence[field]}", lang)
-    change = (flag.get("evidence") or {}).get("change_points")
-    if isinstance(change, int | float):
-        evidence["change_abs"] = formats.number(abs(change), lang)
-    if evidence.get("since"):
-        evidence["since_date"] = formats.day(datetime.fromisoformat(evidence["since"]), lang)
-    missed = evidence.get("missed") or []
-    if len(missed) == 2:
-        evidence["first_date"], evidence["second_date"] = (
-            formats.day(datetime.fromisoformat(moment), lang) for moment in missed)
-    return evidence
+    """One sentence for a coach: the kind, and its plain words in the coach's language (worded in
+    `tracking.flag_text`, as everywhere a flag is read)."""
+    retired = flag.get("retired") or {}
+    words = flag_words.words(flag["kind"], flag.get("evidence") or {}, lang, retired_reason=retired.get("reason"),
+                             retired_at=datetime.fromisoformat(retired["at"]) if retired.get("at") else None)
+    return f"{words.title}: {words.summary}"
 
 
 def wrapped(text: str, width: int = HOVER_WIDTH) -> str:

@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from tests.dashboard_helpers import _PLAIN as PLAIN_TEXT
-from tests.dashboard_helpers import MARC, shown, signed_in, texts, titles
+from tests.dashboard_helpers import MARC, plain_texts, shown, signed_in, texts, titles
 
 pytestmark = pytest.mark.usefixtures("demo_db")
 
@@ -86,7 +86,7 @@ def test_the_caseload_shows_each_client_with_name_and_id_and_state():
     assert "Amira (M-210)" in list(table["client"])
     assert {state.partition(" · ")[0] for state in table["state"]} <= {
         "Context", "Relational patterns", "Body / energy", "Identity", "Mixed",
-                                   "None elevated", "Not enough data yet"}
+        "None elevated", "Not enough data yet"}
     assert all(len(points) >= 1 for points in table["trend"])
 
 
@@ -116,10 +116,12 @@ def test_every_section_of_the_client_page_renders(name):
 def test_acknowledging_a_flag_records_who_and_when(demo_db):
     at = section(signed_in(MARC, page="client", client="M-210"), "flags")
     before = texts(at)
-    assert "Open flags" in before
-    at.text_input[0].set_value("Discussed in session")
+    assert "Open flags (4)" in before
+    picks = [box for box in at.checkbox if box.key.startswith("ack_pick_")]
+    for box in picks[1:]:
+        box.uncheck()
+    at.text_input(key="ack_note").set_value("Discussed in session")
     at.form_submit_button[0].click()
-    at.run()
     at.run()
     with duckdb.connect(str(demo_db), read_only=True) as con:
         rows = con.execute(
@@ -130,15 +132,128 @@ def test_acknowledging_a_flag_records_who_and_when(demo_db):
     status, by, at_time, note = rows[0]
     assert (status, by, note) == ("acknowledged", MARC, "Discussed in session")
     assert at_time is not None and logged == 1
+    assert "Flag acknowledged." in shown(at, "success") or "Flag acknowledged." in texts(at)
     assert "Acknowledged by Marc Jansen" in texts(at)
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_a_coach_acknowledges_several_flags_of_a_client_at_once(demo_db, lang):
+    at = section(signed_in(MARC, lang=lang, page="client", client="M-210"), "flags")
+    at.text_input(key="ack_note").set_value("Besproken")
+    at.form_submit_button[0].click()
+    at.run()
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        rows = con.execute("SELECT kind, acknowledge_note FROM flags WHERE client_id = 'M-210' "
+                           "AND status = 'acknowledged' ORDER BY kind").fetchall()
+        logged = con.execute("SELECT client_id, detail FROM audit_log WHERE action = 'flag_acknowledge'").fetchall()
+    assert rows == [("dominant_shift", "Besproken"), ("focus_mismatch", "Besproken"),
+                    ("reliable_deterioration", "Besproken"), ("reliable_improvement", "Besproken")]
+    assert len(logged) == 1 and logged[0][0] == "M-210" and len(json.loads(logged[0][1])["flags"]) == 4
+    done = {"nl": "4 signalen gemarkeerd als gezien.", "en": "4 flags acknowledged."}[lang]
+    assert done in texts(at)
+    seen = {"nl": "Gezien, nog actueel (4)", "en": "Acknowledged, still current (4)"}[lang]
+    assert seen in texts(at) and [b.label for b in at.form_submit_button] == []  # nothing left to acknowledge
+
+
+@pytest.mark.parametrize(("lang", "words", "details", "step"), [
+    ("nl", "Identiteit heeft het overgenomen van Context als dominante dynamiek — nu 55 tegen 45",
+     "Recent niveau 9,8 punten boven Context", "Volgende stap: Bekijk de focus: past die nog bij de nieuwe dynamiek?"),
+    ("en", "Identity has taken over from Context as the dominant dynamic — now 55 against 45",
+     "Recent level 9.8 points above Context", "Next step: Review the focus: does it still fit the new dynamic?"),
+])
+def test_every_flag_is_worded_in_the_coachs_language_with_statistics_apart_and_a_next_step(lang, words, details,
+                                                                                          step):
+    at = section(signed_in(MARC, lang=lang, page="client", client="M-210"), "flags")
+    assert not at.exception
+    lines = [text for _kind, text in plain_texts(at)]
+    assert words in lines and step in lines
+    assert any(text.startswith(details) for text in lines)
+    statistics = {"nl": "Statistiek", "en": "Statistics"}[lang]
+    assert [e.label for e in at.expander].count(statistics) == 3  # the shift and both reliable changes
+    other = {"nl": "has taken over", "en": "heeft het overgenomen"}[lang]
+    assert other not in texts(at)
+
+
+def test_a_shift_opens_the_focus_with_the_new_dynamics_guidance():
+    at = section(signed_in(MARC, page="client", client="M-210"), "flags")
+    [b for b in at.button if b.label == "Open the focus"][0].click()
+    at.run()
+    assert at.segmented_control(key="client_section").value == "focus"
+    assert "**New dominant dynamic: Identity**" in [m.value for m in at.markdown]
+    assert any(m.value.startswith("What this dynamic asks for: Meaning work beyond functioning") for m in at.markdown)
+
+
+def test_a_deterioration_offers_to_plan_contact_by_email_in_the_clients_language():
+    at = section(signed_in(MARC, page="client", client="M-210"), "flags")
+    plan = [b for b in at.get("link_button") if b.proto.label == "Plan contact (email)"]
+    assert plan and plan[0].proto.url.startswith("mailto:amira@client.example?subject=")
+    assert "Contact%20v%C3%B3%C3%B3r%20onze%20volgende%20afspraak" in plan[0].proto.url  # Amira reads Dutch
+
+
+def test_missed_checkins_offer_a_fresh_link(demo_db):
+    with duckdb.connect(str(demo_db)) as con:
+        con.execute("UPDATE flags SET status = 'open', retired_at = NULL, retired_reason = NULL "
+                    "WHERE client_id = 'M-201' AND kind = 'missed_checkins'")
+    at = section(signed_in(MARC, page="client", client="M-201"), "flags")
+    assert "Next step: Send a fresh check-in link" in [text for _kind, text in plain_texts(at)]
+    [b for b in at.button if b.label == "Send a fresh link"][0].click()
+    at.run()
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        queued = con.execute("SELECT recipient FROM outbox WHERE kind = 'link'").fetchall()
+    assert queued == [("youssef@client.example",)]
+    assert any("goes to youssef@client.example" in text for text in shown(at, "success") + [texts(at)])
+
+
+@pytest.mark.parametrize(("lang", "history"), [
+    ("nl", "Niet meer actueel: Weer ingecheckt op "),
+    ("en", "No longer current: Checked in again on "),
+])
+def test_retired_flags_are_history_with_the_reason_in_words(lang, history):
+    at = section(signed_in(MARC, lang=lang, page="client", client="M-201"), "flags")
+    assert {"nl": "Geschiedenis", "en": "History"}[lang] in [s.value for s in at.subheader]
+    assert any(text.startswith(history) for _kind, text in plain_texts(at, "caption"))
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_an_open_contact_request_comes_first_with_the_note_and_when(lang):
+    at = signed_in(MARC, lang=lang, page="client", client="M-206")
+    assert not at.exception
+    order = in_order(at.main)
+    asked = next(i for i, text in enumerate(order)
+                 if text.startswith({"nl": "**Vraagt om contact, sinds ", "en": "**Asks for contact, since "}[lang]))
+    note = order.index("This week is really hard, could we talk sooner?")
+    sections = order.index({"nl": "Onderdeel", "en": "Section"}[lang])  # the client page's sections
+    assert asked < note < sections  # above the sections, whichever is open
+    assert {"nl": "Contact gehad: afhandelen", "en": "Contact made: resolve"}[lang] in [b.label for b in at.button]
+    at = section(at, "checkins")
+    assert "This week is really hard, could we talk sooner?" in [t.value for t in at.text]
+
+
+def test_resolving_the_contact_request_once_contact_was_made(demo_db):
+    at = signed_in(MARC, page="client", client="M-206")
+    [b for b in at.button if b.label == "Contact made: resolve"][0].click()
+    at.run()
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        assert con.execute("SELECT status, resolved_by FROM flags WHERE client_id = 'M-206' "
+                           "AND kind = 'contact_request'").fetchall() == [("resolved", MARC)]
+    assert not any(b.label == "Contact made: resolve" for b in at.button)
 
 
 def test_resolving_a_flag(demo_db):
     at = section(signed_in(MARC, page="client", client="M-210"), "flags")
-    [b for b in at.form_submit_button if b.label == "Resolve"][0].click()
+    [b for b in at.button if b.label == "Resolve"][0].click()
     at.run()
     with duckdb.connect(str(demo_db), read_only=True) as con:
         assert con.execute("SELECT resolved_by FROM flags WHERE status = 'resolved'").fetchall() == [(MARC,)]
+
+
+def test_the_overview_lists_what_needs_attention_and_leads_to_the_flags():
+    at = signed_in(MARC, page="client", client="M-210")
+    lines = [text for _kind, text in plain_texts(at, "line")]
+    assert "Dominant dynamic shifted: Context → Identity, 28 Sept" in lines
+    at.button(key="overview_to_flags").click()
+    at.run()
+    assert at.segmented_control(key="client_section").value == "flags"
 
 
 def test_setting_the_focus_to_the_dominant_dynamic_withdraws_the_mismatch(demo_db):

@@ -18,6 +18,12 @@ def show_focus(bundle: ClientBundle, actor: Actor) -> None:
     client = bundle.client
     series = bundle.timeline
     latest = series[-1].state if series else None
+    guidance = st.session_state.pop("focus_guidance", None)  # from a flag's next step
+    if guidance in DYNAMICS:
+        with st.container(border=True):
+            st.markdown(f"**{tr('focus.guidance', dynamic=tr(f'dynamic.{guidance}'))}**")
+            st.write(tr(f"dynamic.{guidance}.what"))
+            st.write(tr("focus.guidance_asks", focus=tr(f"focus.{guidance}")))
     if latest in DYNAMICS:
         st.info(tr("focus.dominant_now", dynamic=tr(f"dynamic.{latest}")))
         if client.focus and client.focus != latest:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import charts, runtime
+from dashboard import attention, charts, runtime
+from dashboard.sections.flags import go_to_flags
 from tracking.context import Actor
 from tracking.summary import summarize
 from tracking.usecases.clients import ClientBundle
@@ -22,12 +23,28 @@ def _sentence(key: str, values: dict, tz: str) -> str:
     return tr(key, **shown)
 
 
+def _needs_attention(bundle: ClientBundle) -> None:
+    """The open flags in a few words each (a contact request is above, with its note), and the way to them."""
+    client = bundle.client
+    lang = runtime.lang()
+    today = runtime.now().date()
+    found = [f for f in attention.by_urgency(bundle.flags) if f["status"] == "open" and f["kind"] != "contact_request"]
+    if not found:
+        return
+    with st.container(border=True):
+        st.markdown(f"**{tr('overview.attention')}**")
+        for flag in found:
+            runtime.show_plain(attention.line(flag, lang, client.tz, today))
+        st.button(tr("overview.to_flags"), on_click=go_to_flags, icon=":material/flag:", key="overview_to_flags")
+
+
 def show_overview(bundle: ClientBundle, actor: Actor) -> None:
     client = bundle.client
     series = bundle.timeline
     lang = runtime.lang()
     sentences = [_sentence(key, values, client.tz) for key, values in summarize(series, runtime.now())]
     st.info(" ".join(sentences), icon=":material/insights:")
+    _needs_attention(bundle)
     if not series:
         return
     visible_flags = [f for f in bundle.flags if f["status"] != "resolved"]

@@ -14,6 +14,7 @@ from dashboard.sections import (
     show_overview,
     show_settings,
 )
+from dashboard.sections.flags import show_contact_requests
 from tracking.usecases import clients
 
 tr = runtime.tr
@@ -69,6 +70,7 @@ if open_flags:
     facts.append(runtime.tr_count("client.open_flags", len(open_flags)))
 st.caption(" · ".join(facts))
 runtime.show_notice()
+show_contact_requests(bundle, actor)  # an open contact request comes first, whatever the section
 
 if st.session_state.get("client_section") not in SECTIONS:
     st.session_state["client_section"] = "overview"

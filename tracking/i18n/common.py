@@ -74,44 +74,6 @@ TEXTS = {
     "status.acknowledged": {"nl": "Gezien", "en": "Acknowledged"},
     "status.resolved": {"nl": "Afgehandeld", "en": "Resolved"},
     "status.retired": {"nl": "Niet meer actueel", "en": "No longer current"},
-    # The evidence of each flag, by the rule that raised it (numbers from the flag's evidence).
-    "evidence.dominant_shift.v1": {
-        "nl": "{to_name} heeft het overgenomen van {from_name}: het recente niveau ligt {lead_points} punten boven "
-              "de volgende dynamiek (minstens {margin_points} nodig). De afgelopen maanden leidde {from_name}; de "
-              "verandering is een verschuiving van {swing_points} punten (minstens {shift_points} nodig), meer dan "
-              "ruis of één zware week.",
-        "en": "{to_name} has taken over from {from_name}: its recent level is {lead_points} points above the next "
-              "dynamic (at least {margin_points} needed). Over the past months {from_name} led; the change is a "
-              "swing of {swing_points} points (at least {shift_points} needed), more than noise or one hard week.",
-    },
-    "evidence.reliable_change.deterioration.v1": {
-        "nl": "{dynamic_name} ligt {checkins_in_a_row} check-ins op rij betrouwbaar hoger dan bij de start: nu "
-              "{score} tegen {baseline} (gemiddelde van de eerste {baseline_checkins} check-ins), {change_abs} "
-              "punten meer belasting, waar meetruis tot {reliable_change_points} punten verklaart (RCI {rci}).",
-        "en": "{dynamic_name} has been reliably higher than at the start for {checkins_in_a_row} check-ins in a "
-              "row: {score} now against {baseline} (mean of the first {baseline_checkins} check-ins), {change_abs} "
-              "points more strain, where measurement noise explains up to {reliable_change_points} (RCI {rci}).",
-    },
-    "evidence.reliable_change.improvement.v1": {
-        "nl": "{dynamic_name} ligt {checkins_in_a_row} check-ins op rij betrouwbaar lager dan bij de start: nu "
-              "{score} tegen {baseline} (gemiddelde van de eerste {baseline_checkins} check-ins), {change_abs} "
-              "punten minder belasting, waar meetruis tot {reliable_change_points} punten verklaart (RCI {rci}).",
-        "en": "{dynamic_name} has been reliably lower than at the start for {checkins_in_a_row} check-ins in a "
-              "row: {score} now against {baseline} (mean of the first {baseline_checkins} check-ins), {change_abs} "
-              "points less strain, where measurement noise explains up to {reliable_change_points} (RCI {rci}).",
-    },
-    "evidence.contact_request": {
-        "nl": "De cliënt wil contact vóór de volgende afspraak.",
-        "en": "The client asked for contact before the next appointment.",
-    },
-    "evidence.focus_mismatch": {
-        "nl": "De interventiefocus is {focus_name}, maar {dominant_name} leidt sinds {since_date}.",
-        "en": "The intervention focus is {focus_name}, but {dominant_name} has led since {since_date}.",
-    },
-    "evidence.missed_checkins": {
-        "nl": "Geen check-in in de weken die begonnen op {first_date} en {second_date}.",
-        "en": "No check-in for the weeks starting {first_date} and {second_date}.",
-    },
     # Core indicators, as a client reads them on their own trend.
     "core.sleep": {"nl": "Slaap", "en": "Sleep"},
     "core.energy": {"nl": "Energie", "en": "Energy"},
