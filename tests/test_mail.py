@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from tracking.mail import compose as mail
+from tracking.store import flags
 
 CLOSES = datetime(2026, 12, 5, 8, 0, tzinfo=UTC)  # Saturday 09:00 in Amsterdam
 URL = "https://koers.example/?t=abc.def"
@@ -94,40 +95,46 @@ def test_the_paused_email_tells_the_coach_who_paused_and_when():
     assert "dinsdag 1 december om 20:00" in email.text
 
 
-def digest_items(n_missed=1):
+def digest_lines(n_open=1):
     at = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+
+    def line(client_id, name, *kinds, new=False, **evidence):
+        items = tuple(flags.DigestItem(i, kind, at, "open", evidence, new) for i, kind in enumerate(kinds))
+        return flags.DigestLine(1, client_id, name, items)
+
     return [
-        mail.DigestItem("contact_request", "Anna (K-101)", at),
-        mail.DigestItem("dominant_shift", "Bo (K-102)", at),
-        mail.DigestItem("reliable_deterioration", "Cas (K-103)", at),
-        *[mail.DigestItem("missed_checkins", f"K-2{i:02d}", at) for i in range(n_missed)],
+        line("K-101", "Anna", "contact_request", new=True),
+        line("K-102", "Bo", "dominant_shift", "reliable_deterioration", new=True, **{
+            "from": "physiological", "to": "identity", "dynamic": "identity", "change_points": 18.2}),
+        *[line(f"K-2{i:02d}", None, "missed_checkins", missed=[at.isoformat(), at.isoformat()])
+          for i in range(n_open)],
     ]
 
 
-def test_the_digest_lists_open_flags_by_kind_with_names_and_ids():
-    email = mail.digest(lang="en", coach_name="Ada", day=date(2026, 12, 4), clients=12, items=digest_items(),
+def test_the_digest_gives_one_line_per_client_new_first():
+    email = mail.digest(lang="en", coach_name="Ada", day=date(2026, 12, 4), clients=12, lines=digest_lines(),
                         tz="Europe/Amsterdam", dashboard_url="https://koers.example/")
     assert email.subject == "Koers: your overview of Friday 4 December"
     text = email.text
-    assert text.index("CONTACT REQUESTS (1)") < text.index("- Anna (K-101), Monday 30 November at 09:00")
-    assert "SHIFTS OF THE DOMINANT DYNAMIC (1)" in text and "- Bo (K-102)" in text
-    assert "MISSED CHECK-INS (1)" in text and "- K-200" in text
-    assert "OTHER OPEN FLAGS (1)" in text and "- Cas (K-103): Reliable deterioration" in text
-    assert "<li>Anna (K-101), Monday 30 November at 09:00</li>" in email.html
+    assert text.index("NEW SINCE THE LAST OVERVIEW (2)") < text.index("- Anna (K-101): Asks for contact, 30 Nov 2026")
+    assert ("- Bo (K-102): Dominant dynamic shifted: Body / energy → Identity, 30 Nov 2026; "
+            "Reliable deterioration: Identity +18, 30 Nov 2026") in text
+    assert text.index("STILL OPEN (1)") < text.index("- K-200: Missed check-ins: no check-in since 30 Nov 2026")
+    assert "<li>Anna (K-101): Asks for contact, 30 Nov 2026</li>" in email.html
 
 
 def test_the_digest_keeps_long_lists_short_and_says_when_nothing_is_open():
     email = mail.digest(lang="nl", coach_name="Ada", day=date(2026, 12, 4), clients=80,
-                        items=digest_items(n_missed=30), tz="Europe/Amsterdam", dashboard_url="https://k.example/")
+                        lines=digest_lines(n_open=30), tz="Europe/Amsterdam", dashboard_url="https://k.example/")
     assert email.text.count("- K-2") == mail.DIGEST_LINES_PER_SECTION
-    assert "... en nog 5" in email.text
-    quiet = mail.digest(lang="nl", coach_name="Ada", day=date(2026, 12, 4), clients=3, items=[],
+    assert "... en nog 5" in email.text and "NOG OPEN (30)" in email.text
+    quiet = mail.digest(lang="nl", coach_name="Ada", day=date(2026, 12, 4), clients=3, lines=[],
                         tz="Europe/Amsterdam", dashboard_url="https://k.example/")
     assert "Er staan geen signalen open in je caseload (cliënten: 3)." in quiet.text
 
 
-def test_the_digest_carries_no_scores():
-    email = mail.digest(lang="en", coach_name="Ada", day=date(2026, 12, 4), clients=4, items=digest_items(),
+def test_the_digest_carries_no_scores_or_notes():
+    email = mail.digest(lang="en", coach_name="Ada", day=date(2026, 12, 4), clients=4, lines=digest_lines(),
                         tz="Europe/Amsterdam", dashboard_url="https://koers.example/")
-    assert not re.search(r"\b\d{2,3}(\.\d)?\s*(points|/100)", email.text)
-    assert "Scores and trends are only in Koers" in email.text
+    assert not re.search(r"\b\d{2,3}(\.\d)?\s*(points|/100)", email.text)  # a change (+18), never a level
+    assert "Trends, details and clients' notes are only in Koers" in email.text

@@ -284,9 +284,36 @@ def test_the_coach_digest_comes_at_the_time_the_coach_chose(mail, koers, db_path
     (digest,) = [m for m in mail.to(COACH) if m["X-Koers-Kind"] == "digest"]
     text = text_part(digest)
     assert digest["Subject"] == "Koers: je overzicht van vrijdag 4 december"
-    assert "CONTACTVERZOEKEN (1)" in text
-    assert "- Anna (C1), maandag 30 november om 19:00" in text  # in the coach's time zone
+    assert "NIEUW SINDS HET VORIGE OVERZICHT (1)" in text
+    assert "- Anna (C1): Wil contact, 30 nov 2026" in text  # in the coach's time zone
     assert "sad" not in text
+
+
+@pytest.mark.derived
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_the_digest_gives_each_client_one_line_of_what_is_new_or_still_open(mail, koers, db_path, lang, tmp_path):
+    add_client(db_path, "C1", name="Anna")
+    add_client(db_path, "C2", name="Bo")
+    ctx = factories.context(db_path)
+    coaches.set_preferences(ctx, Actor(ActorKind.COACH, coach_id=1), lang=lang, digest_weekday=4,
+                            digest_time="17:00", tz="Europe/Amsterdam")
+    # Bo asked for contact weeks ago (still open); Anna twice this week (new, and said once).
+    factories.stored_checkins(ctx, [factories.checkin("C2", MONDAY - timedelta(days=20), contact_request=1,
+                                                      note="private words")], tmp_path, now=MONDAY - timedelta(days=20))
+    factories.stored_checkins(ctx, [factories.checkin("C1", MONDAY + timedelta(hours=10), contact_request=1),
+                                    factories.checkin("C1", MONDAY + timedelta(days=2, hours=10), contact_request=1)],
+                              tmp_path, now=MONDAY + timedelta(days=2, hours=11))
+    friday_five_pm = MONDAY + timedelta(days=4, hours=16)
+    remind(koers, friday_five_pm)
+    (digest,) = [m for m in mail.to(COACH) if m["X-Koers-Kind"] == "digest"]
+    text = text_part(digest)
+    new, still_open = {"nl": ("NIEUW SINDS HET VORIGE OVERZICHT (1)", "NOG OPEN (1)"),
+                       "en": ("NEW SINCE THE LAST OVERVIEW (1)", "STILL OPEN (1)")}[lang]
+    anna = {"nl": "- Anna (C1): Wil contact, 2 dec 2026", "en": "- Anna (C1): Asks for contact, 2 Dec 2026"}[lang]
+    bo = {"nl": "- Bo (C2): Wil contact, 10 nov 2026", "en": "- Bo (C2): Asks for contact, 10 Nov 2026"}[lang]
+    assert text.index(new) < text.index(anna) < text.index(still_open) < text.index(bo)
+    assert text.count("Anna (C1)") == 1 and text.count("Bo (C2)") == 1  # one line per client, never twice
+    assert "private words" not in digest.as_string()
 
 
 def test_the_pause_link_stops_the_invitations_and_tells_the_coach(mail, koers, db_path):

@@ -112,18 +112,12 @@ TEXTS = {
         "nl": "Er staan geen signalen open in je caseload (cliënten: {clients}).",
         "en": "No flags are open in your caseload (clients: {clients}).",
     },
-    "mail.digest.section.contact_request": {"nl": "Contactverzoeken", "en": "Contact requests"},
-    "mail.digest.section.dominant_shift": {
-        "nl": "Verschuivingen van de dominante dynamiek", "en": "Shifts of the dominant dynamic",
-    },
-    "mail.digest.section.missed_checkins": {"nl": "Gemiste check-ins", "en": "Missed check-ins"},
-    "mail.digest.section.other": {"nl": "Andere open signalen", "en": "Other open flags"},
-    "mail.digest.line": {"nl": "{client}, {since}", "en": "{client}, {since}"},
-    "mail.digest.line_kind": {"nl": "{client}: {kind}, {since}", "en": "{client}: {kind}, {since}"},
+    "mail.digest.section.new": {"nl": "Nieuw sinds het vorige overzicht", "en": "New since the last overview"},
+    "mail.digest.section.open": {"nl": "Nog open", "en": "Still open"},
     "mail.digest.more": {"nl": "... en nog {n}", "en": "... and {n} more"},
     "mail.digest.details": {
-        "nl": "De scores en het verloop staan alleen in Koers, niet in deze e-mail:",
-        "en": "Scores and trends are only in Koers, not in this email:",
+        "nl": "Het verloop, de toelichting en de notities van cliënten staan alleen in Koers, niet in deze e-mail:",
+        "en": "Trends, details and clients' notes are only in Koers, not in this email:",
     },
     # The pause page (a client's one-click link; no sign-in).
     "pause.title": {"nl": "Herinneringen pauzeren", "en": "Pause reminders"},

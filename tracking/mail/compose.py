@@ -12,12 +12,12 @@ import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Protocol
 from urllib.parse import urlencode
 
 from tracking.i18n import formats, long_moment, t, t_count
 
-DIGEST_LINES_PER_SECTION = 25
-DIGEST_SECTIONS = ("contact_request", "dominant_shift", "missed_checkins")
+DIGEST_LINES_PER_SECTION = 25  # clients per part of the digest; the rest are counted
 
 
 @dataclass(frozen=True)
@@ -47,13 +47,6 @@ class Heading:
 @dataclass(frozen=True)
 class Bullets:
     items: Sequence[str]
-
-
-@dataclass(frozen=True)
-class DigestItem:
-    kind: str  # a flag kind
-    client_label: str  # "Name (id)" or the id
-    since: datetime  # the check-in (or closed window) that raised the flag
 
 
 def local_moment(moment: datetime, tz: str, lang: str) -> str:
@@ -203,34 +196,33 @@ def paused(*, lang: str, coach_name: str | None, client_label: str, paused_at: d
     return _email(t("mail.paused.subject", lang, client=client_label), blocks + _closing(lang), lang)
 
 
-def _section(kind: str) -> str:
-    return kind if kind in DIGEST_SECTIONS else "other"
+class ClientLine(Protocol):
+    """One client of a digest (`tracking.store.flags.DigestLine`): what is new or still open, in words."""
+
+    @property
+    def new(self) -> int: ...  # findings raised since the last digest
+
+    def words(self, lang: str, tz: str | None = None) -> str: ...
 
 
-def digest(*, lang: str, coach_name: str | None, day: date, clients: int, items: Sequence[DigestItem],
+def digest(*, lang: str, coach_name: str | None, day: date, clients: int, lines: Sequence[ClientLine],
            tz: str, dashboard_url: str) -> Content:
-    """To the coach, weekly: their open flags by kind (contact requests, shifts, missed check-ins,
-    others), each naming the client and when; no scores."""
+    """To the coach, weekly: one line per client with what needs attention, in words (the kind, the
+    dynamics, the date; never a client's note), the most urgent client first; clients with something
+    new since the last digest apart from those with something still open. No client twice."""
     blocks: list[Block] = [_greeting(first_name(coach_name), lang)]
-    if not items:
+    if not lines:
         blocks.append(Paragraph(t("mail.digest.nothing", lang, clients=clients)))
     else:
         blocks.append(Paragraph(t("mail.digest.intro", lang, clients=clients)))
-        ordered = sorted(items, key=lambda item: (item.since, item.client_label))
-        for section in (*DIGEST_SECTIONS, "other"):
-            chosen = [i for i in ordered if _section(i.kind) == section]
+        for section, chosen in (("new", [line for line in lines if line.new]),
+                                ("open", [line for line in lines if not line.new])):
             if not chosen:
                 continue
-            lines = [
-                t("mail.digest.line_kind", lang, client=i.client_label, kind=t(f"flag.{i.kind}", lang),
-                  since=local_moment(i.since, tz, lang)) if section == "other"
-                else t("mail.digest.line", lang, client=i.client_label, since=local_moment(i.since, tz, lang))
-                for i in chosen[:DIGEST_LINES_PER_SECTION]
-            ]
+            shown = [line.words(lang, tz) for line in chosen[:DIGEST_LINES_PER_SECTION]]
             if len(chosen) > DIGEST_LINES_PER_SECTION:
-                lines.append(t("mail.digest.more", lang, n=len(chosen) - DIGEST_LINES_PER_SECTION))
-            heading = f"{t(f'mail.digest.section.{section}', lang)} ({len(chosen)})"
-            blocks += [Heading(heading), Bullets(lines)]
+                shown.append(t("mail.digest.more", lang, n=len(chosen) - DIGEST_LINES_PER_SECTION))
+            blocks += [Heading(f"{t(f'mail.digest.section.{section}', lang)} ({len(chosen)})"), Bullets(shown)]
     blocks += [Paragraph(t("mail.digest.details", lang)),
                Button(t("mail.open_dashboard", lang), dashboard_url)]
     return _email(t("mail.digest.subject", lang, date=local_date(day, lang)), blocks + _closing(lang), lang)

@@ -26,7 +26,7 @@ from tracking.mail import compose, due
 from tracking.mail.due import ContactDue, DigestDue, FollowupDue, InvitationDue, Reminder, ReminderRules
 from tracking.models import Email
 from tracking.settings import Settings
-from tracking.store import StoreConnection, audit, derived, outbox, periods
+from tracking.store import StoreConnection, audit, derived, flags, outbox, periods
 from tracking.store import due as store
 from tracking.store.periods import Period
 from tracking.usecases import use_case
@@ -40,6 +40,7 @@ def claim_timeout(settings: Settings) -> timedelta:
 _TOKEN = re.compile(r"([?&](?:t|pause)=)(?!" + re.escape(sealed.PREFIX) + r")([A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+)")
 _SEALED_TOKEN = re.compile(r"([?&](?:t|pause)=)(" + re.escape(sealed.PREFIX) + r"[A-Za-z0-9_\-]+)")
 LINKS_PURPOSE = "outbox links"
+DIGEST_DAYS = 7  # the digest is weekly: "new" is what came in since the one before
 
 
 def seal_links(text: str | None, secret_key: str | None) -> str | None:
@@ -173,7 +174,7 @@ def _coach_emails(con: StoreConnection, reminders: list[Reminder], settings: Set
     client_info = store.clients_by_id(con, sorted({r.client_id for r in contacts}))
     coaches = store.coaches_by_id(con, sorted({r.coach_id for r in contacts} | {r.coach_id for r in digests}))
     flagged_at = store.flags_by_id(con, [r.flag_id for r in contacts])
-    contents = store.digest_contents(con, [r.coach_id for r in digests])
+    clients = store.digest_clients(con, [r.coach_id for r in digests])
     emails = []
     for contact in contacts:
         coach, client = coaches[contact.coach_id], client_info[contact.client_id]
@@ -187,12 +188,12 @@ def _coach_emails(con: StoreConnection, reminders: list[Reminder], settings: Set
                                 coach_id=contact.coach_id))
     for reminder in digests:
         coach = coaches[reminder.coach_id]
-        digest = contents[reminder.coach_id]
+        # What is new since the previous weekly digest, and what is still open.
+        since = reminder.opens_at - timedelta(days=DIGEST_DAYS)
+        lines = flags.digest_lines(con, [reminder.coach_id], since)[reminder.coach_id]
         content = compose.digest(
-            lang=coach.lang, coach_name=coach.name, day=reminder.digest_date, clients=digest.clients,
-            items=[compose.DigestItem(f.kind, compose.client_label(f.client_id, f.client_name), f.since)
-                   for f in digest.flags],
-            tz=coach.tz, dashboard_url=compose.dashboard_url(settings.base_url),
+            lang=coach.lang, coach_name=coach.name, day=reminder.digest_date, clients=clients[reminder.coach_id],
+            lines=lines, tz=coach.tz, dashboard_url=compose.dashboard_url(settings.base_url),
         )
         emails.append(new_email(reminder.key, "digest", coach.email, content, coach.lang,
                                 secret_key=settings.secret_key, coach_id=reminder.coach_id))

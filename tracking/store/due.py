@@ -155,42 +155,16 @@ def flags_by_id(con: StoreConnection, flag_ids: Sequence[int]) -> dict[int, date
     return {r[0]: from_db(r[1]) for r in rows}
 
 
-@dataclass(frozen=True)
-class DigestFlag:
-    kind: str
-    client_id: str
-    client_name: str | None
-    since: datetime
-
-
-@dataclass(frozen=True)
-class DigestContents:
-    clients: int  # the coach's clients whose coaching has not ended
-    flags: list[DigestFlag]
-
-
-def digest_contents(con: StoreConnection, coach_ids: Sequence[int]) -> dict[int, DigestContents]:
-    """Per coach: how many clients, and their open flags."""
-    clients = dict(con.execute(
+def digest_clients(con: StoreConnection, coach_ids: Sequence[int]) -> dict[int, int]:
+    """Per coach: how many clients whose coaching has not ended (what the digest says it covers)."""
+    counts = dict(con.execute(
         """
         SELECT coach_id, count(*) FROM clients
         WHERE coach_id IN (SELECT unnest(?::INTEGER[])) AND status <> 'ended' GROUP BY coach_id
         """,
         [list(coach_ids)],
     ).fetchall())
-    flags: dict[int, list[DigestFlag]] = {coach_id: [] for coach_id in coach_ids}
-    for coach_id, kind, client_id, name, since in con.execute(
-        """
-        SELECT c.coach_id, f.kind, c.id, c.name, f.checkin_at
-        FROM flags f JOIN clients c ON c.id = f.client_id
-        WHERE c.coach_id IN (SELECT unnest(?::INTEGER[])) AND f.status = 'open' AND f.withdrawn_at IS NULL
-          AND c.status <> 'ended'
-        ORDER BY f.checkin_at, c.id
-        """,
-        [list(coach_ids)],
-    ).fetchall():
-        flags[coach_id].append(DigestFlag(kind, client_id, name, from_db(since)))
-    return {coach_id: DigestContents(clients.get(coach_id, 0), flags[coach_id]) for coach_id in coach_ids}
+    return {coach_id: int(counts.get(coach_id, 0)) for coach_id in coach_ids}
 
 
 # Creating what invitations need, in bulk.
