@@ -15,7 +15,7 @@ from tracking.models import CLIENT_STATUSES, FLAG_KINDS
 from tracking.usecases import clients, safety
 
 # Column widths in pixels: with the row selector they fit the 736 px a 768 px tablet leaves the page.
-COLUMN_PX = {"client": 120, "why": 300, "trend": 64, "state": 110, "last": 96}
+COLUMN_PX = {"client": 120, "why": 292, "trend": 64, "state": 110, "last": 104}
 # Row heights: above 64 px the table wraps long text; about 7 px a character at its font size.
 CHARS_PER_LINE = {column: COLUMN_PX[column] // 7 - 2 for column in ("client", "why", "state")}
 LINE_PX, ROW_PADDING_PX, ROW_LINES_MIN, ROW_LINES_MAX = 19, 14, 3, 5
