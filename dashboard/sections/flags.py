@@ -105,7 +105,8 @@ def show_contact_requests(bundle: ClientBundle, actor: Actor) -> None:
             with st.container(horizontal=True, vertical_alignment="center"):
                 st.badge(tr("alerts.badge.contact"), icon=":material/forum:", color="orange")
                 st.markdown(f"**{tr('flags.contact.asked', when=_when(flag['at'], client.tz))}**")
-            note = notes.get(flag.get("checkin_id"))
+            checkin_id = flag.get("checkin_id")
+            note = notes.get(checkin_id) if checkin_id is not None else None
             if note:
                 st.text(note)  # the client's own words: shown as text, never as Markdown or HTML
             else:
