@@ -110,7 +110,7 @@ def test_not_on_track_keeps_its_statistics_apart_in_both_languages():
     ("nl", "Lichaam / energie verbetert niet zoals verwacht, terwijl de focus er al 9 weken op ligt — nu 88, rond 66 "
            "verwacht. Kijk bij de focus of dit de juiste ingang is"),
     ("en", "Body / energy is not improving as expected although the focus has been on it for 9 weeks — 88 now, about "
-           "66 expected. Look at the focus section: is this the right entrance"),
+           "66 expected. Look at the focus section and ask whether this is the right entrance"),
 ])
 def test_a_focus_that_does_not_bring_the_expected_improvement_says_so_and_points_to_the_focus(lang, expected):
     wording = flag_text.words("not_on_track", FOCUS_NOT_IMPROVING, lang)

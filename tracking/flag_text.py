@@ -73,8 +73,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "nl": "{dynamic_name} verbetert niet zoals verwacht, terwijl de focus er al {weeks_since_focus} weken op "
               "ligt — nu {observed}, rond {expected} verwacht. Kijk bij de focus of dit de juiste ingang is",
         "en": "{dynamic_name} is not improving as expected although the focus has been on it for "
-              "{weeks_since_focus} weeks — {observed} now, about {expected} expected. Look at the focus section: "
-              "is this the right entrance",
+              "{weeks_since_focus} weeks — {observed} now, about {expected} expected. Look at the focus section and "
+              "ask whether this is the right entrance",
     },
     "not_on_track.short": {"nl": "{dynamic_name}", "en": "{dynamic_name}"},
     "not_on_track.focus.short": {"nl": "{dynamic_name}, {weeks_since_focus} weken in focus",
