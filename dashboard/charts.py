@@ -265,7 +265,7 @@ def _expected_traces(figure: go.Figure, series: list[TimelinePoint], focus_chang
                 fillcolor=_rgba(ZONE_COLORS[zone_name], ZONE_OPACITY[zone_name]), hoverinfo="skip",
                 name=t(f"chart.zone.{zone_name}", lang), **{**group, "legendrank": group["legendrank"] + offset},
             ))
-        bands = [p.band[dynamic] for p in series if p.band.get(dynamic)]
+        bands = [band for p in series if (band := p.band.get(dynamic))]
         figure.add_trace(go.Scatter(
             x=shown, y=[band["expected"] for band in bands], mode="lines", name=t("chart.expected_line", lang),
             line={"color": COLORS[dynamic], "width": 1.5, "dash": "dash"},

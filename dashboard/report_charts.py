@@ -260,8 +260,8 @@ def _expected_band(frame: Frame, series: list[TimelinePoint], dynamic: str) -> l
         outline = [*zip(xs, high), *zip(xs[::-1], low[::-1])]
         points = " ".join(f"{x:.1f},{frame.y(value):.1f}" for x, value in outline)
         parts.append(f'<polygon points="{points}" fill="{ZONE_COLORS[name]}" fill-opacity="{ZONE_OPACITY[name]}"/>')
-    line = " ".join(f"{x:.1f},{frame.y(p.band[dynamic]['expected']):.1f}"
-                    for x, p in zip(xs, [p for p in series if p.band.get(dynamic)]))
+    bands = [band for p in series if (band := p.band.get(dynamic))]
+    line = " ".join(f"{x:.1f},{frame.y(band['expected']):.1f}" for x, band in zip(xs, bands))
     parts.append(f'<polyline points="{line}" fill="none" stroke="{COLORS[dynamic]}" stroke-width="1.5" '
                  'stroke-dasharray="4 3"/>')
     return parts
