@@ -10,13 +10,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.factories import OPERATOR, answers, coach, context, csv_text
+from tracking.instrument import load_instrument
 from tracking.models import FLAG_KINDS, Viewer
-from tracking.store import on_track
+from tracking.recovery import RecoverySettings, default_curves
+from tracking.store import checkins, on_track
 from tracking.usecases import data
 from tracking.usecases import flags as flag_cases
 from tracking.usecases.clients import set_focus
-
-pytestmark = pytest.mark.derived
 
 START = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -54,6 +54,7 @@ def test_not_on_track_is_a_flag_kind():
     assert "not_on_track" in FLAG_KINDS
 
 
+@pytest.mark.derived
 def test_it_is_raised_after_two_checkins_above_the_band_and_retires_back_inside(app, tmp_path):
     imported(app, tmp_path, "N1", dict.fromkeys(range(8), EMPTY_BODY))
     assert not_on_track(app) == []  # in week 7 only one check-in above the band counts yet
@@ -77,6 +78,7 @@ def test_it_is_raised_after_two_checkins_above_the_band_and_retires_back_inside(
     assert flag["retired"]["at"] == (START + timedelta(weeks=10)).isoformat()  # the first calm week
 
 
+@pytest.mark.derived
 def test_the_focus_that_does_not_bring_the_expected_improvement_is_named(app, tmp_path):
     imported(app, tmp_path, "F1", dict.fromkeys(range(3), EMPTY_BODY))
     set_focus(app, OPERATOR, "F1", "physiological", now=START + timedelta(weeks=2, days=1))
@@ -88,6 +90,7 @@ def test_the_focus_that_does_not_bring_the_expected_improvement_is_named(app, tm
     assert "the focus has been on it for" in flag["evidence"]["summary"]
 
 
+@pytest.mark.derived
 def test_an_acknowledgement_survives_a_recompute(app, tmp_path):
     imported(app, tmp_path, "A1", dict.fromkeys(range(10), EMPTY_BODY))
     (flag,) = not_on_track(app)
@@ -100,6 +103,7 @@ def test_an_acknowledgement_survives_a_recompute(app, tmp_path):
     assert again["evidence"] == flag["evidence"]
 
 
+@pytest.mark.derived
 def test_a_recompute_stores_the_curves_it_used(app, tmp_path):
     imported(app, tmp_path, "C1", dict.fromkeys(range(4), EMPTY_BODY))
     data.recompute(app, OPERATOR, now=NOW)
@@ -108,6 +112,7 @@ def test_a_recompute_stores_the_curves_it_used(app, tmp_path):
     assert curves is not None and set(curves.source.values()) == {"default"}  # too few clients for an estimate
 
 
+@pytest.mark.derived
 def test_the_practices_own_curve_replaces_the_default_once_enough_clients_recovered(app, tmp_path):
     recovering = {}
     for number in range(32):
@@ -125,6 +130,7 @@ def test_the_practices_own_curve_replaces_the_default_once_enough_clients_recove
     assert curves.source["identity"] == "default"
 
 
+@pytest.mark.derived
 def test_the_timeline_gives_the_expected_strain_of_every_checkin(app, tmp_path, koers):
     imported(app, tmp_path, "T1", dict.fromkeys(range(10), EMPTY_BODY))
     ran = koers("timeline", "T1", "--format", "json")
@@ -142,6 +148,7 @@ def test_the_timeline_gives_the_expected_strain_of_every_checkin(app, tmp_path, 
     assert point.band["physiological"]["zone"] == "inside"
 
 
+@pytest.mark.derived
 def test_koers_flags_lists_not_on_track_by_kind(app, tmp_path, koers):
     imported(app, tmp_path, "K1", dict.fromkeys(range(10), EMPTY_BODY))
     ran = koers("flags", "--kind", "not_on_track", "--format", "json", "--lang", "nl")
@@ -151,3 +158,26 @@ def test_koers_flags_lists_not_on_track_by_kind(app, tmp_path, koers):
     assert flag["evidence"]["summary"].startswith("Lichaam / energie herstelt niet zoals verwacht")
     text = koers("flags", "--kind", "not_on_track")
     assert "not_on_track" in text.stdout and "physiological" in text.stdout
+
+
+def test_the_curves_and_one_clients_expected_strain_read_the_same_on_both_databases(store):
+    """Storing the curves and reading one client's expected strain use only SQL both databases accept."""
+    instrument = load_instrument()
+    settings = RecoverySettings()
+    rows = [{"client_id": "P1", "submitted_at": START + timedelta(weeks=week), "answers": answers(**EMPTY_BODY),
+             "contact_request": False, "note": None} for week in range(6)]
+    curves = default_curves(settings)
+    with store.write() as con:
+        checkins.ingest(con, checkins.frame_from_rows(rows, instrument), instrument, source="import", now=NOW)
+        con.execute("INSERT INTO focus_changes (client_id, focus, changed_by, changed_at) VALUES (?, ?, NULL, ?)",
+                    ["P1", "physiological", (START + timedelta(weeks=3, days=1)).replace(tzinfo=None)])
+        assert on_track.store_curves(con, curves, settings, NOW) is True
+        assert on_track.store_curves(con, curves, settings, NOW) is False  # unchanged: nothing written
+    with store.read() as con:
+        assert on_track.load_curves(con, settings).as_dict() == curves.as_dict()
+        assert on_track.load_curves(con, RecoverySettings(band_z=1.2)) is None  # made with other settings
+        result = on_track.client_recovery(con, "P1", settings)
+        points = on_track.timeline(con, "P1", Viewer.operator(), settings)
+    assert result.expected.shape == (6, 4) and result.clock[4, 2] == 1  # the focus clock from week 4 on
+    assert [p.expected["physiological"] for p in points][:3] == [None, None, 87.5]
+    assert points[-1].band["physiological"]["zone"] in ("inside", "above", "well_above")
