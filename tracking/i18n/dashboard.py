@@ -102,6 +102,10 @@ TEXTS = {
     "caseload.count.reliable_deterioration.one": {
         "nl": "1 cliënt met een verslechtering", "en": "1 client with a deterioration",
     },
+    "caseload.count.not_on_track": {
+        "nl": "{n} cliënten niet op koers", "en": "{n} clients not on track",
+    },
+    "caseload.count.not_on_track.one": {"nl": "1 cliënt niet op koers", "en": "1 client not on track"},
     "caseload.count.missed_checkins": {
         "nl": "{n} cliënten missen check-ins", "en": "{n} clients are missing check-ins",
     },
