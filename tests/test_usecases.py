@@ -237,7 +237,7 @@ SCENARIOS = {
 NEEDS_DERIVED = {
     "clients.set_focus", "checkin.submit", "data.import_checkins", "data.recompute", "data.load_demo",
     "flags.acknowledge", "flags.acknowledge_several", "flags.resolve", "flags.reopen", "outbox.fill_outbox",
-    "safety.acknowledge_concern",
+    "safety.acknowledge_concern", "flags.flags_as_json", "data.timeline",
 }
 
 

@@ -41,7 +41,7 @@ def test_a_coach_signs_in_triages_and_acknowledges_a_flag(demo_site, page, scree
     page.get_by_text("Open flags").wait_for()
     page.get_by_label("Note (optional)").first.fill("Talked it through on Monday")
     page.get_by_role("button", name="Acknowledge").first.click()  # every open flag at once, as ticked
-    page.get_by_text("4 flags acknowledged.").wait_for(timeout=30_000)
+    page.get_by_text("5 flags acknowledged.").wait_for(timeout=30_000)
     wait_for_app(page)
     screenshot(page, "dashboard-flag-acknowledged")
 
@@ -49,4 +49,4 @@ def test_a_coach_signs_in_triages_and_acknowledges_a_flag(demo_site, page, scree
         acknowledged = con.execute(
             "SELECT acknowledge_note FROM flags WHERE client_id = 'M-210' AND status = 'acknowledged'"
         ).fetchall()
-    assert acknowledged == [("Talked it through on Monday",)] * 4
+    assert acknowledged == [("Talked it through on Monday",)] * 5

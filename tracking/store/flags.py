@@ -20,8 +20,8 @@ from tracking.store.clients import VISIBLE, visible_params
 
 ISO_SECONDS = "%Y-%m-%dT%H:%M:%S+00:00"  # tracking.clock.iso for UTC times
 # The order in which a coach should look at flags (tracking.store.caseload uses the same).
-URGENCY = ("contact_request", "dominant_shift", "reliable_deterioration", "missed_checkins", "focus_mismatch",
-           "reliable_improvement")
+URGENCY = ("contact_request", "dominant_shift", "reliable_deterioration", "not_on_track", "missed_checkins",
+           "focus_mismatch", "reliable_improvement")
 
 
 @dataclass(frozen=True)
