@@ -3,7 +3,8 @@ old and a client who asked for contact yesterday (and 48 quiet ones) finds the c
 first, in words, without sideways scrolling and without a box that scrolls inside the page; the
 client page puts the request and its note first.
 
-Screenshots: test-artifacts/flags-caseload-768.png, flags-caseload-1366.png, flags-client-768.png.
+Screenshots: test-artifacts/flags-caseload-768.png, flags-caseload-1366.png, flags-client-768.png,
+flags-client-flags-768.png.
 """
 
 from __future__ import annotations
@@ -115,3 +116,21 @@ def test_the_client_page_puts_the_contact_request_and_its_note_first(site, page,
         "mailto:t-102@client.example?subject=")
     assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
     screenshot(page, "flags-client-768")
+
+
+def test_a_shifts_next_step_opens_the_focus_with_the_new_dynamics_guidance(site, page, screenshot):
+    page.set_viewport_size({"width": 768, "height": 1024})
+    page.goto(f"{site.url}/client?client=T-101")
+    wait_for_app(page)
+    page.get_by_label("E-mailadres").fill(COACH)
+    page.get_by_label("Wachtwoord", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Inloggen").click()
+    page.get_by_role("heading", name="Oscar (T-101)").wait_for(timeout=30_000)
+    page.locator("[data-testid='stButtonGroup'] button", has_text="Signalen").click()
+    page.get_by_text("Identiteit heeft het overgenomen van Lichaam / energie").wait_for(timeout=30_000)
+    wait_for_app(page)
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    screenshot(page, "flags-client-flags-768")
+    page.get_by_role("button", name="Open de focus").first.click()
+    page.get_by_text("Nieuwe dominante dynamiek: Identiteit").wait_for(timeout=30_000)
+    page.get_by_text("Wat deze dynamiek vraagt: Betekeniswerk voorbij functioneren").wait_for()
