@@ -154,6 +154,18 @@ def test_a_coach_acknowledges_several_flags_of_a_client_at_once(demo_db, lang):
     assert seen in texts(at) and [b.label for b in at.form_submit_button] == []  # nothing left to acknowledge
 
 
+def test_acknowledging_with_no_flag_ticked_says_so_and_changes_nothing(demo_db):
+    at = section(signed_in(MARC, lang="nl", page="client", client="M-210"), "flags")
+    for box in at.checkbox:
+        if box.key.startswith("ack_pick_"):
+            box.uncheck()
+    at.form_submit_button[0].click()
+    at.run()
+    assert "Kies minstens één signaal." in shown(at, "error")
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM flags WHERE status = 'acknowledged'").fetchone() == (0,)
+
+
 @pytest.mark.parametrize(("lang", "words", "details", "step"), [
     ("nl", "Identiteit heeft het overgenomen van Context als dominante dynamiek — nu 55 tegen 45",
      "Recent niveau 9,8 punten boven Context", "Volgende stap: Bekijk de focus: past die nog bij de nieuwe dynamiek?"),
