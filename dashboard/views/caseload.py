@@ -69,9 +69,11 @@ if not rows:
     st.stop()
 
 counts = {kind: sum(kind in row["open_kinds"] for row in rows) for kind in FLAG_KINDS}
+# Counted in the order of urgency the table keeps.
 summary = [runtime.tr_count(f"caseload.count.{kind}", counts[kind]) for kind in
-           ("dominant_shift", "contact_request", "reliable_deterioration", "missed_checkins", "focus_mismatch")
-           if counts[kind]]
+           ("contact_request", "dominant_shift", "reliable_deterioration", "not_on_track", "missed_checkins",
+            "focus_mismatch")
+           if counts.get(kind)]
 st.markdown("**" + (formats.items(summary, runtime.lang()) if summary else tr("caseload.count.nothing")) + "**")
 
 states = [*DYNAMICS, "mixed", "none"]
