@@ -18,7 +18,7 @@ from tracking.usecases import clients, safety
 COLUMN_PX = {"client": 120, "why": 292, "trend": 64, "state": 110, "last": 104}
 # Row heights: above 64 px the table wraps long text; about 7 px a character at its font size.
 CHARS_PER_LINE = {column: COLUMN_PX[column] // 7 - 2 for column in ("client", "why", "state")}
-LINE_PX, ROW_PADDING_PX, ROW_LINES_MIN, ROW_LINES_MAX = 19, 14, 3, 5
+LINE_PX, ROW_PADDING_PX, ROW_LINES_MIN, ROW_LINES_MAX = 19, 14, 3, 6
 HEADER_PX, BORDER_PX = 36, 4
 
 tr = runtime.tr
@@ -146,7 +146,8 @@ def _row_height(frame: pd.DataFrame) -> int:
 
 
 # Rows stay in the store's order: open contact requests (newest first), unacknowledged shifts,
-# deteriorations, missed check-ins, other open flags; clients with only acknowledged flags below them.
+# deteriorations and not on track, missed check-ins, other open flags; clients with only acknowledged
+# flags below them.
 frame = pd.DataFrame({
     "client": [_client(r) for r in shown],
     # In words, right after the client: what needs attention and why (the most urgent first).
