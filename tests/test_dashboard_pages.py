@@ -25,7 +25,7 @@ def test_the_caseload_puts_contact_requests_and_shifts_first():
     table = at.dataframe[0].value
     flags = list(table["flags"])
     urgent = [i for i, text in enumerate(flags) if "Asks for contact" in text or "Dominant dynamic shifted" in text]
-    # Everything else comes after them (most of the demo's clients are also not on track: they never recover).
+    # Everything else comes after them (a few of the demo's clients are also not on track, most are calmer).
     others = [i for i in range(len(flags)) if i not in urgent]
     assert urgent and others and max(urgent) < min(others)
     summary = next(m.value for m in at.markdown if m.value.startswith("**"))  # the counts, under the alerts
