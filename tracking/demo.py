@@ -4,9 +4,9 @@ Every client follows a scenario over 10-40 weeks. Like a real practice, most res
 the dynamic they came with eases roughly like the expected recovery curve (docs/recovery.md),
 each at its own pace, so a coach sees calm clients next to the few who need attention. The stories:
 
-- a stable dominant that slowly eases: Joris, Lotte, Eva, Ruben (who missed check-ins just before
-  this week), Femke, Sophie, Jesse, Stijn (misses a week now and then); Noor too, who asks for
-  contact before the next appointment this week;
+- a stable dominant that slowly eases: Joris, Lotte, Eva, Ruben (who has stopped checking in: none
+  in the last weeks), Femke, Sophie, Jesse, Stijn (misses a week now and then); Noor too, who asks
+  for contact before the next appointment this week;
 - two dynamics too close to call, easing together: Fatima, Iris, Yara (who asks for contact);
 - recovery: Bram, Lars, Marloes (steadily), Anouk, Koen (after half of their weeks), Hanna (M-213,
   exactly like the expected curve: inside her band throughout);
@@ -47,7 +47,8 @@ C, R, P, ID = DYNAMICS  # context, relational, physiological, identity
 
 # (id, name, coach, lang, weeks, scenario, extras). Scenarios (weeks count from the first check-in):
 # ("easing", dynamic, half_weeks); ("mixed", a, b, half_weeks); ("shift", from, to, at_week, peak,
-# eases_from_week or None); ("double", first, second, third, at_week, at_week); ("recovering", d);
+# eases_from_week or None); ("double", first, second, third, at_week, at_week, eases_from_week,
+# eases_from_week); ("recovering", d);
 # ("improving", d); ("responding", d); ("deteriorating", d); ("stuck", d). "refocus": (week, dynamic)
 # pairs, the coach moving the focus in the session after that week's check-in.
 CLIENTS: tuple[tuple[Any, ...], ...] = (
@@ -61,7 +62,7 @@ CLIENTS: tuple[tuple[Any, ...], ...] = (
     ("K-107", "Eva", 0, "en", 12, ("easing", C, 9.0), {}),
     ("K-108", "Daan", 0, "nl", 26, ("deteriorating", P), {"missed_weeks": 0.2}),
     ("K-109", "Noor", 0, "nl", 19, ("easing", R, 10.0), {"focus": R, "contact_request": True}),
-    ("K-110", "Thijs", 0, "nl", 36, ("double", C, P, ID, 12, 26), {"focus": C, "refocus": ((18, P), (31, ID))}),
+    ("K-110", "Thijs", 0, "nl", 36, ("double", C, P, ID, 12, 26, 19, 32), {"focus": C, "refocus": ((18, P), (31, ID))}),
     ("K-111", "Anouk", 0, "nl", 14, ("improving", C), {}),
     ("K-112", "Ruben", 0, "nl", 24, ("easing", P, 8.0), {"missed_weeks": 0.1, "missed_recently": True}),
     ("K-113", "Iris", 0, "nl", 10, ("mixed", P, ID, 6.5), {}),
@@ -70,7 +71,7 @@ CLIENTS: tuple[tuple[Any, ...], ...] = (
     ("M-203", "Lars", 1, "en", 38, ("recovering", C), {"show_trend": True}),
     ("M-204", "Sophie", 1, "en", 18, ("easing", ID, 11.0), {}),
     ("M-205", "Milan", 1, "nl", 29, ("shift", ID, P, 15, 7.2, 22), {"focus": ID, "refocus": ((21, P),)}),
-    ("M-206", "Yara", 1, "en", 21, ("mixed", R, ID, 10.0), {"contact_request": True}),
+    ("M-206", "Yara", 1, "en", 21, ("mixed", R, ID, 8.5), {"contact_request": True}),
     ("M-207", "Jesse", 1, "nl", 11, ("easing", R, 10.0), {}),
     ("M-208", "Lieke", 1, "nl", 33, ("deteriorating", R), {"focus": R}),
     ("M-209", "Stijn", 1, "en", 27, ("easing", P, 8.0), {"missed_weeks": 0.15}),
@@ -81,7 +82,7 @@ CLIENTS: tuple[tuple[Any, ...], ...] = (
     ("M-213", "Hanna", 1, "en", 18, ("responding", P), {"focus": P, "show_trend": True}),
     ("K-114", "Pieter", 0, "nl", 14, ("stuck", P), {"focus": P}),
 )
-RESPONDING_HALF_WEEKS = 7.0  # the default physiological curve's pace (half of the excess gone after 10 weeks)
+RESPONDING_HALF_WEEKS = 7.0  # a little faster than the default curve's 10 weeks: inside the band throughout
 EASED_LEVEL = 3.6  # where a dynamic that responds levels off: recovery from burnout is rarely complete
 REFOCUS_HALF_WEEKS = 7.0  # a new dominant, once the coach focuses on it, eases at about the curve's pace
 
@@ -143,11 +144,11 @@ def _latent(scenario: tuple[Any, ...], weeks: int, rng: np.random.Generator) -> 
         return fraction
 
     def eased(level: float, to: float, half_weeks: float, start: float = 0) -> np.ndarray:
-        """`level` until `start`, then easing to `to`: half of the way gone every `half_weeks`."""
+        """`level` until `start`, then easing to `to`: half of the remaining way gone every `half_weeks`."""
         result: np.ndarray = to + (level - to) * np.exp2(-np.maximum(t - start, 0) / half_weeks)
         return result
 
-    if kind == "stuck":
+    if kind == "stuck":  # stays where it started, whatever the coaching
         strain[:, index[scenario[1]]] = high
     elif kind == "easing":  # a stable dominant that eases: the same dynamic leads throughout
         strain[:, index[scenario[1]]] = eased(high, EASED_LEVEL, scenario[2])
@@ -161,14 +162,14 @@ def _latent(scenario: tuple[Any, ...], weeks: int, rng: np.random.Generator) -> 
         strain[:, b] = risen if eases_from is None else np.minimum(
             risen, eased(peak, EASED_LEVEL, REFOCUS_HALF_WEEKS, eases_from))
     elif kind == "double":  # two shifts; the focus follows each, and each new dominant eases in turn
-        a, b, c, first, second = (index[scenario[1]], index[scenario[2]], index[scenario[3]],
-                                  scenario[4], scenario[5])
+        a, b, c, first, second, b_eases, c_eases = (index[scenario[1]], index[scenario[2]], index[scenario[3]],
+                                                    *scenario[4:])
         one, two = ramp(first, 2), ramp(second, 2)
         easing_a = eased(high, EASED_LEVEL, 10.0)
         strain[:, a] = easing_a - one * (easing_a - low[a])
-        easing_b = eased(high, EASED_LEVEL, REFOCUS_HALF_WEEKS, first + 7)
+        easing_b = eased(high, EASED_LEVEL, REFOCUS_HALF_WEEKS, b_eases)
         strain[:, b] = low[b] + one * (easing_b - low[b]) - two * (easing_b - low[b] - 0.5)
-        strain[:, c] = low[c] + two * (eased(high, EASED_LEVEL, REFOCUS_HALF_WEEKS, second + 6) - low[c])
+        strain[:, c] = low[c] + two * (eased(high, EASED_LEVEL, REFOCUS_HALF_WEEKS, c_eases) - low[c])
     elif kind == "recovering":
         d = index[scenario[1]]
         fall = np.clip(t / max(weeks - 8, 1), 0, 1)
@@ -227,7 +228,7 @@ def build(instrument: Instrument, now: datetime, seed: int = 2026) -> DemoData:
         missed[:2] = False  # the first weeks establish the baseline
         missed[-1] = False
         if extras.get("missed_recently"):
-            missed[-3:-1] = True  # two weeks in a row without a check-in, just before this one
+            missed[-3:-1] = True  # two weeks in a row without a check-in, and this week's is left out below
         for week in range(weeks):
             due = dues[week]
             closes = window_close(due, TIME_ZONE, WINDOW_DAYS)
@@ -255,6 +256,9 @@ def build(instrument: Instrument, now: datetime, seed: int = 2026) -> DemoData:
                 "contact_request": contact,
                 "note": note,
             })
+        if extras.get("missed_recently"):  # drawn like the others, so that later clients' draws stay the same
+            checkins.pop()
+            periods[-1]["checkin"] = None
         if "focus" in extras:
             focus_changes.append({
                 "client_id": client_id, "focus": extras["focus"], "coach": COACHES[coach]["email"],
