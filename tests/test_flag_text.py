@@ -38,6 +38,10 @@ NOT_ON_TRACK = {"rule": "not_on_track.v1", "dynamic": "physiological", "role": "
 FOCUS_NOT_IMPROVING = {**NOT_ON_TRACK, "rule": "not_on_track.focus_not_improving.v1", "role": "dominant_and_focus",
                        "focus": "physiological", "weeks_since_focus": 9.0, "focus_not_improving": 1,
                        "clock": "focus", "curve_source": "estimated"}
+# A dynamic that started low and rose (it became the dominant later): not "not recovering" but "risen".
+RISEN = {**NOT_ON_TRACK, "observed": 62.0, "score": 64.0, "expected": 27.1, "started_at": 30.2,
+         "expected_improvement": 3.1, "observed_improvement": -31.8, "weeks_on_clock": 22.0}
+FOCUS_RISEN = {**FOCUS_NOT_IMPROVING, "observed": 62.0, "started_at": 30.2, "expected": 27.1}
 EVIDENCE = {"dominant_shift": SHIFT, "reliable_deterioration": WORSE, "reliable_improvement": BETTER,
             "focus_mismatch": MISMATCH, "missed_checkins": MISSED, "contact_request": CONTACT,
             "not_on_track": NOT_ON_TRACK}
@@ -121,6 +125,31 @@ def test_a_focus_that_does_not_bring_the_expected_improvement_says_so_and_points
         "en": "Look at the focus section: is this the right entrance for this client?"}[lang]
 
 
+@pytest.mark.parametrize("lang,expected", [
+    ("nl", "Lichaam / energie is gestegen sinds de start, terwijl herstel werd verwacht — nu 62, 30 bij de start"),
+    ("en", "Body / energy has risen since the start, where recovery was expected — 62 now, 30 at the start"),
+])
+def test_a_dynamic_that_rose_since_the_start_says_it_has_risen(lang, expected):
+    assert flag_text.words("not_on_track", RISEN, lang).summary == expected
+
+
+@pytest.mark.parametrize("lang,expected", [
+    ("nl", "Lichaam / energie is gestegen sinds de start, terwijl de focus er al 9 weken op ligt — nu 62, 30 bij de "
+           "start. Kijk bij de focus of dit de juiste ingang is"),
+    ("en", "Body / energy has risen since the start although the focus has been on it for 9 weeks — 62 now, 30 at "
+           "the start. Look at the focus section and ask whether this is the right entrance"),
+])
+def test_a_focused_dynamic_that_rose_since_the_start_says_it_has_risen_and_points_to_the_focus(lang, expected):
+    assert flag_text.words("not_on_track", FOCUS_RISEN, lang).summary == expected
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_a_level_that_reads_the_same_as_at_the_start_is_not_called_risen(lang):
+    same = flag_text.words("not_on_track", {**NOT_ON_TRACK, "observed": 62.4, "started_at": 61.6}, lang).summary
+    assert same == EXPECTED[("not_on_track", lang)].replace("88", "62")
+    assert flag_text.short("not_on_track", RISEN, lang) == flag_text.short("not_on_track", NOT_ON_TRACK, lang)
+
+
 def test_the_caseload_reads_not_on_track_with_the_dynamic():
     moment = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
     assert flag_text.attention("not_on_track", NOT_ON_TRACK, moment, "en", today=date(2026, 3, 10)) == (
@@ -189,6 +218,12 @@ EDGES = [
     ("dominant_shift", {"rule": "dominant_shift.v1", "from": "nonsense", "to": "identity"}),
     ("not_on_track", FOCUS_NOT_IMPROVING),
     ("not_on_track", {**NOT_ON_TRACK, "observed": None, "weeks_on_clock": 12.5}),
+    ("not_on_track", RISEN),
+    ("not_on_track", FOCUS_RISEN),
+    ("not_on_track", {**RISEN, "started_at": None}),
+    ("not_on_track", {**RISEN, "observed": 62.4, "started_at": 61.6}),
+    ("not_on_track", {**RISEN, "observed": 30.5, "started_at": 29.5}),
+    ("not_on_track", {**RISEN, "observed": 31.5, "started_at": 30.5}),
     *EVIDENCE.items(),
 ]
 

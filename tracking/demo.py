@@ -1,13 +1,28 @@
 """Realistic demo data: two coaches and their caseloads, with check-ins that tell true stories.
 
-Every client follows a scenario over 10-40 weeks: a stable dominant dynamic, a shift from one
-dynamic to another, two dynamics too close to call, recovery, deterioration. Two show expected
-recovery (docs/recovery.md) clearly: Hanna (M-213) recovers as expected, inside her band; Pieter
-(K-114) stays where he started although the focus has been on his dominant from the start, so he
-is not on track and the flag points to the focus. Answers are
-generated per item from the scenario's latent strain with personal item biases, a weekly mood
-that moves all items together, and noise, then rounded to the 0-10 slider, so the dashboard shows
-what real data looks like. Pure: the same seed and `now` give the same data.
+Every client follows a scenario over 10-40 weeks. Like a real practice, most respond to coaching:
+the dynamic they came with eases roughly like the expected recovery curve (docs/recovery.md),
+each at its own pace, so a coach sees calm clients next to the few who need attention. The stories:
+
+- a stable dominant that slowly eases: Joris, Lotte, Eva, Ruben (who has stopped checking in: none
+  in the last weeks), Femke, Sophie, Jesse, Stijn (misses a week now and then); Noor too, who asks
+  for contact before the next appointment this week;
+- two dynamics too close to call, easing together: Fatima, Iris, Yara (who asks for contact);
+- recovery: Bram, Lars, Marloes (steadily), Anouk, Koen (after half of their weeks), Hanna (M-213,
+  exactly like the expected curve: inside her band throughout);
+- a shift: the first dynamic responds, then another rises. Sanne, Youssef and Milan: the coach
+  moves the focus to the new dominant a few weeks later and it eases from there. Thijs: two shifts,
+  the focus follows each. Mehmet: his body recovers and a milder identity question comes up while
+  the focus stays on the body (a focus mismatch, below the level that is not on track). Amira
+  (M-210): identity rises while the focus stays on context, so she is not on track, with a dynamic
+  that has risen since the start;
+- not on track, honestly: Pieter (K-114) stays where he started although the focus has been on
+  his dominant from the start, so the flag points to the focus; Daan and Lieke deteriorate in their
+  last weeks (Daan also misses check-ins).
+
+Answers are generated per item from the scenario's latent strain with personal item biases, a
+weekly mood that moves all items together, and noise, then rounded to the 0-10 slider, so the
+dashboard shows what real data looks like. Pure: the same seed and `now` give the same data.
 """
 
 from __future__ import annotations
@@ -30,38 +45,46 @@ COACHES = (
 )
 C, R, P, ID = DYNAMICS  # context, relational, physiological, identity
 
-# (id, name, coach, lang, weeks, scenario, extras)
+# (id, name, coach, lang, weeks, scenario, extras). Scenarios (weeks count from the first check-in):
+# ("easing", dynamic, half_weeks); ("mixed", a, b, half_weeks); ("shift", from, to, at_week, peak,
+# eases_from_week or None); ("double", first, second, third, at_week, at_week, eases_from_week,
+# eases_from_week); ("recovering", d);
+# ("improving", d); ("responding", d); ("deteriorating", d); ("stuck", d). "refocus": (week, dynamic)
+# pairs, the coach moving the focus in the session after that week's check-in.
 CLIENTS: tuple[tuple[Any, ...], ...] = (
-    ("K-101", "Sanne", 0, "nl", 34, ("shift", C, R, 18), {"focus": C, "show_trend": True}),
-    ("K-102", "Joris", 0, "nl", 28, ("stable", P), {"focus": P}),
-    ("K-103", "Fatima", 0, "nl", 22, ("mixed", C, R), {}),
+    ("K-101", "Sanne", 0, "nl", 34, ("shift", C, R, 18, 7.0, 27),
+     {"focus": C, "refocus": ((26, R),), "show_trend": True}),
+    ("K-102", "Joris", 0, "nl", 28, ("easing", P, 9.0), {"focus": P}),
+    ("K-103", "Fatima", 0, "nl", 22, ("mixed", C, R, 10.0), {}),
     ("K-104", "Bram", 0, "nl", 40, ("recovering", P), {"focus": P, "show_trend": True}),
-    ("K-105", "Lotte", 0, "nl", 16, ("stable", ID), {"focus": ID}),
-    ("K-106", "Mehmet", 0, "nl", 30, ("shift", P, ID, 20), {"focus": P}),
-    ("K-107", "Eva", 0, "en", 12, ("stable", C), {}),
+    ("K-105", "Lotte", 0, "nl", 16, ("easing", ID, 11.0), {"focus": ID}),
+    ("K-106", "Mehmet", 0, "nl", 30, ("shift", P, ID, 20, 4.3, None), {"focus": P}),
+    ("K-107", "Eva", 0, "en", 12, ("easing", C, 9.0), {}),
     ("K-108", "Daan", 0, "nl", 26, ("deteriorating", P), {"missed_weeks": 0.2}),
-    ("K-109", "Noor", 0, "nl", 19, ("stable", R), {"focus": R, "contact_request": True}),
-    ("K-110", "Thijs", 0, "nl", 36, ("double", C, P, ID, 12, 26), {"focus": ID}),
+    ("K-109", "Noor", 0, "nl", 19, ("easing", R, 10.0), {"focus": R, "contact_request": True}),
+    ("K-110", "Thijs", 0, "nl", 36, ("double", C, P, ID, 12, 26, 19, 32), {"focus": C, "refocus": ((18, P), (31, ID))}),
     ("K-111", "Anouk", 0, "nl", 14, ("improving", C), {}),
-    ("K-112", "Ruben", 0, "nl", 24, ("stable", P), {"missed_weeks": 0.1, "missed_recently": True}),
-    ("K-113", "Iris", 0, "nl", 10, ("mixed", P, ID), {}),
-    ("M-201", "Youssef", 1, "en", 32, ("shift", R, C, 16), {"focus": R}),
-    ("M-202", "Femke", 1, "nl", 25, ("stable", C), {"focus": C}),
+    ("K-112", "Ruben", 0, "nl", 24, ("easing", P, 8.0), {"missed_weeks": 0.1, "missed_recently": True}),
+    ("K-113", "Iris", 0, "nl", 10, ("mixed", P, ID, 6.5), {}),
+    ("M-201", "Youssef", 1, "en", 32, ("shift", R, C, 16, 7.2, 23), {"focus": R, "refocus": ((22, C),)}),
+    ("M-202", "Femke", 1, "nl", 25, ("easing", C, 10.0), {"focus": C}),
     ("M-203", "Lars", 1, "en", 38, ("recovering", C), {"show_trend": True}),
-    ("M-204", "Sophie", 1, "en", 18, ("stable", ID), {}),
-    ("M-205", "Milan", 1, "nl", 29, ("shift", ID, P, 15), {"focus": P}),
-    ("M-206", "Yara", 1, "en", 21, ("mixed", R, ID), {"contact_request": True}),
-    ("M-207", "Jesse", 1, "nl", 11, ("stable", R), {}),
+    ("M-204", "Sophie", 1, "en", 18, ("easing", ID, 11.0), {}),
+    ("M-205", "Milan", 1, "nl", 29, ("shift", ID, P, 15, 7.2, 22), {"focus": ID, "refocus": ((21, P),)}),
+    ("M-206", "Yara", 1, "en", 21, ("mixed", R, ID, 8.5), {"contact_request": True}),
+    ("M-207", "Jesse", 1, "nl", 11, ("easing", R, 10.0), {}),
     ("M-208", "Lieke", 1, "nl", 33, ("deteriorating", R), {"focus": R}),
-    ("M-209", "Stijn", 1, "en", 27, ("stable", P), {"missed_weeks": 0.15}),
-    ("M-210", "Amira", 1, "nl", 23, ("shift", C, ID, 12), {"focus": C}),
+    ("M-209", "Stijn", 1, "en", 27, ("easing", P, 8.0), {"missed_weeks": 0.15}),
+    ("M-210", "Amira", 1, "nl", 23, ("shift", C, ID, 12, 7.4, None), {"focus": C}),
     ("M-211", "Koen", 1, "en", 15, ("improving", P), {}),
     ("M-212", "Marloes", 1, "nl", 37, ("recovering", ID), {"focus": ID}),
     # Added last, so that the random draws of the clients above stay as they were.
     ("M-213", "Hanna", 1, "en", 18, ("responding", P), {"focus": P, "show_trend": True}),
-    ("K-114", "Pieter", 0, "nl", 14, ("stable", P), {"focus": P}),
+    ("K-114", "Pieter", 0, "nl", 14, ("stuck", P), {"focus": P}),
 )
 RESPONDING_HALF_WEEKS = 7.0  # a little faster than the default curve's 10 weeks: inside the band throughout
+EASED_LEVEL = 3.6  # where a dynamic that responds levels off: recovery from burnout is rarely complete
+REFOCUS_HALF_WEEKS = 7.0  # a new dominant, once the coach focuses on it, eases at about the curve's pace
 
 NOTES = {
     "nl": [
@@ -120,23 +143,33 @@ def _latent(scenario: tuple[Any, ...], weeks: int, rng: np.random.Generator) -> 
         fraction: np.ndarray = np.clip((t - start + 1) / (length + 1), 0, 1)
         return fraction
 
-    if kind == "stable":
+    def eased(level: float, to: float, half_weeks: float, start: float = 0) -> np.ndarray:
+        """`level` until `start`, then easing to `to`: half of the remaining way gone every `half_weeks`."""
+        result: np.ndarray = to + (level - to) * np.exp2(-np.maximum(t - start, 0) / half_weeks)
+        return result
+
+    if kind == "stuck":  # stays where it started, whatever the coaching
         strain[:, index[scenario[1]]] = high
-    elif kind == "mixed":
-        strain[:, index[scenario[1]]] = high
-        strain[:, index[scenario[2]]] = high - rng.uniform(0.0, 0.4)
-    elif kind == "shift":
-        a, b, at = index[scenario[1]], index[scenario[2]], scenario[3]
-        step = ramp(at, 2)
-        strain[:, a] = high - step * (high - low[a] - 0.5)
-        strain[:, b] = low[b] + step * (high - low[b])
-    elif kind == "double":
-        a, b, c, first, second = (index[scenario[1]], index[scenario[2]], index[scenario[3]],
-                                  scenario[4], scenario[5])
+    elif kind == "easing":  # a stable dominant that eases: the same dynamic leads throughout
+        strain[:, index[scenario[1]]] = eased(high, EASED_LEVEL, scenario[2])
+    elif kind == "mixed":  # two dynamics too close to call, easing together
+        strain[:, index[scenario[1]]] = eased(high, EASED_LEVEL, scenario[3])
+        strain[:, index[scenario[2]]] = eased(high - rng.uniform(0.0, 0.4), EASED_LEVEL, scenario[3])
+    elif kind == "shift":  # the first dynamic responds, then another rises; it eases once the focus moves to it
+        a, b, at, peak, eases_from = index[scenario[1]], index[scenario[2]], scenario[3], scenario[4], scenario[5]
+        strain[:, a] = eased(high, low[a] + 0.5, RESPONDING_HALF_WEEKS)
+        risen = low[b] + ramp(at, 2) * (peak - low[b])
+        strain[:, b] = risen if eases_from is None else np.minimum(
+            risen, eased(peak, EASED_LEVEL, REFOCUS_HALF_WEEKS, eases_from))
+    elif kind == "double":  # two shifts; the focus follows each, and each new dominant eases in turn
+        a, b, c, first, second, b_eases, c_eases = (index[scenario[1]], index[scenario[2]], index[scenario[3]],
+                                                    *scenario[4:])
         one, two = ramp(first, 2), ramp(second, 2)
-        strain[:, a] = high - one * (high - low[a])
-        strain[:, b] = low[b] + one * (high - low[b]) - two * (high - low[b] - 0.5)
-        strain[:, c] = low[c] + two * (high - low[c])
+        easing_a = eased(high, EASED_LEVEL, 10.0)
+        strain[:, a] = easing_a - one * (easing_a - low[a])
+        easing_b = eased(high, EASED_LEVEL, REFOCUS_HALF_WEEKS, b_eases)
+        strain[:, b] = low[b] + one * (easing_b - low[b]) - two * (easing_b - low[b] - 0.5)
+        strain[:, c] = low[c] + two * (eased(high, EASED_LEVEL, REFOCUS_HALF_WEEKS, c_eases) - low[c])
     elif kind == "recovering":
         d = index[scenario[1]]
         fall = np.clip(t / max(weeks - 8, 1), 0, 1)
@@ -146,8 +179,7 @@ def _latent(scenario: tuple[Any, ...], weeks: int, rng: np.random.Generator) -> 
         d = index[scenario[1]]
         strain[:, d] = 5.2 + ramp(weeks - 8, 5) * 3.3
     elif kind == "responding":  # recovers like the expected curve: fast at first, then levelling off
-        d = index[scenario[1]]
-        strain[:, d] = 2.4 + (high - 2.4) * np.exp2(-t / RESPONDING_HALF_WEEKS)
+        strain[:, index[scenario[1]]] = eased(high, 2.4, RESPONDING_HALF_WEEKS)
     elif kind == "improving":
         d = index[scenario[1]]
         strain[:, d] = high - ramp(weeks // 2, 4) * (high - 2.6)
@@ -196,7 +228,7 @@ def build(instrument: Instrument, now: datetime, seed: int = 2026) -> DemoData:
         missed[:2] = False  # the first weeks establish the baseline
         missed[-1] = False
         if extras.get("missed_recently"):
-            missed[-3:-1] = True  # two weeks in a row without a check-in, just before this one
+            missed[-3:-1] = True  # two weeks in a row without a check-in, and this week's is left out below
         for week in range(weeks):
             due = dues[week]
             closes = window_close(due, TIME_ZONE, WINDOW_DAYS)
@@ -224,10 +256,18 @@ def build(instrument: Instrument, now: datetime, seed: int = 2026) -> DemoData:
                 "contact_request": contact,
                 "note": note,
             })
+        if extras.get("missed_recently"):  # drawn like the others, so that later clients' draws stay the same
+            checkins.pop()
+            periods[-1]["checkin"] = None
         if "focus" in extras:
             focus_changes.append({
                 "client_id": client_id, "focus": extras["focus"], "coach": COACHES[coach]["email"],
                 "at": start + timedelta(weeks=2, days=2),
+            })
+        for week, focus in extras.get("refocus", ()):  # the coach follows a shift, in the session after it
+            focus_changes.append({
+                "client_id": client_id, "focus": focus, "coach": COACHES[coach]["email"],
+                "at": dues[week] + timedelta(days=2),
             })
         if number % 3 == 0:
             for session in range(1, weeks // 8 + 1):

@@ -76,6 +76,21 @@ TEXTS: dict[str, dict[str, str]] = {
               "{weeks_since_focus} weeks — {observed} now, about {expected} expected. Look at the focus section and "
               "ask whether this is the right entrance",
     },
+    # The dynamic is higher now than where its expected path started (it rose after the start, often as a
+    # new dominant): "not recovering" would hide that it got worse.
+    "not_on_track.risen": {
+        "nl": "{dynamic_name} is gestegen sinds de start, terwijl herstel werd verwacht — nu {observed}, {started_at} "
+              "bij de start",
+        "en": "{dynamic_name} has risen since the start, where recovery was expected — {observed} now, {started_at} at "
+              "the start",
+    },
+    "not_on_track.focus.risen": {
+        "nl": "{dynamic_name} is gestegen sinds de start, terwijl de focus er al {weeks_since_focus} weken op ligt "
+              "— nu {observed}, {started_at} bij de start. Kijk bij de focus of dit de juiste ingang is",
+        "en": "{dynamic_name} has risen since the start although the focus has been on it for {weeks_since_focus} "
+              "weeks — {observed} now, {started_at} at the start. Look at the focus section and ask whether this is "
+              "the right entrance",
+    },
     "not_on_track.short": {"nl": "{dynamic_name}", "en": "{dynamic_name}"},
     "not_on_track.focus.short": {"nl": "{dynamic_name}, {weeks_since_focus} weken in focus",
                                  "en": "{dynamic_name}, in focus for {weeks_since_focus} weeks"},
@@ -220,11 +235,33 @@ SOURCES = ("estimated", "partly estimated", "fallback")
 CURVE_SOURCES = ("default", "estimated", "default (implausible estimate)")
 # A kind worded differently by the rule that raised it: kind -> rule -> the key of its texts.
 VARIANTS = {"not_on_track": {"not_on_track.focus_not_improving.v1": "not_on_track.focus"}}
+# A kind whose plain words say so when a level is higher now than at the start: kind -> (now, start) paths.
+# The words then use the key with ".risen" added.
+RISEN = {"not_on_track": ("observed", "started_at")}
 
 
 def _key(kind: str, evidence: Mapping[str, Any]) -> str:
     """The key of a flag's texts: its kind, or the variant for the rule that raised it."""
     return VARIANTS.get(kind, {}).get(str(evidence.get("rule")), kind)
+
+
+def _whole(value: Any) -> int | None:
+    """A number as a whole number the reader sees (as `number` shows it), None when unknown."""
+    return None if value is None else int(number(value, "en"))
+
+
+def risen(kind: str, evidence: Mapping[str, Any]) -> bool:
+    """Whether the flag's level is higher now than at the start, as the reader sees the two numbers (so a
+    sentence never says "risen" over "62 now, 62 at the start")."""
+    if kind not in RISEN:
+        return False
+    now, start = (_whole(_get(evidence, path)) for path in RISEN[kind])
+    return now is not None and start is not None and now > start
+
+
+def _summary_key(kind: str, evidence: Mapping[str, Any]) -> str:
+    key = _key(kind, evidence)
+    return f"{key}.risen" if risen(kind, evidence) else key
 
 
 @dataclass(frozen=True)
@@ -349,7 +386,7 @@ def words(kind: str, evidence: Mapping[str, Any], lang: str, *, tz: str | None =
     if kind == "contact_request" and note:
         summary = text("contact_request.note", lang, note=first_words(note))
     else:
-        key = _key(kind, evidence)
+        key = _summary_key(kind, evidence)
         summary = text(key, lang, **_values(key, evidence, lang, tz, today))
     details = ""
     if kind in DETAILS and (not kind.startswith("reliable_") or "z" in evidence):
@@ -425,6 +462,7 @@ SUMMARY_KINDS = ("dominant_shift", "reliable_deterioration", "reliable_improveme
 
 def _summary_fields() -> list[Field]:
     keys = [*SUMMARY_KINDS, *(key for variants in VARIANTS.values() for key in variants.values())]
+    keys += [f"{key}.risen" for key in keys if key.split(".")[0] in RISEN]
     return [FIELDS[name] for key in keys for lang in LANGS for name in sorted(placeholders(_template(key, lang)))]
 
 
@@ -476,11 +514,21 @@ def summary_sql(kind: str, values: str, lang: str, tz: str | None = None) -> str
 def _sql_kind(kind: str, lang: str, values: str, tz: str | None) -> str:
     """The plain words of one kind, by the rule that raised it where the kind has variants."""
     if kind not in VARIANTS:
-        return _sql_template(kind, lang, values, tz)
+        return _sql_risen(kind, kind, lang, values, tz)
     rule = _sql_value("rule", values, summary_paths())
-    cases = " ".join(f"WHEN {_sql_text(r)} THEN {_sql_template(key, lang, values, tz)}"
+    cases = " ".join(f"WHEN {_sql_text(r)} THEN {_sql_risen(kind, key, lang, values, tz)}"
                      for r, key in VARIANTS[kind].items())
-    return f"CASE {rule} {cases} ELSE {_sql_template(kind, lang, values, tz)} END"
+    return f"CASE {rule} {cases} ELSE {_sql_risen(kind, kind, lang, values, tz)} END"
+
+
+def _sql_risen(kind: str, key: str, lang: str, values: str, tz: str | None) -> str:
+    """The words of `key`, or of its ".risen" variant when the level is higher now than at the start (`risen`)."""
+    if kind not in RISEN:
+        return _sql_template(key, lang, values, tz)
+    paths = summary_paths()
+    now, start = (f"printf('%.0f', ({_sql_value(path, values, paths)})::DOUBLE)::INTEGER" for path in RISEN[kind])
+    return (f"CASE WHEN {now} > {start} THEN {_sql_template(f'{key}.risen', lang, values, tz)} "
+            f"ELSE {_sql_template(key, lang, values, tz)} END")
 
 
 def placeholders(template: str) -> set[str]:
