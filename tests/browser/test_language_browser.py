@@ -181,6 +181,9 @@ def sections(page, lang: str, names: list[str], where: str) -> None:
     for name in names:
         page.locator("[data-testid='stButtonGroup'] button", has_text=name).click()
         wait_for_app(page)
+        # The run may not have started when the status widget is looked for: wait until no element of
+        # the previous section (a chart of the overview, say) is left.
+        page.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')", timeout=30_000)
         check(page, lang, f"{where}, {name}")
 
 
