@@ -55,6 +55,9 @@ FOCUS_STRIP = (-9.0, -4.0)
 # equal ratings show as nested diamonds instead of one hiding the others.
 OBSERVATION_SIZES = dict(zip(DYNAMICS, (9, 13, 17, 21), strict=True))
 HOVER_WIDTH = 60  # characters per line of a flag's sentence in its hover
+# The expected recovery band under the observed line: green inside, amber above, red well above.
+ZONE_COLORS = {"inside": "#3A9E5C", "above": "#E69F00", "well_above": "#D55E00"}
+ZONE_OPACITY = {"inside": 0.35, "above": 0.4, "well_above": 0.3}
 STATE_ORDER = (*DYNAMICS, "mixed", "forming")
 
 
@@ -186,6 +189,8 @@ def timeline_figure(series: list[TimelinePoint], flags: list[dict], focus_change
             **_legend_group("states", t("chart.legend.states", lang), 200 + rank),
         ))
 
+    _expected_traces(figure, series, focus_changes, lang, local)
+
     for rank, dynamic in enumerate(DYNAMICS):
         name = t(f"dynamic.{dynamic}", lang)
         scores = [p.scores[dynamic] for p in series]
@@ -219,6 +224,57 @@ def timeline_figure(series: list[TimelinePoint], flags: list[dict], focus_change
         hoverlabel={"align": "left"},
     )
     return figure
+
+
+def expected_dynamics(series: list[TimelinePoint], focus_changes: list[FocusChange]) -> list[str]:
+    """The dynamics whose expected band is drawn: the established dominant and the current focus, the
+    dynamics the coach should be moving (see docs/recovery.md)."""
+    wanted = [series[-1].dominant] if series and series[-1].dominant in DYNAMICS else []
+    focus = focus_changes[-1].focus if focus_changes else None
+    if focus in DYNAMICS and focus not in wanted:
+        wanted.append(focus)
+    return [d for d in wanted if any(p.band.get(d) for p in series)]
+
+
+def zone_edges(series: list[TimelinePoint], dynamic: str) -> tuple[list[datetime], dict[str, tuple[list, list]]]:
+    """The moments the band of `dynamic` is drawn at, and per zone (green inside, amber above, red well
+    above) its lower and upper edges, within 0-100."""
+    drawn = [(p.at, band) for p in series if (band := p.band.get(dynamic))]
+    moments = [moment for moment, _band in drawn]
+
+    def edge(name: str) -> list[float]:
+        return [min(max(float(band[name]), 0.0), 100.0) for _moment, band in drawn]
+
+    lower, upper, well_above = edge("lower"), edge("upper"), edge("well_above")
+    # Red is drawn as high above its line as amber is above the band: a zone, not the rest of the chart.
+    red_top = [min(line + (line - edge_), 100.0) for edge_, line in zip(upper, well_above)]
+    return moments, {"inside": (lower, upper), "above": (upper, well_above), "well_above": (well_above, red_top)}
+
+
+def _expected_traces(figure: go.Figure, series: list[TimelinePoint], focus_changes: list[FocusChange], lang: str,
+                     local: ZoneInfo) -> None:
+    for rank, dynamic in enumerate(expected_dynamics(series, focus_changes)):
+        name = t(f"dynamic.{dynamic}", lang)
+        moments, zones = zone_edges(series, dynamic)
+        shown = [moment.astimezone(local) for moment in moments]
+        group = _legend_group(f"expected.{dynamic}", t("chart.legend.expected", lang, dynamic=name),
+                              150 + 10 * rank)
+        for offset, (zone_name, (low, high)) in enumerate(zones.items()):
+            figure.add_trace(go.Scatter(
+                x=shown + shown[::-1], y=high + low[::-1], fill="toself", mode="none",
+                fillcolor=_rgba(ZONE_COLORS[zone_name], ZONE_OPACITY[zone_name]), hoverinfo="skip",
+                name=t(f"chart.zone.{zone_name}", lang), **{**group, "legendrank": group["legendrank"] + offset},
+            ))
+        bands = [band for p in series if (band := p.band.get(dynamic))]
+        figure.add_trace(go.Scatter(
+            x=shown, y=[band["expected"] for band in bands], mode="lines", name=t("chart.expected_line", lang),
+            line={"color": COLORS[dynamic], "width": 1.5, "dash": "dash"},
+            customdata=[t("chart.hover.expected", lang, dynamic=name, day=formats.weekday_day(moment, lang),
+                          expected=formats.number(band["expected"], lang, 0),
+                          upper=formats.number(band["upper"], lang, 0))
+                        for band, moment in zip(bands, shown)],
+            hovertemplate="%{customdata}<extra></extra>", **{**group, "legendrank": group["legendrank"] + 3},
+        ))
 
 
 def _rgba(hex_color: str, alpha: float) -> str:

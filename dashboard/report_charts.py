@@ -20,10 +20,14 @@ from dashboard.charts import (
     FLAG_SYMBOLS,
     OBSERVATION_SIZES,
     STATE_ORDER,
+    ZONE_COLORS,
+    ZONE_OPACITY,
+    expected_dynamics,
     flag_text,
     state_label,
     state_runs,
     zone,
+    zone_edges,
 )
 from tracking.i18n import formats, t
 from tracking.instrument import CORE_INDICATORS, DYNAMICS
@@ -185,6 +189,9 @@ def timeline_svg(series: list[TimelinePoint], flags: list[dict], focus_changes: 
         x0, x1 = frame.x(change.at), frame.x(stop)
         parts.append(f'<rect x="{x0:.1f}" y="{frame.y(-4):.1f}" width="{x1 - x0:.1f}" '
                      f'height="{frame.y(-9) - frame.y(-4):.1f}" fill="{COLORS[change.focus]}" fill-opacity="0.9"/>')
+    banded = expected_dynamics(series, focus_changes)
+    for dynamic in banded:
+        parts += _expected_band(frame, series, dynamic)
     for dynamic in DYNAMICS:
         color = COLORS[dynamic]
         for point in series:
@@ -224,6 +231,11 @@ def timeline_svg(series: list[TimelinePoint], flags: list[dict], focus_changes: 
             (f'<line x1="1" y1="8" x2="21" y2="8" stroke="{COLORS[d]}" stroke-width="2.5"/>'
              f'<circle cx="11" cy="8" r="2.5" fill="{COLORS[d]}" fill-opacity="0.55"/>', t(f"dynamic.{d}", lang))
             for d in DYNAMICS]),
+        *((t("chart.legend.expected", lang, dynamic=t(f"dynamic.{d}", lang)), [
+            *((f'<rect x="1" y="2" width="20" height="12" fill="{ZONE_COLORS[z]}" fill-opacity="{ZONE_OPACITY[z]}"/>',
+               t(f"chart.zone.{z}", lang)) for z in ZONE_COLORS),
+            (f'<line x1="1" y1="8" x2="21" y2="8" stroke="{COLORS[d]}" stroke-width="1.5" stroke-dasharray="4 3"/>',
+             t("chart.expected_line", lang))]) for d in banded),
         (t("chart.legend.states", lang), [
             (HATCH + f'<rect x="1" y="2" width="20" height="12" {_band_fill(s)} stroke="#d7dedb"/>',
              t("state.forming", lang) if s == "forming" else label(s))
@@ -237,6 +249,22 @@ def timeline_svg(series: list[TimelinePoint], flags: list[dict], focus_changes: 
             (_diamond(11, 8, 12, COLORS[d]), t(f"dynamic.{d}", lang)) for d in DYNAMICS if d in rated_seen]),
     ])
     return f'<figure class="chart">{svg}{legend}</figure>'
+
+
+def _expected_band(frame: Frame, series: list[TimelinePoint], dynamic: str) -> list[str]:
+    """The expected band of `dynamic` as three zones (green, amber, red) and its dashed expected line."""
+    moments, zones = zone_edges(series, dynamic)
+    xs = [frame.x(moment) for moment in moments]
+    parts = []
+    for name, (low, high) in zones.items():
+        outline = [*zip(xs, high), *zip(xs[::-1], low[::-1])]
+        points = " ".join(f"{x:.1f},{frame.y(value):.1f}" for x, value in outline)
+        parts.append(f'<polygon points="{points}" fill="{ZONE_COLORS[name]}" fill-opacity="{ZONE_OPACITY[name]}"/>')
+    bands = [band for p in series if (band := p.band.get(dynamic))]
+    line = " ".join(f"{x:.1f},{frame.y(band['expected']):.1f}" for x, band in zip(xs, bands))
+    parts.append(f'<polyline points="{line}" fill="none" stroke="{COLORS[dynamic]}" stroke-width="1.5" '
+                 'stroke-dasharray="4 3"/>')
+    return parts
 
 
 def core_svg(series: list[TimelinePoint], lang: str, tz: str) -> str:

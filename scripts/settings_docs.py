@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tracking.safety import safety_fields  # noqa: E402
-from tracking.settings import detection_fields, setting_fields  # noqa: E402
+from tracking.settings import detection_fields, recovery_fields, setting_fields  # noqa: E402
 
 README = ROOT / "README.md"
 EXAMPLE = ROOT / ".streamlit" / "secrets.toml.example"
@@ -36,6 +36,11 @@ def readme_block() -> str:
     lines += ["", "Pattern detection thresholds (see [docs/detection.md](docs/detection.md)):", "",
               "| setting | default | what it means | why this default |", "| --- | --- | --- | --- |"]
     for _name, env, doc, default, reason in detection_fields():
+        lines.append(f"| `{env}` | {_shown(default)} | {doc} | {reason} |")
+    lines += ["", "Expected recovery and the `not_on_track` flag (see [docs/recovery.md](docs/recovery.md) and "
+              "\"Not on track\" above):", "",
+              "| setting | default | what it means | why this default |", "| --- | --- | --- | --- |"]
+    for _name, env, doc, default, reason in recovery_fields():
         lines.append(f"| `{env}` | {_shown(default)} | {doc} | {reason} |")
     lines += ["", "The client's safety net (see \"The client's safety net\" above):", "",
               "| setting | default | what it means | why this default |", "| --- | --- | --- | --- |"]
@@ -71,6 +76,11 @@ def example_file() -> str:
         lines.append("")
     lines.append("# Pattern detection thresholds; see docs/detection.md before changing them.")
     for _name, env, doc, default, _reason in detection_fields():
+        lines.append(f"# {doc}")
+        lines.append(f"# {env} = {_toml_value(default)}")
+    lines.append("")
+    lines.append("# Expected recovery and the not_on_track flag; see docs/recovery.md before changing them.")
+    for _name, env, doc, default, _reason in recovery_fields():
         lines.append(f"# {doc}")
         lines.append(f"# {env} = {_toml_value(default)}")
     lines.append("")

@@ -4,11 +4,12 @@ in the coach's language, and markers of one day do not hide each other."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from dashboard import charts
+from dashboard import charts, report_charts
 from tracking.i18n import t
 from tracking.instrument import DYNAMICS, load_instrument
 from tracking.store.checkins import TimelinePoint
@@ -112,3 +113,43 @@ def test_the_heat_map_names_items_and_their_dynamics_in_full():
     assert "Relationele patronen" in dynamics and "Lichaam / energie" in dynamics
     assert "Wie ik ben los van werk" in items and "self apart from work" not in " ".join(items)
     assert all("_" not in name for name in items)
+
+
+def banded(week: int, expected: float | None, observed: float) -> TimelinePoint:
+    """A point whose physiological dynamic (the dominant) has an expected band around `expected`."""
+    scores = {"context": 20.0, "relational": 25.0, "physiological": observed, "identity": 22.0}
+    band = None if expected is None else {"expected": expected, "lower": expected - 8, "upper": expected + 8,
+                                          "well_above": expected + 18, "observed": observed, "zone": "above"}
+    return replace(point(week, "physiological", "physiological"), scores=scores, levels=dict(scores),
+                   expected={**dict.fromkeys(DYNAMICS), "physiological": expected},
+                   band={**dict.fromkeys(DYNAMICS), "physiological": band})
+
+
+BANDED = [banded(0, None, 80.0), banded(1, None, 80.0), *(banded(w, 80.0 - 3 * w, 80.0) for w in range(2, 10))]
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_the_expected_band_is_drawn_under_the_observed_line_green_amber_red_with_its_legend(lang):
+    drawn = charts.timeline_figure(BANDED, [], [], [], lang, AMS)
+    band = [trace for trace in drawn.data if trace.legendgroup == "expected.physiological"]
+    title = t("chart.legend.expected", lang, dynamic=t("dynamic.physiological", lang))
+    assert [trace.name for trace in band] == [t("chart.zone.inside", lang), t("chart.zone.above", lang),
+                                              t("chart.zone.well_above", lang), t("chart.expected_line", lang)]
+    assert {trace.legendgrouptitle.text for trace in band} == {title}
+    assert [trace.fillcolor[:14] for trace in band[:3]] == ["rgba(58,158,92", "rgba(230,159,0", "rgba(213,94,0,"]
+    inside = band[0]
+    assert len(inside.x) == 2 * 8 and inside.y[0] == 82.0 and inside.y[-1] == 66.0  # weeks 2-9: upper, then lower
+    observed = next(trace for trace in drawn.data if trace.legendgroup == "physiological" and trace.mode != "markers")
+    assert drawn.data.index(band[-1]) < drawn.data.index(observed)  # under the observed line
+    assert charts.expected_dynamics(SERIES, FOCUS) == []  # nothing to draw without a band
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_the_report_draws_the_same_band_with_its_legend(lang):
+    svg = report_charts.timeline_svg(BANDED, [], [], [], lang, AMS)
+    for color in charts.ZONE_COLORS.values():
+        assert f'fill="{color}"' in svg
+    assert 'stroke-dasharray="4 3"' in svg
+    for key in ("chart.zone.inside", "chart.zone.above", "chart.zone.well_above", "chart.expected_line"):
+        assert t(key, lang) in svg
+    assert t("chart.legend.expected", lang, dynamic=t("dynamic.physiological", lang)) in svg

@@ -25,8 +25,9 @@ def test_the_caseload_puts_contact_requests_and_shifts_first():
     table = at.dataframe[0].value
     flags = list(table["flags"])
     urgent = [i for i, text in enumerate(flags) if "Asks for contact" in text or "Dominant dynamic shifted" in text]
-    calm = [i for i, text in enumerate(flags) if not text]
-    assert urgent and calm and max(urgent) < min(calm)
+    # Everything else comes after them (most of the demo's clients are also not on track: they never recover).
+    others = [i for i in range(len(flags)) if i not in urgent]
+    assert urgent and others and max(urgent) < min(others)
     summary = next(m.value for m in at.markdown if m.value.startswith("**"))  # the counts, under the alerts
     assert "clients with a shift to review" in summary and "1 client asks for contact" in summary
 

@@ -27,8 +27,19 @@ MISMATCH = {"rule": "focus_mismatch", "focus": "context", "dominant": "relationa
             "since": "2026-10-06T07:30:00+00:00"}
 MISSED = {"rule": "missed_checkins", "missed": ["2026-11-02T08:00:00+00:00", "2026-11-09T08:00:00+00:00"]}
 CONTACT = {"rule": "contact_request"}
+NOT_ON_TRACK = {"rule": "not_on_track.v1", "dynamic": "physiological", "role": "dominant", "observed": 87.5,
+                "score": 87.5, "expected": 66.2, "band_lower": 56.7, "band_upper": 75.7, "well_above": 87.8,
+                "zone": "above", "checkins_above": 2, "amber_from_weeks": 7.0, "started_at": 87.5,
+                "expected_improvement": 21.3, "observed_improvement": 0.0, "clock": "coaching", "weeks_on_clock": 8.0,
+                "weeks_since_start": 8.0, "dominant": "physiological", "focus": None, "weeks_since_focus": None,
+                "focus_weeks": 4.0, "focus_not_improving": 0, "curve_half_weeks": 10.0, "curve_pace_spread": 0.6,
+                "curve_source": "default", "checkin_noise": 8.0, "band_z": 1.1, "well_above_z": 2.5}
+FOCUS_NOT_IMPROVING = {**NOT_ON_TRACK, "rule": "not_on_track.focus_not_improving.v1", "role": "dominant_and_focus",
+                       "focus": "physiological", "weeks_since_focus": 9.0, "focus_not_improving": 1,
+                       "clock": "focus", "curve_source": "estimated"}
 EVIDENCE = {"dominant_shift": SHIFT, "reliable_deterioration": WORSE, "reliable_improvement": BETTER,
-            "focus_mismatch": MISMATCH, "missed_checkins": MISSED, "contact_request": CONTACT}
+            "focus_mismatch": MISMATCH, "missed_checkins": MISSED, "contact_request": CONTACT,
+            "not_on_track": NOT_ON_TRACK}
 
 EXPECTED = {
     ("dominant_shift", "nl"): "Identiteit heeft het overgenomen van Lichaam / energie als dominante dynamiek — nu 62 "
@@ -44,6 +55,10 @@ EXPECTED = {
     ("missed_checkins", "en"): "No check-in in the weeks of 2 Nov 2026 and 9 Nov 2026",
     ("contact_request", "nl"): "Wil contact vóór de volgende afspraak",
     ("contact_request", "en"): "Asks for contact before the next appointment",
+    ("not_on_track", "nl"): "Lichaam / energie herstelt niet zoals verwacht — nu 88, waar na 8 weken rond 66 werd "
+                            "verwacht",
+    ("not_on_track", "en"): "Body / energy is not recovering as expected — 88 now, where about 66 was expected after 8 "
+                            "weeks",
 }
 
 
@@ -77,6 +92,52 @@ def test_the_statistics_are_apart_from_the_plain_words():
                        "and Body / energy is now 20.6, usually -12.5: a swing of 33.1 points (at least 13.5 needed).")
     for kind in ("focus_mismatch", "missed_checkins", "contact_request"):
         assert flag_text.words(kind, EVIDENCE[kind], "nl").details == ""
+
+
+def test_not_on_track_keeps_its_statistics_apart_in_both_languages():
+    assert flag_text.words("not_on_track", NOT_ON_TRACK, "nl").details == (
+        "Begon op 88; verwachte verbetering 21 punten, werkelijk 0. Band van een cliënt die herstelt zoals verwacht: "
+        "57 tot 76 (ruim erboven vanaf 88); 2 check-ins op rij erboven. Curve: de helft van de belasting boven het "
+        "herstelde niveau is weg na 10,0 weken (standaardcurve); week-tot-weekvariatie 8,0 punten.")
+    assert flag_text.words("not_on_track", FOCUS_NOT_IMPROVING, "en").details == (
+        "Started at 88; expected improvement 21 points, observed 0. Band of a client recovering as expected: 57 to 76 "
+        "(well above from 88); 2 check-ins in a row above it. Curve: half of the strain above the recovered level is "
+        "gone after 10.0 weeks (estimated from the practice's clients); week-to-week variation 8.0 points.")
+
+
+@pytest.mark.parametrize("lang,expected", [
+    ("nl", "Lichaam / energie verbetert niet zoals verwacht, terwijl de focus er al 9 weken op ligt — nu 88, rond 66 "
+           "verwacht. Kijk bij de focus of dit de juiste ingang is"),
+    ("en", "Body / energy is not improving as expected although the focus has been on it for 9 weeks — 88 now, about "
+           "66 expected. Look at the focus section and ask whether this is the right entrance"),
+])
+def test_a_focus_that_does_not_bring_the_expected_improvement_says_so_and_points_to_the_focus(lang, expected):
+    wording = flag_text.words("not_on_track", FOCUS_NOT_IMPROVING, lang)
+    assert wording.summary == expected
+    assert wording.title == {"nl": "Niet op koers", "en": "Not on track"}[lang]
+    assert flag_text.next_step("not_on_track", lang) == {
+        "nl": "Kijk bij de focus: is dit de juiste ingang voor deze cliënt?",
+        "en": "Look at the focus section: is this the right entrance for this client?"}[lang]
+
+
+def test_the_caseload_reads_not_on_track_with_the_dynamic():
+    moment = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+    assert flag_text.attention("not_on_track", NOT_ON_TRACK, moment, "en", today=date(2026, 3, 10)) == (
+        "Not on track: Body / energy, 2 Mar")
+    assert flag_text.attention("not_on_track", NOT_ON_TRACK, moment, "nl", today=date(2026, 3, 10)) == (
+        "Niet op koers: Lichaam / energie, 2 mrt")
+    assert flag_text.attention("not_on_track", FOCUS_NOT_IMPROVING, moment, "nl", today=date(2026, 3, 10)) == (
+        "Niet op koers: Lichaam / energie, 9 weken in focus, 2 mrt")
+    assert flag_text.attention("not_on_track", FOCUS_NOT_IMPROVING, moment, "en", today=date(2027, 1, 1)) == (
+        "Not on track: Body / energy, in focus for 9 weeks, 2 Mar 2026")
+
+
+@pytest.mark.parametrize("reason", ["back_in_band", "not_elevated", "no_longer_followed", "focus_changed"])
+def test_every_reason_a_not_on_track_flag_retires_reads_in_both_languages(reason):
+    moment = datetime(2026, 3, 30, 8, 0, tzinfo=UTC)
+    dutch = flag_text.words("not_on_track", NOT_ON_TRACK, "nl", retired_reason=reason, retired_at=moment)
+    english = flag_text.words("not_on_track", NOT_ON_TRACK, "en", retired_reason=reason, retired_at=moment)
+    assert "30 mrt 2026" in dutch.retired and "30 Mar 2026" in english.retired
 
 
 @pytest.mark.parametrize("reason", RETIRE_REASONS)
@@ -125,6 +186,8 @@ EDGES = [
     ("focus_mismatch", {**MISMATCH, "since": "2026-03-29T00:30:00+00:00"}),
     ("missed_checkins", {"rule": "missed_checkins", "missed": ["2026-12-31T23:30:00+00:00", None]}),
     ("dominant_shift", {"rule": "dominant_shift.v1", "from": "nonsense", "to": "identity"}),
+    ("not_on_track", FOCUS_NOT_IMPROVING),
+    ("not_on_track", {**NOT_ON_TRACK, "observed": None, "weeks_on_clock": 12.5}),
     *EVIDENCE.items(),
 ]
 

@@ -8,7 +8,7 @@ import pytest
 
 from tracking.errors import SettingsError
 from tracking.safety import safety_fields
-from tracking.settings import detection_fields, load_settings, setting_fields
+from tracking.settings import detection_fields, load_settings, recovery_fields, setting_fields
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -57,12 +57,24 @@ def test_a_bad_detection_threshold_names_the_setting(tmp_path):
         load_settings({env: "lots"}, secrets_file=tmp_path / "none.toml")
 
 
+def test_the_recovery_thresholds_are_read_and_a_bad_one_names_the_setting(tmp_path):
+    settings = load_settings({"KOERS_RECOVERY_BAND_Z": "1.2", "KOERS_RECOVERY_CHECKINS_ABOVE": "3"},
+                             secrets_file=tmp_path / "none.toml")
+    assert (settings.recovery.band_z, settings.recovery.checkins_above) == (1.2, 3)
+    assert load_settings({}, secrets_file=tmp_path / "none.toml").recovery.band_z == 1.1
+    with pytest.raises(SettingsError, match="KOERS_RECOVERY_CHECKINS_ABOVE \\(from the environment\\): '2.5' is not"):
+        load_settings({"KOERS_RECOVERY_CHECKINS_ABOVE": "2.5"}, secrets_file=tmp_path / "none.toml")
+    with pytest.raises(SettingsError, match="KOERS_RECOVERY_BAND_Z must be above 0 and below KOERS_RECOVERY_WELL"):
+        load_settings({"KOERS_RECOVERY_BAND_Z": "3"}, secrets_file=tmp_path / "none.toml")
+
+
 def test_every_setting_is_in_the_readme_and_the_example_file():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     example = (ROOT / ".streamlit" / "secrets.toml.example").read_text(encoding="utf-8")
     keys = [env for _name, env, _doc, _default in setting_fields()]
     keys += [env for _name, env, _doc, _default, _reason in detection_fields()]
     keys += [env for _name, env, _doc, _default, _reason in safety_fields()]
+    keys += [env for _name, env, _doc, _default, _reason in recovery_fields()]
     for key in keys:
         assert key in readme, f"{key} is not documented in README.md"
         assert key in example, f"{key} is not in .streamlit/secrets.toml.example"

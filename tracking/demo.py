@@ -1,7 +1,10 @@
 """Realistic demo data: two coaches and their caseloads, with check-ins that tell true stories.
 
 Every client follows a scenario over 10-40 weeks: a stable dominant dynamic, a shift from one
-dynamic to another, two dynamics too close to call, recovery, deterioration. Answers are
+dynamic to another, two dynamics too close to call, recovery, deterioration. Two show expected
+recovery (docs/recovery.md) clearly: Hanna (M-213) recovers as expected, inside her band; Pieter
+(K-114) stays where he started although the focus has been on his dominant from the start, so he
+is not on track and the flag points to the focus. Answers are
 generated per item from the scenario's latent strain with personal item biases, a weekly mood
 that moves all items together, and noise, then rounded to the 0-10 slider, so the dashboard shows
 what real data looks like. Pure: the same seed and `now` give the same data.
@@ -54,7 +57,11 @@ CLIENTS: tuple[tuple[Any, ...], ...] = (
     ("M-210", "Amira", 1, "nl", 23, ("shift", C, ID, 12), {"focus": C}),
     ("M-211", "Koen", 1, "en", 15, ("improving", P), {}),
     ("M-212", "Marloes", 1, "nl", 37, ("recovering", ID), {"focus": ID}),
+    # Added last, so that the random draws of the clients above stay as they were.
+    ("M-213", "Hanna", 1, "en", 18, ("responding", P), {"focus": P, "show_trend": True}),
+    ("K-114", "Pieter", 0, "nl", 14, ("stable", P), {"focus": P}),
 )
+RESPONDING_HALF_WEEKS = 7.0  # a little faster than the default curve's 10 weeks: inside the band throughout
 
 NOTES = {
     "nl": [
@@ -138,6 +145,9 @@ def _latent(scenario: tuple[Any, ...], weeks: int, rng: np.random.Generator) -> 
     elif kind == "deteriorating":
         d = index[scenario[1]]
         strain[:, d] = 5.2 + ramp(weeks - 8, 5) * 3.3
+    elif kind == "responding":  # recovers like the expected curve: fast at first, then levelling off
+        d = index[scenario[1]]
+        strain[:, d] = 2.4 + (high - 2.4) * np.exp2(-t / RESPONDING_HALF_WEEKS)
     elif kind == "improving":
         d = index[scenario[1]]
         strain[:, d] = high - ramp(weeks // 2, 4) * (high - 2.6)

@@ -62,6 +62,23 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Asks for contact before the next appointment: “{note}”",
     },
     "contact_request.short": {"nl": "“{note}”", "en": "“{note}”"},
+    "not_on_track": {
+        "nl": "{dynamic_name} herstelt niet zoals verwacht — nu {observed}, waar na {weeks_on_clock} weken rond "
+              "{expected} werd verwacht",
+        "en": "{dynamic_name} is not recovering as expected — {observed} now, where about {expected} was expected "
+              "after {weeks_on_clock} weeks",
+    },
+    # The focus has been on the dynamic for a while: the signal to look at the focus.
+    "not_on_track.focus": {
+        "nl": "{dynamic_name} verbetert niet zoals verwacht, terwijl de focus er al {weeks_since_focus} weken op "
+              "ligt — nu {observed}, rond {expected} verwacht. Kijk bij de focus of dit de juiste ingang is",
+        "en": "{dynamic_name} is not improving as expected although the focus has been on it for "
+              "{weeks_since_focus} weeks — {observed} now, about {expected} expected. Look at the focus section and "
+              "ask whether this is the right entrance",
+    },
+    "not_on_track.short": {"nl": "{dynamic_name}", "en": "{dynamic_name}"},
+    "not_on_track.focus.short": {"nl": "{dynamic_name}, {weeks_since_focus} weken in focus",
+                                 "en": "{dynamic_name}, in focus for {weeks_since_focus} weeks"},
     # One line of a caseload or digest: the kind, a few words, the date.
     "attention": {"nl": "{kind}: {what}, {date}", "en": "{kind}: {what}, {date}"},
     "attention.bare": {"nl": "{kind}, {date}", "en": "{kind}, {date}"},
@@ -85,6 +102,22 @@ TEXTS: dict[str, dict[str, str]] = {
               "{z_threshold}; own week-to-week variation {noise} points). RCI of the latest score {rci} "
               "(Jacobson & Truax, threshold {rci_threshold}); reliability alpha {alpha} ({source}).",
     },
+    "details.not_on_track": {
+        "nl": "Begon op {started_at}; verwachte verbetering {expected_improvement} punten, werkelijk "
+              "{observed_improvement}. Band van een cliënt die herstelt zoals verwacht: {band_lower} tot "
+              "{band_upper} (ruim erboven vanaf {well_above}); {checkins_above} check-ins op rij erboven. Curve: "
+              "de helft van de belasting boven het herstelde niveau is weg na {curve_half_weeks} weken "
+              "({curve_source}); week-tot-weekvariatie {checkin_noise} punten.",
+        "en": "Started at {started_at}; expected improvement {expected_improvement} points, observed "
+              "{observed_improvement}. Band of a client recovering as expected: {band_lower} to {band_upper} (well "
+              "above from {well_above}); {checkins_above} check-ins in a row above it. Curve: half of the strain "
+              "above the recovered level is gone after {curve_half_weeks} weeks ({curve_source}); week-to-week "
+              "variation {checkin_noise} points.",
+    },
+    "curve.default": {"nl": "standaardcurve", "en": "default curve"},
+    "curve.estimated": {"nl": "geschat uit de eigen cliënten", "en": "estimated from the practice's clients"},
+    "curve.default (implausible estimate)": {"nl": "standaardcurve; de schatting was niet aannemelijk",
+                                             "en": "default curve; the estimate was implausible"},
     "source.estimated": {"nl": "geschat uit de gegevens", "en": "estimated from the data"},
     "source.partly estimated": {"nl": "deels geschat", "en": "partly estimated"},
     "source.fallback": {"nl": "standaardwaarde", "en": "default value"},
@@ -102,6 +135,11 @@ TEXTS: dict[str, dict[str, str]] = {
                                  "en": "The dominant dynamic changed on {date}"},
     "retired.focus_cleared": {"nl": "Op {date} is de focus losgelaten", "en": "The focus was cleared on {date}"},
     "retired.checked_in": {"nl": "Weer ingecheckt op {date}", "en": "Checked in again on {date}"},
+    "retired.back_in_band": {"nl": "Sinds {date} weer binnen de verwachte band",
+                             "en": "Back inside the expected band since {date}"},
+    "retired.not_elevated": {"nl": "Sinds {date} niet meer verhoogd", "en": "No longer elevated since {date}"},
+    "retired.no_longer_followed": {"nl": "Sinds {date} niet meer de dominante dynamiek of de focus",
+                                   "en": "Neither the dominant dynamic nor the focus since {date}"},
     # What a coach can do next.
     "next.dominant_shift": {"nl": "Bekijk de focus: past die nog bij de nieuwe dynamiek?",
                             "en": "Review the focus: does it still fit the new dynamic?"},
@@ -111,6 +149,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "next.reliable_improvement": {"nl": "Bespreek wat helpt", "en": "Talk about what helps"},
     "next.missed_checkins": {"nl": "Stuur een nieuwe check-in-link", "en": "Send a fresh check-in link"},
     "next.contact_request": {"nl": "Plan contact met de cliënt", "en": "Plan contact with the client"},
+    "next.not_on_track": {"nl": "Kijk bij de focus: is dit de juiste ingang voor deze cliënt?",
+                          "en": "Look at the focus section: is this the right entrance for this client?"},
 }
 
 
@@ -121,7 +161,8 @@ class Field:
     Paths use dots for nesting and `[i]` for list items; `@name` stands for the evidence's own `name`
     (`levels.@to` is the level of the dynamic in `to`). Forms: `dynamic` (its name), `n0`/`n1`/`n2`
     (a number with that many decimals), `signed` (a whole number with its sign), `day` (a date),
-    `count` (a whole number as stored), `source` (where the reliability came from)."""
+    `count` (a whole number as stored), `source` (where the reliability came from), `curve` (where the
+    expected recovery curve came from)."""
 
     paths: tuple[str, ...]
     form: str
@@ -158,10 +199,32 @@ FIELDS: dict[str, Field] = {
     "since": Field(("since",), "day"),
     "first": Field(("missed[0]",), "day"),
     "second": Field(("missed[1]",), "day"),
+    "observed": Field(("observed",), "n0"),
+    "expected": Field(("expected",), "n0"),
+    "weeks_on_clock": Field(("weeks_on_clock",), "n0"),
+    "weeks_since_focus": Field(("weeks_since_focus",), "n0"),
+    "started_at": Field(("started_at",), "n0"),
+    "expected_improvement": Field(("expected_improvement",), "n0"),
+    "observed_improvement": Field(("observed_improvement",), "n0"),
+    "band_lower": Field(("band_lower",), "n0"),
+    "band_upper": Field(("band_upper",), "n0"),
+    "well_above": Field(("well_above",), "n0"),
+    "checkins_above": Field(("checkins_above",), "count"),
+    "curve_half_weeks": Field(("curve_half_weeks",), "n1"),
+    "curve_source": Field(("curve_source",), "curve"),
+    "checkin_noise": Field(("checkin_noise",), "n1"),
 }
 DETAILS = {"dominant_shift": "details.dominant_shift", "reliable_deterioration": "details.reliable_change",
-           "reliable_improvement": "details.reliable_change"}
+           "reliable_improvement": "details.reliable_change", "not_on_track": "details.not_on_track"}
 SOURCES = ("estimated", "partly estimated", "fallback")
+CURVE_SOURCES = ("default", "estimated", "default (implausible estimate)")
+# A kind worded differently by the rule that raised it: kind -> rule -> the key of its texts.
+VARIANTS = {"not_on_track": {"not_on_track.focus_not_improving.v1": "not_on_track.focus"}}
+
+
+def _key(kind: str, evidence: Mapping[str, Any]) -> str:
+    """The key of a flag's texts: its kind, or the variant for the rule that raised it."""
+    return VARIANTS.get(kind, {}).get(str(evidence.get("rule")), kind)
 
 
 @dataclass(frozen=True)
@@ -263,6 +326,8 @@ def _form(field: Field, value: Any, lang: str, tz: str | None, today: date | Non
         return day(datetime.fromisoformat(value) if value else None, lang, tz, today)
     if field.form == "source":
         return text(f"source.{value}", lang) if value in SOURCES else "?"
+    if field.form == "curve":
+        return text(f"curve.{value}", lang) if value in CURVE_SOURCES else "?"
     return "?" if value is None else str(value)
 
 
@@ -284,9 +349,10 @@ def words(kind: str, evidence: Mapping[str, Any], lang: str, *, tz: str | None =
     if kind == "contact_request" and note:
         summary = text("contact_request.note", lang, note=first_words(note))
     else:
-        summary = text(kind, lang, **_values(kind, evidence, lang, tz, today))
+        key = _key(kind, evidence)
+        summary = text(key, lang, **_values(key, evidence, lang, tz, today))
     details = ""
-    if kind in DETAILS and (kind == "dominant_shift" or "z" in evidence):
+    if kind in DETAILS and (not kind.startswith("reliable_") or "z" in evidence):
         details = text(DETAILS[kind], lang, **_values(DETAILS[kind], evidence, lang, tz, today))
     retired = None
     if retired_reason and f"retired.{retired_reason}" in TEXTS:
@@ -299,7 +365,8 @@ def short(kind: str, evidence: Mapping[str, Any], lang: str, *, tz: str | None =
     """A few words for a list: `Lichaam / energie → Identiteit`, `Lichaam / energie +18`, the note's start."""
     if kind == "contact_request":
         return text("contact_request.short", lang, note=first_words(note)) if note else ""
-    return text(f"{kind}.short", lang, **_values(f"{kind}.short", evidence, lang, tz, today))
+    key = f"{_key(kind, evidence)}.short"
+    return text(key, lang, **_values(key, evidence, lang, tz, today))
 
 
 def attention(kind: str, evidence: Mapping[str, Any], at: datetime, lang: str, *, tz: str | None = None,
@@ -358,21 +425,25 @@ def _sql_form(field: Field, value: str, lang: str, tz: str | None, dialect: str)
     if field.form == "source":
         cases = " ".join(f"WHEN {_sql_text(s)} THEN {_sql_text(text(f'source.{s}', lang))}" for s in SOURCES)
         return f"CASE {value} {cases} ELSE '?' END"
+    if field.form == "curve":
+        cases = " ".join(f"WHEN {_sql_text(s)} THEN {_sql_text(text(f'curve.{s}', lang))}" for s in CURVE_SOURCES)
+        return f"CASE {value} {cases} ELSE '?' END"
     return f"coalesce({value}, '?')"
 
 
 SUMMARY_KINDS = ("dominant_shift", "reliable_deterioration", "reliable_improvement", "focus_mismatch",
-                 "missed_checkins", "contact_request")
+                 "missed_checkins", "contact_request", "not_on_track")
 
 
 def _summary_fields() -> list[Field]:
-    return [FIELDS[name] for kind in SUMMARY_KINDS for lang in LANGS
-            for name in sorted(placeholders(_template(kind, lang)))]
+    keys = [*SUMMARY_KINDS, *(key for variants in VARIANTS.values() for key in variants.values())]
+    return [FIELDS[name] for key in keys for lang in LANGS for name in sorted(placeholders(_template(key, lang)))]
 
 
 def summary_paths() -> list[str]:
-    """Every evidence path the plain words read, `@name` paths spelled out for each dynamic (and `name` itself)."""
-    paths: list[str] = []
+    """Every evidence path the plain words read, `@name` paths spelled out for each dynamic (and `name` itself);
+    `rule` too, when a kind is worded by its rule."""
+    paths: list[str] = ["rule"] if VARIANTS else []
     for field in _summary_fields():
         for path in field.paths:
             head, _, rest = path.partition("@")
@@ -419,9 +490,18 @@ def _sql_template(key: str, lang: str, values: str, tz: str | None, dialect: str
 def summary_sql(kind: str, values: str, lang: str, tz: str | None = None, dialect: str = "duckdb") -> str:
     """A SQL expression for the plain words of flags, equal to `words(...).summary` without a note: `kind`
     is the kind column, `values` the list that `summary_values_sql` read from the evidence."""
-    cases = " ".join(f"WHEN {_sql_text(k)} THEN {_sql_template(k, lang, values, tz, dialect)}"
-                     for k in SUMMARY_KINDS)
+    cases = " ".join(f"WHEN {_sql_text(k)} THEN {_sql_kind(k, lang, values, tz, dialect)}" for k in SUMMARY_KINDS)
     return f"CASE {kind} {cases} END"
+
+
+def _sql_kind(kind: str, lang: str, values: str, tz: str | None, dialect: str) -> str:
+    """The plain words of one kind, by the rule that raised it where the kind has variants."""
+    if kind not in VARIANTS:
+        return _sql_template(kind, lang, values, tz, dialect)
+    rule = _sql_value("rule", values, summary_paths())
+    cases = " ".join(f"WHEN {_sql_text(r)} THEN {_sql_template(key, lang, values, tz, dialect)}"
+                     for r, key in VARIANTS[kind].items())
+    return f"CASE {rule} {cases} ELSE {_sql_template(kind, lang, values, tz, dialect)} END"
 
 
 def placeholders(template: str) -> set[str]:

@@ -12,6 +12,7 @@ FLAG_KINDS = (
     "reliable_improvement",
     "missed_checkins",
     "contact_request",
+    "not_on_track",
 )
 # `open`: needs attention now; `acknowledged`: a coach has seen it (it still describes the client);
 # `resolved`: a coach has dealt with it; `retired`: the data no longer describe the client so (see

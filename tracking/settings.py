@@ -21,6 +21,7 @@ from platformdirs import user_data_path
 
 from tracking.detection import DetectionSettings
 from tracking.errors import SettingsError
+from tracking.recovery import RecoverySettings
 from tracking.safety import SafetySettings, parse_safety, safety_fields
 
 SECRETS_FILE = Path(".streamlit") / "secrets.toml"
@@ -348,6 +349,7 @@ class Settings:
         "Coaches may sign in with a Koers password (true/false). Turn it off only with a provider configured.",
     )
     detection: DetectionSettings = field(default_factory=DetectionSettings)
+    recovery: RecoverySettings = field(default_factory=RecoverySettings)
     safety: SafetySettings = field(default_factory=SafetySettings)
 
     def outbox_folder(self) -> Path:
@@ -386,6 +388,15 @@ def detection_fields() -> list[tuple[str, str, str, Any, str]]:
     return [
         (f.name, f.metadata["env"], f.metadata["doc"], f.default, f.metadata.get("reason", ""))
         for f in fields(DetectionSettings)
+        if "env" in f.metadata
+    ]
+
+
+def recovery_fields() -> list[tuple[str, str, str, Any, str]]:
+    """(attribute, env key, doc, default, reason) for every threshold of expected recovery and `not_on_track`."""
+    return [
+        (f.name, f.metadata["env"], f.metadata["doc"], f.default, f.metadata.get("reason", ""))
+        for f in fields(RecoverySettings)
         if "env" in f.metadata
     ]
 
@@ -435,6 +446,7 @@ def load_settings(
     from_file = read_secrets_file(secrets_file) if secrets_file is not None else {}
     known = {env: name for name, env, _doc, _default in setting_fields()}
     known.update({env: name for name, env, _doc, _default, _reason in detection_fields()})
+    known.update({env: name for name, env, _doc, _default, _reason in recovery_fields()})
     known.update({env: name for name, env, _doc, _default, _reason in safety_fields()})
     for source, mapping in (("environment", environ), (str(secrets_file), from_file)):
         for key in mapping:
@@ -476,6 +488,20 @@ def load_settings(
             raise SettingsError(f"{env} (from the {source}): {exc}") from None
     try:
         values["detection"] = DetectionSettings(**thresholds)
+    except ValueError as exc:  # the thresholds' own checks name the variable
+        raise SettingsError(str(exc)) from None
+    recovery: dict[str, Any] = {}
+    for name, env, _doc, default, _reason in recovery_fields():
+        source_map = environ if env in environ else from_file if env in from_file else None
+        if source_map is None:
+            continue
+        source = "environment" if source_map is environ else str(secrets_file)
+        try:
+            recovery[name] = _detection_value(env, default, source_map[env])
+        except ValueError as exc:
+            raise SettingsError(f"{env} (from the {source}): {exc}") from None
+    try:
+        values["recovery"] = RecoverySettings(**recovery)
     except ValueError as exc:  # the thresholds' own checks name the variable
         raise SettingsError(str(exc)) from None
     net: dict[str, Any] = {}

@@ -70,6 +70,7 @@ TEXTS = {
     "flag.reliable_improvement": {"nl": "Betrouwbare verbetering", "en": "Reliable improvement"},
     "flag.missed_checkins": {"nl": "Check-ins gemist", "en": "Missed check-ins"},
     "flag.contact_request": {"nl": "Wil contact", "en": "Asks for contact"},
+    "flag.not_on_track": {"nl": "Niet op koers", "en": "Not on track"},
     "status.open": {"nl": "Open", "en": "Open"},
     "status.acknowledged": {"nl": "Gezien", "en": "Acknowledged"},
     "status.resolved": {"nl": "Afgehandeld", "en": "Resolved"},

@@ -102,6 +102,10 @@ TEXTS = {
     "caseload.count.reliable_deterioration.one": {
         "nl": "1 cliënt met een verslechtering", "en": "1 client with a deterioration",
     },
+    "caseload.count.not_on_track": {
+        "nl": "{n} cliënten niet op koers", "en": "{n} clients not on track",
+    },
+    "caseload.count.not_on_track.one": {"nl": "1 cliënt niet op koers", "en": "1 client not on track"},
     "caseload.count.missed_checkins": {
         "nl": "{n} cliënten missen check-ins", "en": "{n} clients are missing check-ins",
     },
@@ -240,6 +244,18 @@ TEXTS = {
     "chart.legend.flags": {"nl": "Signalen (bovenaan)", "en": "Flags (at the top)"},
     "chart.legend.focus": {"nl": "Jouw focus (strook onderaan)", "en": "Your focus (strip at the bottom)"},
     "chart.legend.observations": {"nl": "Jouw observaties (ruit, 0-10)", "en": "Your observations (diamond, 0-10)"},
+    "chart.legend.expected": {
+        "nl": "Verwacht herstel van {dynamic} (achter de lijn)",
+        "en": "Expected recovery of {dynamic} (behind the line)",
+    },
+    "chart.zone.inside": {"nl": "Zoals verwacht", "en": "As expected"},
+    "chart.zone.above": {"nl": "Boven verwachting", "en": "Above expected"},
+    "chart.zone.well_above": {"nl": "Ruim boven verwachting", "en": "Well above expected"},
+    "chart.expected_line": {"nl": "Verwacht", "en": "Expected"},
+    "chart.hover.expected": {
+        "nl": "{dynamic}, verwacht: {expected} (band tot {upper})<br>{day}",
+        "en": "{dynamic}, expected: {expected} (band up to {upper})<br>{day}",
+    },
     "chart.hover.score": {"nl": "{dynamic}: {score}<br>{day}", "en": "{dynamic}: {score}<br>{day}"},
     "chart.hover.level": {
         "nl": "{dynamic}, afgevlakt verloop: {score}<br>{day}", "en": "{dynamic}, smoothed course: {score}<br>{day}",

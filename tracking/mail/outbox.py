@@ -207,7 +207,8 @@ def _record_missed(con: StoreConnection, ctx: Context, now: datetime, summary: F
     if summary.missed:
         missed_clients = sorted({p.client_id for p in summary.missed})
         summary.flags_raised = derived.refresh(
-            con, missed_clients, ctx.instrument, ctx.settings.detection, now).flags_raised
+            con, missed_clients, ctx.instrument, ctx.settings.detection, now,
+            recovery=ctx.settings.recovery).flags_raised
         for period in summary.missed:
             audit.record(con, now, Actor.scheduler(), Action.CHECKIN_MISSED, period.client_id, period=period.id)
 

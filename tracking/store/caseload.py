@@ -2,8 +2,8 @@
 one-dynamic trend and the last check-in; and the order a coach should go through them.
 
 Urgency: an open contact request first (the newest first), then an unacknowledged dominant shift,
-a deterioration, missed check-ins, then anything else still open; clients whose flags are all
-acknowledged sink below those, and clients with nothing current come last.
+a deterioration or not on track, missed check-ins, then anything else still open; clients whose
+flags are all acknowledged sink below those, and clients with nothing current come last.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from tracking.store.contract import StoreConnection
 
 SPARK_POINTS = 12
 # Rank of an open flag by kind; an acknowledged flag ranks ACKNOWLEDGED whatever its kind.
-OPEN_RANK = {"contact_request": 0, "dominant_shift": 1, "reliable_deterioration": 2, "missed_checkins": 3,
-             "focus_mismatch": 4, "reliable_improvement": 4}
+OPEN_RANK = {"contact_request": 0, "dominant_shift": 1, "reliable_deterioration": 2, "not_on_track": 2,
+             "missed_checkins": 3, "focus_mismatch": 4, "reliable_improvement": 4}
 ACKNOWLEDGED = 5
 NOTHING = 6
 

@@ -244,6 +244,10 @@ class TimelinePoint:
     state: str | None  # a dynamic, mixed or none
     dominant: str | None  # the last dominant established so far
     levels: dict[str, float | None]  # the smoothed levels the state was read from
+    # Expected recovery (`tracking.store.on_track.timeline` fills these): dynamic -> expected strain
+    # or None, and dynamic -> the band (edges, observed level, zone) or None.
+    expected: dict[str, float | None] = field(default_factory=lambda: dict.fromkeys(DYNAMICS))
+    band: dict[str, dict[str, Any] | None] = field(default_factory=lambda: dict.fromkeys(DYNAMICS))
 
     def as_json(self) -> dict[str, object]:
         """The contract's shape for `koers timeline --format json`."""
@@ -251,7 +255,7 @@ class TimelinePoint:
             "id": self.id, "at": iso(self.at), "source": self.source, "instrument_version": self.instrument_version,
             "contact_request": self.contact_request, "note": self.note, "edited_at": iso(self.edited_at),
             "scores": self.scores, "core": self.core, "state": self.state, "dominant": self.dominant,
-            "levels": self.levels,
+            "levels": self.levels, "expected": self.expected,
         }
 
 

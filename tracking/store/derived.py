@@ -30,8 +30,9 @@ from tracking.detection.flags import take_rows
 from tracking.detection.rules import FlagInputs, FocusChanges, Windows
 from tracking.instrument import DYNAMICS, Instrument
 from tracking.models import FLAG_KINDS
+from tracking.recovery import RecoverySettings
 from tracking.scoring import strain_matrix
-from tracking.store import checkins
+from tracking.store import checkins, on_track
 from tracking.store.contract import StoreConnection
 from tracking.store.dialect import iso_seconds, json_array, json_object
 
@@ -354,7 +355,7 @@ def _flag_frame(table: FlagTable, client_ids: npt.NDArray[np.object_], checkin_i
     }
     evidence, tree = _json_tree(table, dialect)
     columns.update(evidence)
-    subject = ("coalesce(dynamic, '')" if table.kind.startswith("reliable_") else
+    subject = ("coalesce(dynamic, '')" if table.kind.startswith("reliable_") or table.kind == on_track.KIND else
                "from_dynamic || '>' || to_dynamic" if table.kind in ("dominant_shift", "focus_mismatch") else "''")
     select = f"""
         SELECT client_id || '|{table.kind}|' || {iso_seconds("key_at", dialect)} || '|' || {subject} AS key,
@@ -468,11 +469,13 @@ def refresh(
     now: datetime,
     *,
     reestimate: bool = False,
+    recovery: RecoverySettings | None = None,
 ) -> RefreshSummary:
     """Recompute states and flags for `client_ids` (None: every client).
 
     With `reestimate`, the subscale reliabilities are estimated again from all stored data first;
     if they changed, every client is recomputed so that all flags rest on the same figures.
+    `recovery`: the settings of `not_on_track` (None: the defaults); see `tracking.store.on_track`.
     """
     reliability = load_reliability(con, settings)
     if reestimate or reliability is None:
@@ -485,6 +488,8 @@ def refresh(
     clients, rows = batch.n_clients, int(batch.client.size)
     states = detection.detect_states(batch, settings)
     tables = detection.derive(loaded.inputs, reliability, settings, states).flags
+    tables.append(on_track.flag_table(con, loaded.inputs, states.dominant, recovery or RecoverySettings(), now,
+                                      estimate=client_ids is None))
     _write_states(con, client_ids, loaded, states)
     client_index, checkin_ids = loaded.client_ids, loaded.checkin_ids
     del loaded, batch, states  # the series are done with; the flags are small beside them

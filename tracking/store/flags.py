@@ -19,8 +19,8 @@ from tracking.store.contract import StoreConnection
 from tracking.store.dialect import iso_seconds, json_object
 
 # The order in which a coach should look at flags (tracking.store.caseload uses the same).
-URGENCY = ("contact_request", "dominant_shift", "reliable_deterioration", "missed_checkins", "focus_mismatch",
-           "reliable_improvement")
+URGENCY = ("contact_request", "dominant_shift", "reliable_deterioration", "not_on_track", "missed_checkins",
+           "focus_mismatch", "reliable_improvement")
 
 
 @dataclass(frozen=True)

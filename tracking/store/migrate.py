@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tracking.errors import DatabaseError
+from tracking.instrument import INSTRUMENT_DIR, load_instrument
 from tracking.store.contract import Store, StoreConnection
 from tracking.store.dialect import DUCKDB, POSTGRESQL
 
@@ -79,8 +80,6 @@ def apply_migrations(db: Store) -> list[str]:
 def sync_instruments(db: Store) -> None:
     """Record the item order of every instrument version shipped with Koers (the `answers` view
     reads check-ins' answer lists through it)."""
-    from tracking.instrument import INSTRUMENT_DIR, load_instrument
-
     versions = sorted(path.stem[1:] for path in INSTRUMENT_DIR.glob("v*.toml"))
     with db.read() as con:
         known = {v for (v,) in con.execute("SELECT DISTINCT version FROM instrument_items").fetchall()}

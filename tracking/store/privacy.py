@@ -35,6 +35,7 @@ UNRELATED_TABLES = {
     "coaches": "coach and admin accounts",
     "instrument_items": "the item order of each instrument version",
     "provider_sessions": "coaches' sign-ins through the practice's identity provider",
+    "recovery_curves": "expected recovery curves estimated over all clients: aggregates, nobody's own",
     "reliability": "subscale reliabilities estimated over all clients: aggregates, nobody's own",
     "schema_migrations": "which migrations were applied",
     "sender_runs": "when each sending process last ran",

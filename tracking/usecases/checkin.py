@@ -326,7 +326,8 @@ def submit(ctx: Context, token: str, answers: CheckinAnswers, *, now: datetime, 
                              checkin=checkin_id, **told)
         concern_id = None
         if status != "unchanged":
-            derived.refresh(con, [client.id], instrument, ctx.settings.detection, now)
+            derived.refresh(con, [client.id], instrument, ctx.settings.detection, now,
+                            recovery=ctx.settings.recovery)
             if found_concern is not None:
                 concern_id = safety_store.raise_concern(
                     con, client_id=client.id, checkin_id=checkin_id, checkin_at=submitted_at,

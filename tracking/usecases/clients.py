@@ -24,6 +24,7 @@ from tracking.store import (
     derived,
     flags,
     insights,
+    on_track,
     safety,
 )
 from tracking.usecases import use_case
@@ -170,7 +171,8 @@ def set_focus(ctx: Context, actor: Actor, client_id: str, focus: str | None, *, 
     with ctx.db.write() as con:
         clients.get_client(con, client_id, actor.viewer)
         clients.set_focus(con, client_id, focus, actor.coach_id, now, text)
-        derived.refresh(con, [client_id], ctx.instrument, ctx.settings.detection, now)
+        derived.refresh(con, [client_id], ctx.instrument, ctx.settings.detection, now,
+                        recovery=ctx.settings.recovery)
         audit.record(con, now, actor, Action.SET_FOCUS, client_id, focus=focus)
 
 
@@ -259,7 +261,7 @@ def client_bundle(ctx: Context, viewer: Viewer, client_id: str) -> ClientBundle:
     with ctx.db.read() as con:
         return ClientBundle(
             client=clients.get_client(con, client_id, viewer),
-            timeline=checkins.timeline(con, client_id, viewer),
+            timeline=on_track.timeline(con, client_id, viewer, ctx.settings.recovery),
             answers=insights.item_answers(con, client_id, viewer),
             flags=flags.list_flags(con, viewer, client_id=client_id),
             focus_changes=insights.focus_history(con, client_id, viewer),

@@ -19,7 +19,7 @@ from tracking.instrument import load_instrument
 from tracking.models import Client
 from tracking.passwords import hash_password
 from tracking.settings import Settings
-from tracking.store import accounts, audit, checkins, clients, database, derived
+from tracking.store import accounts, audit, checkins, clients, database, derived, on_track
 from tracking.store import flags as flag_store
 from tracking.store.derived import RefreshSummary
 from tracking.store.importer import ImportSummary, import_csv
@@ -67,7 +67,7 @@ def import_checkins(ctx: Context, actor: Actor, file: Path, *, coach_email: str 
                      clients=len(result.client_ids), clients_created=len(result.clients_created))
         progress(f"Recomputing states and flags for {len(result.client_ids):,} clients")
         raised = derived.refresh(con, result.client_ids, ctx.instrument, ctx.settings.detection, now,
-                                 reestimate=True).flags_raised
+                                 reestimate=True, recovery=ctx.settings.recovery).flags_raised
 
     summary = import_csv(ctx.db, file, ctx.instrument, now=now, coach_id=coach_id, progress=progress,
                          on_ingested=record_and_derive)
@@ -81,7 +81,8 @@ def recompute(ctx: Context, actor: Actor, *, now: datetime | None = None,
     now = now or utcnow()
     progress("Recomputing states and flags for every client")
     with ctx.db.write() as con:
-        summary = derived.refresh(con, None, ctx.instrument, ctx.settings.detection, now, reestimate=True)
+        summary = derived.refresh(con, None, ctx.instrument, ctx.settings.detection, now, reestimate=True,
+                                  recovery=ctx.settings.recovery)
         audit.record(con, now, actor, Action.RECOMPUTE, clients=summary.clients, flags_raised=summary.flags_raised)
     return summary
 
@@ -166,7 +167,8 @@ def load_demo(ctx: Context, actor: Actor, *, now: datetime, seed: int, if_empty:
         ingested = checkins.ingest(con, frame, ctx.instrument, source="demo", now=now)
         _demo_periods(con, data.periods, ingested.first_checkin_id, now)
         progress("Recomputing states and flags")
-        summary = derived.refresh(con, None, ctx.instrument, ctx.settings.detection, now, reestimate=True)
+        summary = derived.refresh(con, None, ctx.instrument, ctx.settings.detection, now, reestimate=True,
+                                  recovery=ctx.settings.recovery)
         audit.record(con, now, actor, Action.DEMO, clients=len(data.clients), checkins=len(data.checkins))
         con.execute("UPDATE clients SET schedule_from = ? WHERE schedule_from < ?", [to_db(now), to_db(now)])
     return DemoSummary(
@@ -198,7 +200,7 @@ def timeline(ctx: Context, actor: Actor, client_id: str, *, now: datetime | None
     viewer = actor.viewer
     with ctx.db.read() as con:
         record = clients.get_client(con, client_id, viewer)
-        points = checkins.timeline(con, record.id, viewer)
+        points = on_track.timeline(con, record.id, viewer, ctx.settings.recovery)
         found = flag_store.list_flags(con, viewer, client_id=record.id)
     with ctx.db.write() as con:
         audit.record(con, now or utcnow(), actor, Action.VIEW_TIMELINE, record.id)

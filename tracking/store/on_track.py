@@ -1,0 +1,189 @@
+"""Expected recovery and the `not_on_track` flag, wired to storage.
+
+`refresh` (in `tracking.store.derived`) calls `flag_table` with the batch it loaded: the model in
+`tracking.recovery` runs over all clients of the batch at once, and its flags come back as one
+columnar `FlagTable`, merged with the other kinds (key `client|not_on_track|<time>|<dynamic>`;
+retired by the data at a check-in with `back_in_band`, `not_elevated`, `no_longer_followed` or
+`focus_changed`). Focus periods come from the focus history (`focus_changes`, a NULL focus is -1).
+
+The curves: when every client is recomputed, they are estimated again from that whole batch (the
+practice's own curve per dynamic once it has `KOERS_RECOVERY_MIN_CLIENTS` recovering clients
+followed for `KOERS_RECOVERY_MIN_WEEKS`, else the documented default) and stored in
+`recovery_curves`, like the subscale reliabilities; a refresh of a few clients reads the stored
+curves, so all flags rest on the same ones. Curves stored with other recovery settings are not
+used (the defaults are, until the next `koers recompute`).
+
+`timeline` gives one client's check-ins with the expected strain and band of every dynamic, from
+the same stored curves; because the model is causal and per client, it equals what the bulk run
+found for those check-ins. SQL here is portable (DuckDB and PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import fields
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from tracking import recovery
+from tracking.clock import to_db
+from tracking.detection import FlagTable, SeriesBatch
+from tracking.detection.rules import FlagInputs
+from tracking.instrument import DYNAMICS
+from tracking.models import Viewer
+from tracking.recovery import Curves, FocusPeriods, RecoveryResult, RecoverySettings
+from tracking.store import checkins
+from tracking.store.contract import StoreConnection
+
+MICROSECONDS_PER_WEEK = 7 * 24 * 3600 * 1_000_000  # the time axis of `derived.refresh`: weeks since the epoch
+EPOCH = datetime(1970, 1, 1)  # naive UTC, as the database stores times
+KIND = recovery.KIND
+# Evidence fields that are words, not numbers (the rule id is stored apart, as for every kind).
+TEXT_FIELDS = ("dynamic", "role", "zone", "clock", "dominant", "focus", "curve_source")
+COUNT_FIELDS = ("checkins_above",)
+FLAG_FIELDS = ("focus_not_improving",)  # true/false, stored as 1/0
+
+
+# The curves: estimated over all clients, stored like the subscale reliabilities.
+
+def _settings_json(settings: RecoverySettings) -> dict[str, Any]:
+    return {spec.name: getattr(settings, spec.name) for spec in fields(settings)}
+
+
+def _plain(value: Any) -> Any:
+    """A JSON column's value as Python data (DuckDB gives text, psycopg parsed data)."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def load_curves(con: StoreConnection, settings: RecoverySettings) -> Curves | None:
+    """The stored curves, or None when there are none or they were estimated with other settings."""
+    row = con.execute("SELECT curves, settings FROM recovery_curves").fetchone()
+    if row is None or _plain(row[1]) != _settings_json(settings):
+        return None
+    try:
+        return Curves.from_dict(_plain(row[0]))
+    except (KeyError, ValueError):  # another version's grid: estimate again
+        return None
+
+
+def store_curves(con: StoreConnection, curves: Curves, settings: RecoverySettings, now: datetime) -> bool:
+    """Save the curves; True when they differ from what was stored."""
+    previous = load_curves(con, settings)
+    if previous is not None and previous.as_dict() == curves.as_dict():
+        return False
+    con.execute("DELETE FROM recovery_curves")
+    con.execute(
+        "INSERT INTO recovery_curves (curves, settings, estimated_at) VALUES (CAST(? AS JSON), CAST(? AS JSON), ?)",
+        [json.dumps(curves.as_dict()), json.dumps(_settings_json(settings)), to_db(now)],
+    )
+    return True
+
+
+def curves_for(con: StoreConnection, batch: SeriesBatch, dominant: npt.ArrayLike, settings: RecoverySettings,
+               now: datetime, *, estimate: bool) -> Curves:
+    """With `estimate` (the batch holds every client): estimated again from it and stored; else the
+    stored curves, or the defaults when none fit the settings."""
+    if estimate:
+        curves = recovery.estimate_curves(batch, dominant, None, settings)
+        store_curves(con, curves, settings, now)
+        return curves
+    return load_curves(con, settings) or recovery.default_curves(settings)
+
+
+def focus_periods(inputs: FlagInputs) -> FocusPeriods:
+    focus = inputs.focus
+    return FocusPeriods.of(focus.client, focus.focus, focus.moment_us / MICROSECONDS_PER_WEEK)
+
+
+# Flags: the model's findings as one columnar table, like every other kind.
+
+def flag_table(con: StoreConnection, inputs: FlagInputs, dominant: npt.ArrayLike, settings: RecoverySettings,
+               now: datetime, *, estimate: bool) -> FlagTable:
+    """Every `not_on_track` flag of the batch (see the module's docstring for the curves)."""
+    batch = inputs.batch
+    curves = curves_for(con, batch, dominant, settings, now, estimate=estimate)
+    _result, events = recovery.track_recovery(batch, dominant, None, focus_periods(inputs), curves, settings)
+    return events_table(events, batch, inputs.checkin_us)
+
+
+def events_table(events: list[recovery.NotOnTrack], batch: SeriesBatch, checkin_us: npt.NDArray[np.int64]
+                 ) -> FlagTable:
+    size = len(events)
+    raised = np.asarray([e.row for e in events], dtype=np.int64)
+    retired = np.asarray([-1 if e.retired_row is None else e.retired_row for e in events], dtype=np.int64)
+    none = np.full(size, -1, dtype=np.int64)
+    names = [name for name in (events[0].evidence if events else {}) if name != "rule"]
+
+    def column(name: str) -> list[Any]:
+        return [e.evidence[name] for e in events]
+
+    return FlagTable(
+        kind=KIND,
+        rule=np.asarray([e.evidence["rule"] for e in events], dtype=object),
+        client=batch.client[raised] if size else none,
+        raised_row=raised,
+        raised_us=checkin_us[raised] if size else none,
+        retired_row=retired,
+        retired_us=np.where(retired >= 0, checkin_us[np.maximum(retired, 0)], -1) if size else none,
+        retired_reason=np.asarray([e.retired_reason for e in events], dtype=object),
+        from_code=none,
+        to_code=none,
+        dynamic_code=np.asarray([DYNAMICS.index(e.dynamic) for e in events], dtype=np.int64),
+        numbers={name: np.asarray([np.nan if v is None else v for v in column(name)], dtype=np.float64)
+                 for name in names if name not in (*TEXT_FIELDS, *COUNT_FIELDS, *FLAG_FIELDS)},
+        counts={name: np.asarray(column(name), dtype=np.int64) for name in names
+                if name in (*COUNT_FIELDS, *FLAG_FIELDS)},
+        texts={name: np.asarray(column(name), dtype=object) for name in names if name in TEXT_FIELDS},
+    )
+
+
+# One client's timeline with its expected strain and band.
+
+def client_recovery(con: StoreConnection, client_id: str, settings: RecoverySettings) -> RecoveryResult:
+    """Expected strain and band at each of the client's check-ins (in the timeline's order)."""
+    rows = con.execute(
+        f"""
+        SELECT k.submitted_at, {", ".join(f"s.{d}" for d in DYNAMICS)}
+        FROM checkins k JOIN scores s ON s.checkin_id = k.id
+        WHERE k.client_id = ?
+        ORDER BY k.submitted_at, k.id
+        """,
+        [client_id],
+    ).fetchall()
+    changes = con.execute(
+        "SELECT changed_at, focus FROM focus_changes WHERE client_id = ? ORDER BY changed_at, id", [client_id]
+    ).fetchall()
+    batch = SeriesBatch.of(
+        np.zeros(len(rows), dtype=np.int64), [_weeks(row[0]) for row in rows],
+        np.asarray([[np.nan if v is None else float(v) for v in row[1:]] for row in rows], dtype=np.float64)
+        .reshape(-1, len(DYNAMICS)),
+    )
+    focus = FocusPeriods.of(np.zeros(len(changes), dtype=np.int64),
+                            [DYNAMICS.index(f) if f in DYNAMICS else -1 for _at, f in changes],
+                            [_weeks(at) for at, _f in changes])
+    curves = load_curves(con, settings) or recovery.default_curves(settings)
+    return recovery.expected_recovery(batch, None, focus, curves, settings)
+
+
+def _weeks(stored: datetime) -> float:
+    """A stored (naive UTC) time on refresh's axis, computed the same way: whole microseconds, then weeks."""
+    moment = stored.replace(tzinfo=None) if stored.tzinfo is None else stored.astimezone(UTC).replace(tzinfo=None)
+    return ((moment - EPOCH) // timedelta(microseconds=1)) / MICROSECONDS_PER_WEEK
+
+
+def timeline(con: StoreConnection, client_id: str, viewer: Viewer, settings: RecoverySettings
+             ) -> list[checkins.TimelinePoint]:
+    """`checkins.timeline` with each check-in's expected strain and band per dynamic."""
+    points = checkins.timeline(con, client_id, viewer)
+    if not points:
+        return points
+    result = client_recovery(con, client_id, settings)
+    if result.expected.shape[0] != len(points):  # a check-in without scores: nothing to line up
+        return points
+    return [dataclasses.replace(point, expected=recovery.expected_by_dynamic(result, row),
+                                band=recovery.band_by_dynamic(result, row))
+            for row, point in enumerate(points)]
