@@ -16,7 +16,7 @@ from tracking.errors import NotFound
 from tracking.models import Viewer
 from tracking.store.clients import VISIBLE, visible_params
 from tracking.store.contract import StoreConnection
-from tracking.store.dialect import iso_seconds, json_object
+from tracking.store.dialect import POSTGRESQL, iso_seconds, json_object
 
 # The order in which a coach should look at flags (tracking.store.caseload uses the same).
 URGENCY = ("contact_request", "dominant_shift", "reliable_deterioration", "not_on_track", "missed_checkins",
@@ -139,6 +139,9 @@ def _contract_sql(lang: str, dialect: str) -> str:
     ]
     body = ", ',', ".join(f"'\"{name}\":', {value}" for name, value in fields)
     # The words are made before the joins: after a join DuckDB would read the evidence once per placeholder.
+    # PostgreSQL would fold the inner query into the outer one and read the evidence once per use of
+    # `words`; OFFSET 0 keeps the inner query apart, so each flag's evidence is read once.
+    fence = "OFFSET 0" if dialect == POSTGRESQL else ""
     return f"""
         WITH worded AS MATERIALIZED (
             SELECT f.*, {flag_text.summary_sql("f.kind", "f.words", lang, dialect=dialect)} AS summary_text
@@ -146,6 +149,7 @@ def _contract_sql(lang: str, dialect: str) -> str:
                 SELECT f.*, {flag_text.summary_values_sql("f.evidence", dialect)} AS words FROM flags f
                 WHERE f.withdrawn_at IS NULL AND (?::VARCHAR IS NULL OR f.client_id = ?)
                   AND (?::VARCHAR IS NULL OR f.kind = ?) AND (?::VARCHAR IS NULL OR f.status = ?)
+                {fence}
             ) f
         )
         SELECT concat('{{', {body}, '}}')
