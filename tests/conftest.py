@@ -89,11 +89,6 @@ BACKENDS = [
     pytest.param("duckdb", id="duckdb"),
     pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgresql),
 ]
-# What Koers derives from check-ins (states and flags: tracking/store/derived.py) and the caseload
-# (tracking/store/caseload.py) run on DuckDB only so far. A test that needs them carries the marker
-# `derived`; on PostgreSQL it is expected to fail (the database refuses DuckDB's SQL), strictly: the
-# day they run there the test passes, pytest reports it, and this switch (and the markers) can go.
-DERIVED_ON = {"duckdb"}
 
 
 def pytest_collection_modifyitems(items):
@@ -102,11 +97,6 @@ def pytest_collection_modifyitems(items):
         on_server = params is not None and any(value == "postgresql" for value in params.params.values())
         if on_server and item.get_closest_marker("duckdb_file"):
             item.add_marker(pytest.mark.skip(reason="about the DuckDB file itself; PostgreSQL has no such file"))
-        if on_server and item.get_closest_marker("derived") and "postgresql" not in DERIVED_ON:
-            item.add_marker(pytest.mark.xfail(
-                strict=True,
-                reason="states, flags and the caseload run on DuckDB only so far (see DERIVED_ON)",
-            ))
 
 
 def _backend(request, tmp_path, *, migrated: bool):

@@ -25,23 +25,12 @@ def context(location, **settings: str) -> Context:
 
 def stored_checkins(ctx: Context, rows: list[dict], folder: Path, *, now: datetime) -> None:
     """Check-ins for a test's data, given as CSV rows: imported with `koers import`'s use case, which also
-    derives states and flags, where the database runs what is derived; elsewhere (see
-    tests/conftest.py DERIVED_ON) written through the store alone."""
-    from tests.conftest import DERIVED_ON
-    from tracking.store import checkins
+    derives states and flags."""
     from tracking.usecases import data
 
     source = folder / "stored-checkins.csv"
     source.write_text(csv_text(rows), encoding="utf-8")
-    if ctx.db.dialect in DERIVED_ON:
-        data.import_checkins(ctx, OPERATOR, source, now=now)
-        return
-    parsed = [{"client_id": row["client_id"], "submitted_at": datetime.fromisoformat(row["submitted_at"]),
-               "answers": {item: int(row[item]) for item in ctx.instrument.item_ids if row.get(item)},
-               "contact_request": row.get("contact_request") in ("1", "true"), "note": row.get("note") or None}
-              for row in rows]
-    with ctx.db.write() as con:
-        checkins.ingest(con, checkins.frame_from_rows(parsed, ctx.instrument), ctx.instrument, source="import", now=now)
+    data.import_checkins(ctx, OPERATOR, source, now=now)
 
 
 def coach(ctx: Context, email: str = "coach@example.org", name: str = "Ada Coach", *, is_admin: bool = False,

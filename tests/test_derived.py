@@ -1,5 +1,6 @@
 """States and flags as stored: every flag kind through the store, deterministic and idempotent
-recomputes, acknowledgements that survive, withdrawn findings, and recomputing one client only."""
+recomputes, acknowledgements that survive, withdrawn findings, and recomputing one client only; on both
+databases."""
 
 from __future__ import annotations
 
@@ -24,6 +25,12 @@ IDENTITY = dict(meaning=1, worth_from_performance=9, idle_threat=9, self_apart_f
 CALM_ELSEWHERE = dict(work_safety=8, predictability=8, autonomy_support=8, alert_at_rest=2, reactivity=2,
                       feedback_as_rejection=2, boundary_risk=2, guilt_at_rest=2, meaning=8,
                       worth_from_performance=2, idle_threat=2, self_apart_from_work=8)
+
+
+@pytest.fixture
+def db_path(backend):
+    """Every test here runs on a DuckDB file and on a PostgreSQL database."""
+    return backend.location
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
 """Flags as stored: retirement through recomputes, acknowledgements that survive them, acknowledging
-several at once, the weekly digest's lines and the caseload's order of urgency (a real DuckDB file)."""
+several at once, the weekly digest's lines and the caseload's order of urgency, on both databases."""
 
 from __future__ import annotations
 
@@ -25,6 +25,12 @@ CALM = dict(work_safety=8, predictability=8, autonomy_support=8, alert_at_rest=2
 PHYSIOLOGICAL = {**CALM, "sleep": 1, "energy": 1, "concentration": 2, "physical_exhaustion": 9}
 IDENTITY = {**CALM, "meaning": 1, "worth_from_performance": 9, "idle_threat": 9, "self_apart_from_work": 1}
 CONTEXT = {**CALM, "work_safety": 1, "predictability": 1, "autonomy_support": 2, "alert_at_rest": 9}
+
+
+@pytest.fixture
+def db_path(backend):
+    """Every test here runs on a DuckDB file and on a PostgreSQL database."""
+    return backend.location
 
 
 @pytest.fixture

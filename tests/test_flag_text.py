@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime
 
-import duckdb
 import pytest
 
 from tracking import flag_text
@@ -230,12 +229,13 @@ EDGES = [
 
 @pytest.mark.parametrize("lang", ["nl", "en"])
 @pytest.mark.parametrize("tz", [None, "Europe/Amsterdam"])
-def test_the_database_writes_the_same_plain_words_as_python(lang, tz):
-    con = duckdb.connect()
-    con.execute("SET TimeZone = 'UTC'")
-    con.execute("CREATE TABLE f (kind VARCHAR, evidence JSON)")
-    con.executemany("INSERT INTO f VALUES (?, ?)", [[kind, json.dumps(evidence)] for kind, evidence in EDGES])
-    values = flag_text.summary_values_sql("evidence")
-    written = [row[0] for row in con.execute(
-        f"SELECT {flag_text.summary_sql('kind', 'v', lang, tz)} FROM (SELECT kind, {values} AS v FROM f)").fetchall()]
+def test_the_database_writes_the_same_plain_words_as_python(store, lang, tz):
+    with store.write() as con:
+        con.execute("CREATE TEMP TABLE f (n INTEGER, kind VARCHAR, evidence JSON)")
+        con.executemany("INSERT INTO f VALUES (?, ?, ?::JSON)",
+                        [[n, kind, json.dumps(evidence)] for n, (kind, evidence) in enumerate(EDGES)])
+        values = flag_text.summary_values_sql("evidence", con.dialect)
+        written = [row[0] for row in con.execute(
+            f"SELECT {flag_text.summary_sql('kind', 'v', lang, tz, con.dialect)} "
+            f"FROM (SELECT n, kind, {values} AS v FROM f) AS w ORDER BY n").fetchall()]
     assert written == [flag_text.words(kind, evidence, lang, tz=tz).summary for kind, evidence in EDGES]

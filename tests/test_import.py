@@ -113,7 +113,6 @@ class TestBadInput:
         path = write(tmp_path, csv_text(rows))
         refused(koers, db_path, path, "line 4, column submitted_at: same client and time as line 2")
 
-    @pytest.mark.derived
     def test_duplicate_of_a_stored_checkin(self, koers, db_path, tmp_path):
         first = write(tmp_path, csv_text(GOOD), "first.csv")
         assert koers("import", first).exit_code == 0
@@ -173,7 +172,6 @@ class TestBadInput:
         assert ran.exit_code == 2
         assert "no coach with email nobody@example.org" in ran.stderr
 
-    @pytest.mark.derived
     def test_client_of_another_coach(self, koers, db_path, tmp_path):
         koers("coach", "add", "other@example.org", "--name", "Other", "--password-stdin", input="another password\n")
         assert koers("import", write(tmp_path, csv_text(GOOD), "a.csv"), "--coach", "other@example.org").exit_code == 0
@@ -182,7 +180,6 @@ class TestBadInput:
                 coach="coach@example.org")
 
 
-@pytest.mark.derived
 @pytest.mark.usefixtures("ready_db")
 class TestAccepted:
     def test_it_imports_and_scores(self, koers, db_path, tmp_path):

@@ -54,7 +54,6 @@ def test_not_on_track_is_a_flag_kind():
     assert "not_on_track" in FLAG_KINDS
 
 
-@pytest.mark.derived
 def test_it_is_raised_after_two_checkins_above_the_band_and_retires_back_inside(app, tmp_path):
     imported(app, tmp_path, "N1", dict.fromkeys(range(8), EMPTY_BODY))
     assert not_on_track(app) == []  # in week 7 only one check-in above the band counts yet
@@ -78,7 +77,6 @@ def test_it_is_raised_after_two_checkins_above_the_band_and_retires_back_inside(
     assert flag["retired"]["at"] == (START + timedelta(weeks=10)).isoformat()  # the first calm week
 
 
-@pytest.mark.derived
 def test_the_focus_that_does_not_bring_the_expected_improvement_is_named(app, tmp_path):
     imported(app, tmp_path, "F1", dict.fromkeys(range(3), EMPTY_BODY))
     set_focus(app, OPERATOR, "F1", "physiological", now=START + timedelta(weeks=2, days=1))
@@ -90,7 +88,6 @@ def test_the_focus_that_does_not_bring_the_expected_improvement_is_named(app, tm
     assert "the focus has been on it for" in flag["evidence"]["summary"]
 
 
-@pytest.mark.derived
 def test_an_acknowledgement_survives_a_recompute(app, tmp_path):
     imported(app, tmp_path, "A1", dict.fromkeys(range(10), EMPTY_BODY))
     (flag,) = not_on_track(app)
@@ -103,7 +100,6 @@ def test_an_acknowledgement_survives_a_recompute(app, tmp_path):
     assert again["evidence"] == flag["evidence"]
 
 
-@pytest.mark.derived
 def test_a_recompute_stores_the_curves_it_used(app, tmp_path):
     imported(app, tmp_path, "C1", dict.fromkeys(range(4), EMPTY_BODY))
     data.recompute(app, OPERATOR, now=NOW)
@@ -112,7 +108,6 @@ def test_a_recompute_stores_the_curves_it_used(app, tmp_path):
     assert curves is not None and set(curves.source.values()) == {"default"}  # too few clients for an estimate
 
 
-@pytest.mark.derived
 def test_the_practices_own_curve_replaces_the_default_once_enough_clients_recovered(app, tmp_path):
     recovering = {}
     for number in range(32):
@@ -130,7 +125,6 @@ def test_the_practices_own_curve_replaces_the_default_once_enough_clients_recove
     assert curves.source["identity"] == "default"
 
 
-@pytest.mark.derived
 def test_the_timeline_gives_the_expected_strain_of_every_checkin(app, tmp_path, koers):
     imported(app, tmp_path, "T1", dict.fromkeys(range(10), EMPTY_BODY))
     ran = koers("timeline", "T1", "--format", "json")
@@ -148,7 +142,6 @@ def test_the_timeline_gives_the_expected_strain_of_every_checkin(app, tmp_path, 
     assert point.band["physiological"]["zone"] == "inside"
 
 
-@pytest.mark.derived
 def test_koers_flags_lists_not_on_track_by_kind(app, tmp_path, koers):
     imported(app, tmp_path, "K1", dict.fromkeys(range(10), EMPTY_BODY))
     ran = koers("flags", "--kind", "not_on_track", "--format", "json", "--lang", "nl")

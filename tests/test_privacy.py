@@ -193,7 +193,6 @@ def test_a_table_koers_cannot_place_stops_export_and_erasure_and_changes_nothing
 # --- export ------------------------------------------------------------------------------------------
 
 
-@pytest.mark.derived
 def test_the_export_holds_everything_about_the_client_and_nothing_about_anyone_else(practice, koers, db_path):
     ran = koers("export-client", "C1")
     assert ran.exit_code == 0, ran.output
@@ -223,7 +222,6 @@ def test_the_export_holds_everything_about_the_client_and_nothing_about_anyone_e
     assert re.search(r"\?t=[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+", everything) is None
 
 
-@pytest.mark.derived
 def test_an_export_is_recorded_in_the_audit_log(practice, koers, db_path):
     assert koers("export-client", "C1").exit_code == 0
     with database(db_path).read() as con:
@@ -232,7 +230,6 @@ def test_an_export_is_recorded_in_the_audit_log(practice, koers, db_path):
     assert (actor, client_id) == ("cli", "C1") and json.loads(detail)["rows"]["checkins"] == 1
 
 
-@pytest.mark.derived
 def test_an_export_to_a_file_is_readable_by_its_owner_only_and_not_overwritten(practice, koers, tmp_path):
     target = tmp_path / "anna.json"
     assert koers("export-client", "C1", "--output", target).exit_code == 0
@@ -251,7 +248,6 @@ def test_exporting_a_client_that_does_not_exist_exits_2(koers, ready_db):
 # --- erasure -----------------------------------------------------------------------------------------
 
 
-@pytest.mark.derived
 def test_erasing_leaves_no_trace_of_the_client_in_any_table_and_leaves_the_other_client_whole(
         practice, koers, db_path):
     bob_before = rows_of(db_path, "C10")
@@ -263,7 +259,6 @@ def test_erasing_leaves_no_trace_of_the_client_in_any_table_and_leaves_the_other
     assert rows_of(db_path, "C10") == bob_before
 
 
-@pytest.mark.derived
 def test_the_clients_eml_files_go_and_the_coachs_digest_keeps_only_the_others(practice, koers, db_path):
     outbox = practice
     mine = [p for kind in ("invitation",) for p, _m in eml(outbox, kind, ANNA["email"])]
@@ -286,7 +281,6 @@ def test_the_clients_eml_files_go_and_the_coachs_digest_keeps_only_the_others(pr
         assert not names_client(path.read_bytes().decode("utf-8", "replace"), ANNA), path.name
 
 
-@pytest.mark.derived
 def test_the_audit_log_records_the_erasure_without_the_id_name_email_or_notes(practice, koers, db_path):
     assert koers("erase-client", "C1", "--yes").exit_code == 0
     with database(db_path).read() as con:
@@ -304,7 +298,6 @@ def test_the_audit_log_records_the_erasure_without_the_id_name_email_or_notes(pr
     assert ran.exit_code == 2 and "it was erased on" in ran.stderr
 
 
-@pytest.mark.derived
 def test_erasure_asks_for_the_id_typed_back(practice, koers, db_path):
     before = database_fingerprint(db_path)
     ran = koers("erase-client", "C1", input="C10\n")
@@ -325,7 +318,6 @@ def test_erasing_a_client_that_does_not_exist_exits_2_and_changes_nothing(koers,
     assert database_fingerprint(db_path) == before
 
 
-@pytest.mark.derived
 def test_an_email_being_sent_to_the_client_holds_the_erasure_back(practice, koers, db_path):
     with database(db_path).write() as con:
         con.execute("UPDATE outbox SET status = 'sending', claimed_at = now()::TIMESTAMP, claimed_by = 'x' "

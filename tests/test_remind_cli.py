@@ -136,7 +136,6 @@ def test_running_again_and_again_sends_each_email_once(mail, koers, db_path):
     assert all(row.status == "sent" and row.attempts == 1 for row in rows(db_path).values())
 
 
-@pytest.mark.derived
 def test_one_follow_up_goes_only_to_who_has_not_checked_in(mail, koers, db_path):
     add_client(db_path, "DONE")
     add_client(db_path, "LATE")
@@ -197,7 +196,6 @@ def test_a_claim_whose_sender_died_is_sent_once_after_the_claim_timeout(mail, ko
     assert row.status == "sent" and row.attempts == 2 and "host:4242:dead" in row.last_error
 
 
-@pytest.mark.derived  # the weeks in between close unanswered: missed check-ins raise flags
 def test_invitations_keep_the_local_time_across_daylight_saving(mail, koers, db_path):
     add_client(db_path, "NIGHT", weekday=6, time="02:30", added=datetime(2026, 1, 1, tzinfo=UTC))  # Sundays
     # Spring: 02:30 does not exist on 29 March 2026; the invitation goes once, at 03:30 CEST (01:30 UTC).
@@ -216,7 +214,6 @@ def test_invitations_keep_the_local_time_across_daylight_saving(mail, koers, db_
     assert autumn["Date"] == "Sun, 25 Oct 2026 00:30:00 +0000"
 
 
-@pytest.mark.derived
 def test_windows_that_close_unanswered_are_missed_and_two_in_a_row_raise_a_flag(mail, koers, db_path):
     add_client(db_path, "GONE")
     remind(koers, MONDAY + timedelta(hours=8))
@@ -232,7 +229,6 @@ def test_windows_that_close_unanswered_are_missed_and_two_in_a_row_raise_a_flag(
     assert statuses == ["missed", "missed", "open"]
 
 
-@pytest.mark.derived
 def test_a_week_answered_through_another_link_is_neither_followed_up_nor_missed(mail, koers, db_path):
     add_client(db_path, "C1")
     sunday = MONDAY - timedelta(hours=12)
@@ -252,7 +248,6 @@ def test_a_week_answered_through_another_link_is_neither_followed_up_nor_missed(
             ("extra", "completed"), ("scheduled", "completed")]
 
 
-@pytest.mark.derived
 def test_a_contact_request_reaches_the_coach_at_the_next_run_without_the_note(mail, koers, db_path):
     add_client(db_path, "C1", name="Anna")
     remind(koers, MONDAY + timedelta(hours=8))
@@ -268,7 +263,6 @@ def test_a_contact_request_reaches_the_coach_at_the_next_run_without_the_note(ma
     assert "private words" not in contact[0].as_string()
 
 
-@pytest.mark.derived
 def test_the_coach_digest_comes_at_the_time_the_coach_chose(mail, koers, db_path):
     add_client(db_path, "C1", name="Anna")
     ctx = factories.context(db_path)
@@ -289,7 +283,6 @@ def test_the_coach_digest_comes_at_the_time_the_coach_chose(mail, koers, db_path
     assert "sad" not in text
 
 
-@pytest.mark.derived
 @pytest.mark.parametrize("lang", ["nl", "en"])
 def test_the_digest_gives_each_client_one_line_of_what_is_new_or_still_open(mail, koers, db_path, lang, tmp_path):
     add_client(db_path, "C1", name="Anna")
@@ -334,7 +327,6 @@ def test_the_pause_link_stops_the_invitations_and_tells_the_coach(mail, koers, d
                                   SECRET_KEY).status == "ok"  # pausing revokes nothing
 
 
-@pytest.mark.derived
 def test_a_follow_up_stuck_in_an_outage_is_not_sent_after_the_client_checked_in(mail, koers, db_path):
     add_client(db_path, "C1")
     remind(koers, MONDAY + timedelta(hours=8))

@@ -175,3 +175,14 @@ def test_an_empty_result_reads_as_empty_columns(store):
         data = con.numpy("SELECT id, actor FROM audit_log WHERE id < 0")
     assert table.num_rows == 0 and table.schema.names == ["id", "actor"]
     assert len(data["id"]) == 0
+
+
+def test_a_long_result_keeps_its_rows_in_order_across_the_blocks_it_is_read_in(store, monkeypatch):
+    from tracking.store import postgres
+
+    monkeypatch.setattr(postgres, "CSV_BLOCK_ROWS", 3)
+    with store.read() as con:
+        table = con.arrow("SELECT x, 'r' || x::VARCHAR AS label FROM (SELECT unnest(?::INTEGER[]) AS x) AS xs "
+                          "ORDER BY x DESC", [list(range(10))])
+    assert table.column("x").to_pylist() == list(range(9, -1, -1))
+    assert table.column("label").to_pylist() == [f"r{x}" for x in range(9, -1, -1)]

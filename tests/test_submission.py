@@ -105,7 +105,6 @@ def test_after_the_window_the_link_says_the_check_in_has_closed(app, db_path):
 # --- sending -------------------------------------------------------------------------------------
 
 
-@pytest.mark.derived
 def test_sending_stores_the_check_in_its_answers_and_scores_and_refreshes_detection(app, token, db_path):
     sent = given(app, **full_answers(sleep=2, energy=None), note="Zware week.\r\nMaar ok.")
     result = submission.submit(app, token, sent, now=NOW)
@@ -125,14 +124,12 @@ def test_sending_stores_the_check_in_its_answers_and_scores_and_refreshes_detect
     assert detail == {"period": 1, "checkin": 1, "answered": 15, "skipped": 1, "contact_request": False}
 
 
-@pytest.mark.derived
 def test_unanswered_items_are_stored_as_unanswered_not_as_zero(app, token, db_path):
     submission.submit(app, token, given(app, sleep=7, meaning=3), now=NOW)
     assert dict(query(db_path, "SELECT item_id, value FROM answers")) == {"sleep": 7, "meaning": 3}
     assert query(db_path, "SELECT physiological, identity, energy FROM scores") == [(None, None, None)]
 
 
-@pytest.mark.derived
 def test_sending_the_same_answers_again_changes_nothing(app, token, db_path):
     first = submission.submit(app, token, given(app, **full_answers()), now=NOW)
     scores = query(db_path, "SELECT * FROM scores")
@@ -145,7 +142,6 @@ def test_sending_the_same_answers_again_changes_nothing(app, token, db_path):
     assert audit_entries(db_path, "checkin_resubmitted") == [("C1", {"period": 1, "checkin": 1})]
 
 
-@pytest.mark.derived
 def test_two_tabs_sending_different_answers_make_one_check_in_and_one_revision(app, token, db_path):
     first_tab = submission.open_link(app, token, now=NOW)
     second_tab = submission.open_link(app, token, now=NOW)
@@ -157,7 +153,6 @@ def test_two_tabs_sending_different_answers_make_one_check_in_and_one_revision(a
     assert query(db_path, "SELECT count(*) FROM checkin_revisions") == [(1,)]
 
 
-@pytest.mark.derived
 def test_an_edit_within_the_window_keeps_the_original_for_the_audit(app, token, db_path):
     first = given(app, contact_request=True, note="hulp", **full_answers(sleep=2))
     submission.submit(app, token, first, now=NOW)
@@ -186,7 +181,6 @@ def test_an_edit_within_the_window_keeps_the_original_for_the_audit(app, token, 
     assert audit_entries(db_path, "checkin_edited")[0][1]["revision"] == 1
 
 
-@pytest.mark.derived
 def test_withdrawing_the_contact_request_withdraws_its_flag(app, token, db_path):
     submission.submit(app, token, given(app, contact_request=True, **full_answers()), now=NOW)
     flags = "SELECT kind FROM flags WHERE client_id = 'C1' AND withdrawn_at IS NULL"
@@ -196,7 +190,6 @@ def test_withdrawing_the_contact_request_withdraws_its_flag(app, token, db_path)
     assert query(db_path, flags) == []
 
 
-@pytest.mark.derived
 def test_a_check_in_answered_another_way_for_the_period_is_edited_not_duplicated(app, token, db_path):
     submission.submit(app, token, given(app, sleep=4), now=NOW)
     with database(db_path).write() as con:  # as if the period had never recorded its check-in
@@ -244,7 +237,6 @@ def test_a_note_of_exactly_the_maximum_length_is_accepted(app):
     assert len(given(app, note="é" * 2000).note) == 2000
 
 
-@pytest.mark.derived
 def test_the_own_trend_comes_back_only_when_the_coach_enabled_it(app, token):
     hidden = submission.submit(app, token, given(app, sleep=4, energy=5, reactivity=6, meaning=7), now=NOW)
     assert hidden.trend is None

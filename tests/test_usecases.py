@@ -233,14 +233,6 @@ SCENARIOS = {
 }
 
 
-# What these use cases do reads or writes states, flags or the caseload (see tests/conftest.py DERIVED_ON).
-NEEDS_DERIVED = {
-    "clients.set_focus", "checkin.submit", "data.import_checkins", "data.recompute", "data.load_demo",
-    "flags.acknowledge", "flags.acknowledge_several", "flags.resolve", "flags.reopen", "outbox.fill_outbox",
-    "safety.acknowledge_concern", "flags.flags_as_json", "data.timeline",
-}
-
-
 @pytest.fixture(scope="module", params=BACKENDS)
 def template(request, tmp_path_factory):
     """One world per database, built once; each test works on a copy."""
@@ -272,8 +264,6 @@ def test_every_use_case_has_a_scenario():
 
 
 def _marked(name: str) -> Any:
-    if name in NEEDS_DERIVED:
-        return pytest.param(name, marks=pytest.mark.derived)
     if name == "privacy.backup":  # on PostgreSQL, pg_dump backs up (tests/test_backup.py)
         return pytest.param(name, marks=pytest.mark.duckdb_file)
     return name

@@ -420,33 +420,45 @@ def attention(kind: str, evidence: Mapping[str, Any], at: datetime, lang: str, *
 
 
 # The same plain words written by the database for many flags at once (`koers flags`), from the same
-# templates and fields; tests hold the two renderings equal.
+# templates and fields; tests hold the two renderings equal. `dialect` is the store's ("duckdb" or
+# "postgresql", see tracking/store/dialect.py): only the number format and the evidence's paths are
+# spelled differently.
+
+POSTGRESQL = "postgresql"
+
 
 def _sql_text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _sql_number(value: str, lang: str, decimals: int) -> str:
-    shown = f"printf('%.{decimals}f', ({value})::DOUBLE)"
-    unsigned = f"CASE WHEN round(({value})::DOUBLE, {decimals}) = 0 THEN ltrim({shown}, '-') ELSE {shown} END"
+def _sql_number(value: str, lang: str, decimals: int, dialect: str) -> str:
+    if dialect == POSTGRESQL:
+        # to_char rounds a FLOAT8 as printf does; "-0" is told by its digits, as `number` does.
+        mask = "FM999999999999990" + ("." + "0" * decimals if decimals else "")
+        shown = f"to_char(({value})::FLOAT8, '{mask}')"
+        unsigned = f"CASE WHEN ltrim({shown}, '-0.') = '' THEN ltrim({shown}, '-') ELSE {shown} END"
+    else:
+        shown = f"printf('%.{decimals}f', ({value})::DOUBLE)"
+        unsigned = f"CASE WHEN round(({value})::DOUBLE, {decimals}) = 0 THEN ltrim({shown}, '-') ELSE {shown} END"
     return f"coalesce(replace({unsigned}, '.', {_sql_text(formats.decimal_mark(lang))}), '?')"
 
 
-def _sql_form(field: Field, value: str, lang: str, tz: str | None) -> str:
+def _sql_form(field: Field, value: str, lang: str, tz: str | None, dialect: str) -> str:
     if field.form == "dynamic":
         cases = " ".join(f"WHEN {_sql_text(d)} THEN {_sql_text(dynamic_name(d, lang))}" for d in DYNAMICS)
         return f"CASE {value} {cases} ELSE '?' END"
     if field.form in ("n0", "n1", "n2"):
-        return _sql_number(value, lang, int(field.form[1]))
+        return _sql_number(value, lang, int(field.form[1]), dialect)
     if field.form == "signed":
-        shown = _sql_number(value, lang, 0)
+        shown = _sql_number(value, lang, 0, dialect)
         return f"CASE WHEN {shown} NOT IN ('0', '?') AND NOT starts_with({shown}, '-') THEN '+' || {shown} " \
                f"ELSE {shown} END"
     if field.form == "day":
         local = f"timezone({_sql_text(tz or 'UTC')}, ({value})::TIMESTAMPTZ)"
-        months = "[" + ", ".join(_sql_text(m) for m in formats.month_abbreviations(lang)) + "]"
-        return (f"coalesce(day({local})::VARCHAR || ' ' || {months}[month({local})] || ' ' || "
-                f"year({local})::VARCHAR, '?')")
+        months = "(ARRAY[" + ", ".join(_sql_text(m) for m in formats.month_abbreviations(lang)) + "])"
+        return (f"coalesce(extract(day FROM {local})::INTEGER::VARCHAR || ' ' || "
+                f"{months}[extract(month FROM {local})::INTEGER] || ' ' || "
+                f"extract(year FROM {local})::INTEGER::VARCHAR, '?')")
     if field.form == "source":
         cases = " ".join(f"WHEN {_sql_text(s)} THEN {_sql_text(text(f'source.{s}', lang))}" for s in SOURCES)
         return f"CASE {value} {cases} ELSE '?' END"
@@ -478,8 +490,17 @@ def summary_paths() -> list[str]:
     return paths
 
 
-def summary_values_sql(evidence: str) -> str:
+def _postgresql_path(path: str) -> str:
+    """`levels.context` or `missed[1]` as PostgreSQL's text path: `{levels,context}`, `{missed,1}`."""
+    return "{" + ",".join(path.replace("[", ".").replace("]", "").split(".")) + "}"
+
+
+def summary_values_sql(evidence: str, dialect: str = "duckdb") -> str:
     """A SQL expression reading every path of `summary_paths` from the evidence in one pass (a list)."""
+    if dialect == POSTGRESQL:
+        # The JSON text is parsed once (to jsonb), not once per path.
+        values = ", ".join(f"j #>> {_sql_text(_postgresql_path(path))}" for path in summary_paths())
+        return f"(SELECT ARRAY[{values}] FROM (SELECT ({evidence})::jsonb AS j) AS e)"
     return f"json_extract_string({evidence}, [" + ", ".join(_sql_text("$." + path) for path in summary_paths()) + "])"
 
 
@@ -491,7 +512,7 @@ def _sql_value(path: str, values: str, paths: list[str]) -> str:
     return f"CASE {values}[{paths.index(rest) + 1}] {cases} END"
 
 
-def _sql_template(key: str, lang: str, values: str, tz: str | None) -> str:
+def _sql_template(key: str, lang: str, values: str, tz: str | None, dialect: str) -> str:
     paths = summary_paths()
     parts = []
     for literal, name, _spec, _conversion in Formatter().parse(_template(key, lang)):
@@ -500,35 +521,42 @@ def _sql_template(key: str, lang: str, values: str, tz: str | None) -> str:
         if name:
             field = FIELDS[name]
             value = "coalesce(" + ", ".join(_sql_value(path, values, paths) for path in field.paths) + ")"
-            parts.append(_sql_form(field, value, lang, tz))
+            parts.append(_sql_form(field, value, lang, tz, dialect))
     return "(" + " || ".join(parts or ["''"]) + ")"
 
 
-def summary_sql(kind: str, values: str, lang: str, tz: str | None = None) -> str:
+def summary_sql(kind: str, values: str, lang: str, tz: str | None = None, dialect: str = "duckdb") -> str:
     """A SQL expression for the plain words of flags, equal to `words(...).summary` without a note: `kind`
     is the kind column, `values` the list that `summary_values_sql` read from the evidence."""
-    cases = " ".join(f"WHEN {_sql_text(k)} THEN {_sql_kind(k, lang, values, tz)}" for k in SUMMARY_KINDS)
+    cases = " ".join(f"WHEN {_sql_text(k)} THEN {_sql_kind(k, lang, values, tz, dialect)}" for k in SUMMARY_KINDS)
     return f"CASE {kind} {cases} END"
 
 
-def _sql_kind(kind: str, lang: str, values: str, tz: str | None) -> str:
+def _sql_kind(kind: str, lang: str, values: str, tz: str | None, dialect: str) -> str:
     """The plain words of one kind, by the rule that raised it where the kind has variants."""
     if kind not in VARIANTS:
-        return _sql_risen(kind, kind, lang, values, tz)
+        return _sql_risen(kind, kind, lang, values, tz, dialect)
     rule = _sql_value("rule", values, summary_paths())
-    cases = " ".join(f"WHEN {_sql_text(r)} THEN {_sql_risen(kind, key, lang, values, tz)}"
+    cases = " ".join(f"WHEN {_sql_text(r)} THEN {_sql_risen(kind, key, lang, values, tz, dialect)}"
                      for r, key in VARIANTS[kind].items())
-    return f"CASE {rule} {cases} ELSE {_sql_risen(kind, kind, lang, values, tz)} END"
+    return f"CASE {rule} {cases} ELSE {_sql_risen(kind, kind, lang, values, tz, dialect)} END"
 
 
-def _sql_risen(kind: str, key: str, lang: str, values: str, tz: str | None) -> str:
+def _sql_whole(value: str, dialect: str) -> str:
+    """A number rounded as the reader sees it (as `_whole`), NULL when absent."""
+    if dialect == POSTGRESQL:
+        return f"to_char(({value})::FLOAT8, 'FM999999999999990')::INTEGER"
+    return f"printf('%.0f', ({value})::DOUBLE)::INTEGER"
+
+
+def _sql_risen(kind: str, key: str, lang: str, values: str, tz: str | None, dialect: str) -> str:
     """The words of `key`, or of its ".risen" variant when the level is higher now than at the start (`risen`)."""
     if kind not in RISEN:
-        return _sql_template(key, lang, values, tz)
+        return _sql_template(key, lang, values, tz, dialect)
     paths = summary_paths()
-    now, start = (f"printf('%.0f', ({_sql_value(path, values, paths)})::DOUBLE)::INTEGER" for path in RISEN[kind])
-    return (f"CASE WHEN {now} > {start} THEN {_sql_template(f'{key}.risen', lang, values, tz)} "
-            f"ELSE {_sql_template(key, lang, values, tz)} END")
+    now, start = (_sql_whole(_sql_value(path, values, paths), dialect) for path in RISEN[kind])
+    return (f"CASE WHEN {now} > {start} THEN {_sql_template(f'{key}.risen', lang, values, tz, dialect)} "
+            f"ELSE {_sql_template(key, lang, values, tz, dialect)} END")
 
 
 def placeholders(template: str) -> set[str]:

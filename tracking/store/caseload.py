@@ -14,13 +14,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-import duckdb
-
 from tracking import flag_text
 from tracking.clock import from_db
 from tracking.instrument import DYNAMICS
 from tracking.models import Viewer
 from tracking.store.clients import VISIBLE, visible_params
+from tracking.store.contract import StoreConnection
 
 SPARK_POINTS = 12
 # Rank of an open flag by kind; an acknowledged flag ranks ACKNOWLEDGED whatever its kind.
@@ -105,7 +104,7 @@ _ATTENTION = f"""
 """
 
 
-def attention(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> list[ClientAttention]:
+def attention(con: StoreConnection, viewer: Viewer) -> list[ClientAttention]:
     """Every client the viewer may see with what needs attention, most urgent client first."""
     rows = con.execute(_ATTENTION, visible_params(viewer)).fetchall()
     items = _items(rows)
@@ -114,7 +113,7 @@ def attention(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> list[ClientAtte
     return sorted(found, key=ClientAttention.sort_key)
 
 
-def caseload(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> list[dict[str, Any]]:
+def caseload(con: StoreConnection, viewer: Viewer) -> list[dict[str, Any]]:
     """One row per client the viewer may see, in no particular order (see `sort_by_urgency`).
 
     `spark` is the recent course of one dynamic (the established dominant, else the one whose level
@@ -143,7 +142,7 @@ def caseload(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> list[dict[str, A
                    coalesce(max(dominant) FILTER (WHERE back = 1), max(leader) FILTER (WHERE back = 1)) AS spark_of
             FROM series GROUP BY client_id
         ), spark AS (
-            SELECT l.client_id, list(value ORDER BY submitted_at) AS points
+            SELECT l.client_id, array_agg(value ORDER BY submitted_at) AS points
             FROM latest l JOIN (
                 SELECT k.client_id, k.submitted_at, {dynamic_score.format("l2.spark_of")} AS value,
                        row_number() OVER (PARTITION BY k.client_id ORDER BY k.submitted_at DESC, k.id DESC) AS back
@@ -153,14 +152,14 @@ def caseload(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> list[dict[str, A
             WHERE p.back <= {SPARK_POINTS}
             GROUP BY l.client_id
         ), open_flags AS (
-            SELECT client_id, list(kind ORDER BY kind) AS kinds, count(*) AS open_count
+            SELECT client_id, array_agg(kind ORDER BY kind) AS kinds, count(*) AS open_count
             FROM flags WHERE status = 'open' AND withdrawn_at IS NULL
               AND client_id IN (SELECT id FROM mine)
             GROUP BY client_id
         )
         SELECT m.id, m.name, m.status, m.tz, m.reminder_weekday, m.reminder_time, m.focus, m.schedule_from,
                l.last_at, coalesce(l.checkins, 0), l.state, l.dominant, p.points, l.spark_of,
-               coalesce(f.kinds, []), coalesce(f.open_count, 0)
+               coalesce(f.kinds, ARRAY[]::VARCHAR[]), coalesce(f.open_count, 0)
         FROM mine m
         LEFT JOIN latest l ON l.client_id = m.id
         LEFT JOIN spark p ON p.client_id = m.id

@@ -1,7 +1,8 @@
-"""Whole columns in and out of PostgreSQL through COPY, as Arrow tables: Koers reads score series and
-writes imports in bulk, never a Python object per row.
+"""Whole columns in and out of PostgreSQL as CSV, as Arrow tables: Koers reads score series and writes
+imports in bulk, never a Python object per row.
 
-Both directions use COPY's CSV format, which Arrow's C++ reader and writer handle at memory speed:
+Both directions use COPY's CSV format (reading, the server writes it in blocks of many rows; see
+`PostgresConnection.arrow`), which Arrow's C++ reader and writer handle at memory speed:
 an unquoted empty field is NULL and a quoted one ("") is the empty string, in both. A list column
 (a check-in's answers) travels as PostgreSQL's array literal, `{3,NULL,10}`.
 """
@@ -51,6 +52,21 @@ def read_types(columns: list[tuple[str, int]]) -> dict[str, Any]:
             raise UnsupportedColumn(f"column {name}: type oid {oid} is not read in bulk; cast it or select its parts")
         types[name] = _READ_TYPES[oid]
     return types
+
+
+def csv_line_sql(columns: list[tuple[str, int]]) -> str:
+    """SQL for a result row (columns given as name, type oid) as one CSV line in the form COPY writes:
+    text quoted, NULL an empty field, booleans t and f."""
+    fields = []
+    for name, oid in columns:
+        column = quote_name(name)
+        if _READ_TYPES[oid] == pa.string():
+            fields.append(f"""coalesce('"' || replace({column}::TEXT, '"', '""') || '"', '')""")
+        elif oid == 16:
+            fields.append(f"CASE WHEN {column} THEN 't' WHEN NOT {column} THEN 'f' ELSE '' END")
+        else:
+            fields.append(f"coalesce({column}::TEXT, '')")
+    return " || ',' || ".join(fields)
 
 
 def table_from_csv(data: bytes, types: dict[str, Any]) -> Any:

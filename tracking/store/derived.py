@@ -8,8 +8,9 @@ retired gets status `retired` with when and why, and returns to `open` or `ackno
 data change back; a flag the data no longer supports at all is withdrawn (hidden, kept for the
 audit). The same data therefore always gives the same flags, however often it is recomputed.
 
-Evidence is built as JSON by DuckDB from the numbers `tracking.detection` returns, never flag by
-flag in Python; the sentence a coach reads is worded from it by `tracking.flag_text`.
+Evidence is built as JSON by the database from the numbers `tracking.detection` returns, never flag
+by flag in Python; the sentence a coach reads is worded from it by `tracking.flag_text`. The series
+are read and the states and flags written in bulk (Arrow on DuckDB, COPY on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import duckdb
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
@@ -33,12 +33,18 @@ from tracking.models import FLAG_KINDS
 from tracking.recovery import RecoverySettings
 from tracking.scoring import strain_matrix
 from tracking.store import checkins, on_track
+from tracking.store.contract import StoreConnection
+from tracking.store.dialect import iso_seconds, json_array, json_object
 
 MICROSECONDS_PER_WEEK = 7 * 24 * 3600 * 1_000_000
 RELIABILITY_SAMPLE = 20_000
 CLUSTERING_SAMPLE_CLIENTS = 500
 STATE_NAMES = [*DYNAMICS, "mixed", "none"]  # by state code; see tracking.detection
-ISO_SECONDS = "%Y-%m-%dT%H:%M:%S+00:00"  # tracking.clock.iso for UTC times
+# The samples are taken in an order that looks random and is the same on every database: check-ins by
+# a multiplicative hash of their id (Knuth's; exact in BIGINT for ids below 3.4 billion), clients by
+# the MD5 of theirs.
+CHECKIN_SAMPLE_ORDER = "(id * 2654435761) % 4294967296, id"
+CLIENT_SAMPLE_ORDER = "md5(id), id"
 
 
 @dataclass
@@ -64,6 +70,11 @@ def _ints(column: Any) -> npt.NDArray[np.int64]:
     return np.asarray(column, dtype=np.int64)
 
 
+def _micros(column: Any) -> npt.NDArray[np.int64]:
+    """A timestamp column as microseconds since 1970 (both databases read TIMESTAMP as datetime64[us])."""
+    return np.asarray(column, dtype="datetime64[us]").view(np.int64)
+
+
 # Reading what detection needs.
 
 @dataclass(frozen=True)
@@ -75,49 +86,45 @@ class _Loaded:
     inputs: FlagInputs
 
 
-def _load(con: duckdb.DuckDBPyConnection, client_ids: list[str] | None) -> _Loaded:
+def _load(con: StoreConnection, client_ids: list[str] | None) -> _Loaded:
     where, params = _scope_sql(client_ids, "id")
+    con.execute("DROP TABLE IF EXISTS scope")
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE scope AS
+        CREATE TEMP TABLE scope AS
         SELECT id AS client_id, (row_number() OVER (ORDER BY id) - 1)::BIGINT AS client_index
         FROM clients WHERE {where}
         """,
         params,
     )
     try:
-        ids = np.asarray(
-            [row[0] for row in con.execute("SELECT client_id FROM scope ORDER BY client_index").fetchall()],
-            dtype=object,
-        )
-        series = con.execute(
+        ids = np.asarray(con.numpy("SELECT client_id FROM scope ORDER BY client_index")["client_id"], dtype=object)
+        series = con.numpy(
             f"""
-            SELECT s.client_index, k.id, epoch_us(k.submitted_at) AS moment, k.contact_request,
+            SELECT s.client_index, k.id, k.submitted_at AS moment, k.contact_request,
                    {", ".join(f"c.{d}" for d in DYNAMICS)}
             FROM checkins k JOIN scope s ON s.client_id = k.client_id JOIN scores c ON c.checkin_id = k.id
             ORDER BY s.client_index, k.submitted_at, k.id
             """
-        ).fetchnumpy()
-        focus = con.execute(
+        )
+        focus = con.numpy(
             f"""
-            SELECT s.client_index, epoch_us(f.changed_at) AS moment,
-                   coalesce(list_position({_dynamic_list()}, f.focus) - 1, -1) AS focus
+            SELECT s.client_index, f.changed_at AS moment, {_dynamic_code("f.focus")} AS focus
             FROM focus_changes f JOIN scope s ON s.client_id = f.client_id
             ORDER BY s.client_index, f.changed_at, f.id
             """
-        ).fetchnumpy()
-        windows = con.execute(
+        )
+        windows = con.numpy(
             """
-            SELECT s.client_index, epoch_us(p.opens_at) AS opens, epoch_us(p.closes_at) AS closes,
-                   p.status = 'missed' AS missed
+            SELECT s.client_index, p.opens_at AS opens, p.closes_at AS closes, p.status = 'missed' AS missed
             FROM periods p JOIN scope s ON s.client_id = p.client_id
             WHERE p.kind = 'scheduled' AND p.status IN ('completed', 'missed')
             ORDER BY s.client_index, p.opens_at
             """
-        ).fetchnumpy()
+        )
     finally:
         con.execute("DROP TABLE IF EXISTS scope")
-    moments = _ints(series["moment"])
+    moments = _micros(series["moment"])
     scores = (np.column_stack([_floats(series[d]) for d in DYNAMICS]) if moments.size
               else np.empty((0, len(DYNAMICS))))
     batch = SeriesBatch(_ints(series["client_index"]), moments / MICROSECONDS_PER_WEEK, scores)
@@ -125,26 +132,27 @@ def _load(con: duckdb.DuckDBPyConnection, client_ids: list[str] | None) -> _Load
         batch=batch,
         checkin_us=moments,
         contact_request=np.asarray(series["contact_request"], dtype=bool),
-        focus=FocusChanges(_ints(focus["client_index"]), _ints(focus["moment"]), _ints(focus["focus"])),
-        windows=Windows(_ints(windows["client_index"]), _ints(windows["opens"]), _ints(windows["closes"]),
+        focus=FocusChanges(_ints(focus["client_index"]), _micros(focus["moment"]), _ints(focus["focus"])),
+        windows=Windows(_ints(windows["client_index"]), _micros(windows["opens"]), _micros(windows["closes"]),
                         np.asarray(windows["missed"], dtype=bool)),
     )
     return _Loaded(ids, _ints(series["id"]), inputs)
 
 
-def _count(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> int:
+def _count(con: StoreConnection, sql: str, params: list[Any] | None = None) -> int:
     row = con.execute(sql, params or []).fetchone()
     assert row is not None
     return int(row[0])
 
 
-def _dynamic_list() -> str:
-    return "[" + ", ".join(f"'{d}'" for d in DYNAMICS) + "]"
+def _dynamic_code(column: str) -> str:
+    """SQL for a dynamic's position in DYNAMICS (-1 for none)."""
+    return f"CASE {column} " + " ".join(f"WHEN '{d}' THEN {code}" for code, d in enumerate(DYNAMICS)) + " ELSE -1 END"
 
 
 # Reliability: estimated from all stored data, kept in the `reliability` table.
 
-def load_reliability(con: duckdb.DuckDBPyConnection, settings: DetectionSettings) -> Reliability | None:
+def load_reliability(con: StoreConnection, settings: DetectionSettings) -> Reliability | None:
     """The stored estimate, or None when there is none yet or it was made for other block sizes."""
     rows = con.execute(
         """
@@ -165,21 +173,22 @@ def load_reliability(con: duckdb.DuckDBPyConnection, settings: DetectionSettings
     )
 
 
-def estimate_reliability(con: duckdb.DuckDBPyConnection, instrument: Instrument,
+def estimate_reliability(con: StoreConnection, instrument: Instrument,
                          settings: DetectionSettings) -> Reliability:
     """Cronbach's alpha per dynamic over a fixed sample of stored check-ins, the reference SD of each
     score over the clients' first check-ins, and the typical week-to-week variation and clustering
     over the whole histories of a fixed sample of clients (see `tracking.detection.change`)."""
+    con.execute("DROP TABLE IF EXISTS reliability_sample")
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE reliability_sample AS
+        CREATE TEMP TABLE reliability_sample AS
         WITH firsts AS (
-            SELECT arg_min(id, (submitted_at, id)) AS id FROM checkins GROUP BY client_id
+            SELECT DISTINCT ON (client_id) id FROM checkins ORDER BY client_id, submitted_at, id
         ), sample AS (
-            SELECT id FROM checkins WHERE instrument_version = ? ORDER BY hash(id), id LIMIT ?
+            SELECT id FROM checkins WHERE instrument_version = ? ORDER BY {CHECKIN_SAMPLE_ORDER} LIMIT ?
         ), wanted AS (
             SELECT id, bool_or(baseline) AS baseline
-            FROM (SELECT id, TRUE AS baseline FROM firsts UNION ALL SELECT id, FALSE FROM sample)
+            FROM (SELECT id, TRUE AS baseline FROM firsts UNION ALL SELECT id, FALSE FROM sample) AS chosen
             GROUP BY id
         )
         SELECT k.id AS rec, w.baseline, k.answers, {", ".join(f"s.{d}" for d in DYNAMICS)}
@@ -189,26 +198,24 @@ def estimate_reliability(con: duckdb.DuckDBPyConnection, instrument: Instrument,
         [instrument.version, RELIABILITY_SAMPLE, instrument.version],
     )
     _recs, values = checkins.answer_matrix(con, "reliability_sample", instrument)
-    rest = con.execute(
-        f"SELECT baseline, {', '.join(DYNAMICS)} FROM reliability_sample ORDER BY rec"
-    ).fetchnumpy()
+    rest = con.numpy(f"SELECT baseline, {', '.join(DYNAMICS)} FROM reliability_sample ORDER BY rec")
     con.execute("DROP TABLE reliability_sample")
     scores = np.column_stack([_floats(rest[d]) for d in DYNAMICS]) if len(values) else np.empty((0, len(DYNAMICS)))
     baseline = np.asarray(rest["baseline"], dtype=bool)
-    histories = con.execute(
+    histories = con.numpy(
         f"""
         WITH sampled AS (
-            SELECT id AS client_id, row_number() OVER (ORDER BY hash(id), id) AS client_index
-            FROM clients ORDER BY hash(id), id LIMIT ?
+            SELECT id AS client_id, row_number() OVER (ORDER BY {CLIENT_SAMPLE_ORDER}) AS client_index
+            FROM clients ORDER BY {CLIENT_SAMPLE_ORDER} LIMIT ?
         )
-        SELECT m.client_index, epoch_us(k.submitted_at) AS moment, {", ".join(f"s.{d}" for d in DYNAMICS)}
+        SELECT m.client_index, k.submitted_at AS moment, {", ".join(f"s.{d}" for d in DYNAMICS)}
         FROM checkins k JOIN sampled m ON m.client_id = k.client_id JOIN scores s ON s.checkin_id = k.id
         ORDER BY m.client_index, k.submitted_at, k.id
         """,
         [CLUSTERING_SAMPLE_CLIENTS],
-    ).fetchnumpy()
+    )
     series = SeriesBatch(
-        _ints(histories["client_index"]), _ints(histories["moment"]) / MICROSECONDS_PER_WEEK,
+        _ints(histories["client_index"]), _micros(histories["moment"]) / MICROSECONDS_PER_WEEK,
         np.column_stack([_floats(histories[d]) for d in DYNAMICS]) if len(histories["moment"])
         else np.empty((0, len(DYNAMICS))),
     )
@@ -218,7 +225,7 @@ def estimate_reliability(con: duckdb.DuckDBPyConnection, instrument: Instrument,
     )
 
 
-def store_reliability(con: duckdb.DuckDBPyConnection, reliability: Reliability, settings: DetectionSettings,
+def store_reliability(con: StoreConnection, reliability: Reliability, settings: DetectionSettings,
                       now: datetime) -> bool:
     """Save the estimate; True when it differs from what was stored (all flags must follow)."""
     previous = load_reliability(con, settings)
@@ -243,39 +250,31 @@ def store_reliability(con: duckdb.DuckDBPyConnection, reliability: Reliability, 
 
 # States.
 
-def _write_states(con: duckdb.DuckDBPyConnection, client_ids: list[str] | None, loaded: _Loaded,
+def _codes(codes: Any, names: pa.Array, present: Any = None) -> pa.DictionaryArray:
+    """Codes as a column of the names they stand for, without a Python string per row."""
+    return pa.DictionaryArray.from_arrays(pa.array(codes, mask=None if present is None else ~present), names)
+
+
+def _write_states(con: StoreConnection, client_ids: list[str] | None, loaded: _Loaded,
                   result: detection.StateResult) -> None:
+    """The states replace those of the clients in scope, appended in one bulk load (COPY on PostgreSQL)."""
     where, params = _scope_sql(client_ids, "client_id")
     con.execute(f"DELETE FROM states WHERE {where}", params)
     batch = loaded.inputs.batch
     if not batch.client.size:
         return
+    state_names = pa.array(STATE_NAMES, type=pa.string())
+    dominant = np.asarray(result.dominant, dtype=np.int8)
     columns = {
         "checkin_id": pa.array(loaded.checkin_ids),
-        "client_index": pa.array(batch.client),
-        "state_code": pa.array(np.asarray(result.state, dtype=np.int8)),
-        "dominant_code": pa.array(np.asarray(result.dominant, dtype=np.int8)),
+        "client_id": _codes(np.asarray(batch.client, dtype=np.int32), pa.array(loaded.client_ids, type=pa.string())),
+        "state": _codes(np.asarray(result.state, dtype=np.int8), state_names),
+        "dominant": _codes(np.maximum(dominant, 0), state_names, dominant >= 0),
     }
     for column, dynamic in enumerate(DYNAMICS):
         levels = result.levels[:, column]
         columns[f"level_{dynamic}"] = pa.array(levels, mask=np.isnan(levels))
-    con.register("computed_states", pa.table(columns))
-    con.register("state_clients", pa.table({"client_index": pa.array(np.arange(loaded.client_ids.size)),
-                                            "client_id": pa.array(loaded.client_ids, type=pa.string())}))
-    names = "[" + ", ".join(f"'{name}'" for name in STATE_NAMES) + "]"
-    try:
-        con.execute(
-            f"""
-            INSERT INTO states (checkin_id, client_id, state, dominant, {", ".join(f"level_{d}" for d in DYNAMICS)})
-            SELECT s.checkin_id, c.client_id, {names}[s.state_code + 1],
-                   CASE WHEN s.dominant_code >= 0 THEN {names}[s.dominant_code + 1] END,
-                   {", ".join(f"s.level_{d}" for d in DYNAMICS)}
-            FROM computed_states s JOIN state_clients c USING (client_index)
-            """
-        )
-    finally:
-        con.unregister("computed_states")
-        con.unregister("state_clients")
+    con.load("states", pa.table(columns))
 
 
 # Flags: from columnar tables to rows with JSON evidence, in bulk.
@@ -289,7 +288,7 @@ def _nullable_ints(values: npt.NDArray[np.int64], present: npt.NDArray[np.bool_]
     return pa.array(values, mask=~present, type=pa.int64())
 
 
-def _json_tree(table: FlagTable) -> tuple[dict[str, pa.Array], dict[str, Any]]:
+def _json_tree(table: FlagTable, dialect: str) -> tuple[dict[str, pa.Array], dict[str, Any]]:
     """Evidence columns (named e0, e1, ...) and the tree of names that nests them in the JSON."""
     columns: dict[str, pa.Array] = {}
     tree: dict[str, Any] = {}
@@ -319,32 +318,24 @@ def _json_tree(table: FlagTable) -> tuple[dict[str, pa.Array], dict[str, Any]]:
         place(name, column)
     for name, moments in table.moments.items():
         column = f"e{len(columns)}"
-        columns[column] = pa.array(moments, mask=moments < 0, type=pa.int64())
-        place(name, f"strftime(make_timestamp({column}), '{ISO_SECONDS}')")
+        columns[column] = pa.array(moments.astype("datetime64[us]"), mask=moments < 0, type=pa.timestamp("us"))
+        place(name, iso_seconds(column, dialect))
     return columns, tree
 
 
-def _json_sql(tree: dict[str, Any]) -> str:
-    parts = ["'rule', rule"]
-    for name, node in tree.items():
+def _json_sql(tree: dict[str, Any], dialect: str) -> str:
+    def value(node: Any) -> str:
         if isinstance(node, dict):
-            value = _json_sql_object(node)
-        elif isinstance(node, list):
-            value = "json_array(" + ", ".join(sql for _position, sql in sorted(node)) + ")"
-        else:
-            value = node
-        parts.append(f"'{name}', {value}")
-    return "json_object(" + ", ".join(parts) + ")"
+            return json_object(dialect, [(name, value(child)) for name, child in node.items()])
+        if isinstance(node, list):
+            return json_array(dialect, [sql for _position, sql in sorted(node)])
+        return str(node)
+
+    return json_object(dialect, [("rule", "rule"), *((name, value(node)) for name, node in tree.items())])
 
 
-def _json_sql_object(node: dict[str, Any]) -> str:
-    return "json_object(" + ", ".join(
-        f"'{name}', {_json_sql_object(child) if isinstance(child, dict) else child}" for name, child in node.items()
-    ) + ")"
-
-
-def _flag_frame(table: FlagTable, client_ids: npt.NDArray[np.object_], checkin_ids: npt.NDArray[np.int64]
-                ) -> tuple[pa.Table, str]:
+def _flag_frame(table: FlagTable, client_ids: npt.NDArray[np.object_], checkin_ids: npt.NDArray[np.int64],
+                dialect: str) -> tuple[pa.Table, str]:
     """One kind's flags as an Arrow table, and the SELECT that turns it into `flags` rows."""
     raised_by_checkin = table.raised_row >= 0
     retired_by_checkin = table.retired_row >= 0
@@ -362,25 +353,26 @@ def _flag_frame(table: FlagTable, client_ids: npt.NDArray[np.object_], checkin_i
         "retired_reason": pa.array(table.retired_reason, type=pa.string()),
         "retired_checkin_id": _nullable_ints(take_rows(checkin_ids, table.retired_row), retired_by_checkin),
     }
-    evidence, tree = _json_tree(table)
+    evidence, tree = _json_tree(table, dialect)
     columns.update(evidence)
     subject = ("coalesce(dynamic, '')" if table.kind.startswith("reliable_") or table.kind == on_track.KIND else
                "from_dynamic || '>' || to_dynamic" if table.kind in ("dominant_shift", "focus_mismatch") else "''")
     select = f"""
-        SELECT client_id || '|{table.kind}|' || strftime(key_at, '{ISO_SECONDS}') || '|' || {subject} AS key,
+        SELECT client_id || '|{table.kind}|' || {iso_seconds("key_at", dialect)} || '|' || {subject} AS key,
                client_id, '{table.kind}' AS kind, checkin_id, checkin_at, from_dynamic, to_dynamic, dynamic,
-               {_json_sql(tree)} AS evidence, retired_at, retired_reason, retired_checkin_id
+               {_json_sql(tree, dialect)} AS evidence, retired_at, retired_reason, retired_checkin_id
         FROM {{frame}}
     """
     return pa.table(columns), select
 
 
-def _computed_flags(con: duckdb.DuckDBPyConnection, tables: list[FlagTable], client_ids: npt.NDArray[np.object_],
+def _computed_flags(con: StoreConnection, tables: list[FlagTable], client_ids: npt.NDArray[np.object_],
                     checkin_ids: npt.NDArray[np.int64]) -> None:
     """Every computed flag in the temp table `computed_flags`."""
+    con.execute("DROP TABLE IF EXISTS computed_flags")
     con.execute(
         """
-        CREATE OR REPLACE TEMP TABLE computed_flags (
+        CREATE TEMP TABLE computed_flags (
             key VARCHAR, client_id VARCHAR, kind VARCHAR, checkin_id BIGINT, checkin_at TIMESTAMP,
             from_dynamic VARCHAR, to_dynamic VARCHAR, dynamic VARCHAR, evidence JSON, retired_at TIMESTAMP,
             retired_reason VARCHAR, retired_checkin_id BIGINT
@@ -390,21 +382,18 @@ def _computed_flags(con: duckdb.DuckDBPyConnection, tables: list[FlagTable], cli
     _each_flag_frame(con, tables, client_ids, checkin_ids, "INSERT INTO computed_flags {select}")
 
 
-def _each_flag_frame(con: duckdb.DuckDBPyConnection, tables: list[FlagTable], client_ids: npt.NDArray[np.object_],
+def _each_flag_frame(con: StoreConnection, tables: list[FlagTable], client_ids: npt.NDArray[np.object_],
                      checkin_ids: npt.NDArray[np.int64], statement: str, params: list[Any] | None = None) -> None:
     """Run `statement` (with `{select}` for the rows of one kind) for every kind that found flags."""
     for table in tables:
         if not len(table):
             continue
-        frame, select = _flag_frame(table, client_ids, checkin_ids)
-        con.register("flag_frame", frame)
-        try:
-            con.execute(statement.format(select=select.format(frame="flag_frame")), params)
-        finally:
-            con.unregister("flag_frame")
+        frame, select = _flag_frame(table, client_ids, checkin_ids, con.dialect)
+        with con.relation("flag_frame", frame) as name:
+            con.execute(statement.format(select=select.format(frame=name)), params)
 
 
-def _insert_first_flags(con: duckdb.DuckDBPyConnection, tables: list[FlagTable],
+def _insert_first_flags(con: StoreConnection, tables: list[FlagTable],
                         client_ids: npt.NDArray[np.object_], checkin_ids: npt.NDArray[np.int64],
                         now: datetime) -> tuple[int, int, int]:
     """When the clients in scope have no flags yet (a first import) there is nothing to merge with:
@@ -415,14 +404,14 @@ def _insert_first_flags(con: duckdb.DuckDBPyConnection, tables: list[FlagTable],
         SELECT key, client_id, kind, checkin_id, checkin_at, from_dynamic, to_dynamic, dynamic, evidence,
                CASE WHEN retired_at IS NULL THEN 'open' ELSE 'retired' END, ?, retired_at, retired_reason,
                retired_checkin_id
-        FROM ({select})
+        FROM ({select}) AS found
     """, [to_db(now)])
     found = sum(len(table) for table in tables)
     retired = sum(int(np.count_nonzero(table.retired_us >= 0)) for table in tables)
     return found, 0, retired
 
 
-def merge_flags(con: duckdb.DuckDBPyConnection, client_ids: list[str] | None, now: datetime,
+def merge_flags(con: StoreConnection, client_ids: list[str] | None, now: datetime,
                 kinds: tuple[str, ...]) -> tuple[int, int, int]:
     """Merge `computed_flags` of `kinds` for the clients in scope; returns (raised, withdrawn, newly retired).
 
@@ -450,8 +439,7 @@ def merge_flags(con: duckdb.DuckDBPyConnection, client_ids: list[str] | None, no
                OR flags.status <> {status})
         """
     )
-    raised = _count(
-        con,
+    raised = con.execute(
         """
         INSERT INTO flags (key, client_id, kind, checkin_id, checkin_at, from_dynamic, to_dynamic, dynamic,
                            evidence, status, raised_at, retired_at, retired_reason, retired_checkin_id)
@@ -461,21 +449,20 @@ def merge_flags(con: duckdb.DuckDBPyConnection, client_ids: list[str] | None, no
         FROM computed_flags c WHERE NOT EXISTS (SELECT 1 FROM flags f WHERE f.key = c.key)
         """,
         [to_db(now)],
-    )
-    withdrawn = _count(
-        con,
+    ).rowcount
+    withdrawn = con.execute(
         f"""
         UPDATE flags SET withdrawn_at = ?
         WHERE withdrawn_at IS NULL AND kind IN (SELECT unnest(?::VARCHAR[])) AND {where}
           AND key NOT IN (SELECT key FROM computed_flags)
         """,
         [to_db(now), list(kinds), *params],
-    )
+    ).rowcount
     return raised, withdrawn, max(0, _count(con, retired, params) - retired_before)
 
 
 def refresh(
-    con: duckdb.DuckDBPyConnection,
+    con: StoreConnection,
     client_ids: list[str] | None,
     instrument: Instrument,
     settings: DetectionSettings,

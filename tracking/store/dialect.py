@@ -20,16 +20,37 @@ SQL both accept: `unnest(?::VARCHAR[])`, `?::INTEGER IS NULL`, `RETURNING`, `ON 
 | text into a JSON column            | `value::JSON`                                          |
 | `10.0 * x` (a DOUBLE)              | `10.0::FLOAT8 * x` (PostgreSQL reads 10.0 as NUMERIC)  |
 
-What is left is the placeholder syntax: psycopg takes `%s`, and reads every `%` in the text as
-the start of one.
+Where the two share no spelling, a function below writes each (a timestamp as ISO text, JSON built
+from columns). What is left is the placeholder syntax: psycopg takes `%s`, and reads every `%` in the
+text as the start of one.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
 
 DUCKDB = "duckdb"
 POSTGRESQL = "postgresql"
+
+
+def iso_seconds(expression: str, dialect: str) -> str:
+    """SQL for a naive UTC timestamp as `tracking.clock.iso` writes it: `2026-11-23T12:00:00+00:00`."""
+    if dialect == POSTGRESQL:
+        return f"""to_char({expression}, 'YYYY-MM-DD"T"HH24:MI:SS"+00:00"')"""
+    return f"strftime({expression}, '%Y-%m-%dT%H:%M:%S+00:00')"
+
+
+def json_object(dialect: str, pairs: Iterable[tuple[str, str]]) -> str:
+    """SQL for a JSON object of (name, SQL expression) pairs; a NULL becomes `null`."""
+    function = "json_build_object" if dialect == POSTGRESQL else "json_object"
+    return f"{function}(" + ", ".join(f"'{name}', {value}" for name, value in pairs) + ")"
+
+
+def json_array(dialect: str, values: Iterable[str]) -> str:
+    """SQL for a JSON array of SQL expressions."""
+    function = "json_build_array" if dialect == POSTGRESQL else "json_array"
+    return f"{function}(" + ", ".join(values) + ")"
 
 
 @lru_cache(maxsize=2048)

@@ -10,15 +10,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import duckdb
-
 from tracking import flag_text
 from tracking.clock import from_db, to_db
 from tracking.errors import NotFound
 from tracking.models import Viewer
 from tracking.store.clients import VISIBLE, visible_params
+from tracking.store.contract import StoreConnection
+from tracking.store.dialect import POSTGRESQL, iso_seconds, json_object
 
-ISO_SECONDS = "%Y-%m-%dT%H:%M:%S+00:00"  # tracking.clock.iso for UTC times
 # The order in which a coach should look at flags (tracking.store.caseload uses the same).
 URGENCY = ("contact_request", "dominant_shift", "reliable_deterioration", "not_on_track", "missed_checkins",
            "focus_mismatch", "reliable_improvement")
@@ -102,7 +101,7 @@ def _aware(value: datetime) -> datetime:
     return moment
 
 
-def find_flags(con: duckdb.DuckDBPyConnection, viewer: Viewer, *, client_id: str | None = None,
+def find_flags(con: StoreConnection, viewer: Viewer, *, client_id: str | None = None,
                kind: str | None = None, status: str | None = None) -> list[Flag]:
     """Flags the viewer may see, oldest first."""
     rows = con.execute(f"SELECT {_COLUMNS} {_FROM} {_ORDER}",
@@ -115,12 +114,12 @@ def _json(expression: str) -> str:
     return f"coalesce(to_json({expression})::VARCHAR, 'null')"
 
 
-def _contract_sql(lang: str) -> str:
-    """One JSON object per flag in the contract's shape (DESIGN.md, `koers flags`), written by DuckDB: the
+def _contract_sql(lang: str, dialect: str) -> str:
+    """One JSON object per flag in the contract's shape (DESIGN.md, `koers flags`), written by the database: the
     evidence carries its plain words (`summary`) in `lang`; a retired flag says when and why. The object
     is joined as text around the stored evidence, which is never parsed again (it always is an object)."""
     def moment(column: str) -> str:
-        return _json(f"strftime({column}, '{ISO_SECONDS}')")
+        return _json(iso_seconds(column, dialect))
 
     fields = [
         ("id", "f.id::VARCHAR"), ("client", _json("f.client_id")), ("client_name", _json("f.client_name")),
@@ -129,23 +128,28 @@ def _contract_sql(lang: str) -> str:
         ("evidence", "left(f.evidence::VARCHAR, length(f.evidence::VARCHAR) - 1), ',\"summary\":', "
                      + _json("f.summary_text") + ", '}'"),
         ("checkin_id", _json("f.checkin_id")), ("raised_at", moment("f.raised_at")),
-        ("acknowledged", f"""CASE WHEN f.acknowledged_at IS NULL THEN 'null' ELSE json_object(
-            'by', f.ack_email, 'by_name', f.ack_name, 'at', strftime(f.acknowledged_at, '{ISO_SECONDS}'),
-            'note', f.acknowledge_note)::VARCHAR END"""),
-        ("resolved", f"""CASE WHEN f.resolved_at IS NULL THEN 'null' ELSE json_object(
-            'by', f.res_email, 'by_name', f.res_name, 'at', strftime(f.resolved_at, '{ISO_SECONDS}'))::VARCHAR END"""),
-        ("retired", f"""CASE WHEN f.retired_at IS NULL THEN 'null' ELSE json_object(
-            'at', strftime(f.retired_at, '{ISO_SECONDS}'), 'reason', f.retired_reason)::VARCHAR END"""),
+        ("acknowledged", "CASE WHEN f.acknowledged_at IS NULL THEN 'null' ELSE " + json_object(dialect, [
+            ("by", "f.ack_email"), ("by_name", "f.ack_name"), ("at", iso_seconds("f.acknowledged_at", dialect)),
+            ("note", "f.acknowledge_note")]) + "::VARCHAR END"),
+        ("resolved", "CASE WHEN f.resolved_at IS NULL THEN 'null' ELSE " + json_object(dialect, [
+            ("by", "f.res_email"), ("by_name", "f.res_name"),
+            ("at", iso_seconds("f.resolved_at", dialect))]) + "::VARCHAR END"),
+        ("retired", "CASE WHEN f.retired_at IS NULL THEN 'null' ELSE " + json_object(dialect, [
+            ("at", iso_seconds("f.retired_at", dialect)), ("reason", "f.retired_reason")]) + "::VARCHAR END"),
     ]
     body = ", ',', ".join(f"'\"{name}\":', {value}" for name, value in fields)
     # The words are made before the joins: after a join DuckDB would read the evidence once per placeholder.
+    # PostgreSQL would fold the inner query into the outer one and read the evidence once per use of
+    # `words`; OFFSET 0 keeps the inner query apart, so each flag's evidence is read once.
+    fence = "OFFSET 0" if dialect == POSTGRESQL else ""
     return f"""
         WITH worded AS MATERIALIZED (
-            SELECT f.*, {flag_text.summary_sql("f.kind", "f.words", lang)} AS summary_text
+            SELECT f.*, {flag_text.summary_sql("f.kind", "f.words", lang, dialect=dialect)} AS summary_text
             FROM (
-                SELECT f.*, {flag_text.summary_values_sql("f.evidence")} AS words FROM flags f
+                SELECT f.*, {flag_text.summary_values_sql("f.evidence", dialect)} AS words FROM flags f
                 WHERE f.withdrawn_at IS NULL AND (?::VARCHAR IS NULL OR f.client_id = ?)
                   AND (?::VARCHAR IS NULL OR f.kind = ?) AND (?::VARCHAR IS NULL OR f.status = ?)
+                {fence}
             ) f
         )
         SELECT concat('{{', {body}, '}}')
@@ -162,15 +166,15 @@ def _contract_sql(lang: str) -> str:
     """
 
 
-def contract_json(con: duckdb.DuckDBPyConnection, viewer: Viewer, *, client_id: str | None = None,
+def contract_json(con: StoreConnection, viewer: Viewer, *, client_id: str | None = None,
                   kind: str | None = None, status: str | None = None, lang: str = "en") -> list[str]:
     """The flags the viewer may see, oldest first, each as one JSON object in the contract's shape."""
     params = [client_id, client_id, kind, kind, status, status, *visible_params(viewer)]
-    rows = con.execute(_contract_sql(lang), params).fetchall()
+    rows = con.execute(_contract_sql(lang, con.dialect), params).fetchall()
     return [row[0] for row in rows]
 
 
-def list_flags(con: duckdb.DuckDBPyConnection, viewer: Viewer, *, client_id: str | None = None,
+def list_flags(con: StoreConnection, viewer: Viewer, *, client_id: str | None = None,
                kind: str | None = None, status: str | None = None, lang: str = "en") -> list[dict[str, Any]]:
     """The flags in the contract's JSON shape, as Python objects (what `koers flags --format json` prints)."""
     return [json.loads(text) for text in contract_json(con, viewer, client_id=client_id, kind=kind, status=status,
@@ -179,7 +183,7 @@ def list_flags(con: duckdb.DuckDBPyConnection, viewer: Viewer, *, client_id: str
 
 # What a coach does with flags.
 
-def _visible_flags(con: duckdb.DuckDBPyConnection, flag_ids: Sequence[int], viewer: Viewer) -> dict[int, str]:
+def _visible_flags(con: StoreConnection, flag_ids: Sequence[int], viewer: Viewer) -> dict[int, str]:
     rows = con.execute(
         f"""
         SELECT f.id, f.client_id FROM flags f JOIN clients c ON c.id = f.client_id
@@ -198,7 +202,7 @@ def _visible_flags(con: duckdb.DuckDBPyConnection, flag_ids: Sequence[int], view
 _ACKNOWLEDGED_STATUS = "CASE WHEN status = 'open' THEN 'acknowledged' ELSE status END"
 
 
-def acknowledge(con: duckdb.DuckDBPyConnection, flag_id: int, viewer: Viewer, note: str | None,
+def acknowledge(con: StoreConnection, flag_id: int, viewer: Viewer, note: str | None,
                 now: datetime) -> str:
     """Mark a flag as seen, with an optional note; returns the client id."""
     client_id = _visible_flags(con, [flag_id], viewer)[flag_id]
@@ -219,7 +223,7 @@ class Acknowledged:
     flag_ids: tuple[int, ...]  # the flags this acknowledged (those not acknowledged before)
 
 
-def acknowledge_many(con: duckdb.DuckDBPyConnection, client_id: str, flag_ids: Sequence[int], viewer: Viewer,
+def acknowledge_many(con: StoreConnection, client_id: str, flag_ids: Sequence[int], viewer: Viewer,
                      note: str | None, now: datetime) -> Acknowledged:
     """Acknowledge several flags of one client at once; flags already acknowledged keep who and when.
     Every id must be a flag of that client that the viewer may see, or nothing changes."""
@@ -239,7 +243,7 @@ def acknowledge_many(con: duckdb.DuckDBPyConnection, client_id: str, flag_ids: S
     return Acknowledged(client_id, tuple(sorted(int(row[0]) for row in changed)))
 
 
-def resolve(con: duckdb.DuckDBPyConnection, flag_id: int, viewer: Viewer, now: datetime) -> str:
+def resolve(con: StoreConnection, flag_id: int, viewer: Viewer, now: datetime) -> str:
     """Mark a flag as dealt with (the only way a contact request leaves the open list); returns the client id."""
     client_id = _visible_flags(con, [flag_id], viewer)[flag_id]
     con.execute(
@@ -253,7 +257,7 @@ def resolve(con: duckdb.DuckDBPyConnection, flag_id: int, viewer: Viewer, now: d
     return client_id
 
 
-def reopen(con: duckdb.DuckDBPyConnection, flag_id: int, viewer: Viewer) -> str:
+def reopen(con: StoreConnection, flag_id: int, viewer: Viewer) -> str:
     """Undo a resolution: the flag is open again, unless the data has retired it meanwhile."""
     client_id = _visible_flags(con, [flag_id], viewer)[flag_id]
     con.execute(
@@ -304,7 +308,7 @@ class DigestLine:
         return f"{self.label}: {found}"
 
 
-def digest_lines(con: duckdb.DuckDBPyConnection, coach_ids: Sequence[int], since: datetime
+def digest_lines(con: StoreConnection, coach_ids: Sequence[int], since: datetime
                  ) -> dict[int, list[DigestLine]]:
     """Per coach, one line per client with open flags or flags raised since `since` that still describe
     the client (open or acknowledged): the most urgent client first. A kind appears once per client and
