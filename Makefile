@@ -40,10 +40,12 @@ test: $(BIN)/koers
 	@bash scripts/ensure-oidc-provider
 	@bash scripts/ensure-postgresql
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 lint: $(BIN)/koers
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 bench: $(BIN)/koers
 	$(BIN)/python benchmarks/import_bench.py
