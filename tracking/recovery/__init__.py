@@ -9,6 +9,7 @@ clients, the band and the rule, and the benchmark behind every default.
 
     curves = estimate_curves(batch, start_weeks, settings)       # or default_curves(settings)
     result, flags = track_recovery(batch, dominant, start_weeks, focus, curves, settings)
+    table = not_on_track_table(batch, dominant, start_weeks, focus, curves, settings)  # the flags as columns, leaner
 """
 
 from tracking.recovery.band import (
@@ -25,7 +26,9 @@ from tracking.recovery.band import (
     ZONE_NAMES,
     FocusPeriods,
     RecoveryResult,
+    Timeline,
     band_by_dynamic,
+    coaching_timeline,
     expected_by_dynamic,
     expected_recovery,
     observed_levels,
@@ -41,7 +44,9 @@ from tracking.recovery.not_on_track import (
     NOT_ELEVATED,
     RULE,
     NotOnTrack,
+    NotOnTrackTable,
     not_on_track_events,
+    not_on_track_table,
     track_recovery,
 )
 from tracking.recovery.settings import RecoverySettings
@@ -50,7 +55,7 @@ __all__ = [
     "ABOVE", "BACK_IN_BAND", "BELOW", "CLOCK_NAMES", "COACHING", "DEFAULT", "ESTIMATED", "FOCUS", "FOCUS_CHANGED",
     "FOCUS_RULE", "GRID_WEEKS", "IMPLAUSIBLE", "INSIDE", "KIND", "NOT_ELEVATED", "NO_CLOCK", "NO_FOCUS",
     "NO_LONGER_FOLLOWED", "RULE", "UNKNOWN", "WELL_ABOVE", "ZONE_NAMES", "Curves", "FocusPeriods", "NotOnTrack",
-    "RecoveryResult", "RecoverySettings", "band_by_dynamic", "default_curves", "estimate_curves",
-    "expected_by_dynamic", "expected_recovery",
-    "exponential_remaining", "not_on_track_events", "observed_levels", "track_recovery",
+    "NotOnTrackTable", "RecoveryResult", "RecoverySettings", "Timeline", "band_by_dynamic", "coaching_timeline",
+    "default_curves", "estimate_curves", "expected_by_dynamic", "expected_recovery",
+    "exponential_remaining", "not_on_track_events", "not_on_track_table", "observed_levels", "track_recovery",
 ]

@@ -245,6 +245,128 @@ def _focus_in_force(batch: SeriesBatch, focus: FocusPeriods) -> tuple[IntArray, 
     return period.astype(np.int64), before.astype(np.int64)
 
 
+@dataclass(frozen=True, eq=False)
+class Clocks:
+    """Per row what every dynamic's expected path shares: the coaching timeline and the focus in force.
+
+    `focus` is the focus in force (-1 none), `focus_period` its index in the sorted FocusPeriods
+    (-1 none), `weeks_since_focus` the weeks since it was set (NaN without focus) and
+    `focus_anchor` the row that anchors the focused dynamic's focus clock (-1: the focus started
+    with coaching, or there is none).
+    """
+
+    timeline: Timeline
+    focus: IntArray
+    focus_period: IntArray
+    weeks_since_focus: FloatArray
+    focus_anchor: IntArray
+
+    @property
+    def weeks_since_start(self) -> FloatArray:
+        return self.timeline.weeks_since_start
+
+
+@dataclass(frozen=True, eq=False)
+class DynamicBand:
+    """One dynamic's columns of a `RecoveryResult`: its expected path, band and clock at every row."""
+
+    observed: FloatArray
+    expected: FloatArray
+    lower: FloatArray
+    upper: FloatArray
+    well_above: FloatArray
+    sd: FloatArray
+    clock: npt.NDArray[np.int8]
+    anchor: FloatArray
+    weeks_on_clock: FloatArray
+
+    @classmethod
+    def of(cls, result: RecoveryResult, d: int) -> DynamicBand:
+        return cls(result.observed[:, d], result.expected[:, d], result.lower[:, d], result.upper[:, d],
+                   result.well_above[:, d], result.sd[:, d], result.clock[:, d], result.anchor[:, d],
+                   result.weeks_on_clock[:, d])
+
+
+def clocks(batch: SeriesBatch, start_weeks: npt.ArrayLike | None, focus: FocusPeriods,
+           settings: RecoverySettings = DEFAULT_SETTINGS, timeline: Timeline | None = None) -> Clocks:
+    """The clocks of every row (`timeline`: `coaching_timeline` of the same batch, when already made)."""
+    timeline = timeline if timeline is not None else coaching_timeline(batch, start_weeks, settings)
+    n_rows = batch.client.size
+    period, before = _focus_in_force(batch, focus)
+    has_period = period >= 0
+    # Padding with a "no focus" period lets every row index the period arrays, with or without focus.
+    focus_dynamics = np.r_[focus.dynamic, NO_FOCUS]
+    focus_starts = np.r_[focus.start_weeks, np.nan]
+    safe_period = np.where(has_period, period, focus.client.size)
+    focus_dynamic = focus_dynamics[safe_period]
+    since_focus = np.where(focus_dynamic >= 0, batch.weeks - focus_starts[safe_period], np.nan)
+    # Per period: the row that anchors its focus clock, or -1 when the focus started with coaching.
+    period_anchor = np.full(focus.client.size + 1, -1, dtype=np.int64)
+    usable = (before >= 0) & (focus.dynamic >= 0)
+    rows_before, dyn = before[usable], focus.dynamic[usable]
+    after_coaching_anchor = timeline.coaching_anchor[rows_before, dyn] >= 0
+    last_scored = np.empty(rows_before.size, dtype=np.int64)
+    for d in range(N_DYNAMICS):
+        mine = dyn == d
+        if n_rows and np.any(mine):
+            last_scored[mine] = _last_marked_row(timeline.starts, timeline.scored[:, d])[rows_before[mine]]
+    period_anchor[np.flatnonzero(usable)] = np.where(after_coaching_anchor, last_scored, -1)
+    return Clocks(timeline, focus_dynamic, period, since_focus, period_anchor[safe_period])
+
+
+def dynamic_band(clocks: Clocks, d: int, curves: Curves, settings: RecoverySettings = DEFAULT_SETTINGS
+                 ) -> DynamicBand:
+    """The expected strain and band of dynamic `d` at every row; one dynamic at a time keeps a bulk
+    run's memory to a few columns (a million check-ins: 8 MB a column)."""
+    timeline = clocks.timeline
+    n_rows = timeline.segment.size
+    lag = settings.level_lag_weeks
+    level_var = settings.level_weight / (2.0 - settings.level_weight)
+    noise = curves.checkin_noise
+    coaching_row = timeline.coaching_anchor[:, d]
+    focus_row = np.where(clocks.focus == d, clocks.focus_anchor, -1)
+    on_focus = focus_row >= 0
+    on_coaching = ~on_focus & (coaching_row >= 0)
+    anchor_row = np.where(on_focus, focus_row, np.maximum(coaching_row, 0))
+    del focus_row
+    weeks = np.where(on_focus, clocks.weeks_since_focus, timeline.weeks_since_start)
+    anchor_weeks = np.where(on_focus, 0.0, timeline.weeks_since_start[anchor_row]) if n_rows else np.zeros(0)
+    start_level = timeline.levels[anchor_row, d] if n_rows else np.zeros(0)
+    del anchor_row
+    pace = 1.0 + curves.pace_spread[DYNAMICS[d]]
+    weeks_lagged, anchor_lagged = weeks - lag, anchor_weeks - lag
+    del anchor_weeks
+    # The expected and the partial path read the same curve at the same weeks: read it once.
+    curve_now, curve_then = curves.at(d, weeks_lagged), curves.at(d, anchor_lagged)
+    rel = _relative(curve_now, curve_then, 0.0)
+    partial_rel = _relative(curve_now, curve_then, settings.share_spread)
+    del curve_now, curve_then
+    slow_rel = _relative_remaining(curves, d, weeks_lagged, anchor_lagged, pace, 0.0)
+    del weeks_lagged, anchor_lagged
+    excess = np.maximum(start_level - settings.floor_level, 0.0)
+    anchor_var = np.where(on_focus, level_var, 1.0 / settings.baseline_checkins)
+    spread_sq = (excess * (slow_rel - rel)) ** 2 + (excess * (partial_rel - rel)) ** 2
+    del slow_rel, partial_rel
+    defined = on_focus | on_coaching
+    expected = np.where(defined, start_level - excess * (1.0 - rel), np.nan)
+    sd = np.where(defined, np.sqrt(noise**2 * (level_var + anchor_var * rel**2) + spread_sq), np.nan)
+    del excess, anchor_var, spread_sq, rel
+    anchor = np.where(defined, start_level, np.nan)
+    on_clock = np.where(defined, weeks, np.nan)
+    clock = np.where(on_focus, FOCUS, np.where(on_coaching, COACHING, NO_CLOCK)).astype(np.int8)
+    return DynamicBand(
+        observed=timeline.levels[:, d],
+        expected=expected,
+        lower=expected - settings.band_z * sd,
+        upper=expected + settings.band_z * sd,
+        well_above=expected + settings.well_above_z * sd,
+        sd=sd,
+        clock=clock,
+        anchor=anchor,
+        weeks_on_clock=on_clock,
+    )
+
+
 def expected_recovery(
     batch: SeriesBatch,
     start_weeks: npt.ArrayLike | None,
@@ -257,87 +379,53 @@ def expected_recovery(
     `start_weeks[c]` is client c's coaching start (NaN or None: the client's first check-in), on
     the batch's time axis; `focus` the focus periods on the same axis.
     """
-    timeline = coaching_timeline(batch, start_weeks, settings)
-    n_rows = batch.client.size
-    period, before = _focus_in_force(batch, focus)
-    has_period = period >= 0
-    # Padding with a "no focus" period lets every row index the period arrays, with or without focus.
-    focus_dynamics = np.r_[focus.dynamic, NO_FOCUS]
-    focus_starts = np.r_[focus.start_weeks, np.nan]
-    safe_period = np.where(has_period, period, focus.client.size)
-    focus_dynamic = focus_dynamics[safe_period]
-    since_focus = np.where(focus_dynamic >= 0, batch.weeks - focus_starts[safe_period], np.nan)
-    # Per period: the row that anchors its focus clock, or -1 when the focus started with coaching.
-    last_scored = np.stack([_last_marked_row(timeline.starts, timeline.scored[:, d]) for d in range(N_DYNAMICS)],
-                           axis=1) if n_rows else np.zeros((0, N_DYNAMICS), dtype=np.int64)
-    period_anchor = np.full(focus.client.size + 1, -1, dtype=np.int64)
-    usable = (before >= 0) & (focus.dynamic >= 0)
-    rows_before, dyn = before[usable], focus.dynamic[usable]
-    after_coaching_anchor = timeline.coaching_anchor[rows_before, dyn] >= 0
-    period_anchor[np.flatnonzero(usable)] = np.where(after_coaching_anchor, last_scored[rows_before, dyn], -1)
-
-    lag = settings.level_lag_weeks
-    level_var = settings.level_weight / (2.0 - settings.level_weight)
-    noise = curves.checkin_noise
-    shape = (n_rows, N_DYNAMICS)
-    expected, sd, anchor_level, on_clock = (np.full(shape, np.nan) for _ in range(4))
+    row_clocks = clocks(batch, start_weeks, focus, settings)
+    shape = (batch.client.size, N_DYNAMICS)
+    expected, lower, upper, well_above, sd, anchor_level, on_clock = (np.full(shape, np.nan) for _ in range(7))
     clock = np.full(shape, NO_CLOCK, dtype=np.int8)
     for d in range(N_DYNAMICS):
-        coaching_row = timeline.coaching_anchor[:, d]
-        focus_row = np.where(focus_dynamic == d, period_anchor[safe_period], -1)
-        on_focus = focus_row >= 0
-        on_coaching = ~on_focus & (coaching_row >= 0)
-        anchor_row = np.where(on_focus, focus_row, np.maximum(coaching_row, 0))
-        weeks = np.where(on_focus, since_focus, timeline.weeks_since_start)
-        anchor_weeks = np.where(on_focus, 0.0, timeline.weeks_since_start[anchor_row]) if n_rows else np.zeros(0)
-        start_level = timeline.levels[anchor_row, d] if n_rows else np.zeros(0)
-        pace = 1.0 + curves.pace_spread[DYNAMICS[d]]
-        rel = _relative_remaining(curves, d, weeks - lag, anchor_weeks - lag, 1.0, 0.0)
-        slow_rel = _relative_remaining(curves, d, weeks - lag, anchor_weeks - lag, pace, 0.0)
-        partial_rel = _relative_remaining(curves, d, weeks - lag, anchor_weeks - lag, 1.0, settings.share_spread)
-        excess = np.maximum(start_level - settings.floor_level, 0.0)
-        anchor_var = np.where(on_focus, level_var, 1.0 / settings.baseline_checkins)
-        spread_sq = (excess * (slow_rel - rel)) ** 2 + (excess * (partial_rel - rel)) ** 2
-        defined = on_focus | on_coaching
-        expected[:, d] = np.where(defined, start_level - excess * (1.0 - rel), np.nan)
-        sd[:, d] = np.where(defined, np.sqrt(noise**2 * (level_var + anchor_var * rel**2) + spread_sq), np.nan)
-        anchor_level[:, d] = np.where(defined, start_level, np.nan)
-        on_clock[:, d] = np.where(defined, weeks, np.nan)
-        clock[:, d] = np.where(on_focus, FOCUS, np.where(on_coaching, COACHING, NO_CLOCK))
-    lower = expected - settings.band_z * sd
-    upper = expected + settings.band_z * sd
-    well_above = expected + settings.well_above_z * sd
-    zone = _zones(timeline.levels, lower, upper, well_above)
+        band = dynamic_band(row_clocks, d, curves, settings)
+        expected[:, d], lower[:, d], upper[:, d] = band.expected, band.lower, band.upper
+        well_above[:, d], sd[:, d], anchor_level[:, d], on_clock[:, d] = (band.well_above, band.sd, band.anchor,
+                                                                          band.weeks_on_clock)
+        clock[:, d] = band.clock
+    levels = row_clocks.timeline.levels
     return RecoveryResult(
-        observed=timeline.levels,
+        observed=levels,
         expected=expected,
         lower=lower,
         upper=upper,
         well_above=well_above,
         sd=sd,
-        zone=zone,
+        zone=zones(levels, lower, upper, well_above),
         clock=clock,
         anchor=anchor_level,
         weeks_on_clock=on_clock,
-        weeks_since_start=timeline.weeks_since_start,
-        focus=focus_dynamic.astype(np.int8),
-        focus_period=period,
-        weeks_since_focus=since_focus,
+        weeks_since_start=row_clocks.weeks_since_start,
+        focus=row_clocks.focus.astype(np.int8),
+        focus_period=row_clocks.focus_period,
+        weeks_since_focus=row_clocks.weeks_since_focus,
     )
+
+
+def _relative(now_curve: FloatArray, then_curve: FloatArray, less_recovery: float) -> FloatArray:
+    """Remaining share now relative to the share at the anchor, from the curve read at both, with
+    `less_recovery` of its recovery taken away."""
+    now = 1.0 - (1.0 - now_curve) * (1.0 - less_recovery)
+    then = 1.0 - (1.0 - then_curve) * (1.0 - less_recovery)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        result: FloatArray = now / then
+    return result
 
 
 def _relative_remaining(curves: Curves, dynamic: int, weeks: FloatArray, anchor_weeks: FloatArray,
                         stretch: float, less_recovery: float) -> FloatArray:
     """Remaining share at `weeks` relative to the share at the anchor, on the curve stretched in time
     and with `less_recovery` of its recovery taken away."""
-    now = 1.0 - (1.0 - curves.at(dynamic, weeks, stretch)) * (1.0 - less_recovery)
-    then = 1.0 - (1.0 - curves.at(dynamic, anchor_weeks, stretch)) * (1.0 - less_recovery)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        result: FloatArray = now / then
-    return result
+    return _relative(curves.at(dynamic, weeks, stretch), curves.at(dynamic, anchor_weeks, stretch), less_recovery)
 
 
-def _zones(observed: FloatArray, lower: FloatArray, upper: FloatArray, well_above: FloatArray) -> npt.NDArray[np.int8]:
+def zones(observed: FloatArray, lower: FloatArray, upper: FloatArray, well_above: FloatArray) -> npt.NDArray[np.int8]:
     with np.errstate(invalid="ignore"):
         zone = np.where(observed < lower, BELOW, np.where(observed <= upper, INSIDE,
                         np.where(observed <= well_above, ABOVE, WELL_ABOVE)))

@@ -35,7 +35,7 @@ import numpy.typing as npt
 
 from tracking.detection import SeriesBatch
 from tracking.instrument import DYNAMICS
-from tracking.recovery.band import coaching_timeline
+from tracking.recovery.band import Timeline, coaching_timeline
 from tracking.recovery.curves import (
     ESTIMATED,
     GRID_WEEKS,
@@ -140,11 +140,14 @@ def estimate_curves(
     dominant: npt.ArrayLike,
     start_weeks: npt.ArrayLike | None,
     settings: RecoverySettings = DEFAULT_SETTINGS,
+    *,
+    timeline: Timeline | None = None,
 ) -> Curves:
     """Each dynamic's curve from the clients in `batch`, or its default where there are too few of them.
 
     `dominant` per row is the established dominant (detection's `StateResult.dominant`, -1 before
-    one); `start_weeks` as for `expected_recovery`.
+    one); `start_weeks` as for `expected_recovery`; `timeline`: `coaching_timeline(batch,
+    start_weeks, settings)`, when the caller already made it (the band needs it too).
     """
     defaults = default_curves(settings)
     table = defaults.remaining.copy()
@@ -155,7 +158,7 @@ def estimate_curves(
     if not batch.client.size:
         return defaults
     noise = checkin_noise(batch, settings.min_clients)
-    timeline = coaching_timeline(batch, start_weeks, settings)
+    timeline = timeline if timeline is not None else coaching_timeline(batch, start_weeks, settings)
     segment = timeline.segment
     followed_weeks = np.full(int(segment[-1]) + 1, -np.inf)
     np.maximum.at(followed_weeks, segment, timeline.weeks_since_start)

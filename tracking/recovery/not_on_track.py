@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -36,11 +37,16 @@ from tracking.recovery.band import (
     N_DYNAMICS,
     NO_CLOCK,
     ZONE_NAMES,
+    DynamicBand,
     FocusPeriods,
     RecoveryResult,
+    Timeline,
+    clocks,
+    dynamic_band,
     expected_recovery,
+    zones,
 )
-from tracking.recovery.curves import BoolArray, Curves, IntArray
+from tracking.recovery.curves import BoolArray, Curves, FloatArray, IntArray
 from tracking.recovery.settings import DEFAULT_SETTINGS, RecoverySettings
 
 KIND = "not_on_track"
@@ -66,12 +72,50 @@ class NotOnTrack:
     kind: str = KIND
 
 
+@dataclass(frozen=True, eq=False)  # holds arrays: compare their fields, not the objects
+class NotOnTrackTable:
+    """Every `not_on_track` flag of a batch as columns, in order of row, then dynamic.
+
+    `row` raised it, `dynamic` is an index into DYNAMICS, `retired_row` and `retired_reason` say
+    when and why it retired (-1 and None: still open). `evidence` has the fields of a flag's
+    evidence in their order: numbers as floats (NaN where a flag has none), `checkins_above` as
+    whole numbers, `focus_not_improving` as booleans, words as objects (None where there are none).
+    """
+
+    row: IntArray
+    dynamic: IntArray
+    retired_row: IntArray
+    retired_reason: npt.NDArray[np.object_]
+    evidence: dict[str, npt.NDArray[Any]]
+
+    def __len__(self) -> int:
+        return int(self.row.size)
+
+    def events(self) -> list[NotOnTrack]:
+        """The flags one by one."""
+        columns = [(name, _plain(values)) for name, values in self.evidence.items()]
+        return [NotOnTrack(int(row), DYNAMICS[d], {name: values[i] for name, values in columns},
+                           None if retired < 0 else int(retired), reason)
+                for i, (row, d, retired, reason) in enumerate(zip(self.row.tolist(), self.dynamic.tolist(),
+                                                                  self.retired_row.tolist(),
+                                                                  self.retired_reason.tolist()))]
+
+
+def _plain(values: npt.NDArray[Any]) -> list[Any]:
+    """A column as the evidence's Python values: NaN is None."""
+    if values.dtype == np.float64:
+        return [None if math.isnan(value) else value for value in values.tolist()]
+    return list(values.tolist())
+
+
 def _points(value: float) -> float | None:
     return round(float(value), 1) if math.isfinite(value) else None
 
 
-def _optional_points(value: float | None) -> float | None:
-    return None if value is None else _points(value)
+def _points_column(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """`_points` of every value, NaN for None: Python's `round`, whose halves differ from NumPy's."""
+    return np.asarray([round(value, 1) if math.isfinite(value) else math.nan for value in values.tolist()],
+                      dtype=np.float64)
 
 
 def _run_length(continues: BoolArray, hit: BoolArray) -> IntArray:
@@ -81,6 +125,27 @@ def _run_length(continues: BoolArray, hit: BoolArray) -> IntArray:
     last_break = np.maximum.accumulate(np.where(breaks, np.where(hit, index - 1, index), -1)) if hit.size else index
     result: IntArray = np.where(hit, index - last_break, 0)
     return result
+
+
+class RowClocks(Protocol):
+    """Per row: the focus in force, its period and weeks since it was set, and weeks since coaching started
+    (a `RecoveryResult` or the `Clocks` it was made from)."""
+
+    @property
+    def focus(self) -> npt.NDArray[np.integer[Any]]: ...
+    @property
+    def focus_period(self) -> IntArray: ...
+    @property
+    def weeks_since_focus(self) -> FloatArray: ...
+    @property
+    def weeks_since_start(self) -> FloatArray: ...
+
+
+def _dominant_codes(batch: SeriesBatch, dominant: npt.ArrayLike) -> IntArray:
+    dominant_codes = np.asarray(dominant, dtype=np.int64).reshape(-1)
+    if dominant_codes.size != batch.client.size:
+        raise ValueError("dominant needs one entry per check-in")
+    return dominant_codes
 
 
 def not_on_track_events(
@@ -95,101 +160,147 @@ def not_on_track_events(
     `dominant` per row is the client's established dominant as an index into DYNAMICS, -1 before
     one is established (detection's `StateResult.dominant`).
     """
-    dominant_codes = np.asarray(dominant, dtype=np.int64).reshape(-1)
-    if dominant_codes.size != batch.client.size:
-        raise ValueError("dominant needs one entry per check-in")
-    events: list[NotOnTrack] = []
-    half_weeks = {dynamic: _optional_points(curves.half_weeks(dynamic)) for dynamic in DYNAMICS}
-    basis_of_focus = result.focus_period.astype(np.int64) + 1
-    for d in range(N_DYNAMICS):
-        counted = ~np.isnan(batch.scores[:, d]) & (result.clock[:, d] != NO_CLOCK)
-        rows = np.flatnonzero(counted)
-        client = batch.client[rows]
-        basis = np.where(result.clock[rows, d] == FOCUS, basis_of_focus[rows], 0)
-        followed = (dominant_codes[rows] == d) | (result.focus[rows] == d)
-        observed, upper = result.observed[rows, d], result.upper[rows, d]
-        above = (observed > upper) & (observed >= settings.concern_level)
-        counts = above & ((result.weeks_on_clock[rows, d] >= settings.amber_from_weeks)
-                          | (observed > result.well_above[rows, d]))
-        hit = followed & above
-        same = np.r_[False, (client[1:] == client[:-1]) & (basis[1:] == basis[:-1])]
-        counted_run = _run_length(same, counts)
-        run_start = hit & ~(same & np.r_[False, hit[:-1]])
-        run_id = np.cumsum(run_start)
-        ready = hit & (counted_run >= settings.checkins_above)
-        _, first = np.unique(run_id[ready], return_index=True)
-        raised = np.flatnonzero(ready)[first]
-        continues_next = np.r_[same[1:] & hit[1:], False]
-        run_end_positions = np.flatnonzero(hit & ~continues_next)
-        run_end = run_end_positions[np.searchsorted(run_end_positions, raised)]
-        for position, end in zip(raised, run_end, strict=True):
-            retired_row, reason = _retirement(end, rows, client, basis, followed, observed, upper)
-            row = int(rows[position])
-            evidence = _evidence(batch, result, curves, settings, row, d, int(dominant_codes[row]),
-                                 int(counted_run[position]), half_weeks[DYNAMICS[d]])
-            events.append(NotOnTrack(row, DYNAMICS[d], evidence, retired_row, reason))
-    return sorted(events, key=lambda event: (event.row, DYNAMICS.index(event.dynamic)))
+    dominant_codes = _dominant_codes(batch, dominant)
+    return _joined([_dynamic_flags(batch, dominant_codes, result, DynamicBand.of(result, d), d, curves, settings)
+                    for d in range(N_DYNAMICS)]).events()
 
 
-def _retirement(end: int, rows: IntArray, client: IntArray, basis: IntArray, followed: BoolArray,
-                observed: npt.NDArray[np.float64], upper: npt.NDArray[np.float64]) -> tuple[int | None, str | None]:
-    """The first counted row after a run of followed check-ins above the band, and why the run ended there."""
-    after = end + 1
-    if after >= rows.size or client[after] != client[end]:
-        return None, None
-    if basis[after] != basis[end]:
-        reason = FOCUS_CHANGED
-    elif not followed[after]:
-        reason = NO_LONGER_FOLLOWED
-    elif observed[after] <= upper[after]:
-        reason = BACK_IN_BAND
-    else:
-        reason = NOT_ELEVATED
-    return int(rows[after]), reason
+def not_on_track_table(
+    batch: SeriesBatch,
+    dominant: npt.ArrayLike,
+    start_weeks: npt.ArrayLike | None,
+    focus: FocusPeriods,
+    curves: Curves,
+    settings: RecoverySettings = DEFAULT_SETTINGS,
+    *,
+    timeline: Timeline | None = None,
+) -> NotOnTrackTable:
+    """The flags of `track_recovery` as columns, for all clients at once, one dynamic at a time: only
+    one dynamic's expected path and band are held at once, and no Python object is made per flag.
+
+    `timeline`: `coaching_timeline(batch, start_weeks, settings)`, when the caller already made it.
+    """
+    dominant_codes = _dominant_codes(batch, dominant)
+    row_clocks = clocks(batch, start_weeks, focus, settings, timeline)
+    return _joined([_dynamic_flags(batch, dominant_codes, row_clocks, dynamic_band(row_clocks, d, curves, settings),
+                                   d, curves, settings)
+                    for d in range(N_DYNAMICS)])
 
 
-def _evidence(batch: SeriesBatch, result: RecoveryResult, curves: Curves, settings: RecoverySettings,
-              row: int, d: int, dominant: int, checkins_above: int, half_weeks: float | None) -> Evidence:
+def _joined(parts: list[NotOnTrackTable]) -> NotOnTrackTable:
+    """The tables of each dynamic as one, in order of row, then dynamic."""
+    rows = np.concatenate([part.row for part in parts])
+    dynamics = np.concatenate([part.dynamic for part in parts])
+    order = np.lexsort((dynamics, rows))
+    return NotOnTrackTable(
+        row=rows[order],
+        dynamic=dynamics[order],
+        retired_row=np.concatenate([part.retired_row for part in parts])[order],
+        retired_reason=np.concatenate([part.retired_reason for part in parts])[order],
+        evidence={name: np.concatenate([part.evidence[name] for part in parts])[order]
+                  for name in parts[0].evidence},
+    )
+
+
+def _dynamic_flags(batch: SeriesBatch, dominant_codes: IntArray, row_clocks: RowClocks, band: DynamicBand, d: int,
+                   curves: Curves, settings: RecoverySettings) -> NotOnTrackTable:
+    """The flags of dynamic `d`."""
+    counted = ~np.isnan(batch.scores[:, d]) & (band.clock != NO_CLOCK)
+    rows = np.flatnonzero(counted)
+    client = batch.client[rows]
+    basis = np.where(band.clock[rows] == FOCUS, row_clocks.focus_period[rows].astype(np.int64) + 1, 0)
+    followed = (dominant_codes[rows] == d) | (row_clocks.focus[rows] == d)
+    observed, upper = band.observed[rows], band.upper[rows]
+    above = (observed > upper) & (observed >= settings.concern_level)
+    counts = above & ((band.weeks_on_clock[rows] >= settings.amber_from_weeks)
+                      | (observed > band.well_above[rows]))
+    hit = followed & above
+    same = np.r_[False, (client[1:] == client[:-1]) & (basis[1:] == basis[:-1])]
+    counted_run = _run_length(same, counts)
+    run_start = hit & ~(same & np.r_[False, hit[:-1]])
+    run_id = np.cumsum(run_start)
+    ready = hit & (counted_run >= settings.checkins_above)
+    _, first = np.unique(run_id[ready], return_index=True)
+    raised = np.flatnonzero(ready)[first]
+    continues_next = np.r_[same[1:] & hit[1:], False]
+    run_end_positions = np.flatnonzero(hit & ~continues_next)
+    end = run_end_positions[np.searchsorted(run_end_positions, raised)]
+    # Retirement: the first counted row after the run, when it is the same client's.
+    after = np.minimum(end + 1, max(rows.size - 1, 0))
+    retires = (end + 1 < rows.size) & (client[after] == client[end])
+    reason = np.where(basis[after] != basis[end], FOCUS_CHANGED,
+                      np.where(~followed[after], NO_LONGER_FOLLOWED,
+                               np.where(observed[after] <= upper[after], BACK_IN_BAND, NOT_ELEVATED)))
+    retired_reason = np.full(raised.size, None, dtype=object)
+    retired_reason[retires] = reason[retires]
+    return NotOnTrackTable(
+        row=rows[raised],
+        dynamic=np.full(raised.size, d, dtype=np.int64),
+        retired_row=np.where(retires, rows[after], -1),
+        retired_reason=retired_reason,
+        evidence=_evidence(batch, dominant_codes, row_clocks, band, curves, settings, rows[raised], d,
+                           counted_run[raised]),
+    )
+
+
+_DYNAMIC_NAMES = np.asarray([*DYNAMICS, None], dtype=object)  # by code; -1 (none) is the last
+
+
+def _evidence(batch: SeriesBatch, dominant_codes: IntArray, row_clocks: RowClocks, band: DynamicBand,
+              curves: Curves, settings: RecoverySettings, row: IntArray, d: int, checkins_above: IntArray
+              ) -> dict[str, npt.NDArray[Any]]:
+    """The evidence of the flags raised at `row` (dynamic `d`), as columns."""
     dynamic = DYNAMICS[d]
-    focus = int(result.focus[row])
-    since_focus = float(result.weeks_since_focus[row])
+    size = row.size
+    dominant = dominant_codes[row]
+    focus = row_clocks.focus[row].astype(np.int64)
+    since_focus = row_clocks.weeks_since_focus[row]
     is_focus = focus == d
-    focus_not_improving = is_focus and since_focus >= settings.focus_weeks
-    role = "dominant_and_focus" if is_focus and dominant == d else "focus" if is_focus else "dominant"
-    observed = float(result.observed[row, d])
-    expected = float(result.expected[row, d])
-    anchor = float(result.anchor[row, d])
+    focus_not_improving = is_focus & (since_focus >= settings.focus_weeks)
+    observed, expected, anchor = band.observed[row], band.expected[row], band.anchor[row]
+    lower, upper, well_above = band.lower[row], band.upper[row], band.well_above[row]
+
+    def constant(value: Any, dtype: Any = np.float64) -> npt.NDArray[Any]:
+        column = np.empty(size, dtype=dtype)
+        column[:] = [value] * size if dtype is object else (math.nan if value is None else value)
+        return column
+
     return {
-        "rule": FOCUS_RULE if focus_not_improving else RULE,
-        "dynamic": dynamic,
-        "role": role,
-        "observed": _points(observed),
-        "score": _points(float(batch.scores[row, d])),
-        "expected": _points(expected),
-        "band_lower": _points(float(result.lower[row, d])),
-        "band_upper": _points(float(result.upper[row, d])),
-        "well_above": _points(float(result.well_above[row, d])),
-        "zone": ZONE_NAMES[int(result.zone[row, d])],
-        "checkins_above": checkins_above,
-        "amber_from_weeks": _points(settings.amber_from_weeks),
-        "started_at": _points(anchor),
-        "expected_improvement": _points(anchor - expected),
-        "observed_improvement": _points(anchor - observed),
-        "clock": CLOCK_NAMES[int(result.clock[row, d])],
-        "weeks_on_clock": _points(float(result.weeks_on_clock[row, d])),
-        "weeks_since_start": _points(float(result.weeks_since_start[row])),
-        "dominant": DYNAMICS[dominant] if dominant >= 0 else None,
-        "focus": DYNAMICS[focus] if focus >= 0 else None,
-        "weeks_since_focus": _points(since_focus) if focus >= 0 else None,
-        "focus_weeks": _points(settings.focus_weeks),
+        "rule": np.where(focus_not_improving, FOCUS_RULE, RULE).astype(object),
+        "dynamic": constant(dynamic, object),
+        "role": np.where(is_focus & (dominant == d), "dominant_and_focus", np.where(is_focus, "focus", "dominant"))
+        .astype(object),
+        "observed": _points_column(observed),
+        "score": _points_column(batch.scores[row, d]),
+        "expected": _points_column(expected),
+        "band_lower": _points_column(lower),
+        "band_upper": _points_column(upper),
+        "well_above": _points_column(well_above),
+        "zone": np.asarray(ZONE_NAMES, dtype=object)[zones(observed, lower, upper, well_above)],
+        "checkins_above": checkins_above.astype(np.int64),
+        "amber_from_weeks": constant(_points(settings.amber_from_weeks)),
+        "started_at": _points_column(anchor),
+        "expected_improvement": _points_column(anchor - expected),
+        "observed_improvement": _points_column(anchor - observed),
+        "clock": np.asarray(CLOCK_NAMES, dtype=object)[band.clock[row]],
+        "weeks_on_clock": _points_column(band.weeks_on_clock[row]),
+        "weeks_since_start": _points_column(row_clocks.weeks_since_start[row]),
+        "dominant": _DYNAMIC_NAMES[dominant],
+        "focus": _DYNAMIC_NAMES[focus],
+        "weeks_since_focus": np.where(focus >= 0, _points_column(since_focus), math.nan),
+        "focus_weeks": constant(_points(settings.focus_weeks)),
         "focus_not_improving": focus_not_improving,
-        "curve_half_weeks": half_weeks,
-        "curve_pace_spread": round(curves.pace_spread[dynamic], 2),
-        "curve_source": curves.source[dynamic],
-        "checkin_noise": _points(curves.checkin_noise),
-        "band_z": round(settings.band_z, 2),
-        "well_above_z": round(settings.well_above_z, 2),
+        "curve_half_weeks": constant(_optional_points(curves.half_weeks(dynamic))),
+        "curve_pace_spread": constant(round(curves.pace_spread[dynamic], 2)),
+        "curve_source": constant(curves.source[dynamic], object),
+        "checkin_noise": constant(_points(curves.checkin_noise)),
+        "band_z": constant(round(settings.band_z, 2)),
+        "well_above_z": constant(round(settings.well_above_z, 2)),
     }
+
+
+def _optional_points(value: float | None) -> float | None:
+    return None if value is None else _points(value)
 
 
 def track_recovery(

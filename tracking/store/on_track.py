@@ -84,11 +84,11 @@ def store_curves(con: StoreConnection, curves: Curves, settings: RecoverySetting
 
 
 def curves_for(con: StoreConnection, batch: SeriesBatch, dominant: npt.ArrayLike, settings: RecoverySettings,
-               now: datetime, *, estimate: bool) -> Curves:
+               now: datetime, *, estimate: bool, timeline: recovery.Timeline | None = None) -> Curves:
     """With `estimate` (the batch holds every client): estimated again from it and stored; else the
-    stored curves, or the defaults when none fit the settings."""
+    stored curves, or the defaults when none fit the settings. `timeline`: the batch's, when made already."""
     if estimate:
-        curves = recovery.estimate_curves(batch, dominant, None, settings)
+        curves = recovery.estimate_curves(batch, dominant, None, settings, timeline=timeline)
         store_curves(con, curves, settings, now)
         return curves
     return load_curves(con, settings) or recovery.default_curves(settings)
@@ -103,41 +103,39 @@ def focus_periods(inputs: FlagInputs) -> FocusPeriods:
 
 def flag_table(con: StoreConnection, inputs: FlagInputs, dominant: npt.ArrayLike, settings: RecoverySettings,
                now: datetime, *, estimate: bool) -> FlagTable:
-    """Every `not_on_track` flag of the batch (see the module's docstring for the curves)."""
+    """Every `not_on_track` flag of the batch (see the module's docstring for the curves).
+
+    The estimate and the band share one coaching timeline (its Kalman filter is most of their time)."""
     batch = inputs.batch
-    curves = curves_for(con, batch, dominant, settings, now, estimate=estimate)
-    _result, events = recovery.track_recovery(batch, dominant, None, focus_periods(inputs), curves, settings)
-    return events_table(events, batch, inputs.checkin_us)
+    timeline = recovery.coaching_timeline(batch, None, settings)
+    curves = curves_for(con, batch, dominant, settings, now, estimate=estimate, timeline=timeline)
+    found = recovery.not_on_track_table(batch, dominant, None, focus_periods(inputs), curves, settings,
+                                        timeline=timeline)
+    return events_table(found, batch, inputs.checkin_us)
 
 
-def events_table(events: list[recovery.NotOnTrack], batch: SeriesBatch, checkin_us: npt.NDArray[np.int64]
+def events_table(found: recovery.NotOnTrackTable, batch: SeriesBatch, checkin_us: npt.NDArray[np.int64]
                  ) -> FlagTable:
-    size = len(events)
-    raised = np.asarray([e.row for e in events], dtype=np.int64)
-    retired = np.asarray([-1 if e.retired_row is None else e.retired_row for e in events], dtype=np.int64)
-    none = np.full(size, -1, dtype=np.int64)
-    names = [name for name in (events[0].evidence if events else {}) if name != "rule"]
-
-    def column(name: str) -> list[Any]:
-        return [e.evidence[name] for e in events]
-
+    """The model's columns as a `FlagTable`; the evidence split into numbers, counts and words."""
+    raised, retired = found.row, found.retired_row
+    evidence = {name: values for name, values in found.evidence.items() if name != "rule"}
     return FlagTable(
         kind=KIND,
-        rule=np.asarray([e.evidence["rule"] for e in events], dtype=object),
-        client=batch.client[raised] if size else none,
+        rule=found.evidence["rule"],
+        client=batch.client[raised],
         raised_row=raised,
-        raised_us=checkin_us[raised] if size else none,
+        raised_us=checkin_us[raised],
         retired_row=retired,
-        retired_us=np.where(retired >= 0, checkin_us[np.maximum(retired, 0)], -1) if size else none,
-        retired_reason=np.asarray([e.retired_reason for e in events], dtype=object),
-        from_code=none,
-        to_code=none,
-        dynamic_code=np.asarray([DYNAMICS.index(e.dynamic) for e in events], dtype=np.int64),
-        numbers={name: np.asarray([np.nan if v is None else v for v in column(name)], dtype=np.float64)
-                 for name in names if name not in (*TEXT_FIELDS, *COUNT_FIELDS, *FLAG_FIELDS)},
-        counts={name: np.asarray(column(name), dtype=np.int64) for name in names
+        retired_us=np.where(retired >= 0, checkin_us[np.maximum(retired, 0)], -1) if len(found) else retired,
+        retired_reason=found.retired_reason,
+        from_code=np.full(len(found), -1, dtype=np.int64),
+        to_code=np.full(len(found), -1, dtype=np.int64),
+        dynamic_code=found.dynamic,
+        numbers={name: values for name, values in evidence.items()
+                 if name not in (*TEXT_FIELDS, *COUNT_FIELDS, *FLAG_FIELDS)},
+        counts={name: values.astype(np.int64) for name, values in evidence.items()
                 if name in (*COUNT_FIELDS, *FLAG_FIELDS)},
-        texts={name: np.asarray(column(name), dtype=object) for name in names if name in TEXT_FIELDS},
+        texts={name: values for name, values in evidence.items() if name in TEXT_FIELDS},
     )
 
 

@@ -1,0 +1,43 @@
+"""The columnar `not_on_track_table` (the bulk path of refresh) finds exactly what `track_recovery` finds."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.test_recovery import CURVES, MIXED_FOCUS, SETTINGS, batch_of, mixed_clients
+from tracking.detection import SeriesBatch, detect_states
+from tracking.recovery import FocusPeriods, coaching_timeline, estimate_curves, not_on_track_table, track_recovery
+
+
+def found_one_by_one(table) -> list[tuple]:
+    return [(e.row, e.dynamic, e.evidence, e.retired_row, e.retired_reason) for e in table.events()]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(min_value=0, max_value=10_000))
+def test_the_table_holds_the_same_flags_as_track_recovery(seed):
+    batch = batch_of(*mixed_clients(seed))
+    dominant = detect_states(batch).dominant
+    _result, events = track_recovery(batch, dominant, None, MIXED_FOCUS, CURVES, SETTINGS)
+    table = not_on_track_table(batch, dominant, None, MIXED_FOCUS, CURVES, SETTINGS)
+    assert found_one_by_one(table) == [(e.row, e.dynamic, e.evidence, e.retired_row, e.retired_reason)
+                                       for e in events]
+
+
+def test_a_timeline_made_once_serves_the_estimate_and_the_table():
+    batch = batch_of(*mixed_clients(5))
+    dominant = detect_states(batch).dominant
+    timeline = coaching_timeline(batch, None, SETTINGS)
+    curves = estimate_curves(batch, dominant, None, SETTINGS, timeline=timeline)
+    assert curves.as_dict() == estimate_curves(batch, dominant, None, SETTINGS).as_dict()
+    shared = not_on_track_table(batch, dominant, None, MIXED_FOCUS, curves, SETTINGS, timeline=timeline)
+    assert found_one_by_one(shared) == found_one_by_one(
+        not_on_track_table(batch, dominant, None, MIXED_FOCUS, curves, SETTINGS))
+
+
+def test_an_empty_batch_has_an_empty_table():
+    batch = SeriesBatch.of([], [], np.zeros((0, 4)))
+    table = not_on_track_table(batch, [], None, FocusPeriods.empty(), CURVES, SETTINGS)
+    assert len(table) == 0 and table.events() == [] and "rule" in table.evidence
