@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -9,6 +11,7 @@ from hypothesis import strategies as st
 from tests.test_recovery import CURVES, MIXED_FOCUS, SETTINGS, batch_of, mixed_clients
 from tracking.detection import SeriesBatch, detect_states
 from tracking.recovery import FocusPeriods, coaching_timeline, estimate_curves, not_on_track_table, track_recovery
+from tracking.recovery.not_on_track import _points_column
 
 
 def found_one_by_one(table) -> list[tuple]:
@@ -41,3 +44,13 @@ def test_an_empty_batch_has_an_empty_table():
     batch = SeriesBatch.of([], [], np.zeros((0, 4)))
     table = not_on_track_table(batch, [], None, FocusPeriods.empty(), CURVES, SETTINGS)
     assert len(table) == 0 and table.events() == [] and "rule" in table.evidence
+
+
+def test_evidence_points_round_as_python_does():
+    rng = np.random.default_rng(1)
+    values = np.r_[rng.uniform(-200, 200, 200_000), np.arange(-2000, 2000) / 20.0, np.arange(0, 4000) / 40.0,
+                   rng.integers(0, 100, 1000) * (100 / 12.0), -0.04, 0.0, -0.0, 0.05, 0.15, 0.25, 2.675,
+                   np.nan, np.inf, -np.inf]
+    expected = [round(v, 1) if math.isfinite(v) else None for v in values.tolist()]
+    rounded = _points_column(values).tolist()
+    assert [None if math.isnan(v) else repr(v) for v in rounded] == [None if v is None else repr(v) for v in expected]

@@ -113,9 +113,19 @@ def _points(value: float) -> float | None:
 
 
 def _points_column(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    """`_points` of every value, NaN for None: Python's `round`, whose halves differ from NumPy's."""
-    return np.asarray([round(value, 1) if math.isfinite(value) else math.nan for value in values.tolist()],
-                      dtype=np.float64)
+    """`_points` of every value, NaN for None, exactly as Python's `round` gives it.
+
+    Scaling by 10, rounding and scaling back gives Python's result except where the scaled value is
+    next to a half (its rounding error can cross it); those few take Python's `round`.
+    """
+    with np.errstate(invalid="ignore"):
+        scaled = values * 10.0
+        result: npt.NDArray[np.float64] = np.rint(scaled) / 10.0
+        near_half = np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6
+    result[~np.isfinite(values)] = np.nan
+    for index in np.flatnonzero(near_half).tolist():
+        result[index] = round(float(values[index]), 1)
+    return result
 
 
 def _run_length(continues: BoolArray, hit: BoolArray) -> IntArray:
