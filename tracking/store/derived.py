@@ -488,11 +488,13 @@ def refresh(
     clients, rows = batch.n_clients, int(batch.client.size)
     states = detection.detect_states(batch, settings)
     tables = detection.derive(loaded.inputs, reliability, settings, states).flags
-    tables.append(on_track.flag_table(con, loaded.inputs, states.dominant, recovery or RecoverySettings(), now,
-                                      estimate=client_ids is None))
     _write_states(con, client_ids, loaded, states)
+    dominant = states.dominant
+    del states  # written: not on track, whose columns are the next peak, needs only the dominant
+    tables.append(on_track.flag_table(con, loaded.inputs, dominant, recovery or RecoverySettings(), now,
+                                      estimate=client_ids is None))
     client_index, checkin_ids = loaded.client_ids, loaded.checkin_ids
-    del loaded, batch, states  # the series are done with; the flags are small beside them
+    del loaded, batch, dominant  # the series are done with; the flags are small beside them
     where, params = _scope_sql(client_ids, "client_id")
     if not _count(con, f"SELECT count(*) FROM flags WHERE {where}", params):
         raised, withdrawn, retired = _insert_first_flags(con, tables, client_index, checkin_ids, now)
