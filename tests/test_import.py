@@ -229,3 +229,19 @@ class TestAccepted:
         with database(db_path).read() as con:
             assert con.execute("SELECT c.email FROM clients JOIN coaches c ON c.id = clients.coach_id").fetchall() == [
                 ("coach@example.org",)]
+
+
+def test_a_duplicate_in_a_large_file_names_its_own_lines(koers, db_path, tmp_path, ready_db):
+    """In a file of a million check-ins (the import benchmark's) the records are checked in parallel;
+    the lines named are still the file's own: a repeat of line 2 at the very end is line 1,000,002."""
+    from benchmarks.import_bench import generate
+
+    path = tmp_path / "large.csv"
+    generate(path, clients=10_000, weeks=100)
+    with path.open("r+", encoding="utf-8", newline="") as file:
+        file.readline()
+        second = file.readline()
+        file.seek(0, 2)
+        file.write(second)
+    stderr = refused(koers, db_path, path)
+    assert "line 1000002, column submitted_at: same client and time as line 2 (a duplicate row)" in stderr

@@ -114,19 +114,26 @@ def _load_with_python(mem: Connection, layout: csvfile.CsvLayout) -> list[Proble
     return problems
 
 
+# A record's index in the file: `rec` when `typed` was made from `raw`, else its row id in `typed`.
+_REC = "coalesce(rec, rowid)"
+
+
 def _type_and_check(mem: Connection, instrument: Instrument, now: datetime,
                     source: str = "raw", params: dict[str, Any] | None = None) -> None:
-    """One pass over the records: every value typed, and `ok` for the rows without a problem. The
-    records keep the file's order, so a row id in `typed` is the record's index in the file."""
+    """One pass over the records: every value typed, and `ok` for the rows without a problem. `rec` is
+    the record's index in the file, taken from `raw`'s row ids (a parallel scan may store `typed` in
+    another order); read straight from the file, the records keep its order and `rec` is NULL (see `_rec`)."""
     items_ok = " AND ".join(validate.answer_text_sql(_quote(i), instrument) for i in instrument.item_ids)
     contact_words = _sql_list(("",) + TRUE_WORDS + FALSE_WORDS)
     mem.execute(
         f"""
         CREATE TABLE typed AS
         WITH parsed AS (
-            SELECT *, TRY_CAST(trim(submitted_at) AS TIMESTAMPTZ) AS moment FROM {source}
+            SELECT *, {"rowid" if source == "raw" else "NULL::BIGINT"} AS source_rec,
+                   TRY_CAST(trim(submitted_at) AS TIMESTAMPTZ) AS moment
+            FROM {source}
         )
-        SELECT {_unescaped("trim(client_id, ' ')")} AS client_id,
+        SELECT source_rec AS rec, {_unescaped("trim(client_id, ' ')")} AS client_id,
                timezone('UTC', moment) AS submitted_at,
                [{", ".join(f"TRY_CAST({_quote(i)} AS UTINYINT)" for i in instrument.item_ids)}] AS answers,
                coalesce(lower(trim(contact_request)) IN ({_sql_list(TRUE_WORDS)}), FALSE) AS contact_request,
@@ -148,7 +155,7 @@ def _value_problems(mem: Connection, instrument: Instrument, now: datetime) -> l
     columns = ", ".join(["r.rowid", "r.client_id", "r.submitted_at", "TRY_CAST(trim(r.submitted_at) AS TIMESTAMPTZ)",
                          "r.contact_request", "r.note", *(f"r.{_quote(i)}" for i in instrument.item_ids)])
     rows = mem.execute(
-        f"SELECT {columns} FROM raw r WHERE r.rowid IN (SELECT rowid FROM typed WHERE NOT ok) ORDER BY r.rowid"
+        f"SELECT {columns} FROM raw r WHERE r.rowid IN (SELECT {_REC} FROM typed WHERE NOT ok) ORDER BY r.rowid"
     ).fetchall()
     problems: list[Found] = []
     limit = now + FUTURE_TOLERANCE
@@ -186,8 +193,8 @@ def _date_problem(rec: int, submitted: str | None, moment: datetime | None,
 def _duplicate_problems(mem: Connection) -> list[Found]:
     """(rec, column, message, rec of the first occurrence) for repeated (client, time) rows."""
     groups = mem.execute(
-        """
-        SELECT list(rowid ORDER BY rowid) FROM typed WHERE ok
+        f"""
+        SELECT list({_REC} ORDER BY {_REC}) FROM typed WHERE ok
         GROUP BY client_id, submitted_at HAVING count(*) > 1
         """
     ).fetchall()
@@ -231,7 +238,7 @@ def _find_problems(mem: Connection, layout: csvfile.CsvLayout, instrument: Instr
         found = _value_problems(mem, instrument, now)
         explained = {entry[0] for entry in found}
         found += [(rec, "", "this row could not be read; check its values")
-                  for (rec,) in mem.execute("SELECT rowid FROM typed WHERE NOT ok ORDER BY rowid").fetchall()
+                  for (rec,) in mem.execute(f"SELECT {_REC} FROM typed WHERE NOT ok ORDER BY 1").fetchall()
                   if rec not in explained]
     found += _duplicate_problems(mem)
     if found or problems:
@@ -254,7 +261,8 @@ def _checked(layout: csvfile.CsvLayout, instrument: Instrument, now: datetime, p
             _find_problems(mem, layout, instrument, now, path)
         if not mem.execute("SELECT count(*) FROM typed").fetchall()[0][0]:
             raise ImportRejected(str(path), [Problem(0, "", "the file has a header but no check-ins")])
-        return mem.arrow("SELECT rowid AS rec, client_id, submitted_at, answers, contact_request, note FROM typed")
+        return mem.arrow(f"SELECT {_REC} AS rec, client_id, submitted_at, answers, contact_request, note FROM typed "
+                         "ORDER BY 1")
     finally:
         mem.close()
 
