@@ -115,10 +115,16 @@ def client_paces(segment: IntArray, weeks: FloatArray, anchor_weeks: FloatArray,
                  table: FloatArray) -> FloatArray:
     """Per client (in order of `np.unique(segment)`): the time stretch of the curve that fits it best."""
     clients, client_index = np.unique(segment, return_inverse=True)
+    # np.interp is about twice as fast on ascending weeks, and a client's anchor is read once per
+    # distinct week; the curve values are the same numbers in the rows' own order, so the sums are too.
+    order = np.argsort(weeks, kind="stable")
+    ascending_weeks = weeks[order]
+    anchors, anchor_index = np.unique(anchor_weeks, return_inverse=True)
+    now = np.empty_like(weeks)
     loss = np.empty((PACE_GRID.size, clients.size))
     for position, stretch in enumerate(PACE_GRID):
-        now = np.interp(weeks / stretch, GRID_WEEKS, table, left=1.0)
-        then = np.interp(anchor_weeks / stretch, GRID_WEEKS, table, left=1.0)
+        now[order] = np.interp(ascending_weeks / stretch, GRID_WEEKS, table, left=1.0)
+        then = np.interp(anchors / stretch, GRID_WEEKS, table, left=1.0)[anchor_index]
         loss[position] = np.bincount(client_index, weights=(now / then - share_left) ** 2, minlength=clients.size)
     result: FloatArray = PACE_GRID[np.argmin(loss, axis=0)]
     return result
