@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -37,14 +38,21 @@ from tracking.instrument import load_instrument  # noqa: E402
 def generate(path: Path, clients: int, weeks: int, seed: int = 7) -> None:
     """Plausible check-ins: per-client levels per dynamic, weekly noise, some unanswered items,
     irregular submission times, a few notes and contact requests. Written by DuckDB for speed."""
-    instrument = load_instrument()
-    dynamic_of = {item.id: item.dynamic for item in instrument.items}
     level = {d: f"(3 + (hash(c, '{d}', {seed}) % 50) / 10.0)" for d in ("context", "relational", "physiological",
                                                                       "identity")}
+    write_checkins(path, clients, weeks,
+                   lambda item, dynamic: f"({level[dynamic]} + ((hash(c, w, '{item}') % 41)::INTEGER - 20) / 10.0)")
+
+
+def write_checkins(path: Path, clients: int, weeks: int, strain: Callable[[str, str], str]) -> None:
+    """A CSV of `clients` x `weeks` check-ins in the import format, written by DuckDB: `strain(item id,
+    dynamic)` is the SQL of an item's strain on the 0-10 scale for client `c` in week `w` (reversed
+    items answer 10 minus it); 2% of answers unanswered, times wandering over about three days, a
+    contact request in 1 of 200 and a note in 1 of 15 check-ins."""
+    instrument = load_instrument()
     columns = []
     for item in instrument.items:
-        strain = f"({level[dynamic_of[item.id]]} + ((hash(c, w, '{item.id}') % 41)::INTEGER - 20) / 10.0)"
-        value = f"(10 - {strain})" if item.reversed else strain
+        value = f"(10 - {strain(item.id, item.dynamic)})" if item.reversed else strain(item.id, item.dynamic)
         columns.append(
             f"CASE WHEN hash(c, w, '{item.id}', 'skip') % 50 = 0 THEN NULL "
             f"ELSE greatest(0, least(10, round({value})))::INTEGER END AS {item.id}"

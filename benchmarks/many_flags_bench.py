@@ -26,8 +26,8 @@ import duckdb
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.import_bench import floor_seconds, koers  # noqa: E402
-from tracking.instrument import DYNAMICS, load_instrument  # noqa: E402
+from benchmarks.import_bench import floor_seconds, koers, write_checkins  # noqa: E402
+from tracking.instrument import DYNAMICS  # noqa: E402
 
 
 def cpu_seconds(who: int) -> float:
@@ -45,9 +45,6 @@ def timed_cpu(run, who: int):
 
 def generate(path: Path, clients: int, weeks: int, seed: int = 11) -> None:
     """Check-ins whose latent strain per dynamic follows a slow sine; written by DuckDB for speed."""
-    instrument = load_instrument()
-    dynamic_of = {item.id: item.dynamic for item in instrument.items}
-
     def uniform(*parts: object) -> str:
         """A number in [0, 1) from a hash of the parts (reproducible per client, week, item)."""
         return f"((hash({', '.join(str(p) for p in parts)}, {seed}) % 1000000) / 1000000.0)"
@@ -58,32 +55,12 @@ def generate(path: Path, clients: int, weeks: int, seed: int = 11) -> None:
             f" * sin(2 * pi() * (w / {period} + {uniform('c', repr(d), repr('phase'))})))")
         for d in DYNAMICS
     }
-    columns = []
-    for item in instrument.items:
-        noise = f"(({uniform('c', 'w', repr(item.id))} + {uniform('c', 'w', repr(item.id), 2)} - 1.0) * 2.4)"
-        strain = f"({level[dynamic_of[item.id]]} + {noise})"
-        value = f"(10 - {strain})" if item.reversed else strain
-        columns.append(
-            f"CASE WHEN hash(c, w, '{item.id}', 'skip') % 50 = 0 THEN NULL "
-            f"ELSE greatest(0, least(10, round({value})))::INTEGER END AS {item.id}"
-        )
-    con = duckdb.connect()
-    con.execute(
-        f"""
-        COPY (
-            SELECT 'client-' || lpad(c::VARCHAR, 5, '0') AS client_id,
-                   strftime(TIMESTAMP '2024-01-01 08:00' + INTERVAL (w) WEEK
-                            + INTERVAL (hash(c, w) % 4000) MINUTE, '%Y-%m-%dT%H:%M:%S') || '+01:00' AS submitted_at,
-                   {", ".join(columns)},
-                   CASE WHEN hash(c, w, 'contact') % 200 = 0 THEN 'true' ELSE '' END AS contact_request,
-                   CASE WHEN hash(c, w, 'note') % 15 = 0 THEN 'Slecht geslapen; veel gedoe op het werk.' ELSE ''
-                   END AS note
-            FROM range({clients}) a(c), range({weeks}) b(w)
-            ORDER BY c, w
-        ) TO '{path}' (HEADER, DELIMITER ',')
-        """
-    )
-    con.close()
+
+    def strain(item: str, dynamic: str) -> str:
+        noise = f"(({uniform('c', 'w', repr(item))} + {uniform('c', 'w', repr(item), 2)} - 1.0) * 2.4)"
+        return f"({level[dynamic]} + {noise})"
+
+    write_checkins(path, clients, weeks, strain)
 
 
 def main() -> None:
