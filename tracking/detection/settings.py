@@ -5,13 +5,11 @@ The reasons quote the benchmark in `benchmarks/detection/` (docs/detection.md ha
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field, fields
-from typing import Any
+from dataclasses import dataclass
 
+from tracking.thresholds import common_problems, threshold_field
 
-def _threshold(env: str, default: float, doc: str, reason: str) -> Any:
-    return field(default=default, metadata={"env": f"KOERS_DETECT_{env}", "doc": doc, "reason": reason})
+_threshold = threshold_field("KOERS_DETECT_")
 
 
 @dataclass(frozen=True)
@@ -179,16 +177,9 @@ class DetectionSettings:
     )
 
     def __post_init__(self) -> None:
-        for spec in fields(self):
-            value = getattr(self, spec.name)
-            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-                raise ValueError(f"{spec.metadata['env']} must be a finite number, not {value!r}")
-        problems: list[str] = []
+        problems = common_problems(self)
         if not 0.0 < self.slow_weight < self.fast_weight < 1.0:
             problems.append("KOERS_DETECT_SLOW_WEIGHT must be above 0, below KOERS_DETECT_FAST_WEIGHT (< 1)")
-        for spec in fields(self):
-            if spec.type == "int" and getattr(self, spec.name) < 1:
-                problems.append(f"{spec.metadata['env']} must be at least 1")
         if self.recent_checkins < 2:
             problems.append("KOERS_DETECT_RECENT_CHECKINS must be at least 2")
         if not 0.0 < self.fallback_alpha < 1.0:

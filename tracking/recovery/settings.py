@@ -6,15 +6,12 @@ Each field's metadata holds `env` (the environment variable), `doc` (what it mea
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field, fields
-from typing import Any
+from dataclasses import dataclass
 
 from tracking.instrument import DYNAMICS
+from tracking.thresholds import common_problems, threshold_field
 
-
-def _threshold(env: str, default: float, doc: str, reason: str) -> Any:
-    return field(default=default, metadata={"env": f"KOERS_RECOVERY_{env}", "doc": doc, "reason": reason})
+_threshold = threshold_field("KOERS_RECOVERY_")
 
 
 @dataclass(frozen=True)
@@ -191,14 +188,7 @@ class RecoverySettings:
     )
 
     def __post_init__(self) -> None:
-        for spec in fields(self):
-            value = getattr(self, spec.name)
-            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-                raise ValueError(f"{spec.metadata['env']} must be a finite number, not {value!r}")
-        problems: list[str] = []
-        for spec in fields(self):
-            if spec.type == "int" and getattr(self, spec.name) < 1:
-                problems.append(f"{spec.metadata['env']} must be at least 1")
+        problems = common_problems(self)
         if not 0.0 <= self.floor_level < self.concern_level <= 100.0:
             problems.append("KOERS_RECOVERY_FLOOR_LEVEL must be at least 0 and below KOERS_RECOVERY_CONCERN_LEVEL "
                             "(at most 100)")
