@@ -401,6 +401,26 @@ def recovery_fields() -> list[tuple[str, str, str, Any, str]]:
     ]
 
 
+def _threshold_group(group: Any, specs: Any, environ: Mapping[str, str], from_file: Mapping[str, str],
+                     secrets_file: Path | None) -> Any:
+    """A group of thresholds (DetectionSettings, RecoverySettings) from the environment or the secrets
+    file, each value named with where it came from when it is wrong."""
+    values: dict[str, Any] = {}
+    for name, env, _doc, default, _reason in specs:
+        source_map = environ if env in environ else from_file if env in from_file else None
+        if source_map is None:
+            continue
+        source = "environment" if source_map is environ else str(secrets_file)
+        try:
+            values[name] = _detection_value(env, default, source_map[env])
+        except ValueError as exc:
+            raise SettingsError(f"{env} (from the {source}): {exc}") from None
+    try:
+        return group(**values)
+    except ValueError as exc:  # the thresholds' own checks name the variable
+        raise SettingsError(str(exc)) from None
+
+
 def _detection_value(env: str, default: Any, raw: str) -> int | float:
     text = raw.strip()
     try:
@@ -476,34 +496,8 @@ def load_settings(
             values[name] = parse(raw)
         except ValueError as exc:
             raise SettingsError(f"{env} (from the {source}): {exc}") from None
-    thresholds: dict[str, Any] = {}
-    for name, env, _doc, default, _reason in detection_fields():
-        source_map = environ if env in environ else from_file if env in from_file else None
-        if source_map is None:
-            continue
-        source = "environment" if source_map is environ else str(secrets_file)
-        try:
-            thresholds[name] = _detection_value(env, default, source_map[env])
-        except ValueError as exc:
-            raise SettingsError(f"{env} (from the {source}): {exc}") from None
-    try:
-        values["detection"] = DetectionSettings(**thresholds)
-    except ValueError as exc:  # the thresholds' own checks name the variable
-        raise SettingsError(str(exc)) from None
-    recovery: dict[str, Any] = {}
-    for name, env, _doc, default, _reason in recovery_fields():
-        source_map = environ if env in environ else from_file if env in from_file else None
-        if source_map is None:
-            continue
-        source = "environment" if source_map is environ else str(secrets_file)
-        try:
-            recovery[name] = _detection_value(env, default, source_map[env])
-        except ValueError as exc:
-            raise SettingsError(f"{env} (from the {source}): {exc}") from None
-    try:
-        values["recovery"] = RecoverySettings(**recovery)
-    except ValueError as exc:  # the thresholds' own checks name the variable
-        raise SettingsError(str(exc)) from None
+    values["detection"] = _threshold_group(DetectionSettings, detection_fields(), environ, from_file, secrets_file)
+    values["recovery"] = _threshold_group(RecoverySettings, recovery_fields(), environ, from_file, secrets_file)
     net: dict[str, Any] = {}
     for name, env, _doc, _default, _reason in safety_fields():
         source_map = environ if env in environ else from_file if env in from_file else None
