@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from tracking import flag_text
 from tracking.i18n import t
+from tracking.models import kind_urgency
 
 if TYPE_CHECKING:
     from tracking.store.caseload import AttentionItem
@@ -42,14 +43,9 @@ def next_step_words(kind: str, lang: str) -> str:
     return t(f"flags.next.{next_step(kind)}", lang)
 
 
-# Within one client: open before acknowledged, then as urgent as the kind is (a kind this page does
-# not know ranks with a deterioration), then the newest first.
-KIND_RANK = {"contact_request": 0, "dominant_shift": 1, "reliable_deterioration": 2, "not_on_track": 2,
-             "missed_checkins": 3, "focus_mismatch": 4, "reliable_improvement": 5}
-
-
+# Within one client: open before acknowledged, then as urgent as the kind is, then the newest first.
 def ordered(items: Sequence[AttentionItem]) -> list[AttentionItem]:
-    return sorted(items, key=lambda item: (item.status != "open", KIND_RANK.get(item.kind, 2), -item.at.timestamp(),
+    return sorted(items, key=lambda item: (item.status != "open", kind_urgency(item.kind), -item.at.timestamp(),
                                            item.flag_id))
 
 
@@ -88,7 +84,7 @@ def line(flag: Mapping[str, Any], lang: str, tz: str | None, today: date | None 
 
 def by_urgency(flags: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     """The most urgent kind first (unknown kinds with a deterioration), then the newest."""
-    return sorted(flags, key=lambda f: (KIND_RANK.get(f["kind"], 2), -_timestamp(f["at"]), f["id"]))
+    return sorted(flags, key=lambda f: (kind_urgency(f["kind"]), -_timestamp(f["at"]), f["id"]))
 
 
 def _timestamp(text: str) -> float:

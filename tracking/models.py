@@ -14,6 +14,19 @@ FLAG_KINDS = (
     "contact_request",
     "not_on_track",
 )
+# How urgently a coach should look at an open flag of each kind, most urgent first: a contact request,
+# a shift, a deterioration or a client not on track (alike), missed check-ins, a focus that differs, an
+# improvement. A kind not listed ranks with a deterioration. The caseload, the client page and the
+# digest all order by it.
+KIND_URGENCY = {"contact_request": 0, "dominant_shift": 1, "reliable_deterioration": 2, "not_on_track": 2,
+                "missed_checkins": 3, "focus_mismatch": 4, "reliable_improvement": 5}
+UNKNOWN_KIND_URGENCY = 2
+
+
+def kind_urgency(kind: str) -> int:
+    return KIND_URGENCY.get(kind, UNKNOWN_KIND_URGENCY)
+
+
 # `open`: needs attention now; `acknowledged`: a coach has seen it (it still describes the client);
 # `resolved`: a coach has dealt with it; `retired`: the data no longer describe the client so (see
 # tracking.detection.flags for the reasons). Acknowledged, resolved and retired flags are history.

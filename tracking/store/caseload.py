@@ -17,16 +17,15 @@ from typing import Any
 from tracking import flag_text
 from tracking.clock import from_db
 from tracking.instrument import DYNAMICS
-from tracking.models import Viewer
+from tracking.models import KIND_URGENCY, Viewer, kind_urgency
 from tracking.store.clients import VISIBLE, visible_params
 from tracking.store.contract import StoreConnection
 
 SPARK_POINTS = 12
-# Rank of an open flag by kind; an acknowledged flag ranks ACKNOWLEDGED whatever its kind.
-OPEN_RANK = {"contact_request": 0, "dominant_shift": 1, "reliable_deterioration": 2, "not_on_track": 2,
-             "missed_checkins": 3, "focus_mismatch": 4, "reliable_improvement": 4}
-ACKNOWLEDGED = 5
-NOTHING = 6
+# An open flag ranks by its kind (`models.kind_urgency`); an acknowledged one ranks ACKNOWLEDGED
+# whatever its kind, below every open flag.
+ACKNOWLEDGED = max(KIND_URGENCY.values()) + 1
+NOTHING = ACKNOWLEDGED + 1
 
 
 @dataclass(frozen=True)
@@ -45,7 +44,7 @@ class AttentionItem:
 
     @property
     def rank(self) -> int:
-        return OPEN_RANK.get(self.kind, 4) if self.status == "open" else ACKNOWLEDGED
+        return kind_urgency(self.kind) if self.status == "open" else ACKNOWLEDGED
 
     def words(self, lang: str, tz: str | None = None, today: date | None = None) -> str:
         """`Verschuiving dominante dynamiek: Lichaam / energie → Identiteit, 6 okt`."""

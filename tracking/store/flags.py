@@ -13,14 +13,10 @@ from typing import Any
 from tracking import flag_text
 from tracking.clock import from_db, to_db
 from tracking.errors import NotFound
-from tracking.models import Viewer
+from tracking.models import KIND_URGENCY, UNKNOWN_KIND_URGENCY, Viewer
 from tracking.store.clients import VISIBLE, visible_params
 from tracking.store.contract import StoreConnection
 from tracking.store.dialect import POSTGRESQL, iso_seconds, json_object
-
-# The order in which a coach should look at flags (tracking.store.caseload uses the same).
-URGENCY = ("contact_request", "dominant_shift", "reliable_deterioration", "not_on_track", "missed_checkins",
-           "focus_mismatch", "reliable_improvement")
 
 
 @dataclass(frozen=True)
@@ -313,7 +309,8 @@ def digest_lines(con: StoreConnection, coach_ids: Sequence[int], since: datetime
     """Per coach, one line per client with open flags or flags raised since `since` that still describe
     the client (open or acknowledged): the most urgent client first. A kind appears once per client and
     subject (the newest), so repeated findings never show twice; retired and resolved flags not at all."""
-    urgency = "CASE f.kind " + " ".join(f"WHEN '{kind}' THEN {rank}" for rank, kind in enumerate(URGENCY)) + " END"
+    urgency = ("CASE f.kind " + " ".join(f"WHEN '{kind}' THEN {rank}" for kind, rank in KIND_URGENCY.items())
+               + f" ELSE {UNKNOWN_KIND_URGENCY} END")
     rows = con.execute(
         f"""
         WITH current AS (
