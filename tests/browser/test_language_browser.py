@@ -217,7 +217,7 @@ def test_every_coach_page_in_dutch_has_no_english(site, page):
     sign_in(page, site, "anne@koers.example", "client?client=K-101")
     expect(page.get_by_role("heading", name="Sanne (K-101)")).to_be_visible()
     page.get_by_text("Per vraag", exact=True).click()  # the item heat map
-    page.locator(".js-plotly-plot").nth(2).wait_for()
+    page.locator(".js-plotly-plot").nth(2).wait_for(timeout=90_000)  # three charts draw on a busy machine too
     check(page, "nl", "client overview")
     chart = page.locator(".js-plotly-plot").first
     assert re.search(r"\b(mei|jun|jul|aug|sep|okt|nov|dec) 2026\b", chart.inner_text())  # month ticks
@@ -253,7 +253,7 @@ def test_every_coach_page_in_english_has_no_dutch(site, page):
     sign_in(page, site, "marc@koers.example", "client?client=M-201")
     expect(page.get_by_role("heading", name="Youssef (M-201)")).to_be_visible()
     page.get_by_text("Per item", exact=True).click()
-    page.locator(".js-plotly-plot").nth(2).wait_for()
+    page.locator(".js-plotly-plot").nth(2).wait_for(timeout=90_000)
     check(page, "en", "client overview")
     sections(page, "en", ["Flags", "Focus", "Observations", "Check-ins", "Details", "Export"], "client")
     go(page, "Caseload")
