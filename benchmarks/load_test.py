@@ -320,10 +320,11 @@ def main() -> int:
                 return rng.uniform(0.4, 1.6) * args.think_seconds
 
             db = _address(location)
-            futures = [pool.submit(client_session, APP, db, SECRET_KEY, token, arrival(), think())
-                       for token in tokens]
-            futures += [pool.submit(coach_session, APP, db, SECRET_KEY, coach_ids[n % len(coach_ids)],
-                                    args.pages, arrival(), think() / 3) for n in range(args.coaches)]
+            users = [(arrival(), client_session, (APP, db, SECRET_KEY, token), think()) for token in tokens]
+            users += [(arrival(), coach_session, (APP, db, SECRET_KEY, coach_ids[n % len(coach_ids)], args.pages),
+                       think() / 3) for n in range(args.coaches)]
+            users.sort(key=lambda user: user[0])  # a free worker takes the next user to arrive
+            futures = [pool.submit(session, *arguments, at, thinking) for at, session, arguments, thinking in users]
             for future in as_completed(futures):
                 results.append(future.result())
         elapsed = time.perf_counter() - started

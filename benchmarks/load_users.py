@@ -10,12 +10,20 @@ from datetime import UTC, datetime
 
 
 def warm_up() -> None:
-    """What a running server has loaded already: the app's modules and the instrument."""
+    """What a running server has loaded already: the app's modules (the pages' sections and charts
+    too, which a page imports on its first run) and the instrument."""
+    import importlib
+    import pkgutil
+
     import streamlit.testing.v1  # noqa: F401
 
-    import dashboard.runtime  # noqa: F401
+    import dashboard
     from tracking.instrument import load_instrument
 
+    scripts = ("dashboard.app", "dashboard.server", "dashboard.views")  # run per session, not imported
+    for module in pkgutil.walk_packages(dashboard.__path__, "dashboard."):
+        if not module.name.startswith(scripts):
+            importlib.import_module(module.name)
     load_instrument()
 
 
