@@ -149,6 +149,18 @@ def test_a_level_that_reads_the_same_as_at_the_start_is_not_called_risen(lang):
     assert flag_text.short("not_on_track", RISEN, lang) == flag_text.short("not_on_track", NOT_ON_TRACK, lang)
 
 
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_a_rise_within_the_noise_of_one_check_in_is_not_called_risen(lang):
+    within = {**NOT_ON_TRACK, "observed": 51.0, "started_at": 47.0, "checkin_noise": 5.4}
+    beyond = {**within, "observed": 53.0}
+    assert not flag_text.risen("not_on_track", within)
+    assert "51" in flag_text.words("not_on_track", within, lang).summary
+    assert flag_text.words("not_on_track", within, lang).summary.startswith(
+        EXPECTED[("not_on_track", lang)].split(" — ")[0])
+    assert flag_text.risen("not_on_track", beyond)
+    assert {"nl": "gestegen", "en": "risen"}[lang] in flag_text.words("not_on_track", beyond, lang).summary
+
+
 def test_the_caseload_reads_not_on_track_with_the_dynamic():
     moment = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
     assert flag_text.attention("not_on_track", NOT_ON_TRACK, moment, "en", today=date(2026, 3, 10)) == (
@@ -223,6 +235,9 @@ EDGES = [
     ("not_on_track", {**RISEN, "observed": 62.4, "started_at": 61.6}),
     ("not_on_track", {**RISEN, "observed": 30.5, "started_at": 29.5}),
     ("not_on_track", {**RISEN, "observed": 31.5, "started_at": 30.5}),
+    ("not_on_track", {**RISEN, "observed": 51.0, "started_at": 47.0, "checkin_noise": 5.4}),
+    ("not_on_track", {**RISEN, "observed": 53.0, "started_at": 47.0, "checkin_noise": 5.4}),
+    ("not_on_track", {**RISEN, "observed": 51.0, "started_at": 47.0, "checkin_noise": None}),
     *EVIDENCE.items(),
 ]
 

@@ -235,9 +235,9 @@ SOURCES = ("estimated", "partly estimated", "fallback")
 CURVE_SOURCES = ("default", "estimated", "default (implausible estimate)")
 # A kind worded differently by the rule that raised it: kind -> rule -> the key of its texts.
 VARIANTS = {"not_on_track": {"not_on_track.focus_not_improving.v1": "not_on_track.focus"}}
-# A kind whose plain words say so when a level is higher now than at the start: kind -> (now, start) paths.
-# The words then use the key with ".risen" added.
-RISEN = {"not_on_track": ("observed", "started_at")}
+# A kind whose plain words say so when a level is higher now than at the start by more than a check-in's
+# noise: kind -> (now, start, noise) paths. The words then use the key with ".risen" added.
+RISEN = {"not_on_track": ("observed", "started_at", "checkin_noise")}
 
 
 def _key(kind: str, evidence: Mapping[str, Any]) -> str:
@@ -251,12 +251,16 @@ def _whole(value: Any) -> int | None:
 
 
 def risen(kind: str, evidence: Mapping[str, Any]) -> bool:
-    """Whether the flag's level is higher now than at the start, as the reader sees the two numbers (so a
-    sentence never says "risen" over "62 now, 62 at the start")."""
+    """Whether the flag's level is higher now than at the start, as the reader sees the two numbers, by more
+    than the noise of one check-in (so a sentence never says "risen" over "62 now, 62 at the start", nor over
+    "51 now, 47 at the start" when check-ins vary by 5 points from week to week)."""
     if kind not in RISEN:
         return False
-    now, start = (_whole(_get(evidence, path)) for path in RISEN[kind])
-    return now is not None and start is not None and now > start
+    now_path, start_path, noise_path = RISEN[kind]
+    now, start = _whole(_get(evidence, now_path)), _whole(_get(evidence, start_path))
+    noise = _get(evidence, noise_path)
+    margin = float(noise) if isinstance(noise, int | float) and not isinstance(noise, bool) else 0.0
+    return now is not None and start is not None and now - start > margin
 
 
 def _summary_key(kind: str, evidence: Mapping[str, Any]) -> str:
@@ -482,6 +486,7 @@ def summary_paths() -> list[str]:
     """Every evidence path the plain words read, `@name` paths spelled out for each dynamic (and `name` itself);
     `rule` too, when a kind is worded by its rule."""
     paths: list[str] = ["rule"] if VARIANTS else []
+    paths += [path for risen_paths in RISEN.values() for path in risen_paths if path not in paths]
     for field in _summary_fields():
         for path in field.paths:
             head, _, rest = path.partition("@")
@@ -550,12 +555,15 @@ def _sql_whole(value: str, dialect: str) -> str:
 
 
 def _sql_risen(kind: str, key: str, lang: str, values: str, tz: str | None, dialect: str) -> str:
-    """The words of `key`, or of its ".risen" variant when the level is higher now than at the start (`risen`)."""
+    """The words of `key`, or of its ".risen" variant when the level is higher now than at the start by more
+    than a check-in's noise (`risen`)."""
     if kind not in RISEN:
         return _sql_template(key, lang, values, tz, dialect)
     paths = summary_paths()
-    now, start = (_sql_whole(_sql_value(path, values, paths), dialect) for path in RISEN[kind])
-    return (f"CASE WHEN {now} > {start} THEN {_sql_template(f'{key}.risen', lang, values, tz, dialect)} "
+    now_path, start_path, noise_path = RISEN[kind]
+    now, start = (_sql_whole(_sql_value(path, values, paths), dialect) for path in (now_path, start_path))
+    noise = f"coalesce(({_sql_value(noise_path, values, paths)})::{'FLOAT8' if dialect == POSTGRESQL else 'DOUBLE'}, 0)"
+    return (f"CASE WHEN {now} - {start} > {noise} THEN {_sql_template(f'{key}.risen', lang, values, tz, dialect)} "
             f"ELSE {_sql_template(key, lang, values, tz, dialect)} END")
 
 
