@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import multiprocessing
 import os
 import random
 import shutil
@@ -308,8 +309,11 @@ def main() -> int:
             threading.Thread(target=_kill_when_held, args=(mail, senders[0], events), daemon=True).start()
         rng = random.Random(args.seed)
         results = []
-        with ProcessPoolExecutor(max_workers=args.workers, initializer=warm_up) as pool:
-            list(pool.map(_noop, range(args.workers)))  # every worker started and warmed up
+        context = multiprocessing.get_context()
+        warmed = context.Barrier(args.workers)  # no worker takes a user before every worker is warm
+        with ProcessPoolExecutor(max_workers=args.workers, mp_context=context, initializer=warm_up,
+                                 initargs=(warmed,)) as pool:
+            list(pool.map(_noop, range(args.workers)))  # returns once the barrier let every worker through
             begin = time.time() + 1
             started = time.perf_counter()
 

@@ -7,11 +7,13 @@ from __future__ import annotations
 import os
 import time
 from datetime import UTC, datetime
+from typing import Any
 
 
-def warm_up() -> None:
+def warm_up(warmed: Any = None) -> None:
     """What a running server has loaded already: the app's modules (the pages' sections and charts
-    too, which a page imports on its first run) and the instrument."""
+    too, which a page imports on its first run) and the instrument. Then wait at the barrier `warmed`
+    until every worker is as far, so that no warm-up runs beside a measured request."""
     import importlib
     import pkgutil
 
@@ -25,6 +27,34 @@ def warm_up() -> None:
         if not module.name.startswith(scripts):
             importlib.import_module(module.name)
     load_instrument()
+    _components()
+    if warmed is not None:
+        warmed.wait()
+
+
+_COMPONENTS: list[Any] = []
+
+
+def _components() -> Any:
+    """Streamlit's registry of installed components, made once per worker. A server makes it once when
+    it starts; AppTest makes it for every new session, scanning every installed package (about a
+    quarter of a CPU-second each time), which would count Streamlit's test harness as page time."""
+    if not _COMPONENTS:
+        from streamlit.components.v2.component_manager import BidiComponentManager
+
+        manager = BidiComponentManager()
+        manager.discover_and_register_components(start_file_watching=False)
+        _COMPONENTS.append(manager)
+    return _COMPONENTS[0]
+
+
+def _session(app: str) -> Any:
+    """A new AppTest session of the app, sharing the worker's component registry."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(app, default_timeout=120)
+    at._bidi_component_manager = _components()
+    return at
 
 
 def _wait_until(moment: float) -> None:
@@ -43,11 +73,9 @@ def client_session(app: str, db: str, secret_key: str, token: str, start_at: flo
     item, send. Opening and sending are timed."""
     _wait_until(start_at)
     os.environ.update({"KOERS_DB": db, "KOERS_SECRET_KEY": secret_key})
-    from streamlit.testing.v1 import AppTest
-
     from tracking.instrument import load_instrument
 
-    at = AppTest.from_file(app, default_timeout=120)
+    at = _session(app)
     at.query_params["t"] = token
     started = time.perf_counter()
     at.run()
@@ -69,12 +97,10 @@ def coach_session(app: str, db: str, secret_key: str, coach_id: int, pages: int,
     `think_seconds`."""
     _wait_until(start_at)
     os.environ.update({"KOERS_DB": db, "KOERS_SECRET_KEY": secret_key})
-    from streamlit.testing.v1 import AppTest
-
     timings, problems = [], []
 
     def visit(page: str, **query):
-        at = AppTest.from_file(app, default_timeout=120)
+        at = _session(app)
         at.session_state["coach_id"] = coach_id
         at.session_state["coach_generation"] = 0
         at.session_state["last_active"] = datetime.now(UTC)
