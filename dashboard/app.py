@@ -78,6 +78,7 @@ def sidebar(coach) -> None:
 
 
 link = runtime.personal_link()
+coach = None
 if link is not None and link[0] == "checkin":
     page = st.navigation([st.Page(VIEWS / "checkin.py", title="Koers check-in", url_path="checkin")],
                          position="hidden")
@@ -100,4 +101,8 @@ else:
         sidebar(coach)
         page = st.navigation(coach_navigation(coach))
 
-page.run()
+if coach is None:
+    page.run()
+else:
+    with runtime.checked_for_this_run(coach):
+        page.run()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -249,6 +250,21 @@ def signed_in_coach() -> Coach | None:
     return coach
 
 
+# The coach `signed_in_coach` found at the start of this script run (the app checks before it runs a
+# page): the page's `actor()` takes it instead of reading the account a second time in the same run.
+_CHECKED_THIS_RUN: ContextVar[Coach | None] = ContextVar("koers_checked_this_run", default=None)
+
+
+@contextmanager
+def checked_for_this_run(coach: Coach) -> Iterator[None]:
+    """Run a page with the coach the app has just checked; a page run on its own checks for itself."""
+    token = _CHECKED_THIS_RUN.set(coach)
+    try:
+        yield
+    finally:
+        _CHECKED_THIS_RUN.reset(token)
+
+
 def sign_in(coach: Coach, generation: int) -> None:
     st.session_state[SESSION_COACH] = coach.id
     st.session_state[SESSION_GENERATION] = generation
@@ -262,6 +278,7 @@ def keep_signed_in(generation: int) -> None:
 
 
 def sign_out(notice: str | None) -> None:
+    _CHECKED_THIS_RUN.set(None)
     keep_lang = lang()
     for key in list(st.session_state):
         del st.session_state[key]
@@ -272,7 +289,7 @@ def sign_out(notice: str | None) -> None:
 
 def actor() -> Actor:
     """The signed-in coach, as the use cases take them; a page stops here for anyone else."""
-    coach = signed_in_coach()
+    coach = _CHECKED_THIS_RUN.get() or signed_in_coach()
     if coach is None:
         st.stop()
     return Actor.coach(coach)

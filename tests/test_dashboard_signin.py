@@ -194,3 +194,32 @@ def test_enrolling_a_second_factor_on_the_account_page(demo_db):
         (stored,) = con.execute("SELECT totp_secret FROM coaches WHERE id = ?", [MARC]).fetchone()
     assert secret not in stored, "sealed with a key derived from KOERS_SECRET_KEY"
     assert open_totp_secret(SECRET_KEY, stored) == secret
+
+
+@pytest.mark.parametrize("page", ["caseload", "client"])
+def test_a_page_reads_the_signed_in_coach_once_per_run(monkeypatch, page):
+    """The app checks the session before it runs the page, and the page uses that check: one read of the
+    account per click, not two (each read opens the database file)."""
+    from tracking.usecases import coaches
+
+    reads = []
+    real = coaches.session_coach
+
+    def counted(ctx, coach_id):
+        reads.append(coach_id)
+        return real(ctx, coach_id)
+
+    monkeypatch.setattr(coaches, "session_coach", counted)
+    at = signed_in(ANNE, page=page, **({"client": "K-101"} if page == "client" else {}))
+    assert not at.exception and not at.error
+    assert reads == [ANNE]
+
+
+def test_a_session_ended_elsewhere_is_still_refused_with_one_read_per_run(demo_db):
+    at = signed_in(MARC)
+    assert at.session_state["coach_id"] == MARC
+    with duckdb.connect(str(demo_db)) as con:
+        con.execute("UPDATE coaches SET active = FALSE WHERE id = ?", [MARC])
+    at.run()
+    assert "coach_id" not in at.session_state
+    assert [t.value for t in at.title] != ["Caseload"]
