@@ -106,3 +106,27 @@ def test_a_coach_who_is_not_an_admin_never_sees_it(queued):
     direct.run()
     assert [e.value for e in direct.error] == ["This page is for administrators only."]
     assert not direct.dataframe
+
+
+def test_looking_at_the_outbox_is_recorded_once_per_session(queued, demo_db):
+    at = signed_in(ANNE, page="admin_outbox")
+    at.run()  # a second run of the same session (a filter, a click) is the same look
+    with Database(demo_db).read() as con:
+        views = [entry for entry in audit.recent(con) if entry.action == "view_outbox"]
+    assert [(entry.actor, entry.client_id, entry.detail) for entry in views] == [(f"coach:{ANNE}", None, {"emails": 3})]
+
+
+def test_reading_the_audit_log_is_recorded_and_so_is_the_client_it_is_narrowed_to(demo_db):
+    at = signed_in(ANNE, page="admin_audit")
+    at.run()
+    at.text_input[0].set_value("K-101").run()
+    at.text_input[0].set_value("K-101").run()
+    with Database(demo_db).read() as con:
+        views = [entry for entry in audit.recent(con) if entry.action == "view_audit_log"]
+        about_k101 = len(audit.recent(con, client_id="K-101"))
+    assert [(entry.actor, entry.client_id) for entry in reversed(views)] == [
+        (f"coach:{ANNE}", None), (f"coach:{ANNE}", "K-101")]
+    narrowed, whole = views
+    assert whole.detail["entries"] >= 1
+    assert narrowed.detail["entries"] == about_k101 - 1  # what was listed before this look was recorded
+    assert "Audit log viewed" in set(signed_in(ANNE, page="admin_audit").dataframe[0].value["What"])

@@ -22,6 +22,10 @@ def test_every_sentence_belongs_to_an_action():
 @pytest.mark.parametrize("action,detail,lang,expected", [
     ("view_caseload", {"clients": 1}, "nl", "1 cliënt in de lijst."),
     ("view_caseload", {"clients": 1250}, "en", "1,250 clients in the list."),
+    ("view_outbox", {"emails": 1}, "nl", "1 e-mail in de lijst."),
+    ("view_outbox", {"emails": 40}, "en", "40 emails in the list."),
+    ("view_audit_log", {"entries": 1}, "en", "1 entry in the list."),
+    ("view_audit_log", {"entries": 500}, "nl", "500 regels in de lijst."),
     ("coach_active", {"coach": "bo@example.org", "active": False}, "nl", "bo@example.org gedeactiveerd."),
     ("coach_active", {"coach": "bo@example.org", "active": True}, "en", "bo@example.org activated."),
     ("edit_client", {"fields": ["email", "reminder_time"]}, "nl", "Gewijzigd: e-mailadres en tijd van de herinnering."),

@@ -223,6 +223,9 @@ SCENARIOS = {
     "privacy.erase_client": lambda w: privacy.erase_client(w.ctx, OPERATOR, "C1", now=NOW),
     "privacy.backup": lambda w: privacy.backup(w.ctx, OPERATOR, w.tmp_path / "copy.duckdb", now=NOW),
     "outbox_admin.retry_emails": _retry,
+    "outbox_admin.record_outbox_view": lambda w: outbox_admin.record_outbox_view(w.ctx, w.admin, 2, now=NOW),
+    "coaches.record_audit_log_view": lambda w: coaches.record_audit_log_view(w.ctx, w.admin, 5, client_id="C1",
+                                                                              now=NOW),
     "outbox_admin.record_eml_download": lambda w: outbox_admin.record_eml_download(
         w.ctx, w.admin, "20261123-120000-000001-link.eml", now=NOW),
     "outbox.fill_outbox": _missed,

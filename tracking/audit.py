@@ -32,6 +32,8 @@ class Action(StrEnum):
     CLIENT_ASSIGN = "client_assign"
     OUTBOX_RETRY = "outbox_retry"
     DOWNLOAD_EML = "download_eml"
+    VIEW_OUTBOX = "view_outbox"  # the sent-mail page: recipients, subjects and clients of every email
+    VIEW_AUDIT_LOG = "view_audit_log"  # the audit log page, whole or for one client
     # Coaches working with their clients.
     VIEW_CASELOAD = "view_caseload"
     VIEW_CLIENT = "view_client"

@@ -44,6 +44,8 @@ TEXTS = {
     "audit.client_assign": {"nl": "Cliënt toegewezen", "en": "Client assigned"},
     "audit.outbox_retry": {"nl": "E-mail opnieuw geprobeerd", "en": "Email retried"},
     "audit.download_eml": {"nl": "E-mailbestand gedownload", "en": "Email file downloaded"},
+    "audit.view_outbox": {"nl": "Verzonden mail bekeken", "en": "Sent mail viewed"},
+    "audit.view_audit_log": {"nl": "Auditlog bekeken", "en": "Audit log viewed"},
     "audit.view_caseload": {"nl": "Caseload bekeken", "en": "Caseload viewed"},
     "audit.view_client": {"nl": "Cliënt bekeken", "en": "Client viewed"},
     "audit.client_add": {"nl": "Cliënt toegevoegd", "en": "Client added"},
@@ -121,6 +123,10 @@ TEXTS = {
     "audit.detail.client_assign": {"nl": "Aan {coach}.", "en": "To {coach}."},
     "audit.detail.outbox_retry": {"nl": "E-mails {emails}.", "en": "Emails {emails}."},
     "audit.detail.download_eml": {"nl": "Bestand {file}.", "en": "File {file}."},
+    "audit.detail.view_outbox": {"nl": "{emails} e-mails in de lijst.", "en": "{emails} emails in the list."},
+    "audit.detail.view_outbox.one": {"nl": "1 e-mail in de lijst.", "en": "1 email in the list."},
+    "audit.detail.view_audit_log": {"nl": "{entries} regels in de lijst.", "en": "{entries} entries in the list."},
+    "audit.detail.view_audit_log.one": {"nl": "1 regel in de lijst.", "en": "1 entry in the list."},
     "audit.detail.view_caseload": {"nl": "{clients} cliënten in de lijst.", "en": "{clients} clients in the list."},
     "audit.detail.view_caseload.one": {"nl": "1 cliënt in de lijst.", "en": "1 client in the list."},
     "audit.detail.client_add": {"nl": "Bij coach {coach}.", "en": "With coach {coach}."},
@@ -224,6 +230,8 @@ SENTENCES = {
     "client_assign": ("audit.detail.client_assign",),
     "outbox_retry": ("audit.detail.outbox_retry",),
     "download_eml": ("audit.detail.download_eml",),
+    "view_outbox": ("audit.detail.view_outbox",),
+    "view_audit_log": ("audit.detail.view_audit_log",),
     "view_caseload": ("audit.detail.view_caseload",),
     "client_add": ("audit.detail.client_add",),
     "edit_client": ("audit.detail.edit_client",),
@@ -251,7 +259,7 @@ SENTENCES = {
 }
 # Details that add a sentence of their own to any action that records them.
 EXTRAS = ("contact_request", "concern", "language")
-COUNTED = ("clients", "flags")  # a sentence with a `.one` variant when this detail is 1
+COUNTED = ("clients", "flags", "emails", "entries")  # a sentence with a `.one` variant when this detail is 1
 REASONS = {"expired": "audit.value.expired_signin", "unknown": "audit.value.unknown_coach"}
 VALUE_WORDS = ("scheduled", "extra", "csv", "report", "open", "submit", "confirm", "tampered", "unknown", "expired",
                "revoked", "closed", "bad", "inactive", "unverified", "audience")

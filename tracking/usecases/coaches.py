@@ -386,6 +386,16 @@ def audit_entries(ctx: Context, actor: Actor, *, client_id: str | None = None, l
     return [AuditLine(entry, names.get(entry.actor, entry.actor)) for entry in entries]
 
 
+@use_case(Action.VIEW_AUDIT_LOG)
+def record_audit_log_view(ctx: Context, actor: Actor, shown: int, *, client_id: str | None = None,
+                          now: datetime | None = None) -> None:
+    """Who read the audit log, and for which client when it was narrowed to one (admins only)."""
+    _admin(actor)
+    named = client_id if client_id is not None and validate.client_id_problem(client_id) is None else None
+    with ctx.db.write() as con:
+        audit.record(con, now or utcnow(), actor, Action.VIEW_AUDIT_LOG, named, entries=shown)
+
+
 @dataclass(frozen=True)
 class AuditLine:
     entry: audit.AuditEntry

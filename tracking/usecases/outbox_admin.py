@@ -74,6 +74,14 @@ def read_eml(ctx: Context, actor: Actor, name: str) -> bytes:
         raise NotFound(f"no email file {name} in the outbox folder") from None
 
 
+@use_case(Action.VIEW_OUTBOX)
+def record_outbox_view(ctx: Context, actor: Actor, shown: int, *, now: datetime | None = None) -> None:
+    """The outbox names every recipient and client of the emails it lists: who looked is in the audit log."""
+    _admin(actor)
+    with ctx.db.write() as con:
+        audit.record(con, now or utcnow(), actor, Action.VIEW_OUTBOX, None, emails=shown)
+
+
 @use_case(Action.DOWNLOAD_EML)
 def record_eml_download(ctx: Context, actor: Actor, name: str, *, now: datetime | None = None) -> None:
     """An .eml file holds a working personal link: who downloaded which is in the audit log."""
