@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from tracking.instrument import DYNAMICS
+from tracking.thresholds import group_fields
 
 MIN_SCORED_FOR_OVERALL = 3  # the mean over fewer dynamics is not strain "across the board"
 
@@ -110,8 +111,7 @@ class SafetySettings:
 
 def safety_fields() -> list[tuple[str, str, str, Any, str]]:
     """(attribute, env key, doc, default, reason) for every setting of the safety net."""
-    return [(f.name, f.metadata["env"], f.metadata["doc"], f.default, f.metadata["reason"])
-            for f in fields(SafetySettings)]
+    return group_fields(SafetySettings)
 
 
 def parse_safety(env: str, raw: str) -> Any:

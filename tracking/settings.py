@@ -23,6 +23,7 @@ from tracking.detection import DetectionSettings
 from tracking.errors import SettingsError
 from tracking.recovery import RecoverySettings
 from tracking.safety import SafetySettings, parse_safety, safety_fields
+from tracking.thresholds import group_fields
 
 SECRETS_FILE = Path(".streamlit") / "secrets.toml"
 
@@ -385,26 +386,28 @@ def setting_fields() -> list[tuple[str, str, str, Any]]:
 
 def detection_fields() -> list[tuple[str, str, str, Any, str]]:
     """(attribute, env key, doc, default, reason) for every threshold of pattern detection."""
-    return [
-        (f.name, f.metadata["env"], f.metadata["doc"], f.default, f.metadata.get("reason", ""))
-        for f in fields(DetectionSettings)
-        if "env" in f.metadata
-    ]
+    return group_fields(DetectionSettings)
 
 
 def recovery_fields() -> list[tuple[str, str, str, Any, str]]:
     """(attribute, env key, doc, default, reason) for every threshold of expected recovery and `not_on_track`."""
+    return group_fields(RecoverySettings)
+
+
+def _setting_groups() -> list[tuple[str, Any, list[tuple[str, str, str, Any, str]], Callable[[str, Any, str], Any]]]:
+    """(Settings attribute, group, its fields, how a value is read) for each group of thresholds."""
     return [
-        (f.name, f.metadata["env"], f.metadata["doc"], f.default, f.metadata.get("reason", ""))
-        for f in fields(RecoverySettings)
-        if "env" in f.metadata
+        ("detection", DetectionSettings, detection_fields(), _detection_value),
+        ("recovery", RecoverySettings, recovery_fields(), _detection_value),
+        ("safety", SafetySettings, safety_fields(), lambda env, _default, raw: parse_safety(env, raw)),
     ]
 
 
-def _threshold_group(group: Any, specs: Any, environ: Mapping[str, str], from_file: Mapping[str, str],
-                     secrets_file: Path | None) -> Any:
-    """A group of thresholds (DetectionSettings, RecoverySettings) from the environment or the secrets
-    file, each value named with where it came from when it is wrong."""
+def _setting_group(group: Any, specs: Any, parse: Callable[[str, Any, str], Any], environ: Mapping[str, str],
+                   from_file: Mapping[str, str], secrets_file: Path | None) -> Any:
+    """A group of settings (DetectionSettings, RecoverySettings, SafetySettings) from the environment or
+    the secrets file, `parse(env, default, raw)` reading each; a wrong value is named with where it
+    came from, and the group's own checks name their variable."""
     values: dict[str, Any] = {}
     for name, env, _doc, default, _reason in specs:
         source_map = environ if env in environ else from_file if env in from_file else None
@@ -412,12 +415,12 @@ def _threshold_group(group: Any, specs: Any, environ: Mapping[str, str], from_fi
             continue
         source = "environment" if source_map is environ else str(secrets_file)
         try:
-            values[name] = _detection_value(env, default, source_map[env])
+            values[name] = parse(env, default, source_map[env])
         except ValueError as exc:
             raise SettingsError(f"{env} (from the {source}): {exc}") from None
     try:
         return group(**values)
-    except ValueError as exc:  # the thresholds' own checks name the variable
+    except ValueError as exc:
         raise SettingsError(str(exc)) from None
 
 
@@ -465,9 +468,9 @@ def load_settings(
     environ = os.environ if environ is None else environ
     from_file = read_secrets_file(secrets_file) if secrets_file is not None else {}
     known = {env: name for name, env, _doc, _default in setting_fields()}
-    known.update({env: name for name, env, _doc, _default, _reason in detection_fields()})
-    known.update({env: name for name, env, _doc, _default, _reason in recovery_fields()})
-    known.update({env: name for name, env, _doc, _default, _reason in safety_fields()})
+    groups = _setting_groups()
+    for _attribute, _group, specs, _parse in groups:
+        known.update({env: name for name, env, _doc, _default, _reason in specs})
     for source, mapping in (("environment", environ), (str(secrets_file), from_file)):
         for key in mapping:
             if key.startswith("KOERS_") and key not in known:
@@ -496,19 +499,8 @@ def load_settings(
             values[name] = parse(raw)
         except ValueError as exc:
             raise SettingsError(f"{env} (from the {source}): {exc}") from None
-    values["detection"] = _threshold_group(DetectionSettings, detection_fields(), environ, from_file, secrets_file)
-    values["recovery"] = _threshold_group(RecoverySettings, recovery_fields(), environ, from_file, secrets_file)
-    net: dict[str, Any] = {}
-    for name, env, _doc, _default, _reason in safety_fields():
-        source_map = environ if env in environ else from_file if env in from_file else None
-        if source_map is None:
-            continue
-        source = "environment" if source_map is environ else str(secrets_file)
-        try:
-            net[name] = parse_safety(env, source_map[env])
-        except ValueError as exc:
-            raise SettingsError(f"{env} (from the {source}): {exc}") from None
-    values["safety"] = SafetySettings(**net)
+    for attribute, group, specs, parse in groups:
+        values[attribute] = _setting_group(group, specs, parse, environ, from_file, secrets_file)
     settings = Settings(**values)
     if settings.db is None:
         settings = Settings(**{**values, "db": default_db_path()})

@@ -1,5 +1,5 @@
-"""What every group of thresholds (detection, recovery) shares: fields that carry their environment
-variable, meaning and reason, and the checks that hold for every such field."""
+"""What every group of thresholds (detection, recovery, the safety net) shares: fields that carry their
+environment variable, meaning and reason, and the checks that hold for every such field."""
 
 from __future__ import annotations
 
@@ -16,6 +16,12 @@ def threshold_field(prefix: str) -> Callable[[str, float, str, str], Any]:
         return field(default=default, metadata={"env": f"{prefix}{env}", "doc": doc, "reason": reason})
 
     return make
+
+
+def group_fields(group: Any) -> list[tuple[str, str, str, Any, str]]:
+    """(attribute, env key, doc, default, reason) for every field of a group of thresholds."""
+    return [(spec.name, spec.metadata["env"], spec.metadata["doc"], spec.default, spec.metadata.get("reason", ""))
+            for spec in fields(group) if "env" in spec.metadata]
 
 
 def common_problems(settings: Any) -> list[str]:
