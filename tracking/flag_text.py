@@ -562,7 +562,7 @@ def _sql_risen(kind: str, key: str, lang: str, values: str, tz: str | None, dial
     paths = summary_paths()
     now_path, start_path, noise_path = RISEN[kind]
     now, start = (_sql_whole(_sql_value(path, values, paths), dialect) for path in (now_path, start_path))
-    noise = f"coalesce(({_sql_value(noise_path, values, paths)})::{'FLOAT8' if dialect == POSTGRESQL else 'DOUBLE'}, 0)"
+    noise = f"coalesce(({_sql_value(noise_path, values, paths)})::FLOAT8, 0)"  # FLOAT8 is DOUBLE on DuckDB
     return (f"CASE WHEN {now} - {start} > {noise} THEN {_sql_template(f'{key}.risen', lang, values, tz, dialect)} "
             f"ELSE {_sql_template(key, lang, values, tz, dialect)} END")
 

@@ -122,7 +122,7 @@ def _type_and_check(mem: Connection, instrument: Instrument, now: datetime,
                     source: str = "raw", params: dict[str, Any] | None = None) -> None:
     """One pass over the records: every value typed, and `ok` for the rows without a problem. `rec` is
     the record's index in the file, taken from `raw`'s row ids (a parallel scan may store `typed` in
-    another order); read straight from the file, the records keep its order and `rec` is NULL (see `_rec`)."""
+    another order); read straight from the file, the records keep its order and `rec` is NULL (see `_REC`)."""
     items_ok = " AND ".join(validate.answer_text_sql(_quote(i), instrument) for i in instrument.item_ids)
     contact_words = _sql_list(("",) + TRUE_WORDS + FALSE_WORDS)
     mem.execute(

@@ -126,7 +126,7 @@ def events_table(found: recovery.NotOnTrackTable, batch: SeriesBatch, checkin_us
         raised_row=raised,
         raised_us=checkin_us[raised],
         retired_row=retired,
-        retired_us=np.where(retired >= 0, checkin_us[np.maximum(retired, 0)], -1) if len(found) else retired,
+        retired_us=np.where(retired >= 0, checkin_us[np.maximum(retired, 0)], -1),
         retired_reason=found.retired_reason,
         from_code=np.full(len(found), -1, dtype=np.int64),
         to_code=np.full(len(found), -1, dtype=np.int64),
