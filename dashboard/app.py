@@ -101,8 +101,5 @@ else:
         sidebar(coach)
         page = st.navigation(coach_navigation(coach))
 
-if coach is None:
+with runtime.checked_for_this_run(coach):
     page.run()
-else:
-    with runtime.checked_for_this_run(coach):
-        page.run()

@@ -9,7 +9,7 @@ line can write while coaches browse. Pages call the use cases in `tracking.useca
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime, timedelta
@@ -165,6 +165,22 @@ def labels(prefix: str) -> Callable[[object], str]:
     return lambda option: t(f"{prefix}{option}", language)
 
 
+def record_look(what: str, subject: Hashable, record: Callable[[], None]) -> None:
+    """Record in the audit log that this session looked at `what` (for `subject`: a client, a filter),
+    once per session and subject; a page's reruns are the same look. A look the use case refused and
+    recorded as refused counts as recorded; one the database was too busy to record is tried again."""
+    seen = st.session_state.setdefault(f"looked.{what}", set())
+    if subject in seen:
+        return
+    with user_errors():
+        try:
+            record()
+        except NotFound:
+            seen.add(subject)
+            raise
+    seen.add(subject)
+
+
 @contextmanager
 def user_errors() -> Iterator[None]:
     """Show a problem the way a coach or client can act on it, never as a traceback."""
@@ -256,8 +272,9 @@ _CHECKED_THIS_RUN: ContextVar[Coach | None] = ContextVar("koers_checked_this_run
 
 
 @contextmanager
-def checked_for_this_run(coach: Coach) -> Iterator[None]:
-    """Run a page with the coach the app has just checked; a page run on its own checks for itself."""
+def checked_for_this_run(coach: Coach | None) -> Iterator[None]:
+    """Run a page with the coach the app has just checked (None: nobody signed in, or a client's link);
+    a page run on its own checks for itself."""
     token = _CHECKED_THIS_RUN.set(coach)
     try:
         yield

@@ -18,12 +18,8 @@ client_filter = st.text_input(tr("admin.audit.client"), max_chars=64, live=True)
 with runtime.user_errors():
     lines = coaches.audit_entries(runtime.context(), actor, client_id=client_filter)
     tz = coaches.own_account(runtime.context(), actor).tz
-# Recorded once per session, and again for every client the log is narrowed to.
-if st.session_state.get("viewed_audit_log", ("",)) != (client_filter,):
-    with runtime.user_errors():
-        coaches.record_audit_log_view(runtime.context(), actor, len(lines), client_id=client_filter,
-                                      now=runtime.now())
-    st.session_state["viewed_audit_log"] = (client_filter,)
+runtime.record_look("audit_log", client_filter, lambda: coaches.record_audit_log_view(
+    runtime.context(), actor, len(lines), client_id=client_filter, now=runtime.now()))
 if not lines:
     st.info(tr("admin.audit.empty"))
     st.stop()

@@ -57,10 +57,7 @@ search = right.text_input(tr("outbox.filter_search"), max_chars=200, key="outbox
 with runtime.user_errors():
     overview = outbox_admin.overview(ctx, actor, statuses=statuses, kinds=kinds, search=search)
 runs, counts, rows, failed = overview.runs, overview.counts, overview.emails, overview.failed
-if not st.session_state.get("viewed_outbox"):
-    with runtime.user_errors():
-        outbox_admin.record_outbox_view(ctx, actor, len(rows), now=runtime.now())
-    st.session_state["viewed_outbox"] = True
+runtime.record_look("outbox", None, lambda: outbox_admin.record_outbox_view(ctx, actor, len(rows), now=runtime.now()))
 
 if runs:
     for run in runs:

@@ -31,10 +31,8 @@ runtime.show_notice()
 
 with runtime.user_errors():
     rows = data.caseload(data.path(), viewer)
-if not st.session_state.get("viewed_caseload"):
-    with runtime.user_errors():
-        clients.record_caseload_view(runtime.context(), actor, len(rows), now=now)
-    st.session_state["viewed_caseload"] = True
+runtime.record_look("caseload", None,
+                    lambda: clients.record_caseload_view(runtime.context(), actor, len(rows), now=now))
 
 
 def _seen(concern_id: int) -> None:

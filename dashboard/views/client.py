@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
 from dashboard import data, runtime
@@ -49,11 +51,9 @@ if not client_id:
     st.info(tr("client.none_chosen"))
     st.stop()
 
-viewed = st.session_state.setdefault("viewed_clients", set())
-if client_id not in viewed:
-    viewed.add(client_id)  # once per session, also when refused (someone else's client, or none)
-    with runtime.user_errors():
-        clients.record_client_view(runtime.context(), actor, client_id, now=runtime.now())
+# Also when refused (someone else's client, or none): the refusal is recorded, once.
+runtime.record_look("client", client_id,
+                    partial(clients.record_client_view, runtime.context(), actor, client_id, now=runtime.now()))
 with runtime.user_errors():
     bundle = data.client_bundle(data.path(), viewer, client_id)
 client = bundle.client
