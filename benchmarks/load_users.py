@@ -4,6 +4,7 @@ module's name."""
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from datetime import UTC, datetime
@@ -32,20 +33,16 @@ def warm_up(warmed: Any = None) -> None:
         warmed.wait()
 
 
-_COMPONENTS: list[Any] = []
-
-
+@functools.cache
 def _components() -> Any:
     """Streamlit's registry of installed components, made once per worker. A server makes it once when
     it starts; AppTest makes it for every new session, scanning every installed package (about a
     quarter of a CPU-second each time), which would count Streamlit's test harness as page time."""
-    if not _COMPONENTS:
-        from streamlit.components.v2.component_manager import BidiComponentManager
+    from streamlit.components.v2.component_manager import BidiComponentManager
 
-        manager = BidiComponentManager()
-        manager.discover_and_register_components(start_file_watching=False)
-        _COMPONENTS.append(manager)
-    return _COMPONENTS[0]
+    manager = BidiComponentManager()
+    manager.discover_and_register_components(start_file_watching=False)
+    return manager
 
 
 def _session(app: str) -> Any:
