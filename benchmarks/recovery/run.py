@@ -32,9 +32,10 @@ from tracking.recovery import (
     FocusPeriods,
     NotOnTrack,
     RecoverySettings,
+    coaching_timeline,
     default_curves,
     estimate_curves,
-    track_recovery,
+    not_on_track_table,
 )
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "recovery.md"
@@ -75,14 +76,22 @@ def focus_on_dominant(population: Population) -> FocusPeriods:
     return FocusPeriods.of(population.client[first], population.dominant, population.weeks[first])
 
 
+def flags_as_refresh_finds_them(batch: SeriesBatch, dominant: np.ndarray, focus: FocusPeriods, curve: str,
+                                settings: RecoverySettings) -> tuple[list[NotOnTrack], Curves]:
+    """The flags by the path `koers import` and every refresh take (`tracking.store.on_track.flag_table`):
+    one coaching timeline for the estimate and the band, the flags as columns."""
+    timeline = coaching_timeline(batch, None, settings)
+    curves = (estimate_curves(batch, dominant, None, settings, timeline=timeline) if curve == "estimated"
+              else default_curves(settings))
+    return not_on_track_table(batch, dominant, None, focus, curves, settings, timeline=timeline).events(), curves
+
+
 def run_once(population: Population, curve: str, settings: RecoverySettings,
              with_focus: bool) -> tuple[list[NotOnTrack], Curves]:
     batch = batch_of(population)
     dominant = detect_states(batch).dominant
-    curves = estimate_curves(batch, dominant, None, settings) if curve == "estimated" else default_curves(settings)
     focus = focus_on_dominant(population) if with_focus else FocusPeriods.empty()
-    _result, events = track_recovery(batch, dominant, None, focus, curves, settings)
-    return events, curves
+    return flags_as_refresh_finds_them(batch, dominant, focus, curve, settings)
 
 
 def _add(totals: dict[str, KindScore], scores: dict[str, KindScore]) -> None:
@@ -240,12 +249,13 @@ def timing(n_clients: int, settings: RecoverySettings) -> str:
     batch = batch_of(population)
     dominant = detect_states(batch).dominant
     started = time.perf_counter()
-    curves = estimate_curves(batch, dominant, None, settings)
+    timeline = coaching_timeline(batch, None, settings)
+    curves = estimate_curves(batch, dominant, None, settings, timeline=timeline)
     estimated = time.perf_counter() - started
-    _result, events = track_recovery(batch, dominant, None, FocusPeriods.empty(), curves, settings)
+    table = not_on_track_table(batch, dominant, None, FocusPeriods.empty(), curves, settings, timeline=timeline)
     total = time.perf_counter() - started
-    return (f"{n_clients:,} clients, {batch.client.size:,} check-ins: `estimate_curves` {estimated:.2f} s, "
-            f"with `track_recovery` {total:.2f} s ({len(events):,} flags), one core.")
+    return (f"{n_clients:,} clients, {batch.client.size:,} check-ins: the coaching timeline and `estimate_curves` "
+            f"{estimated:.2f} s, with `not_on_track_table` {total:.2f} s ({len(table):,} flags), one core.")
 
 
 def write_section(name: str, content: str) -> None:
