@@ -24,7 +24,7 @@ by then.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 import numpy.typing as npt
@@ -380,27 +380,12 @@ def expected_recovery(
     the batch's time axis; `focus` the focus periods on the same axis.
     """
     row_clocks = clocks(batch, start_weeks, focus, settings)
-    shape = (batch.client.size, N_DYNAMICS)
-    expected, lower, upper, well_above, sd, anchor_level, on_clock = (np.full(shape, np.nan) for _ in range(7))
-    clock = np.full(shape, NO_CLOCK, dtype=np.int8)
-    for d in range(N_DYNAMICS):
-        band = dynamic_band(row_clocks, d, curves, settings)
-        expected[:, d], lower[:, d], upper[:, d] = band.expected, band.lower, band.upper
-        well_above[:, d], sd[:, d], anchor_level[:, d], on_clock[:, d] = (band.well_above, band.sd, band.anchor,
-                                                                          band.weeks_on_clock)
-        clock[:, d] = band.clock
-    levels = row_clocks.timeline.levels
+    bands = [dynamic_band(row_clocks, d, curves, settings) for d in range(N_DYNAMICS)]
+    columns = {spec.name: np.stack([getattr(band, spec.name) for band in bands], axis=1)
+               for spec in fields(DynamicBand)}
     return RecoveryResult(
-        observed=levels,
-        expected=expected,
-        lower=lower,
-        upper=upper,
-        well_above=well_above,
-        sd=sd,
-        zone=zones(levels, lower, upper, well_above),
-        clock=clock,
-        anchor=anchor_level,
-        weeks_on_clock=on_clock,
+        **columns,
+        zone=zones(columns["observed"], columns["lower"], columns["upper"], columns["well_above"]),
         weeks_since_start=row_clocks.weeks_since_start,
         focus=row_clocks.focus.astype(np.int8),
         focus_period=row_clocks.focus_period,
