@@ -44,7 +44,7 @@ TEXTS = {
     "audit.client_assign": {"nl": "Cliënt toegewezen", "en": "Client assigned"},
     "audit.outbox_retry": {"nl": "E-mail opnieuw geprobeerd", "en": "Email retried"},
     "audit.download_eml": {"nl": "E-mailbestand gedownload", "en": "Email file downloaded"},
-    "audit.view_outbox": {"nl": "Verzonden mail bekeken", "en": "Sent mail viewed"},
+    "audit.view_outbox": {"nl": "Verzonden mail bekeken", "en": "Mail outbox viewed"},
     "audit.view_audit_log": {"nl": "Auditlog bekeken", "en": "Audit log viewed"},
     "audit.view_caseload": {"nl": "Caseload bekeken", "en": "Caseload viewed"},
     "audit.view_client": {"nl": "Cliënt bekeken", "en": "Client viewed"},
