@@ -4,6 +4,7 @@ databases."""
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -192,3 +193,30 @@ def test_checkins_out_of_order_and_with_irregular_gaps_give_the_same_states(app,
     assert states(app, "G1") == states(other, "G1")
     assert [f["to"] for f in listed(app, kind="dominant_shift")] == ["identity"]
     assert [f["to"] for f in listed(other, kind="dominant_shift")] == ["identity"]
+
+
+def test_the_refresh_writer_does_its_work_in_order_and_stops_at_the_first_failure():
+    done = []
+
+    def fail(what):
+        raise RuntimeError(what)
+
+    with pytest.raises(RuntimeError, match="states"), derived._Writer() as writer:
+        writer.submit(done.append, "first")
+        writer.submit(fail, "states")
+        writer.submit(done.append, "after the failure")
+    assert done == ["first"]
+
+
+def test_an_error_while_the_writer_works_waits_for_it_and_is_the_one_raised():
+    done, release = [], threading.Event()
+
+    def write():
+        release.wait()
+        done.append("written")
+
+    with pytest.raises(ValueError, match="computing"), derived._Writer() as writer:
+        writer.submit(write)
+        release.set()
+        raise ValueError("computing")
+    assert done == ["written"]  # the writer finished before the connection was handed back

@@ -10,11 +10,14 @@ audit). The same data therefore always gives the same flags, however often it is
 
 Evidence is built as JSON by the database from the numbers `tracking.detection` returns, never flag
 by flag in Python; the sentence a coach reads is worded from it by `tracking.flag_text`. The series
-are read and the states and flags written in bulk (Arrow on DuckDB, COPY on PostgreSQL).
+are read and the states and flags written in bulk (Arrow on DuckDB, COPY on PostgreSQL), by a second
+thread while this one computes the next kind of flag (`_Writer`); the transaction stays one.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -366,9 +369,8 @@ def _flag_frame(table: FlagTable, client_ids: npt.NDArray[np.object_], checkin_i
     return pa.table(columns), select
 
 
-def _computed_flags(con: StoreConnection, tables: list[FlagTable], client_ids: npt.NDArray[np.object_],
-                    checkin_ids: npt.NDArray[np.int64]) -> None:
-    """Every computed flag in the temp table `computed_flags`."""
+def _create_computed_flags(con: StoreConnection) -> None:
+    """The temp table `computed_flags` that `merge_flags` reads, empty."""
     con.execute("DROP TABLE IF EXISTS computed_flags")
     con.execute(
         """
@@ -379,6 +381,10 @@ def _computed_flags(con: StoreConnection, tables: list[FlagTable], client_ids: n
         )
         """
     )
+
+
+def _add_computed_flags(con: StoreConnection, tables: list[FlagTable], client_ids: npt.NDArray[np.object_],
+                        checkin_ids: npt.NDArray[np.int64]) -> None:
     _each_flag_frame(con, tables, client_ids, checkin_ids, "INSERT INTO computed_flags {select}")
 
 
@@ -395,9 +401,9 @@ def _each_flag_frame(con: StoreConnection, tables: list[FlagTable], client_ids: 
 
 def _insert_first_flags(con: StoreConnection, tables: list[FlagTable],
                         client_ids: npt.NDArray[np.object_], checkin_ids: npt.NDArray[np.int64],
-                        now: datetime) -> tuple[int, int, int]:
+                        now: datetime) -> None:
     """When the clients in scope have no flags yet (a first import) there is nothing to merge with:
-    every flag is inserted as found. Returns (raised, withdrawn, newly retired) like `merge_flags`."""
+    every flag is inserted as found."""
     _each_flag_frame(con, tables, client_ids, checkin_ids, """
         INSERT INTO flags (key, client_id, kind, checkin_id, checkin_at, from_dynamic, to_dynamic, dynamic,
                            evidence, status, raised_at, retired_at, retired_reason, retired_checkin_id)
@@ -406,9 +412,36 @@ def _insert_first_flags(con: StoreConnection, tables: list[FlagTable],
                retired_checkin_id
         FROM ({select}) AS found
     """, [to_db(now)])
-    found = sum(len(table) for table in tables)
-    retired = sum(int(np.count_nonzero(table.retired_us >= 0)) for table in tables)
-    return found, 0, retired
+
+
+class _Writer:
+    """The connection's work, handed to one thread that does it in order while this thread computes
+    what comes next (the database releases Python's lock while it works). Until `with` ends, only
+    the writer may use the connection; the first failure skips the rest and is raised at the end."""
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="koers-refresh")
+        self._failures: list[BaseException] = []
+
+    def submit(self, work: Callable[..., None], *args: Any) -> None:
+        def run() -> None:
+            if not self._failures:
+                work(*args)
+
+        self._pool.submit(run).add_done_callback(self._note)
+
+    def _note(self, done: Future[None]) -> None:
+        failure = done.exception()
+        if failure is not None:
+            self._failures.append(failure)
+
+    def __enter__(self) -> _Writer:
+        return self
+
+    def __exit__(self, kind: Any, error: Any, traceback: Any) -> None:
+        self._pool.shutdown(wait=True)  # also on an error here: the connection is not to be shared
+        if error is None and self._failures:
+            raise self._failures[0]
 
 
 def merge_flags(con: StoreConnection, client_ids: list[str] | None, now: datetime,
@@ -486,20 +519,37 @@ def refresh(
     loaded = _load(con, client_ids)
     batch = loaded.inputs.batch
     clients, rows = batch.n_clients, int(batch.client.size)
-    states = detection.detect_states(batch, settings)
-    tables = detection.derive(loaded.inputs, reliability, settings, states).flags
-    _write_states(con, client_ids, loaded, states)
-    dominant = states.dominant
-    del states  # written: not on track, whose columns are the next peak, needs only the dominant
-    tables.append(on_track.flag_table(con, loaded.inputs, dominant, recovery or RecoverySettings(), now,
-                                      estimate=client_ids is None))
-    client_index, checkin_ids = loaded.client_ids, loaded.checkin_ids
-    del loaded, batch, dominant  # the series are done with; the flags are small beside them
     where, params = _scope_sql(client_ids, "client_id")
-    if not _count(con, f"SELECT count(*) FROM flags WHERE {where}", params):
-        raised, withdrawn, retired = _insert_first_flags(con, tables, client_index, checkin_ids, now)
+    first = not _count(con, f"SELECT count(*) FROM flags WHERE {where}", params)
+    recovery_settings = recovery or RecoverySettings()
+    curves = on_track.curves_to_use(con, recovery_settings, estimate=client_ids is None)
+    client_index, checkin_ids = loaded.client_ids, loaded.checkin_ids
+    states = detection.detect_states(batch, settings)
+    found = detection.derive(loaded.inputs, reliability, settings, states).flags
+
+    def write_flags(tables: list[FlagTable]) -> None:
+        if first:
+            _insert_first_flags(con, tables, client_index, checkin_ids, now)
+        else:
+            _add_computed_flags(con, tables, client_index, checkin_ids)
+
+    with _Writer() as writer:
+        writer.submit(_write_states, con, client_ids, loaded, states)
+        if not first:
+            writer.submit(_create_computed_flags, con)
+        writer.submit(write_flags, found)
+        dominant = states.dominant
+        del states  # the writer holds them until they are written
+        on_track_flags, curves = on_track.flag_table(loaded.inputs, dominant, recovery_settings, curves)
+        del loaded, batch, dominant  # the series are done with; the flags are small beside them
+        writer.submit(write_flags, [on_track_flags])
+    tables = [*found, on_track_flags]
+    if client_ids is None:
+        on_track.store_curves(con, curves, recovery_settings, now)
+    if first:
+        raised, withdrawn = sum(len(table) for table in tables), 0
+        retired = sum(int(np.count_nonzero(table.retired_us >= 0)) for table in tables)
     else:
-        _computed_flags(con, tables, client_index, checkin_ids)
         try:
             raised, withdrawn, retired = merge_flags(con, client_ids, now, FLAG_KINDS)
         finally:

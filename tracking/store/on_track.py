@@ -83,14 +83,11 @@ def store_curves(con: StoreConnection, curves: Curves, settings: RecoverySetting
     return True
 
 
-def curves_for(con: StoreConnection, batch: SeriesBatch, dominant: npt.ArrayLike, settings: RecoverySettings,
-               now: datetime, *, estimate: bool, timeline: recovery.Timeline | None = None) -> Curves:
-    """With `estimate` (the batch holds every client): estimated again from it and stored; else the
-    stored curves, or the defaults when none fit the settings. `timeline`: the batch's, when made already."""
+def curves_to_use(con: StoreConnection, settings: RecoverySettings, *, estimate: bool) -> Curves | None:
+    """None when the batch holds every client (`flag_table` estimates the curves from it); else the
+    stored curves, or the defaults when none fit the settings."""
     if estimate:
-        curves = recovery.estimate_curves(batch, dominant, None, settings, timeline=timeline)
-        store_curves(con, curves, settings, now)
-        return curves
+        return None
     return load_curves(con, settings) or recovery.default_curves(settings)
 
 
@@ -101,17 +98,20 @@ def focus_periods(inputs: FlagInputs) -> FocusPeriods:
 
 # Flags: the model's findings as one columnar table, like every other kind.
 
-def flag_table(con: StoreConnection, inputs: FlagInputs, dominant: npt.ArrayLike, settings: RecoverySettings,
-               now: datetime, *, estimate: bool) -> FlagTable:
-    """Every `not_on_track` flag of the batch (see the module's docstring for the curves).
+def flag_table(inputs: FlagInputs, dominant: npt.ArrayLike, settings: RecoverySettings,
+               curves: Curves | None) -> tuple[FlagTable, Curves]:
+    """Every `not_on_track` flag of the batch, and the curves they rest on: `curves` (see
+    `curves_to_use`), or when None, estimated from the batch, for the caller to store.
 
-    The estimate and the band share one coaching timeline (its Kalman filter is most of their time)."""
+    The estimate and the band share one coaching timeline (its Kalman filter is most of their time).
+    Computation only: `refresh` runs it while the database writes what was found before."""
     batch = inputs.batch
     timeline = recovery.coaching_timeline(batch, None, settings)
-    curves = curves_for(con, batch, dominant, settings, now, estimate=estimate, timeline=timeline)
+    if curves is None:
+        curves = recovery.estimate_curves(batch, dominant, None, settings, timeline=timeline)
     found = recovery.not_on_track_table(batch, dominant, None, focus_periods(inputs), curves, settings,
                                         timeline=timeline)
-    return events_table(found, batch, inputs.checkin_us)
+    return events_table(found, batch, inputs.checkin_us), curves
 
 
 def events_table(found: recovery.NotOnTrackTable, batch: SeriesBatch, checkin_us: npt.NDArray[np.int64]
