@@ -9,7 +9,8 @@ the methods for coaches and engineers, and the benchmark behind every default.
 - `states`: smoothed levels, the state and the established dominant (`detect_states`);
 - `change`: reliable change as a control chart against the client's baseline;
 - `flags`: flags as columnar tables with their evidence as numbers (`FlagTable`, `Event`);
-- `rules`: the rule of every flag kind, raising and retiring, and `derive` to run them all.
+- `rules`: the rule of every flag kind, raising and retiring, and `derive` (or `flag_tables`, one
+  kind at a time) to run them all.
 
 Causality: everything at a check-in uses only that client's check-ins (and focus changes and
 windows) up to it, so appending check-ins never changes the states or flags of earlier ones.
@@ -47,6 +48,7 @@ from tracking.detection.rules import (
     Windows,
     change_tables,
     derive,
+    flag_tables,
     shift_table,
 )
 from tracking.detection.settings import DEFAULTS, DetectionSettings
@@ -57,7 +59,7 @@ __all__ = [
     "CONTACT_RULE", "DEFAULTS", "DETERIORATION_RULE", "DYNAMICS", "FOCUS_RULE", "IMPROVEMENT_RULE", "MISSED_RULE",
     "MIXED", "NONE", "N_DYNAMICS", "RETIRE_REASONS", "SHIFT_RULE", "ChangeSeries", "Derived", "DetectionSettings",
     "Event", "FlagInputs", "FlagTable", "FocusChanges", "Reliability", "SeriesBatch", "StateResult", "Windows",
-    "change_series", "change_tables", "clustering_factor", "cronbach_alpha", "derive", "detect_states",
+    "change_series", "change_tables", "clustering_factor", "cronbach_alpha", "derive", "detect_states", "flag_tables",
     "estimate_reliability", "reliable_change_events", "reliable_change_points", "rows_by_step", "shift_events",
     "shift_rows", "shift_table", "state_name",
 ]

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -284,15 +285,21 @@ class Derived:
     flags: list[FlagTable]
 
 
+def flag_tables(inputs: FlagInputs, reliability: Reliability, settings: DetectionSettings,
+                states: StateResult) -> Iterator[FlagTable]:
+    """Every flag of every kind, raised and retired, one kind's table at a time: a caller can store
+    one while the next is found."""
+    batch = inputs.batch
+    yield shift_table(batch, states, inputs.checkin_us, settings)
+    yield from change_tables(batch, inputs.checkin_us, reliability, settings)
+    yield contact_table(batch, inputs.checkin_us, inputs.contact_request)
+    yield focus_table(batch, states.dominant.astype(np.int64), inputs.checkin_us, inputs.focus)
+    yield missed_table(batch, inputs.checkin_us, inputs.windows)
+
+
 def derive(inputs: FlagInputs, reliability: Reliability, settings: DetectionSettings = DEFAULTS,
            states: StateResult | None = None) -> Derived:
     """States after every check-in (unless given, from `detect_states`) and every flag, raised and
     retired, of every kind."""
-    batch = inputs.batch
-    states = states if states is not None else detect_states(batch, settings)
-    tables = [shift_table(batch, states, inputs.checkin_us, settings)]
-    tables += change_tables(batch, inputs.checkin_us, reliability, settings)
-    tables.append(contact_table(batch, inputs.checkin_us, inputs.contact_request))
-    tables.append(focus_table(batch, states.dominant.astype(np.int64), inputs.checkin_us, inputs.focus))
-    tables.append(missed_table(batch, inputs.checkin_us, inputs.windows))
-    return Derived(states, tables)
+    states = states if states is not None else detect_states(inputs.batch, settings)
+    return Derived(states, list(flag_tables(inputs, reliability, settings, states)))

@@ -4,9 +4,9 @@ DuckDB lets one process write a file, and a process that holds the file open (ev
 keeps every other process from opening it for writing. The dashboard, the scheduler and any
 `koers` command share one file, so nobody keeps it open: every unit of work attaches it to a ready
 in-memory instance, works and detaches it, and an `flock` on a lock file beside the database orders
-those units across processes (shared for readers, exclusive for the writer). Waiting on the flock is fair and cheap; DuckDB's
-own lock error is still retried with back-off, for a process that does not take the flock (the
-`duckdb` shell, say).
+those units across processes (shared for readers, exclusive for the writer). Waiting on the flock
+is fair and cheap; DuckDB's own lock error is still retried with back-off, for a process that does
+not take the flock (the `duckdb` shell, say).
 """
 
 from __future__ import annotations

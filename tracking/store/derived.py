@@ -525,7 +525,6 @@ def refresh(
     curves = on_track.curves_to_use(con, recovery_settings, estimate=client_ids is None)
     client_index, checkin_ids = loaded.client_ids, loaded.checkin_ids
     states = detection.detect_states(batch, settings)
-    found = detection.derive(loaded.inputs, reliability, settings, states).flags
 
     def write_flags(tables: list[FlagTable]) -> None:
         if first:
@@ -537,7 +536,10 @@ def refresh(
         writer.submit(_write_states, con, client_ids, loaded, states)
         if not first:
             writer.submit(_create_computed_flags, con)
-        writer.submit(write_flags, found)
+        found = []
+        for table in detection.flag_tables(loaded.inputs, reliability, settings, states):
+            found.append(table)
+            writer.submit(write_flags, [table])
         dominant = states.dominant
         del states  # the writer holds them until they are written
         on_track_flags, curves = on_track.flag_table(loaded.inputs, dominant, recovery_settings, curves)
