@@ -161,3 +161,35 @@ def test_a_stream_of_readers_cannot_keep_a_writer_waiting(tmp_path):
             reader.wait(timeout=60)
     with Database(path).read() as con:
         assert con.execute("SELECT count(*) FROM t").fetchone()[0] == 1
+
+
+def test_units_of_work_reuse_ready_instances_and_share_nothing_but_the_file(tmp_path, monkeypatch):
+    built = []
+    connect = duckdb.connect
+    monkeypatch.setattr(duckdb, "connect", lambda *args, **kwargs: built.append(args) or connect(*args, **kwargs))
+    db = Database(tmp_path / "koers.duckdb")
+    with db.write() as con:
+        con.execute("CREATE TABLE t (n INTEGER)")
+        con.execute("CREATE TEMP TABLE scratch AS SELECT 1 AS n")
+        con.execute("SET TimeZone = 'Asia/Tokyo'")
+    for _ in range(5):
+        with db.read() as con:
+            assert con.execute("SELECT count(*) FROM t").fetchone()[0] == 0
+            assert con.execute("SELECT current_setting('TimeZone')").fetchone()[0] == "UTC"
+            assert not con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchone()[0]
+    assert len(built) <= 1  # one instance at most was built for six units; none when one was ready
+
+
+def test_between_units_the_file_is_free_for_another_process(tmp_path):
+    path = tmp_path / "koers.duckdb"
+    db = Database(path)
+    with db.write() as con:
+        con.execute("CREATE TABLE t (n INTEGER)")
+    with db.read() as con:
+        con.execute("SELECT count(*) FROM t").fetchone()
+    other = "import duckdb, sys; c = duckdb.connect(sys.argv[1]); c.execute('INSERT INTO t VALUES (7)'); c.close()"
+    done = subprocess.run([sys.executable, "-c", other, str(path)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr  # a plain DuckDB connection, no lock taken: the file was let go
+    assert not Path(str(path) + ".wal").exists()  # the write was checkpointed when it was let go
+    with db.read() as con:
+        assert con.execute("SELECT n FROM t").fetchall() == [(7,)]
