@@ -262,23 +262,28 @@ def change_series(client: Ints, score: Floats, reliability: Reliability, dynamic
     n_clients = int(client_index[-1]) + 1 if client_index.size else 0
     in_baseline = scored.rank <= k
     baseline_total = np.bincount(client_index[in_baseline], weights=scored.value[in_baseline], minlength=n_clients)
+    del in_baseline
     position = np.flatnonzero(scored.rank > k)
     rank = scored.rank[position]
-    first = position - rank + 1  # the client's first scored row
-    # Sums over a client's own rows, as differences of running sums over all rows.
+    # Sums over a client's own rows, as differences of running sums over all rows (each freed once
+    # used: with a million rows every column is 8 MB, and the peak is what counts).
     running = np.cumsum(scored.value)
-    steps = np.cumsum(scored.half_squared_steps())
     n_recent = np.minimum(window, rank - k)
     recent = running[position]
     recent -= running[position - n_recent]
     recent /= n_recent
+    del running
     baseline = (baseline_total / k)[client_index[position]]
+    del client_index
+    steps = np.cumsum(scored.half_squared_steps())
     typical = reliability.typical_noise(dynamic)
     prior = settings.noise_prior_checkins
     noise = steps[position]
-    noise -= steps[first]
+    noise -= steps[position - rank + 1]  # at the client's first scored row
+    del steps
     noise += prior * typical * typical
-    noise /= prior + rank - 1
+    noise /= prior - 1 + rank
+    del rank
     np.sqrt(noise, out=noise)
     clustering_recent, clustering_baseline = reliability.clustering(dynamic, settings)
     # The standard error's factor depends only on how many recent scores there are: a small table.

@@ -182,6 +182,7 @@ def change_tables(batch: SeriesBatch, checkin_us: Ints, reliability: Reliability
                 texts={"dynamic": empty_texts(size, dynamic),
                        "reliability_source": empty_texts(size, reliability.source)},
             ))
+        del series, episodes  # before the next dynamic's are made
     return [_concat(kind, parts) for kind, parts in tables.items()]
 
 
