@@ -8,16 +8,16 @@ The floor is the database loading the same file into a table of a fresh database
 throwaway server of its own, tests/postgres.py) PostgreSQL's `COPY ... FROM STDIN (FORMAT csv)` of
 the file into a table with the file's columns, typed, sent from this process as `psql \\copy` does.
 No import can be faster than reading the file once. `koers import` runs as its own process, as a
-user runs it, on a fresh database each run; its peak memory is the child process's maximum
-resident set size. `koers flags --format json` listing every flag is timed against the same
+user runs it, on a fresh database each run, started by a small launcher process; its peak memory is
+that process's maximum resident set size (see `LAUNCHER`). `koers flags --format json` listing every flag is timed against the same
 floor. Results go to stdout as a Markdown table for docs/benchmarks.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -120,16 +120,30 @@ def database_bytes(db: str) -> int:
         return int(con.execute("SELECT pg_database_size(current_database())").fetchone()[0])
 
 
+# A small process that starts the command and reports its time and peak memory. Started from here
+# directly, a child's peak resident set would include this process's own size at the fork (Linux
+# carries the parent's high-water mark over the exec), and this process holds a whole file of CSV or
+# JSON at times; the launcher is a few MiB.
+LAUNCHER = """
+import json, resource, subprocess, sys, time
+started = time.perf_counter()
+code = subprocess.call(sys.argv[2:])
+seconds = time.perf_counter() - started
+with open(sys.argv[1], "w") as report:
+    json.dump({"seconds": seconds, "peak_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}, report)
+sys.exit(code)
+"""
+
+
 def koers(*args: str, env: dict) -> tuple[float, float, str]:
-    """Run a koers command; (seconds, peak MiB of the child, stdout)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "tracking", *args], env=env, capture_output=True, text=True)
-    seconds = time.perf_counter() - started
-    if done.returncode != 0:
-        raise SystemExit(f"koers {' '.join(args)} failed:\n{done.stderr}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return seconds, max(peak, before) / 1024, done.stdout
+    """Run a koers command; (seconds, peak MiB of the command's own process, stdout)."""
+    with tempfile.NamedTemporaryFile("r", suffix=".json") as report:
+        done = subprocess.run([sys.executable, "-c", LAUNCHER, report.name, sys.executable, "-m", "tracking", *args],
+                              env=env, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise SystemExit(f"koers {' '.join(args)} failed:\n{done.stderr}")
+        measured = json.load(report)
+    return measured["seconds"], measured["peak_kib"] / 1024, done.stdout
 
 
 def main() -> None:
