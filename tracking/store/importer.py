@@ -285,6 +285,7 @@ def import_csv(
     try:
         with db.write() as con:
             result = ingest(con, staged, instrument, source="import", now=now, coach_id=coach_id)
+            del staged  # written: freed before what is derived from it is computed
             if on_ingested is not None:
                 on_ingested(con, result)
     except IngestConflict as conflict:
