@@ -8,9 +8,10 @@ The floor is the database loading the same file into a table of a fresh database
 throwaway server of its own, tests/postgres.py) PostgreSQL's `COPY ... FROM STDIN (FORMAT csv)` of
 the file into a table with the file's columns, typed, sent from this process as `psql \\copy` does.
 No import can be faster than reading the file once. `koers import` runs as its own process, as a
-user runs it, on a fresh database each run, started by a small launcher process; its peak memory is
-that process's maximum resident set size (see `LAUNCHER`). `koers flags --format json` listing every flag is timed against the same
-floor. Results go to stdout as a Markdown table for docs/benchmarks.md.
+user runs it, on a fresh database each run; its peak memory is its maximum resident set size, as a
+small launcher process that starts it measures it (see `LAUNCHER`). `koers flags --format json`
+listing every flag is timed against the same floor. Results go to stdout as a Markdown table for
+docs/benchmarks.md.
 """
 
 from __future__ import annotations
