@@ -30,8 +30,15 @@ from tracking.store import columnar
 from tracking.store.dialect import DUCKDB
 
 # Every instance the shared file is attached to has the same configuration. The memory limit keeps
-# a bulk import under 1 GiB together with the in-memory check; DuckDB spills to disk beyond it.
-CONFIG: dict[str, str | bool | int | float | list[str]] = {"memory_limit": "512MB"}
+# a bulk import under 1 GiB together with the in-memory check; DuckDB spills to disk beyond it. The
+# flush thresholds make DuckDB's allocator hand memory back after every task that used more than
+# a megabyte, instead of keeping it for itself: a bulk refresh's own arrays come from Python's
+# allocator and cannot reuse what DuckDB keeps (an import's peak is about 100 MiB lower, as fast).
+CONFIG: dict[str, str | bool | int | float | list[str]] = {
+    "memory_limit": "512MB",
+    "allocator_flush_threshold": "1MB",
+    "allocator_bulk_deallocation_flush_threshold": "1MB",
+}
 FIRST_BACKOFF_SECONDS = 0.001
 MAX_BACKOFF_SECONDS = 0.01
 
