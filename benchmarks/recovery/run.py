@@ -36,6 +36,7 @@ from tracking.recovery import (
     default_curves,
     estimate_curves,
     not_on_track_table,
+    refresh_table,
 )
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "recovery.md"
@@ -78,12 +79,10 @@ def focus_on_dominant(population: Population) -> FocusPeriods:
 
 def flags_as_refresh_finds_them(batch: SeriesBatch, dominant: np.ndarray, focus: FocusPeriods, curve: str,
                                 settings: RecoverySettings) -> tuple[list[NotOnTrack], Curves]:
-    """The flags by the path `koers import` and every refresh take (`tracking.store.on_track.flag_table`):
-    one coaching timeline for the estimate and the band, the flags as columns."""
-    timeline = coaching_timeline(batch, None, settings)
-    curves = (estimate_curves(batch, dominant, None, settings, timeline=timeline) if curve == "estimated"
-              else default_curves(settings))
-    return not_on_track_table(batch, dominant, None, focus, curves, settings, timeline=timeline).events(), curves
+    """The flags by the path `koers import` and every refresh take (`tracking.store.on_track.flag_table`)."""
+    table, curves = refresh_table(batch, dominant, focus, None if curve == "estimated" else default_curves(settings),
+                                  settings)
+    return table.events(), curves
 
 
 def run_once(population: Population, curve: str, settings: RecoverySettings,

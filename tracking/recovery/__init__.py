@@ -10,6 +10,7 @@ clients, the band and the rule, and the benchmark behind every default.
     curves = estimate_curves(batch, start_weeks, settings)       # or default_curves(settings)
     result, flags = track_recovery(batch, dominant, start_weeks, focus, curves, settings)
     table = not_on_track_table(batch, dominant, start_weeks, focus, curves, settings)  # the flags as columns, leaner
+    table, curves = refresh_table(batch, dominant, focus, None, settings)  # a refresh's: curves estimated too
 """
 
 from tracking.recovery.band import (
@@ -47,6 +48,7 @@ from tracking.recovery.not_on_track import (
     NotOnTrackTable,
     not_on_track_events,
     not_on_track_table,
+    refresh_table,
     track_recovery,
 )
 from tracking.recovery.settings import RecoverySettings
@@ -57,5 +59,6 @@ __all__ = [
     "NO_LONGER_FOLLOWED", "RULE", "UNKNOWN", "WELL_ABOVE", "ZONE_NAMES", "Curves", "FocusPeriods", "NotOnTrack",
     "NotOnTrackTable", "RecoveryResult", "RecoverySettings", "Timeline", "band_by_dynamic", "coaching_timeline",
     "default_curves", "estimate_curves", "expected_by_dynamic", "expected_recovery",
-    "exponential_remaining", "not_on_track_events", "not_on_track_table", "observed_levels", "track_recovery",
+    "exponential_remaining", "not_on_track_events", "not_on_track_table", "observed_levels", "refresh_table",
+    "track_recovery",
 ]

@@ -42,11 +42,13 @@ from tracking.recovery.band import (
     RecoveryResult,
     Timeline,
     clocks,
+    coaching_timeline,
     dynamic_band,
     expected_recovery,
     zones,
 )
 from tracking.recovery.curves import BoolArray, Curves, FloatArray, IntArray
+from tracking.recovery.estimate import estimate_curves
 from tracking.recovery.settings import DEFAULT_SETTINGS, RecoverySettings
 
 KIND = "not_on_track"
@@ -195,6 +197,17 @@ def not_on_track_table(
     return _joined([_dynamic_flags(batch, dominant_codes, row_clocks, dynamic_band(row_clocks, d, curves, settings),
                                    d, curves, settings)
                     for d in range(N_DYNAMICS)])
+
+
+def refresh_table(batch: SeriesBatch, dominant: npt.ArrayLike, focus: FocusPeriods, curves: Curves | None,
+                  settings: RecoverySettings = DEFAULT_SETTINGS) -> tuple[NotOnTrackTable, Curves]:
+    """The flags as a refresh finds them, from each client's first check-in, and the curves they rest
+    on: `curves`, or when None, estimated from the batch (which then holds every client). The
+    estimate and the band share one coaching timeline (its Kalman filter is most of their time)."""
+    timeline = coaching_timeline(batch, None, settings)
+    if curves is None:
+        curves = estimate_curves(batch, dominant, None, settings, timeline=timeline)
+    return not_on_track_table(batch, dominant, None, focus, curves, settings, timeline=timeline), curves
 
 
 def _joined(parts: list[NotOnTrackTable]) -> NotOnTrackTable:

@@ -101,17 +101,11 @@ def focus_periods(inputs: FlagInputs) -> FocusPeriods:
 def flag_table(inputs: FlagInputs, dominant: npt.ArrayLike, settings: RecoverySettings,
                curves: Curves | None) -> tuple[FlagTable, Curves]:
     """Every `not_on_track` flag of the batch, and the curves they rest on: `curves` (see
-    `curves_to_use`), or when None, estimated from the batch, for the caller to store.
-
-    The estimate and the band share one coaching timeline (its Kalman filter is most of their time).
-    Computation only: `refresh` runs it while the database writes what was found before."""
-    batch = inputs.batch
-    timeline = recovery.coaching_timeline(batch, None, settings)
-    if curves is None:
-        curves = recovery.estimate_curves(batch, dominant, None, settings, timeline=timeline)
-    found = recovery.not_on_track_table(batch, dominant, None, focus_periods(inputs), curves, settings,
-                                        timeline=timeline)
-    return events_table(found, batch, inputs.checkin_us), curves
+    `curves_to_use`), or when None, estimated from the batch, for the caller to store
+    (`recovery.refresh_table`). Computation only: `refresh` runs it while the database writes what
+    was found before."""
+    found, curves = recovery.refresh_table(inputs.batch, dominant, focus_periods(inputs), curves, settings)
+    return events_table(found, inputs.batch, inputs.checkin_us), curves
 
 
 def events_table(found: recovery.NotOnTrackTable, batch: SeriesBatch, checkin_us: npt.NDArray[np.int64]
