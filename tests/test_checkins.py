@@ -27,8 +27,11 @@ def rows(count: int, seed: int = 3) -> list[dict]:
     } for n in range(count)]
 
 
-def test_it_stores_every_answer_and_the_scores_the_rule_gives(store, monkeypatch):
+@pytest.mark.parametrize("scored_here", [True, False], ids=["scored-in-python", "scored-in-the-database"])
+def test_it_stores_every_answer_and_the_scores_the_rule_gives(store, monkeypatch, scored_here):
     monkeypatch.setattr(checkins, "SCORE_CHUNK_ROWS", 7)  # scores computed in chunks line up with their rows
+    # A few check-ins are scored in Python; a larger batch on DuckDB by the database itself.
+    monkeypatch.setattr(checkins, "SCORED_HERE_ROWS", 1_000 if scored_here else 0)
     given = rows(40)
     with store.write() as con:
         result = checkins.ingest(con, checkins.frame_from_rows(given, INSTRUMENT), INSTRUMENT, source="import",

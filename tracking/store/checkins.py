@@ -106,6 +106,7 @@ def answer_values(answers: Any, items: int) -> npt.NDArray[np.float64]:
     return np.asarray(flat.to_numpy(zero_copy_only=False), dtype=np.float64).reshape(len(lists), items)
 
 
+SCORED_HERE_ROWS = 1_000  # up to this many check-ins are scored in Python on DuckDB too (see `ingest`)
 SCORE_CHUNK_ROWS = 131_072  # scores are computed this many check-ins at a time: memory stays flat
 
 
@@ -188,11 +189,13 @@ def ingest(
     order, null for unanswered), contact_request, note.
 
     The checks against stored data read a relation of the rows; the rows themselves go in as one
-    INSERT ... SELECT on DuckDB and as one COPY each of check-ins and scores on PostgreSQL."""
+    INSERT ... SELECT on DuckDB (scored by the database) and as one COPY each of check-ins and scores
+    on PostgreSQL, or for a few rows on either (scored here)."""
     # DuckDB scans the Arrow table in place, so the whole table is the relation and the rows go in with
     # INSERT ... SELECT; a PostgreSQL relation is a copy, so there only the keys are one, and the rows
-    # are appended once, by COPY.
-    whole = con.dialect == DUCKDB
+    # are appended once, by COPY. For a few rows (a submit) planning the scoring SQL costs more than
+    # the scoring, so they are scored here and appended like PostgreSQL's.
+    whole = con.dialect == DUCKDB and rows.num_rows > SCORED_HERE_ROWS
     with con.relation("incoming", rows if whole else rows.select(["rec", "client_id", "submitted_at"])):
         conflicts = _find_conflicts(con, "incoming", coach_id)
         if conflicts:
