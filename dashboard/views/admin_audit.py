@@ -14,7 +14,7 @@ lang = runtime.lang()
 
 st.title(tr("admin.audit.title"), anchor=False)
 st.caption(tr("admin.audit.help"))
-client_filter = st.text_input(tr("admin.audit.client"), max_chars=64, live=True).strip() or None
+client_filter = st.text_input(tr("admin.audit.client"), max_chars=64).strip() or None
 with runtime.user_errors():
     lines = coaches.audit_entries(runtime.context(), actor, client_id=client_filter)
     tz = coaches.own_account(runtime.context(), actor).tz

@@ -50,3 +50,22 @@ def test_a_coach_signs_in_triages_and_acknowledges_a_flag(demo_site, page, scree
             "SELECT acknowledge_note FROM flags WHERE client_id = 'M-210' AND status = 'acknowledged'"
         ).fetchall()
     assert acknowledged == [("Talked it through on Monday",)] * 5
+
+
+def test_narrowing_the_audit_log_to_a_client_is_one_look_however_slowly_it_is_typed(demo_site, page):
+    """The filter applies on Enter: typing K-101 key by key is not a look at K, K-, K-1 and K-10."""
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.goto(f"{demo_site.url}/admin_audit")
+    wait_for_app(page)
+    sign_in(page, "anne@koers.example")  # an admin, who reads Koers in Dutch
+    page.get_by_role("heading", name="Auditlog").wait_for(timeout=30_000)
+    wait_for_app(page)
+    field = page.get_by_label("Alleen cliënt")
+    field.press_sequentially("K-101", delay=700)  # slower than any rerun a keystroke could start
+    wait_for_app(page)
+    field.press("Enter")
+    page.locator("[data-testid='stDataFrame']").first.wait_for(timeout=30_000)
+    wait_for_app(page)
+    with duckdb.connect(str(demo_site.workdir / "koers.duckdb"), read_only=True) as con:
+        looks = con.execute("SELECT client_id FROM audit_log WHERE action = 'view_audit_log' ORDER BY id").fetchall()
+    assert looks == [(None,), ("K-101",)]
