@@ -79,7 +79,7 @@ HOLDER = textwrap.dedent("""
 """)
 
 
-def test_it_waits_for_a_process_that_holds_the_file_without_the_lock(tmp_path):
+def test_it_waits_for_a_process_that_holds_the_file_without_the_lock(tmp_path, monkeypatch):
     path = tmp_path / "koers.duckdb"
     with Database(path).write() as con:
         con.execute("CREATE TABLE t (n INTEGER)")
@@ -95,10 +95,14 @@ def test_it_waits_for_a_process_that_holds_the_file_without_the_lock(tmp_path):
             child.wait(timeout=30)
         waits.append(seconds)
 
+    built = []
+    connect = duckdb.connect
+    monkeypatch.setattr(duckdb, "connect", lambda *args, **kwargs: built.append(args) or connect(*args, **kwargs))
     db = Database(path, busy_timeout_seconds=30, sleep=release_on_first_wait)
     with db.write() as con:
         con.execute("INSERT INTO t VALUES (1)")
     assert waits, "the first attempt should have found the file held"
+    assert not built  # a ready instance (the first write's) made both attempts: none was built
     with db.read() as con:
         assert con.execute("SELECT count(*) FROM t").fetchone()[0] == 1
 

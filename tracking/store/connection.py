@@ -282,19 +282,23 @@ class Database:
         deadline = self._clock() + self.busy_timeout_seconds
         backoff = FIRST_BACKOFF_SECONDS
         attach = f"ATTACH {_literal(str(self.path))} AS {ATTACHED}" + (" (READ_ONLY)" if read_only else "")
+        instance = _INSTANCES.take()
         while True:
-            instance = _INSTANCES.take()
+            con = instance.cursor()
             try:
-                con = instance.cursor()
                 configure(con)
                 con.execute(attach)
                 con.execute(f"USE {ATTACHED}")
                 return instance, con
             except duckdb.IOException as exc:
-                _INSTANCES.discard(instance)
+                con.close()
                 if not _is_lock_conflict(exc):
+                    _INSTANCES.discard(instance)
                     raise DatabaseError(f"{self.path}: cannot open the database ({describe(exc)})") from None
+                # Held by a process that does not take the lock: nothing was attached, and the same
+                # instance tries again.
                 if self._clock() >= deadline:
+                    _INSTANCES.give_back(instance)
                     raise DatabaseBusy(self._busy_message()) from None
                 self._sleep(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
