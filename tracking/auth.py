@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pyotp
-import qrcode
 
 from tracking import sealed
 from tracking.models import Coach
@@ -127,6 +126,8 @@ def totp_uri(secret: str, email: str) -> str:
 
 
 def totp_qr_png(secret: str, email: str) -> bytes:
+    import qrcode  # Pillow with it: only where a QR code is drawn, not for every command and page
+
     image = qrcode.make(totp_uri(secret, email), box_size=6, border=2)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
