@@ -9,6 +9,7 @@ line can write while coaches browse. Pages call the use cases in `tracking.useca
 from __future__ import annotations
 
 import html
+import logging
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -36,6 +37,7 @@ from tracking.models import Coach, Viewer
 from tracking.settings import Settings, load_settings
 from tracking.usecases import coaches, refusals
 
+LOG = logging.getLogger("koers.dashboard")
 SESSION_COACH = "coach_id"
 SESSION_GENERATION = "coach_generation"  # the coach's sign-in generation when this session signed in
 SESSION_LAST_ACTIVE = "last_active"
@@ -72,8 +74,12 @@ def start() -> Settings:
     try:
         loaded = context().settings
         loaded.require_secret_key()
-    except (SettingsError, DatabaseError, KoersError) as problem:
-        show_plain(f"Koers cannot start: {problem}", "error")
+    except DatabaseError as problem:  # an address or a path, and a server's words: for the operator's log
+        LOG.error("Koers cannot start: %s", problem)
+        show_plain(tr("error.database"), "error")
+        st.stop()
+    except (SettingsError, KoersError) as problem:  # names a setting or a file, never a secret
+        show_plain(tr("error.cannot_start", detail=str(problem)), "error")
         st.stop()
     refusals.flush(context(), now())  # the refusals counted in the last minute, if any
     return loaded
@@ -202,6 +208,10 @@ def user_errors() -> Iterator[None]:
     except InvalidValue as problem:
         show_invalid(problem)
         st.stop()
+    except DatabaseError as problem:  # the address, a path, a server's words: for the operator's log only
+        LOG.error("%s", problem)
+        show_plain(tr("error.database"), "error")
+        st.stop()
     except KoersError as problem:
         show_plain(tr("error.general", detail=str(problem)), "error")
         st.stop()
@@ -251,11 +261,12 @@ def signed_in_coach() -> Coach | None:
     if last is None or current - last > timedelta(minutes=session_minutes()):
         sign_out(tr("signin.expired"))
         return None
-    try:
-        coach, generation = coaches.session_coach(context(), coach_id)
-    except NotFound:
-        sign_out(None)
-        return None
+    with user_errors():  # a busy or unreadable database is said in words, and the page stops
+        try:
+            coach, generation = coaches.session_coach(context(), coach_id)
+        except NotFound:
+            sign_out(None)
+            return None
     if not coach.active:
         sign_out(tr("signin.deactivated"))
         return None

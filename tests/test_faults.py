@@ -228,7 +228,7 @@ def test_a_corrupted_instrument_file_stops_the_dashboard(demo_db, monkeypatch, t
     instrument.load_instrument.cache_clear()
     try:
         at = app().run()
-        assert shown(at, "error")[0].startswith("Koers cannot start:")
+        assert shown(at, "error")[0].startswith("Koers kan niet starten:")
         assert "v1.toml: not a valid instrument file" in shown(at, "error")[0]
         assert not at.text_input, "no sign-in form while the instrument is broken"
     finally:
@@ -326,3 +326,25 @@ def test_senders_side_by_side_one_killed_mid_send_deliver_every_email_once(backe
 
 def invited(server: SenderKiller) -> list[str]:
     return sorted(recipient for recipient, _mid in server.accepted if recipient != "coach@example.org")
+
+
+def test_a_database_that_cannot_be_read_is_told_in_words_and_named_only_in_the_log(demo_db, caplog):
+    """Whoever opens a page (a client with a link, a coach) reads what happened in their language; the
+    file or server address and its reason are for the operator, in the server's log."""
+    from tests.dashboard_helpers import MARC, shown, signed_in, texts
+
+    at = signed_in(MARC, lang="en", page="caseload")
+    assert not shown(at, "error")
+    demo_db.write_bytes(b"not a database, " * 4096)  # the file is damaged while the app runs
+    at.run()
+    assert shown(at, "error") == ["Koers cannot reach its data right now. Please try again in a few minutes."]
+    assert str(demo_db) not in texts(at)
+    assert str(demo_db) in caplog.text
+
+    from dashboard import runtime
+
+    runtime._context.clear()  # a dashboard started on the damaged file
+    fresh = signed_in(MARC, lang="nl", page="caseload")
+    assert shown(fresh, "error") == [
+        "Koers kan zijn gegevens nu niet bereiken. Probeer het over een paar minuten opnieuw."]
+    assert str(demo_db) not in texts(fresh)

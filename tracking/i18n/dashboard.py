@@ -27,6 +27,11 @@ TEXTS = {
         "en": "This exists already: choose another client id or email address.",
     },
     "error.general": {"nl": "Dat lukte niet: {detail}", "en": "That did not work: {detail}"},
+    "error.database": {
+        "nl": "Koers kan zijn gegevens nu niet bereiken. Probeer het over een paar minuten opnieuw.",
+        "en": "Koers cannot reach its data right now. Please try again in a few minutes.",
+    },
+    "error.cannot_start": {"nl": "Koers kan niet starten: {detail}", "en": "Koers cannot start: {detail}"},
     "error.admins_only": {
         "nl": "Deze pagina is alleen voor beheerders.", "en": "This page is for administrators only.",
     },
