@@ -58,12 +58,30 @@ def test_db_given_on_the_command_line_takes_a_server_address_too():
     ("postgresql://koers:hunter2secret@db.example.org:99999/koers", "not a port number"),
     ("postgresql://koers:hunter2secret@db.example.org/", "name the database"),
     ("postgresql://koers:hunter2secret@db example.org/koers", "space"),
+    # libpq ends the password at the first @ or /, and would take the rest for the host
+    ("postgresql://koers:hunter2secret@2026@db.example.org/koers", "percent-encode them (@ as %40"),
+    ("postgresql://koers:hunter2secret/2026@db.example.org/koers", "percent-encode them (@ as %40"),
 ])
 def test_a_malformed_server_address_names_the_setting_and_never_the_password(value, problem):
     with pytest.raises(SettingsError) as raised:
         load_settings({"KOERS_DB": value}, secrets_file=None)
     assert "KOERS_DB" in str(raised.value) and problem in str(raised.value)
     assert "hunter2secret" not in str(raised.value)
+
+
+@pytest.mark.parametrize("value", [
+    "host=db.example.org port=5432 dbname=koers user=koers password=hunter2secret",
+    "postgresql+psycopg://koers:hunter2secret@db.example.org/koers",
+    "pgsql://koers:hunter2secret@db.example.org/koers",
+])
+def test_an_address_koers_does_not_read_is_refused_not_taken_for_a_file(value, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for given in ({"KOERS_DB": value}, {}):
+        with pytest.raises(SettingsError) as raised:
+            load_settings(given, secrets_file=None, db=None if given else value)
+        assert "postgresql://user:password@host:port/dbname" in str(raised.value)
+        assert "hunter2secret" not in str(raised.value)
+    assert not [path for path in tmp_path.rglob("*") if "hunter2secret" in str(path)], "no file named after it"
 
 
 def test_the_address_shows_without_its_password_wherever_it_is_printed():
@@ -96,13 +114,15 @@ def test_a_wrong_password_is_a_database_error_that_names_the_server_and_not_the_
         pass
     message = str(raised.value)
     assert "password authentication failed" in message and wrong.redacted in message
+    assert "check the address in KOERS_DB (or --db)" in message and "~/.pgpass (PGPASSFILE)" in message
     logged = "".join(traceback.format_exception(raised.value))  # what a log of the failure would hold
     assert "hunter2-wrong" not in message + logged + caplog.text
 
 
 def test_a_server_that_is_not_there_is_a_database_error_that_says_so():
     nowhere = DatabaseURL(f"postgresql://koers:pw@127.0.0.1:{free_port()}/koers")
-    with pytest.raises(DatabaseError, match="cannot connect to the database"), database(nowhere).read():
+    with pytest.raises(DatabaseError, match=r"cannot connect to the database \(.*\); check the address in KOERS_DB"), \
+            database(nowhere).read():
         pass
 
 

@@ -65,6 +65,11 @@ class DatabaseURL:
         rest, _hash, _fragment = rest.partition("#")
         rest, _q, query = rest.partition("?")
         netloc, _slash, dbname = rest.partition("/")
+        if netloc.count("@") > 1 or "@" in dbname:
+            # libpq ends the user name and password at the first @ or /: what follows would be taken
+            # for the host (and repeated in its messages).
+            raise ValueError("the user name or password holds an @ or a /: percent-encode them (@ as %40, "
+                             "/ as %2F), as in postgresql://koers:p%40ss@db.example.org/koers")
         userinfo, at, hosts = netloc.rpartition("@")
         if not at:
             userinfo, hosts = "", netloc
@@ -112,10 +117,19 @@ class DatabaseURL:
         return f"DatabaseURL({self.redacted!r})"
 
 
+# Forms of a server address that Koers does not read (another scheme, libpq's key=value list): a
+# path like these would become a DuckDB file named after the address, password and all.
+_OTHER_ADDRESS = re.compile(r"^[a-z][a-z0-9+.-]*://|(^|\s)(host|hostaddr|port|dbname|user|password|service)\s*=",
+                            re.IGNORECASE)
+
+
 def _database(raw: str) -> Path | DatabaseURL:
     """A DuckDB file path, or a PostgreSQL server's postgresql:// address."""
     if raw.strip().lower().startswith(tuple(f"{scheme}:" for scheme in SERVER_SCHEMES)):
         return DatabaseURL(raw.strip())
+    if _OTHER_ADDRESS.search(raw.strip()):
+        raise ValueError("looks like a database address, but Koers reads a server's address only as "
+                         "postgresql://user:password@host:port/dbname (a path names a DuckDB file)")
     return _path(raw)
 
 

@@ -189,6 +189,13 @@ class PostgresDatabase:
         first = text.splitlines()[0] if text else type(exc).__name__
         return self._scrub(first.removeprefix("connection failed: "))
 
+    def _cannot_connect(self, exc: psycopg.Error) -> str:
+        reason = self._reason(exc)
+        hint = "check the address in KOERS_DB (or --db) and that the server runs"
+        if "password" in reason:
+            hint += "; a password goes in the address or in ~/.pgpass (PGPASSFILE)"
+        return f"{self.location}: cannot connect to the database ({reason}); {hint}"
+
     def _busy_message(self) -> str:
         return (
             f"{self.location}: the database stayed busy for {self.busy_timeout_seconds:g} seconds "
@@ -228,15 +235,13 @@ class PostgresDatabase:
             except psycopg.OperationalError as exc:
                 busy = isinstance(exc, _BUSY_STATES) or any(text in str(exc) for text in _BUSY_AT_CONNECT)
                 if not busy:
-                    raise DatabaseError(
-                        f"{self.location}: cannot connect to the database ({self._reason(exc)})"
-                    ) from None
+                    raise DatabaseError(self._cannot_connect(exc)) from None
                 if self._clock() >= deadline:
                     raise DatabaseBusy(self._busy_message()) from None
                 self._sleep(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
             except psycopg.Error as exc:
-                raise DatabaseError(f"{self.location}: cannot connect to the database ({self._reason(exc)})") from None
+                raise DatabaseError(self._cannot_connect(exc)) from None
             else:
                 con.adapters.register_loader("json", TextLoader)  # JSON as its text, as DuckDB returns it
                 return con
