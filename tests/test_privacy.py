@@ -281,6 +281,24 @@ def test_the_clients_eml_files_go_and_the_coachs_digest_keeps_only_the_others(pr
         assert not names_client(path.read_bytes().decode("utf-8", "replace"), ANNA), path.name
 
 
+def test_emails_sent_as_files_in_another_folder_are_named_so_they_can_be_removed_there(
+        practice, koers, monkeypatch, tmp_path):
+    outbox = practice
+    mine = [p.name for p, _m in eml(outbox, "invitation", ANNA["email"])]
+    mine += [p.name for p, m in eml(outbox, "contact", "coach@example.org") if "Anna" in str(m["Subject"])]
+    elsewhere = tmp_path / "this-machine-outbox"  # erasing on a machine whose schedulers write elsewhere
+    monkeypatch.setenv("KOERS_OUTBOX_DIR", str(elsewhere))
+    ran = koers("erase-client", "C1", "--yes")
+    assert ran.exit_code == 0, ran.output
+    assert "0 .eml file(s) removed" in ran.stdout
+    assert f"2 email(s) to the client were sent as .eml files that are not in {elsewhere}" in ran.stderr
+    assert ran.stderr.rstrip().endswith("Remove them where they are: " + ", ".join(sorted(mine)))
+    assert all((outbox / name).exists() for name in mine)  # nothing is touched where this process does not write
+
+    monkeypatch.setenv("KOERS_SMTP_HOST", "mail.example.org")  # sent by a mail server: no file expected
+    assert "sent as .eml files" not in koers("erase-client", "C10", "--yes").stderr
+
+
 def test_the_audit_log_records_the_erasure_without_the_id_name_email_or_notes(practice, koers, db_path):
     assert koers("erase-client", "C1", "--yes").exit_code == 0
     with database(db_path).read() as con:

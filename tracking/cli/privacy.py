@@ -74,6 +74,11 @@ def erase_client(cmd: Command, client_id: str, yes: bool) -> None:
         f"Erased client {client_id}: {_counts(erasure.rows)}; {erasure.outbox_redacted} email(s) to others redacted; "
         f"{files} .eml file(s) removed, {len(erasure.files_redacted)} redacted."
     )
+    if erasure.files_elsewhere:
+        click.echo(
+            f"{len(erasure.files_elsewhere)} email(s) to the client were sent as .eml files that are not in "
+            f"{erasure.folder}: a scheduler with another KOERS_OUTBOX_DIR wrote them, or they were removed before. "
+            f"Remove them where they are: {', '.join(erasure.files_elsewhere)}", err=True)
     if erasure.files_failed:
         problems = "; ".join(f"{path} ({reason})" for path, reason in erasure.files_failed)
         raise KoersError(f"the database no longer holds the client, but these files could not be changed: "

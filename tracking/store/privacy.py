@@ -218,10 +218,20 @@ class OutboxText:
     body_html: str | None
 
 
-def outbox_emails(con: StoreConnection, client_id: str) -> list[tuple[int, str]]:
-    """(outbox id, kind) of the emails written for the client."""
-    rows = con.execute("SELECT id, kind FROM outbox WHERE client_id = ? ORDER BY id", [client_id]).fetchall()
-    return [(int(outbox_id), kind) for outbox_id, kind in rows]
+@dataclass(frozen=True)
+class OwnEmail:
+    """An email written for the client."""
+
+    id: int
+    kind: str
+    sent: bool
+    created_at: datetime
+
+
+def outbox_emails(con: StoreConnection, client_id: str) -> list[OwnEmail]:
+    rows = con.execute("SELECT id, kind, status = 'sent', created_at FROM outbox WHERE client_id = ? ORDER BY id",
+                       [client_id]).fetchall()
+    return [OwnEmail(int(outbox_id), kind, bool(sent), from_db(created)) for outbox_id, kind, sent, created in rows]
 
 
 def emails_being_sent(con: StoreConnection, client_id: str, claimed_since: datetime) -> list[int]:

@@ -27,7 +27,7 @@ from tracking.clock import iso, utcnow
 from tracking.context import Actor, Context
 from tracking.errors import AlreadyExists, DatabaseError, EmailInFlight, InvalidValue, NotForThisDatabase, NotFound
 from tracking.mail.outbox import claim_timeout
-from tracking.mail.transports import EML_NAME
+from tracking.mail.transports import EML_NAME, eml_file_name
 from tracking.models import Client, Viewer
 from tracking.store import Database, StoreConnection, audit, clients
 from tracking.store import privacy as store
@@ -183,6 +183,10 @@ class Erasure:
     files_removed: list[Path] = field(default_factory=list)
     files_redacted: list[Path] = field(default_factory=list)
     files_failed: list[tuple[Path, str]] = field(default_factory=list)
+    # Sent as .eml files (no mail server is set here), but not in this process's outbox folder: written
+    # by a scheduler with another KOERS_OUTBOX_DIR, or removed before.
+    files_elsewhere: list[str] = field(default_factory=list)  # their file names
+    folder: Path | None = None
 
 
 def erasure_plan(ctx: Context, actor: Actor, client_id: str) -> tuple[str, dict[str, int]]:
@@ -218,7 +222,10 @@ def erase_client(ctx: Context, actor: Actor, client_id: str, *, now: datetime | 
                      salt=salt, subject=subject_hash(client.id, salt, ctx.settings.secret_key),
                      keyed=bool(ctx.settings.secret_key))
     erasure = Erasure(counts, len(redacted))
-    _tidy_outbox_folder(ctx.settings.outbox_folder(), erasure, own_emails, redacted, client.id, client.name)
+    erasure.folder = ctx.settings.outbox_folder()
+    _tidy_outbox_folder(erasure.folder, erasure, own_emails, redacted, client.id, client.name)
+    if ctx.settings.smtp_host:  # sent through a mail server: no file was expected
+        erasure.files_elsewhere = []
     return erasure
 
 
@@ -233,12 +240,14 @@ def _eml_files(folder: Path) -> dict[tuple[int, str], Path]:
     return found
 
 
-def _tidy_outbox_folder(folder: Path, erasure: Erasure, own: list[tuple[int, str]],
+def _tidy_outbox_folder(folder: Path, erasure: Erasure, own: list[store.OwnEmail],
                         redacted: list[store.OutboxText], client_id: str, name: str | None) -> None:
     files = _eml_files(folder)
-    for outbox_id, kind in own:
-        path = files.get((outbox_id, kind))
+    for email in own:
+        path = files.get((email.id, email.kind))
         if path is None:
+            if email.sent:
+                erasure.files_elsewhere.append(eml_file_name(email.created_at, email.id, email.kind))
             continue
         try:
             path.unlink()
