@@ -243,11 +243,11 @@ def _eml_files(folder: Path) -> dict[tuple[int, str], Path]:
 def _tidy_outbox_folder(folder: Path, erasure: Erasure, own: list[store.OwnEmail],
                         redacted: list[store.OutboxText], client_id: str, name: str | None) -> None:
     files = _eml_files(folder)
-    for email in own:
-        path = files.get((email.id, email.kind))
+    for mine in own:
+        path = files.get((mine.id, mine.kind))
         if path is None:
-            if email.sent:
-                erasure.files_elsewhere.append(eml_file_name(email.created_at, email.id, email.kind))
+            if mine.sent:
+                erasure.files_elsewhere.append(eml_file_name(mine.created_at, mine.id, mine.kind))
             continue
         try:
             path.unlink()
