@@ -67,6 +67,25 @@ def test_init_makes_an_existing_secrets_file_private(koers, tmp_path):
     assert text.startswith("# copied from secrets.toml.example\n") and "KOERS_SECRET_KEY = " in text
 
 
+def test_init_makes_no_new_key_for_a_database_whose_links_were_signed_with_another(koers, tmp_path, monkeypatch):
+    """A second machine set up with `koers init` on a shared database would sign links with a key of
+    its own: the links already sent would stop working, on every machine."""
+    monkeypatch.setenv("KOERS_SECRET_KEY", "the-first-machines-key-0123456789abcdef")
+    assert koers("init", "--no-secret").exit_code == 0
+    assert koers("coach", "add", "coach@example.org", "--name", "Ada Coach", "--password-stdin",
+                 input="correct horse battery\n").exit_code == 0
+    assert koers("client", "add", "K-1", "--name", "Kim", "--email", "kim@example.org",
+                 "--coach", "coach@example.org").exit_code == 0
+    assert koers("link", "K-1").exit_code == 0
+    monkeypatch.delenv("KOERS_SECRET_KEY")  # the second machine, where no key is set yet
+    ran = koers("init")
+    assert ran.exit_code == 2 and "Traceback" not in ran.output
+    assert "already holds 1 personal link(s) signed with a secret key that is not set here" in ran.stderr
+    assert "KOERS_SECRET_KEY" in ran.stderr and "--no-secret" in ran.stderr
+    assert not (tmp_path / ".streamlit" / "secrets.toml").exists()
+    assert koers("init", "--no-secret").exit_code == 0
+
+
 def test_init_refuses_a_secrets_file_that_is_a_link(koers, tmp_path):
     elsewhere = tmp_path / "elsewhere.toml"
     elsewhere.write_text("# someone else's file\n", encoding="utf-8")

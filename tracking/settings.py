@@ -327,7 +327,8 @@ class Settings:
     outbox_dir: Path | None = _setting(
         "KOERS_OUTBOX_DIR", _path, None,
         "Where emails are written as .eml files when no mail server is set. Default: an `outbox` "
-        "folder beside the database.",
+        "folder beside the DuckDB file; on PostgreSQL, in the user's data directory (give every process "
+        "the same folder).",
     )
     oidc_server_metadata_url: str | None = _setting(
         "KOERS_OIDC_SERVER_METADATA_URL", _metadata_url, None,

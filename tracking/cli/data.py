@@ -12,6 +12,7 @@ import click
 from tracking.cli.common import OPERATOR, Command, Progress, format_option, print_json, with_command
 from tracking.cli.files import refuse_link, write_private
 from tracking.clock import iso, utcnow
+from tracking.errors import KoersError
 from tracking.instrument import DYNAMICS
 from tracking.models import FLAG_KINDS, FLAG_STATUSES
 from tracking.settings import SECRETS_FILE
@@ -47,6 +48,12 @@ def init(cmd: Command, no_secret: bool) -> None:
     else:
         click.echo(f"Database {done.location} is up to date.")
     if not cmd.settings.secret_key and not no_secret:
+        if done.links_made:
+            raise KoersError(
+                f"{done.location} already holds {done.links_made} personal link(s) signed with a secret key that "
+                "is not set here, so no new key was generated: a new one would stop those links. Set "
+                f"KOERS_SECRET_KEY to the key the other Koers processes use (in their {SECRETS_FILE}), or run "
+                "`koers init --no-secret`.")
         _write_secret_key(SECRETS_FILE)
         click.echo(f"Generated KOERS_SECRET_KEY into {SECRETS_FILE} (keep that file out of version control).")
     if cmd.settings.secret_key:

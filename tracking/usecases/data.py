@@ -33,6 +33,7 @@ Progress = Callable[[str], None]
 class Initialised:
     location: str  # the file, or the server's database without its password
     applied: list[str]  # the migrations this run applied (none: the database was current)
+    links_made: int = 0  # personal links already made, each signed with a secret key
 
 
 def initialise(settings: Settings) -> Initialised:
@@ -42,7 +43,9 @@ def initialise(settings: Settings) -> Initialised:
     db = database(settings.db, settings.busy_timeout_seconds)
     applied = apply_migrations(db) if pending(db) or not db.exists() else []
     sync_instruments(db)
-    return Initialised(db.location, applied)
+    with db.read() as con:
+        (links_made,) = con.execute("SELECT count(*) FROM link_tokens").fetchall()[0]
+    return Initialised(db.location, applied, int(links_made))
 
 
 def _quiet(_message: str) -> None:

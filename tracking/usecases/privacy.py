@@ -365,8 +365,9 @@ def backup(ctx: Context, actor: Actor, target: Path, *, force: bool = False, now
         raise NotForThisDatabase(
             f"{ctx.db.location}: `koers backup` copies a DuckDB file. Back up a PostgreSQL database with the "
             "server's own tools, while Koers keeps running: `pg_dump --format=custom --file=koers.dump "
-            "<the KOERS_DB address>`; restore it with `pg_restore --clean --if-exists --no-owner "
-            "--dbname=<address> koers.dump`. See docs/operations.md, \"Backup and restore on PostgreSQL\"."
+            "<the KOERS_DB address>`. Restore it with every Koers process stopped, into a new empty database "
+            "(`pg_restore --no-owner --exit-on-error --dbname=<address> koers.dump`), then erase again the clients "
+            "erased since the dump: docs/operations.md, \"Backup and restore on PostgreSQL\"."
         )
     now = now or utcnow()
     db_path = ctx.db.path
