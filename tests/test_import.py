@@ -4,6 +4,7 @@ column, and nothing is written."""
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -147,6 +148,21 @@ class TestBadInput:
         assert ran.exit_code == 2
         assert "nope.csv: no such file" in ran.stderr
 
+    def test_a_pipe_is_refused_before_anything_is_read(self, koers, db_path, tmp_path):
+        """A pipe can be read once; the import reads a file more than once (a FIFO with no writer would
+        also block the import for good)."""
+        fifo = tmp_path / "checkins.csv"
+        os.mkfifo(fifo)
+        refused(koers, db_path, fifo, "checkins.csv: is not a file but a pipe or a device")
+
+    def test_a_note_longer_than_the_csv_modules_limit_is_refused_with_its_length(self, koers, db_path, tmp_path):
+        path = write(tmp_path, csv_text([GOOD[0], checkin("C1", at="2026-03-09T09:00:00Z", note="x" * 300_000)]))
+        refused(koers, db_path, path, "line 3, column note: the note has 300,000 characters; at most 2,000 fit")
+
+    def test_lines_ending_in_a_lone_carriage_return_keep_their_numbers(self, koers, db_path, tmp_path):
+        text = csv_text([GOOD[0], checkin("C1", at="2026-03-09T09:00:00Z", sleep="55")], line_end="\r")
+        refused(koers, db_path, write(tmp_path, text), "line 3, column sleep: '55' is out of range")
+
     def test_every_problem_is_reported_not_only_the_first(self, koers, db_path, tmp_path):
         rows = [checkin("C1", sleep="x"), checkin("C1", "2026-03-09T09:00:00Z", energy="12", note="y" * 2001),
                 checkin("", "2026-03-16T09:00:00Z")]
@@ -196,6 +212,12 @@ class TestAccepted:
     def test_it_accepts_files_as_dutch_excel_saves_them(self, koers, tmp_path):
         text = "\ufeff" + csv_text(GOOD, sep=";", line_end="\r\n")
         ran = koers("import", write(tmp_path, text))
+        assert ran.exit_code == 0, ran.output
+        assert "Imported 2 check-ins" in ran.stdout
+
+    @pytest.mark.parametrize("line_end, sep", [("\r", ","), ("\n", "\t")], ids=["old-mac-line-ends", "tabs"])
+    def test_it_accepts_lone_carriage_returns_and_tabs(self, koers, tmp_path, line_end, sep):
+        ran = koers("import", write(tmp_path, csv_text(GOOD, sep=sep, line_end=line_end)))
         assert ran.exit_code == 0, ran.output
         assert "Imported 2 check-ins" in ran.stdout
 

@@ -2,7 +2,7 @@
 
 The bulk of an import is parsed and validated by DuckDB (see `tracking.store.importer`). This
 module does what needs the file's exact text: it reads the header, recognises the separator
-(`,`, or `;` as Dutch Excel writes it) and a UTF-8 byte-order mark, refuses files that are empty
+(`,`, `;` as Dutch Excel writes it, or a tab) and a UTF-8 byte-order mark, refuses files that are empty
 or not text, and, when there are problems to report, finds the line each record starts on, which
 DuckDB cannot tell once a quoted note spans several lines.
 """
@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import codecs
 import csv
+import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +21,11 @@ from tracking.errors import ImportRejected, InvalidValue, Problem
 from tracking.instrument import Instrument
 
 SNIFF_BYTES = 64 * 1024
+DELIMITERS = (",", ";", "\t")  # as exported; as Dutch Excel saves CSV; as a spreadsheet's "text (tab)"
+_LINE_END = re.compile(rb"\r\n|\r|\n")
+# A field (a note) may be longer than the csv module's default limit of 128 KiB: it is read whole and
+# then refused with its length, not as unreadable CSV.
+FIELD_LIMIT = 256 * 1024 * 1024
 FIXED_COLUMNS = ("client_id", "submitted_at")
 TRAILING_COLUMNS = ("contact_request", "note")
 
@@ -41,12 +48,17 @@ def _reject(path: Path, message: str, line: int = 0, column: str = "") -> Import
 
 def _read_head(path: Path) -> bytes:
     try:
+        found = path.stat()
+        if stat.S_ISDIR(found.st_mode):
+            raise InvalidValue(f"{path}: is a folder, not a CSV file")
+        if not stat.S_ISREG(found.st_mode):
+            # A pipe (`/dev/stdin`, `<(...)`) can be read once only, and the file is read more than once.
+            raise InvalidValue(f"{path}: is not a file but a pipe or a device; save the check-ins to a file and "
+                               "import that")
         with path.open("rb") as handle:
             return handle.read(SNIFF_BYTES)
     except FileNotFoundError:
         raise InvalidValue(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise InvalidValue(f"{path}: is a folder, not a CSV file") from None
     except OSError as exc:
         raise InvalidValue(f"{path}: cannot be read ({exc.strerror})") from None
 
@@ -71,14 +83,14 @@ def inspect_file(path: Path, instrument: Instrument) -> CsvLayout:
         raise _reject(path, "the file is empty; expected a header line and one check-in per line")
     if b"\x00" in body:
         raise _reject(path, "this is not a CSV text file (it contains binary data)")
-    first_line = body.split(b"\n", 1)[0].rstrip(b"\r")
+    first_line = _LINE_END.split(body, maxsplit=1)[0]  # also a lone CR, as old Mac spreadsheets end lines
     try:
         header_text = first_line.decode("utf-8")
     except UnicodeDecodeError:
         if len(first_line) >= SNIFF_BYTES - 4:
             raise _reject(path, "the first line is too long to be a header", line=1) from None
         raise _reject(path, "the header is not UTF-8 text; save the file as 'CSV UTF-8'", line=1) from None
-    delimiter = ";" if header_text.count(";") > header_text.count(",") else ","
+    delimiter = max(DELIMITERS, key=header_text.count)  # the first of equals: a comma
     names = next(csv.reader([header_text], delimiter=delimiter, quotechar='"'), [])
     columns = tuple(name.strip().lower() for name in names)
     expected = expected_columns(instrument)
@@ -102,7 +114,7 @@ def inspect_file(path: Path, instrument: Instrument) -> CsvLayout:
             problems.append(Problem(1, name, "missing column"))
     if problems:
         raise ImportRejected(str(path), problems)
-    if b"\n" not in body.strip(b"\r\n") and len(body) < SNIFF_BYTES:
+    if not _LINE_END.search(body.strip(b"\r\n")) and len(body) < SNIFF_BYTES:
         raise _reject(path, "the file has a header but no check-ins")
     return CsvLayout(path=path, delimiter=delimiter, has_bom=has_bom, columns=columns)
 
@@ -120,6 +132,7 @@ class Record:
 def records(layout: CsvLayout) -> Iterator[Record]:
     """Every data record with the line it starts on, checked for shape and encoding."""
     width = len(layout.columns)
+    csv.field_size_limit(max(csv.field_size_limit(), FIELD_LIMIT))
     with layout.path.open("r", encoding="utf-8-sig" if layout.has_bom else "utf-8",
                           errors="surrogateescape", newline="") as handle:
         reader = csv.reader(handle, delimiter=layout.delimiter, quotechar='"', doublequote=True, strict=True)

@@ -88,8 +88,8 @@ class ImportRejected(KoersError):
     def _message(self) -> str:
         count = len(self.problems)
         noun = "problem" if count == 1 else "problems"
-        lines = [f"{self.path}: {count} {noun} found; nothing was imported."]
+        lines = [f"{self.path}: {count:,} {noun} found; nothing was imported."]
         lines += [f"{self.path}: {problem}" for problem in self.problems[: self.shown]]
         if count > self.shown:
-            lines.append(f"... and {count - self.shown} more (the first {self.shown} are shown).")
+            lines.append(f"... and {count - self.shown:,} more (the first {self.shown} are shown).")
         return "\n".join(lines)
