@@ -179,3 +179,26 @@ def test_demo_runs_on_an_empty_database(koers, tmp_path):
     assert ran.exit_code == 0 and "anne@koers.example" in ran.output
     again = koers("demo", db=fresh)
     assert again.exit_code == 2 and "not empty" in again.stderr
+
+
+@pytest.mark.parametrize("stop", [KeyboardInterrupt(), RuntimeError("Query interrupted")],
+                         ids=["ctrl-c-in-python", "ctrl-c-in-a-duckdb-statement"])
+def test_ctrl_c_during_an_import_says_so_exits_130_and_writes_nothing(koers, db_path, tmp_path, monkeypatch, stop,
+                                                                     capsys):
+    from tracking.cli import main
+    from tracking.store import derived
+
+    assert koers("init", "--no-secret").exit_code == 0
+    before = database_fingerprint(db_path)
+    source = tmp_path / "checkins.csv"
+    source.write_text(csv_text([checkin("C1")]), encoding="utf-8")
+
+    def interrupted(*_args, **_kwargs):
+        raise stop
+
+    monkeypatch.setattr(derived, "refresh", interrupted)  # Ctrl-C while states and flags are derived
+    with pytest.raises(SystemExit) as ended:
+        main(["import", str(source), "--db", str(db_path)])
+    assert ended.value.code == 130
+    assert capsys.readouterr().err.strip().endswith("Interrupted.")
+    assert database_fingerprint(db_path) == before

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -197,3 +198,29 @@ def test_between_units_the_file_is_free_for_another_process(tmp_path):
     assert not Path(str(path) + ".wal").exists()  # the write was checkpointed when it was let go
     with db.read() as con:
         assert con.execute("SELECT n FROM t").fetchall() == [(7,)]
+
+
+def test_ctrl_c_waits_for_a_commit_and_its_detach_and_follows_right_after():
+    from tracking.store.connection import _not_interrupted
+
+    done = []
+    with pytest.raises(KeyboardInterrupt):
+        with _not_interrupted():
+            signal.raise_signal(signal.SIGINT)  # as if Ctrl-C came in the middle of COMMIT
+            done.append("the block went on")
+        done.append("never: the interrupt comes here")
+    assert done == ["the block went on"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_ctrl_c_inside_a_unit_of_work_writes_nothing_and_lets_go_of_the_file(tmp_path):
+    path = tmp_path / "koers.duckdb"
+    db = Database(path)
+    with db.write() as con:
+        con.execute("CREATE TABLE t (n INTEGER)")
+    with pytest.raises(KeyboardInterrupt), db.write() as con:
+        con.execute("INSERT INTO t VALUES (1)")
+        signal.raise_signal(signal.SIGINT)
+    other = "import duckdb, sys; print(duckdb.connect(sys.argv[1]).execute('SELECT count(*) FROM t').fetchone()[0])"
+    done = subprocess.run([sys.executable, "-c", other, str(path)], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "0", done.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import NoReturn
 
 import click
 
@@ -30,9 +31,15 @@ def main(argv: list[str] | None = None) -> None:
         code = cli.main(args=argv, prog_name="koers", standalone_mode=False)
     except click.exceptions.Exit as done:
         sys.exit(done.exit_code)
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as stopped:
+        if isinstance(stopped.__context__, KeyboardInterrupt):
+            _interrupted()
         click.echo("Aborted.", err=True)
         sys.exit(1)
+    except RuntimeError as problem:
+        if str(problem) != "Query interrupted":  # DuckDB's words for a statement that Ctrl-C stopped
+            raise
+        _interrupted()
     except click.ClickException as problem:
         problem.show()
         sys.exit(problem.exit_code)
@@ -40,8 +47,13 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(f"koers: {problem}", err=True)
         sys.exit(2)
     except KeyboardInterrupt:
-        click.echo("Interrupted.", err=True)
-        sys.exit(130)
+        _interrupted()
     # Without standalone mode click returns a command's exit status (say, 2 from a refused
     # command) instead of exiting with it.
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _interrupted() -> NoReturn:
+    """Ctrl-C: a unit of work that had not committed wrote nothing (an import is one unit)."""
+    click.echo("Interrupted.", err=True)
+    sys.exit(130)

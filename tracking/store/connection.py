@@ -15,6 +15,7 @@ import errno
 import fcntl
 import itertools
 import os
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -167,8 +168,11 @@ class Connection:
         self._con.register(name, columnar.as_arrow(rows))
         try:
             yield name
-        finally:
-            self._con.unregister(name)
+        except BaseException:
+            with suppress(duckdb.Error):  # a failed transaction refuses this too: the first error is the one
+                self._con.unregister(name)
+            raise
+        self._con.unregister(name)
 
     def load(self, table: str, rows: Any) -> int:
         data = columnar.as_arrow(rows)
@@ -180,6 +184,25 @@ class Connection:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._con, name)
+
+
+@contextmanager
+def _not_interrupted() -> Iterator[None]:
+    """Ctrl-C waits until the block is done: a commit and the detach after it are never cut in two
+    (DuckDB stops a statement that a signal reaches, and a commit stopped midway leaves it unknown
+    whether the change was saved). The interrupt follows right after. Only the main thread receives
+    signals; elsewhere the block runs as it is."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda number, _frame: caught.append(number))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if caught:
+            signal.raise_signal(signal.SIGINT)
 
 
 def configure(con: duckdb.DuckDBPyConnection) -> None:
@@ -332,7 +355,8 @@ class Database:
             except duckdb.Error as exc:
                 raise DatabaseError(f"{self.path}: the database could not be read ({describe(exc)})") from exc
             finally:
-                self._disconnect(instance, con)
+                with _not_interrupted():
+                    self._disconnect(instance, con)
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
@@ -343,6 +367,7 @@ class Database:
             except OSError as exc:
                 raise DatabaseError(f"{self.path.parent}: cannot create the folder ({exc.strerror})") from None
             instance, con = self._connect(read_only=False)
+            ended = False
             try:
                 con.execute("BEGIN TRANSACTION")
                 try:
@@ -354,15 +379,20 @@ class Database:
                             f"{self.path}: the change could not be saved ({describe(exc)}); nothing was written"
                         ) from exc
                     raise
-                try:
-                    con.execute("COMMIT")
-                except duckdb.Error as exc:
-                    self._rollback(con)
-                    raise DatabaseError(
-                        f"{self.path}: the change could not be saved ({describe(exc)}); nothing was written"
-                    ) from exc
+                with _not_interrupted():
+                    ended = True
+                    try:
+                        con.execute("COMMIT")
+                    except duckdb.Error as exc:
+                        self._rollback(con)
+                        raise DatabaseError(
+                            f"{self.path}: the change could not be saved ({describe(exc)}); nothing was written"
+                        ) from exc
+                    finally:
+                        self._disconnect(instance, con)
             finally:
-                self._disconnect(instance, con)
+                if not ended:
+                    self._disconnect(instance, con)
 
     @staticmethod
     def _rollback(con: duckdb.DuckDBPyConnection) -> None:
