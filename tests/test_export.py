@@ -53,3 +53,24 @@ def test_the_csv_export_round_trips_through_the_import(koers, tmp_path, db_path)
     ran = koers("import", again, db=second_db)
     assert ran.exit_code == 0, ran.output
     assert _export(second_db, "R1") == exported
+
+
+def test_the_longest_note_and_client_id_round_trip_though_the_export_adds_an_apostrophe(koers, tmp_path, db_path):
+    """The export puts an apostrophe before a leading formula character; the import takes it off again
+    before it measures, so what fitted once fits again."""
+    longest_id = "=" + "K" * 63  # 64 characters, the most a client id may have
+    longest_note = "- " + "x" * 1998  # 2,000 characters, a list as people type one
+    source = tmp_path / "source.csv"
+    source.write_text(csv_text([checkin(longest_id, "2026-03-02T09:15:00Z", note=longest_note)]), encoding="utf-8")
+    assert koers("import", source).exit_code == 0
+    exported = _export(db_path, longest_id)
+    row = next(csv.DictReader(io.StringIO(exported)))
+    assert (row["client_id"], row["note"]) == ("'" + longest_id, "'" + longest_note)
+
+    second_db = tmp_path / "second.duckdb"
+    again = tmp_path / "exported.csv"
+    again.write_text(exported, encoding="utf-8", newline="")
+    assert koers("init", "--no-secret", db=second_db).exit_code == 0
+    ran = koers("import", again, db=second_db)
+    assert ran.exit_code == 0, ran.output
+    assert _export(second_db, longest_id) == exported

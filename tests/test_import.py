@@ -163,6 +163,13 @@ class TestBadInput:
         text = csv_text([GOOD[0], checkin("C1", at="2026-03-09T09:00:00Z", sleep="55")], line_end="\r")
         refused(koers, db_path, write(tmp_path, text), "line 3, column sleep: '55' is out of range")
 
+    def test_a_nul_character_in_a_note_far_into_the_file_is_refused_like_one_at_its_start(self, koers, db_path,
+                                                                                          tmp_path):
+        rows = [checkin(f"C{n}") for n in range(1_500)]  # well past the first 64 KiB, checked as a whole
+        rows.append(checkin("C-last", note="a\x00b"))
+        refused(koers, db_path, write(tmp_path, csv_text(rows)),
+                "line 1502, column note: the note contains a NUL character")
+
     def test_every_problem_is_reported_not_only_the_first(self, koers, db_path, tmp_path):
         rows = [checkin("C1", sleep="x"), checkin("C1", "2026-03-09T09:00:00Z", energy="12", note="y" * 2001),
                 checkin("", "2026-03-16T09:00:00Z")]

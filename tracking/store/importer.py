@@ -23,6 +23,7 @@ import pyarrow as pa
 
 from tracking import csvfile, validate
 from tracking.errors import ImportRejected, Problem
+from tracking.export import unescape_cell
 from tracking.instrument import Instrument
 from tracking.store.checkins import IngestConflict, IngestResult, ingest
 from tracking.store.connection import Connection, configure
@@ -138,11 +139,12 @@ def _type_and_check(mem: Connection, instrument: Instrument, now: datetime,
                [{", ".join(f"TRY_CAST({_quote(i)} AS UTINYINT)" for i in instrument.item_ids)}] AS answers,
                coalesce(lower(trim(contact_request)) IN ({_sql_list(TRUE_WORDS)}), FALSE) AS contact_request,
                {_unescaped("nullif(note, '')")} AS note,
-               ({validate.client_id_sql("client_id")}
+               ({validate.client_id_sql(_unescaped("trim(client_id, ' ')"))}
                 AND regexp_full_match(trim(submitted_at), '{ISO_8601}')
                 AND moment <= $latest::TIMESTAMPTZ
                 AND (contact_request IS NULL OR lower(trim(contact_request)) IN ({contact_words}))
-                AND (note IS NULL OR length(note) <= {instrument.note_max_length})
+                AND (note IS NULL OR (length({_unescaped("note")}) <= {instrument.note_max_length}
+                                      AND NOT contains(note, chr(0))))
                 AND {items_ok}) IS TRUE AS ok
         FROM parsed
         """,
@@ -161,14 +163,18 @@ def _value_problems(mem: Connection, instrument: Instrument, now: datetime) -> l
     limit = now + FUTURE_TOLERANCE
     note_max = instrument.note_max_length
     for rec, client, submitted, moment, contact, note, *answers in rows:
-        client_problem = validate.client_id_problem(client)
+        # As the import stores them: without the apostrophe an export puts before a formula character.
+        client_problem = validate.client_id_problem(unescape_cell(client.strip(" ")) if client else client)
         if client_problem:
             problems.append((rec, "client_id", client_problem))
         problems += _date_problem(rec, submitted, moment, limit)
         if contact is not None and contact.strip().lower() not in ("",) + TRUE_WORDS + FALSE_WORDS:
             problems.append((rec, "contact_request", f"{contact!r} is not empty, 0/1 or true/false"))
-        if note is not None and len(note) > note_max:
-            problems.append((rec, "note", f"the note has {len(note):,} characters; at most {note_max:,} fit"))
+        stored_note = unescape_cell(note)
+        if stored_note is not None and len(stored_note) > note_max:
+            problems.append((rec, "note", f"the note has {len(stored_note):,} characters; at most {note_max:,} fit"))
+        if note is not None and "\x00" in note:
+            problems.append((rec, "note", "the note contains a NUL character (binary data, not text)"))
         for item_id, value in zip(instrument.item_ids, answers):
             message = validate.answer_text_problem(value, instrument)
             if message:
