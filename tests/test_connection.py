@@ -129,12 +129,24 @@ def test_a_database_from_a_newer_koers_is_refused(tmp_path):
         pending(db)
 
 
-def test_a_file_that_is_not_a_database_is_named(tmp_path):
-    path = tmp_path / "notes.duckdb"
-    path.write_text("these are my notes, not a database", encoding="utf-8")
-    with pytest.raises(DatabaseError, match="notes.duckdb: cannot open the database"):
+@pytest.mark.parametrize("name, text", [("notes.duckdb", "these are my notes, not a database"),
+                                        ("checkins.csv", "a,b\n1,2\n")])
+def test_a_file_that_is_not_a_database_is_named(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(DatabaseError, match=f"{name}: cannot open the database \\(it is not a DuckDB database file\\)"):
         ensure_schema(Database(path))
-    assert duckdb.__version__
+    assert path.read_text(encoding="utf-8") == text
+
+
+def test_a_duckdb_file_of_something_else_is_refused_and_left_as_it_was(tmp_path):
+    path = tmp_path / "inventory.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("CREATE TABLE clients (name VARCHAR)")
+    with pytest.raises(DatabaseError, match="has tables of the names Koers uses but no record of Koers' migrations"):
+        ensure_schema(Database(path))
+    with duckdb.connect(str(path), read_only=True) as con:
+        assert con.execute("SELECT table_name FROM duckdb_tables()").fetchall() == [("clients",)]
 
 
 READERS = textwrap.dedent("""

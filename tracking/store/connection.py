@@ -44,6 +44,7 @@ FIRST_BACKOFF_SECONDS = 0.001
 MAX_BACKOFF_SECONDS = 0.01
 
 
+DUCKDB_MAGIC = b"DUCK"  # bytes 8-11 of every DuckDB database file
 ATTACHED = "koers"  # the file's name as a database within an instance
 KEEP_INSTANCES = 4  # ready instances a process keeps between units of work
 
@@ -317,7 +318,7 @@ class Database:
                 con.close()
                 if not _is_lock_conflict(exc):
                     _INSTANCES.discard(instance)
-                    raise DatabaseError(f"{self.path}: cannot open the database ({describe(exc)})") from None
+                    raise DatabaseError(self._cannot_open(exc)) from None
                 # Held by a process that does not take the lock: nothing was attached, and the same
                 # instance tries again.
                 if self._clock() >= deadline:
@@ -327,7 +328,17 @@ class Database:
                 backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
             except duckdb.Error as exc:
                 _INSTANCES.discard(instance)
-                raise DatabaseError(f"{self.path}: cannot open the database ({describe(exc)})") from None
+                raise DatabaseError(self._cannot_open(exc)) from None
+
+    def _cannot_open(self, exc: duckdb.Error) -> str:
+        try:
+            with self.path.open("rb") as head:
+                start = head.read(12)
+        except OSError:
+            start = b""
+        if start and start[8:12] != DUCKDB_MAGIC:  # DuckDB's own words for a CSV file mislead
+            return f"{self.path}: cannot open the database (it is not a DuckDB database file)"
+        return f"{self.path}: cannot open the database ({describe(exc)})"
 
     @staticmethod
     def _disconnect(instance: duckdb.DuckDBPyConnection, con: duckdb.DuckDBPyConnection) -> None:

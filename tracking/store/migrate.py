@@ -41,12 +41,19 @@ def _applied(con: StoreConnection) -> set[str]:
     return {name for (name,) in con.execute("SELECT name FROM schema_migrations").fetchall()}
 
 
+# Tables the first migration creates: finding one in a database without Koers' record of migrations
+# means it belongs to something else.
+FIRST_TABLES = ("coaches", "clients", "checkins", "flags", "outbox", "audit_log")
+
+
 def pending(db: Store) -> list[str]:
     known = [name for name, _sql in migrations(db.dialect)]
     if not db.exists():
         return known
     with db.read() as con:
         applied = _applied(con)
+        if not applied:
+            _refuse_a_stranger(con, db.location)
     unknown = applied - set(known)
     if unknown:
         raise DatabaseError(
@@ -56,19 +63,40 @@ def pending(db: Store) -> list[str]:
     return [name for name in known if name not in applied]
 
 
+def _refuse_a_stranger(con: StoreConnection, location: str) -> None:
+    """A database with Koers' tables but no record of its migrations was made by something else."""
+    names = ", ".join(f"'{name}'" for name in FIRST_TABLES)
+    (found,) = con.execute(
+        f"""
+        SELECT count(*) FROM information_schema.tables
+        WHERE table_schema = current_schema() AND table_name IN ({names})
+        """
+    ).fetchall()[0]
+    if found:
+        raise DatabaseError(
+            f"{location}: this database has tables of the names Koers uses but no record of Koers' migrations, "
+            "so it was not made by Koers; nothing was changed. Give Koers a database of its own."
+        )
+
+
 def apply_migrations(db: Store) -> list[str]:
     """Apply what is pending; returns the names applied (empty when the database is current)."""
     done = []
-    with db.write() as con:
-        con.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMP NOT NULL)"
-        )
-        applied = _applied(con)
+    if db.exists():
+        with db.read() as con:
+            applied = _applied(con)
+    else:
+        applied = set()
     for name, sql in migrations(db.dialect):
         if name in applied:
             continue
         with db.write() as con:
-            # Another process may have applied it between our read and this lock.
+            # Another process may have applied it between our read and this lock. The record of
+            # migrations is made with the first, so a first migration that fails leaves nothing.
+            if not _applied(con):
+                _refuse_a_stranger(con, db.location)
+                con.execute("CREATE TABLE IF NOT EXISTS schema_migrations "
+                            "(name VARCHAR PRIMARY KEY, applied_at TIMESTAMP NOT NULL)")
             if name in _applied(con):
                 continue
             con.execute(sql)
