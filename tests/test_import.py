@@ -82,6 +82,11 @@ class TestBadInput:
         ("2026-13-01T09:00:00Z", "is not a real date"),
         ("2026-02-30", "is not a real date"),
         ("yesterday", "is not an ISO 8601 date"),
+        ("2026-01-05T09:00:00+25:00", "has a time zone offset that does not exist"),
+        ("2026-01-05T09:00:00z", "is not an ISO 8601 date"),  # DuckDB reads neither: not "not a real date"
+        ("2026-01-05 09:00:00 +01:00", "is not an ISO 8601 date"),
+        ("0001-01-01", "is before the year 2000; check the year"),
+        ("1900-01-01T00:00:00Z", "is before the year 2000; check the year"),
     ])
     def test_bad_date(self, koers, db_path, tmp_path, value, message):
         path = write(tmp_path, csv_text([checkin("C1", at=value)]))
@@ -241,6 +246,13 @@ class TestAccepted:
         scores = json.loads(koers("timeline", "C1", "--format", "json").stdout)["checkins"][0]["scores"]
         assert scores["physiological"] is None
         assert scores["context"] == 50.0
+
+    @pytest.mark.parametrize("value", ["2026-01-05T09:00:00+14:00", "2026-01-05T09:00:00-12:00",
+                                       "2026-01-05T09:00:00+0530", "2026-01-05 09:00", "2026-01-05",
+                                       "2000-01-01T00:00:00Z"])
+    def test_every_real_offset_and_form_is_read(self, koers, tmp_path, value):
+        ran = koers("import", write(tmp_path, csv_text([checkin("C1", at=value)])))
+        assert ran.exit_code == 0, ran.output
 
     def test_times_without_offset_are_utc(self, koers, tmp_path):
         assert koers("import", write(tmp_path, csv_text([checkin("C1", at="2026-03-02 09:15")]))).exit_code == 0

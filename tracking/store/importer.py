@@ -14,7 +14,7 @@ import re
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +34,9 @@ Found = tuple[int, str, str] | tuple[int, str, str, int]
 
 # Clocks drift and spreadsheets round: a check-in a few minutes "in the future" is not an error.
 FUTURE_TOLERANCE = timedelta(minutes=5)
-ISO_8601 = r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?\s*(Z|z|[+-]\d{2}(:?\d{2})?)?"
+# A date, or a date and time, with an offset that exists on Earth (-12:00 to +14:00) or Z, or none (UTC).
+ISO_8601 = r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?(Z|[+-](0\d|1[0-4])(:?[0-5]\d)?)?"
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)  # before it, a year typed wrong (or a spreadsheet's day zero)
 TRUE_WORDS = ("1", "true", "waar", "yes", "ja")
 FALSE_WORDS = ("0", "false", "onwaar", "no", "nee")
 IN_MEMORY_LIMIT = "600MB"  # the in-memory check spills to disk beyond this, keeping the import under 1 GiB
@@ -141,14 +143,14 @@ def _type_and_check(mem: Connection, instrument: Instrument, now: datetime,
                {_unescaped("nullif(note, '')")} AS note,
                ({validate.client_id_sql(_unescaped("trim(client_id, ' ')"))}
                 AND regexp_full_match(trim(submitted_at), '{ISO_8601}')
-                AND moment <= $latest::TIMESTAMPTZ
+                AND moment <= $latest::TIMESTAMPTZ AND moment >= $earliest::TIMESTAMPTZ
                 AND (contact_request IS NULL OR lower(trim(contact_request)) IN ({contact_words}))
                 AND (note IS NULL OR (length({_unescaped("note")}) <= {instrument.note_max_length}
                                       AND NOT contains(note, chr(0))))
                 AND {items_ok}) IS TRUE AS ok
         FROM parsed
         """,
-        {**(params or {}), "latest": now + FUTURE_TOLERANCE},
+        {**(params or {}), "latest": now + FUTURE_TOLERANCE, "earliest": EARLIEST},
     )
 
 
@@ -186,13 +188,20 @@ def _date_problem(rec: int, submitted: str | None, moment: datetime | None,
                   limit: datetime) -> list[Found]:
     if submitted is None or not submitted.strip():
         return [(rec, "submitted_at", "the date is empty")]
-    if not re.fullmatch(ISO_8601, submitted.strip()):
+    text = submitted.strip()
+    if not re.fullmatch(ISO_8601, text):
+        offset = re.search(r"[+-](\d{2}):?(\d{2})?$", text)
+        if offset and re.fullmatch(ISO_8601, text[:offset.start()]) and not re.fullmatch(r"(0\d|1[0-4])", offset[1]):
+            return [(rec, "submitted_at",
+                     f"{submitted!r} has a time zone offset that does not exist (at most 14 hours)")]
         return [(rec, "submitted_at",
                  f"{submitted!r} is not an ISO 8601 date and time such as 2026-03-02T09:15:00+01:00")]
     if moment is None:
         return [(rec, "submitted_at", f"{submitted!r} is not a real date and time")]
     if moment > limit:
         return [(rec, "submitted_at", f"{submitted!r} is in the future")]
+    if moment < EARLIEST:
+        return [(rec, "submitted_at", f"{submitted!r} is before the year 2000; check the year")]
     return []
 
 
