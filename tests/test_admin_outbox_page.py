@@ -116,6 +116,18 @@ def test_looking_at_the_outbox_is_recorded_once_per_session(queued, demo_db):
     assert [(entry.actor, entry.client_id, entry.detail) for entry in views] == [(f"coach:{ANNE}", None, {"emails": 3})]
 
 
+def test_a_client_the_audit_log_holds_nothing_about_is_named_in_words_in_both_languages(demo_db):
+    from tests.dashboard_helpers import shown
+
+    # Each look is recorded about the client it was narrowed to: two languages, two ids.
+    for lang, client, expected in (("nl", "Z-998", "Niets vastgelegd over cliënt Z-998."),
+                                   ("en", "Z-999", "Nothing recorded about client Z-999.")):
+        at = signed_in(ANNE, lang=lang, page="admin_audit")
+        at.text_input[0].set_value(client).run()
+        assert shown(at, "info") == [expected]
+        assert not at.dataframe
+
+
 def test_reading_the_audit_log_is_recorded_and_so_is_the_client_it_is_narrowed_to(demo_db):
     at = signed_in(ANNE, page="admin_audit")
     at.run()

@@ -68,6 +68,13 @@ class TestBadInput:
         path = write(tmp_path, csv_text([checkin("C1", energy=value)]))
         refused(koers, db_path, path, f"line 2, column energy: '{value}' is out of range")
 
+    @pytest.mark.parametrize("value, written", [("-0", "0"), ("010", "10"), ("+007", "7")])
+    def test_a_number_on_the_scale_written_oddly_says_how_to_write_it(self, koers, db_path, tmp_path, value,
+                                                                       written):
+        path = write(tmp_path, csv_text([checkin("C1", energy=value)]))
+        refused(koers, db_path, path,
+                f"line 2, column energy: '{value}' is not written as a plain whole number: write {written}")
+
     @pytest.mark.parametrize("value", ["3.5", "7.0"])
     def test_fraction(self, koers, db_path, tmp_path, value):
         path = write(tmp_path, csv_text([checkin("C1", concentration=value)]))

@@ -175,7 +175,10 @@ def answer_text_problem(text: str | None, instrument: Instrument) -> str | None:
     stripped = text.strip()
     if not stripped.isascii():
         return f"{text!r} is not a number: answers are {scale}, or empty"
-    if stripped.lstrip("-").isdigit():
+    if re.fullmatch(r"[+-]?[0-9]+", stripped):
+        value = int(stripped)
+        if instrument.scale_min <= value <= instrument.scale_max:  # -0, 010: the right number, written oddly
+            return f"{text!r} is not written as a plain whole number: write {value}"
         return f"{text!r} is out of range: answers are {scale}"
     try:
         float(stripped.replace(",", ".", 1))

@@ -21,7 +21,10 @@ with runtime.user_errors():
 runtime.record_look("audit_log", client_filter, lambda: coaches.record_audit_log_view(
     runtime.context(), actor, len(lines), client_id=client_filter, now=runtime.now()))
 if not lines:
-    st.info(tr("admin.audit.empty"))
+    if client_filter:  # the id as typed: shown as plain text
+        runtime.show_plain(tr("admin.audit.empty_client", client=client_filter), "info")
+    else:
+        st.info(tr("admin.audit.empty"))
     st.stop()
 st.dataframe(
     [{

@@ -590,6 +590,10 @@ TEXTS = {
     },
     "admin.audit.client": {"nl": "Alleen cliënt", "en": "Only client"},
     "admin.audit.empty": {"nl": "Nog niets vastgelegd.", "en": "Nothing recorded yet."},
+    "admin.audit.empty_client": {
+        "nl": "Niets vastgelegd over cliënt {client}.",
+        "en": "Nothing recorded about client {client}.",
+    },
     "admin.audit.col.when": {"nl": "Wanneer", "en": "When"},
     "admin.audit.col.who": {"nl": "Wie", "en": "Who"},
     "admin.audit.col.action": {"nl": "Wat", "en": "What"},
