@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import duckdb
 import pytest
 
@@ -38,7 +40,7 @@ def test_a_coach_signs_in_triages_and_acknowledges_a_flag(demo_site, page, scree
     screenshot(page, "dashboard-client")
 
     page.locator("[data-testid='stButtonGroup'] button", has_text="Flags").click()
-    page.get_by_text("Open flags").wait_for()
+    page.get_by_text(re.compile(r"^Open flags \(\d+\)$")).wait_for()  # the section, not the summary line
     page.get_by_label("Note (optional)").first.fill("Talked it through on Monday")
     page.get_by_role("button", name="Acknowledge").first.click()  # every open flag at once, as ticked
     page.get_by_text("5 flags acknowledged.").wait_for(timeout=30_000)
