@@ -33,6 +33,17 @@ def test_a_formula_is_inert_in_the_exported_file():
 
 
 @pytest.mark.usefixtures("ready_db")
+def _imported_again(koers, tmp_path, exported: str, client_id: str) -> str:
+    """The exported file imported into a new database, and that client exported from it."""
+    second_db = tmp_path / "second.duckdb"
+    again = tmp_path / "exported.csv"
+    again.write_text(exported, encoding="utf-8", newline="")
+    assert koers("init", "--no-secret", db=second_db).exit_code == 0
+    ran = koers("import", again, db=second_db)
+    assert ran.exit_code == 0, ran.output
+    return _export(second_db, client_id)
+
+
 def test_the_csv_export_round_trips_through_the_import(koers, tmp_path, db_path):
     rows = [
         checkin("R1", "2026-03-02T09:15:00+01:00", sleep=3, meaning="", note='=cmd|"/c calc"!A1'),
@@ -46,13 +57,7 @@ def test_the_csv_export_round_trips_through_the_import(koers, tmp_path, db_path)
     first_note = next(csv.DictReader(io.StringIO(exported)))["note"]
     assert first_note.startswith("'=")  # a spreadsheet shows it as text
 
-    second_db = tmp_path / "second.duckdb"
-    again = tmp_path / "exported.csv"
-    again.write_text(exported, encoding="utf-8", newline="")
-    assert koers("init", "--no-secret", db=second_db).exit_code == 0
-    ran = koers("import", again, db=second_db)
-    assert ran.exit_code == 0, ran.output
-    assert _export(second_db, "R1") == exported
+    assert _imported_again(koers, tmp_path, exported, "R1") == exported
 
 
 def test_the_longest_note_and_client_id_round_trip_though_the_export_adds_an_apostrophe(koers, tmp_path, db_path):
@@ -67,10 +72,4 @@ def test_the_longest_note_and_client_id_round_trip_though_the_export_adds_an_apo
     row = next(csv.DictReader(io.StringIO(exported)))
     assert (row["client_id"], row["note"]) == ("'" + longest_id, "'" + longest_note)
 
-    second_db = tmp_path / "second.duckdb"
-    again = tmp_path / "exported.csv"
-    again.write_text(exported, encoding="utf-8", newline="")
-    assert koers("init", "--no-secret", db=second_db).exit_code == 0
-    ran = koers("import", again, db=second_db)
-    assert ran.exit_code == 0, ran.output
-    assert _export(second_db, longest_id) == exported
+    assert _imported_again(koers, tmp_path, exported, longest_id) == exported
