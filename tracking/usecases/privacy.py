@@ -223,9 +223,9 @@ def erase_client(ctx: Context, actor: Actor, client_id: str, *, now: datetime | 
                      keyed=bool(ctx.settings.secret_key))
     erasure = Erasure(counts, len(redacted))
     erasure.folder = ctx.settings.outbox_folder()
-    _tidy_outbox_folder(erasure.folder, erasure, own_emails, redacted, client.id, client.name)
-    if ctx.settings.smtp_host:  # sent through a mail server: no file was expected
-        erasure.files_elsewhere = []
+    # Sent through a mail server, an email leaves no file: only without one is a missing file told.
+    sent_as_files = [email for email in own_emails if email.sent] if not ctx.settings.smtp_host else []
+    _tidy_outbox_folder(erasure.folder, erasure, own_emails, sent_as_files, redacted, client.id, client.name)
     return erasure
 
 
@@ -240,13 +240,13 @@ def _eml_files(folder: Path) -> dict[tuple[int, str], Path]:
     return found
 
 
-def _tidy_outbox_folder(folder: Path, erasure: Erasure, own: list[store.OwnEmail],
+def _tidy_outbox_folder(folder: Path, erasure: Erasure, own: list[store.OwnEmail], sent_as_files: list[store.OwnEmail],
                         redacted: list[store.OutboxText], client_id: str, name: str | None) -> None:
     files = _eml_files(folder)
     for mine in own:
         path = files.get((mine.id, mine.kind))
         if path is None:
-            if mine.sent:
+            if mine in sent_as_files:
                 erasure.files_elsewhere.append(eml_file_name(mine.created_at, mine.id, mine.kind))
             continue
         try:
