@@ -38,7 +38,18 @@ def _sql_says_ok(con, sql: str, value) -> bool:
 @given(cell=CELLS)
 def test_the_answer_rule_says_the_same_in_python_and_in_duckdb(con, cell):
     python_ok = validate.answer_text_problem(cell, INSTRUMENT) is None
-    assert _sql_says_ok(con, validate.answer_text_sql("cell", INSTRUMENT), cell) is python_ok
+    assert _sql_says_ok(con, validate.answers_text_sql(["cell"], INSTRUMENT), cell) is python_ok
+
+
+@settings(max_examples=400, deadline=None)
+@given(cells=st.lists(st.one_of(CELLS, st.sampled_from(["5", "", None, "1,2", ",", " 7 ", "\t+3"])),
+                      min_size=2, max_size=4))
+def test_a_row_of_answers_is_checked_at_once_as_each_cell_alone(con, cells):
+    python_ok = all(validate.answer_text_problem(cell, INSTRUMENT) is None for cell in cells)
+    names = [f"c{i}" for i in range(len(cells))]
+    sql = validate.answers_text_sql(names, INSTRUMENT)
+    row = ", ".join(f"?::VARCHAR AS {name}" for name in names)
+    assert bool(con.execute(f"SELECT {sql} FROM (SELECT {row})", cells).fetchone()[0]) is python_ok
 
 
 # Look-alikes and reversals: zero-width, joiners, direction marks and overrides, odd spaces, fillers,

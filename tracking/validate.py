@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Sequence
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from tracking.errors import InvalidValue, InvalidValues
@@ -187,10 +188,18 @@ def answer_text_problem(text: str | None, instrument: Instrument) -> str | None:
     return f"{text!r} is a fraction: answers are {scale}"
 
 
-def answer_text_sql(column: str, instrument: Instrument) -> str:
-    """SQL for `answer_text_problem(column) is None`, for a text column (NULL: unanswered)."""
-    return (f"({column} IS NULL OR {column} = '' OR (regexp_full_match({column}, '{ANSWER_PATTERN}') "
-            f"AND TRY_CAST({column} AS INTEGER) BETWEEN {instrument.scale_min} AND {instrument.scale_max}))")
+def answers_text_sql(columns: Sequence[str], instrument: Instrument) -> str:
+    """SQL for `answer_text_problem(column) is None` for every one of `columns` (text; NULL:
+    unanswered). The form of all cells is one regular expression over the row's cells joined by
+    commas, a fraction of the cost of one per cell; a cell that holds a comma adds a separator, so the
+    row fails it, as that cell fails on its own. The range is then read per cell."""
+    cell = f"(?:{ANSWER_PATTERN})?"
+    joined = ", ',', ".join(columns)
+    in_range = " AND ".join(
+        f"({column} IS NULL OR {column} = '' "
+        f"OR TRY_CAST({column} AS INTEGER) BETWEEN {instrument.scale_min} AND {instrument.scale_max})"
+        for column in columns)
+    return f"(regexp_full_match(concat({joined}), '{cell}(?:,{cell}){{{len(columns) - 1}}}') AND {in_range})"
 
 
 def collect(checks: dict[str, object]) -> dict[str, object]:
