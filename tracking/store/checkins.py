@@ -185,8 +185,9 @@ def ingest(
 ) -> IngestResult:
     """Store the check-ins in `rows` with their scores, in the caller's transaction, and create the
     clients that do not exist yet. `rows` is an Arrow table in the shape `frame_from_rows` makes: rec
-    (0, 1, ... in order), client_id, submitted_at (naive UTC), answers (a list in the instrument's item
-    order, null for unanswered), contact_request, note.
+    (0, 1, ..., in any order: record `rec` becomes check-in `base + rec + 1`), client_id, submitted_at
+    (naive UTC), answers (a list in the instrument's item order, null for unanswered), contact_request,
+    note.
 
     The checks against stored data read a relation of the rows; the rows themselves go in as one
     INSERT ... SELECT on DuckDB (scored by the database) and as one COPY each of check-ins and scores
