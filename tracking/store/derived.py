@@ -20,7 +20,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -48,6 +48,7 @@ STATE_NAMES = [*DYNAMICS, "mixed", "none"]  # by state code; see tracking.detect
 # the MD5 of theirs.
 CHECKIN_SAMPLE_ORDER = "(id * 2654435761) % 4294967296, id"
 CLIENT_SAMPLE_ORDER = "md5(id), id"
+T = TypeVar("T")
 
 
 @dataclass
@@ -226,6 +227,13 @@ def estimate_reliability(con: StoreConnection, instrument: Instrument,
         strain_matrix(values, instrument), [item.dynamic for item in instrument.items], scores, baseline, settings,
         series=series,
     )
+
+
+def _first_estimate(con: StoreConnection, instrument: Instrument, settings: DetectionSettings,
+                    now: datetime) -> Reliability | None:
+    """Estimate, store and read back the reliabilities, where none fit the settings yet."""
+    store_reliability(con, estimate_reliability(con, instrument, settings), settings, now)
+    return load_reliability(con, settings)
 
 
 def store_reliability(con: StoreConnection, reliability: Reliability, settings: DetectionSettings,
@@ -423,14 +431,16 @@ class _Writer:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="koers-refresh")
         self._failures: list[BaseException] = []
 
-    def submit(self, work: Callable[..., None], *args: Any) -> None:
-        def run() -> None:
-            if not self._failures:
-                work(*args)
+    def submit(self, work: Callable[..., T], *args: Any) -> Future[T | None]:
+        """Queue `work(*args)`; its future gives what it returned (None when an earlier failure skipped it)."""
+        def run() -> T | None:
+            return None if self._failures else work(*args)
 
-        self._pool.submit(run).add_done_callback(self._note)
+        future = self._pool.submit(run)
+        future.add_done_callback(self._note)
+        return future
 
-    def _note(self, done: Future[None]) -> None:
+    def _note(self, done: Future[Any]) -> None:
         failure = done.exception()
         if failure is not None:
             self._failures.append(failure)
@@ -511,11 +521,12 @@ def refresh(
     `recovery`: the settings of `not_on_track` (None: the defaults); see `tracking.store.on_track`.
     """
     reliability = load_reliability(con, settings)
-    if reestimate or reliability is None:
+    if reliability is None:
+        client_ids = None  # a first estimate (below) changes every client's figures
+    elif reestimate:
         if store_reliability(con, estimate_reliability(con, instrument, settings), settings, now):
             client_ids = None
         reliability = load_reliability(con, settings)
-    assert reliability is not None
     loaded = _load(con, client_ids)
     batch = loaded.inputs.batch
     clients, rows = batch.n_clients, int(batch.client.size)
@@ -524,7 +535,6 @@ def refresh(
     recovery_settings = recovery or RecoverySettings()
     curves = on_track.curves_to_use(con, recovery_settings, estimate=client_ids is None)
     client_index, checkin_ids = loaded.client_ids, loaded.checkin_ids
-    states = detection.detect_states(batch, settings)
 
     def write_flags(tables: list[FlagTable]) -> None:
         if first:
@@ -533,6 +543,14 @@ def refresh(
             _add_computed_flags(con, tables, client_index, checkin_ids)
 
     with _Writer() as writer:
+        # The states do not depend on the reliabilities: a first estimate is made while they are found.
+        estimated: Future[Reliability | None] | None = None
+        if reliability is None:
+            estimated = writer.submit(_first_estimate, con, instrument, settings, now)
+        states = detection.detect_states(batch, settings)
+        if estimated is not None:
+            reliability = estimated.result()
+        assert reliability is not None
         writer.submit(_write_states, con, client_ids, loaded, states)
         if not first:
             writer.submit(_create_computed_flags, con)
