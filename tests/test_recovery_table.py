@@ -8,9 +8,10 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.test_recovery import CURVES, MIXED_FOCUS, SETTINGS, batch_of, mixed_clients
+from tests.test_recovery import CURVES, MIXED_FOCUS, SETTINGS, batch_of, mixed_clients, one_client
 from tracking.detection import SeriesBatch, detect_states
 from tracking.recovery import FocusPeriods, coaching_timeline, estimate_curves, not_on_track_table, track_recovery
+from tracking.recovery import not_on_track as not_on_track_module
 from tracking.recovery.not_on_track import _points_column
 
 
@@ -27,6 +28,25 @@ def test_the_table_holds_the_same_flags_as_track_recovery(seed):
     table = not_on_track_table(batch, dominant, None, MIXED_FOCUS, CURVES, SETTINGS)
     assert found_one_by_one(table) == [(e.row, e.dynamic, e.evidence, e.retired_row, e.retired_reason)
                                        for e in events]
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(min_value=0, max_value=10_000))
+def test_a_large_batch_computed_in_two_halves_on_two_threads_finds_the_same_flags(seed):
+    # After the mixed clients: clients who stay high, are flagged, and come back into the band.
+    back = [one_client([75.0] * (16 + k) + [28.0] * 6, noise=3.0, seed=seed + 10 + k) for k in range(4)]
+    batch = batch_of(*mixed_clients(seed), *back)
+    dominant = detect_states(batch).dominant
+    whole = not_on_track_table(batch, dominant, None, MIXED_FOCUS, CURVES, SETTINGS)
+    second_half = np.searchsorted(batch.client, batch.client[batch.client.size // 2])
+    assert np.any(whole.retired_row > second_half) and np.any(whole.row < second_half)
+    original = not_on_track_module.PARALLEL_ROWS
+    not_on_track_module.PARALLEL_ROWS = 1  # every batch counts as large
+    try:
+        halves = not_on_track_table(batch, dominant, None, MIXED_FOCUS, CURVES, SETTINGS)
+    finally:
+        not_on_track_module.PARALLEL_ROWS = original
+    assert found_one_by_one(halves) == found_one_by_one(whole)
 
 
 def test_a_timeline_made_once_serves_the_estimate_and_the_table():

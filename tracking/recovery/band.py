@@ -314,22 +314,23 @@ def clocks(batch: SeriesBatch, start_weeks: npt.ArrayLike | None, focus: FocusPe
     return Clocks(timeline, focus_dynamic, period, since_focus, period_anchor[safe_period])
 
 
-def dynamic_band(clocks: Clocks, d: int, curves: Curves, settings: RecoverySettings = DEFAULT_SETTINGS
-                 ) -> DynamicBand:
-    """The expected strain and band of dynamic `d` at every row; one dynamic at a time keeps a bulk
+def dynamic_band(clocks: Clocks, d: int, curves: Curves, settings: RecoverySettings = DEFAULT_SETTINGS,
+                 rows: slice = slice(None)) -> DynamicBand:
+    """The expected strain and band of dynamic `d` at every row (or at the rows of `rows`, a range of
+    whole clients: an anchor is always a row of the same client); one dynamic at a time keeps a bulk
     run's memory to a few columns (a million check-ins: 8 MB a column)."""
     timeline = clocks.timeline
-    n_rows = timeline.segment.size
     lag = settings.level_lag_weeks
     level_var = settings.level_weight / (2.0 - settings.level_weight)
     noise = curves.checkin_noise
-    coaching_row = timeline.coaching_anchor[:, d]
-    focus_row = np.where(clocks.focus == d, clocks.focus_anchor, -1)
+    coaching_row = timeline.coaching_anchor[rows, d]
+    n_rows = coaching_row.size
+    focus_row = np.where(clocks.focus[rows] == d, clocks.focus_anchor[rows], -1)
     on_focus = focus_row >= 0
     on_coaching = ~on_focus & (coaching_row >= 0)
     anchor_row = np.where(on_focus, focus_row, np.maximum(coaching_row, 0))
     del focus_row
-    weeks = np.where(on_focus, clocks.weeks_since_focus, timeline.weeks_since_start)
+    weeks = np.where(on_focus, clocks.weeks_since_focus[rows], timeline.weeks_since_start[rows])
     anchor_weeks = np.where(on_focus, 0.0, timeline.weeks_since_start[anchor_row]) if n_rows else np.zeros(0)
     start_level = timeline.levels[anchor_row, d] if n_rows else np.zeros(0)
     del anchor_row
@@ -355,7 +356,7 @@ def dynamic_band(clocks: Clocks, d: int, curves: Curves, settings: RecoverySetti
     on_clock = np.where(defined, weeks, np.nan)
     clock = np.where(on_focus, FOCUS, np.where(on_coaching, COACHING, NO_CLOCK)).astype(np.int8)
     return DynamicBand(
-        observed=timeline.levels[:, d],
+        observed=timeline.levels[rows, d],
         expected=expected,
         lower=expected - settings.band_z * sd,
         upper=expected + settings.band_z * sd,

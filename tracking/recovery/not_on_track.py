@@ -22,7 +22,9 @@ the expected improvement, the signal to adjust it.
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -58,6 +60,10 @@ BACK_IN_BAND = "back_in_band"
 NOT_ELEVATED = "not_elevated"
 NO_LONGER_FOLLOWED = "no_longer_followed"
 FOCUS_CHANGED = "focus_changed"
+# From this many check-ins on, a dynamic is computed in two halves (whole clients each) on two threads
+# at once: NumPy releases Python's lock while it works through columns this long, so the halves run on
+# two cores, and together they hold what one dynamic did. Below it, a thread costs more than it saves.
+PARALLEL_ROWS = 100_000
 
 Evidence = dict[str, str | float | int | bool | None]
 
@@ -92,6 +98,11 @@ class NotOnTrackTable:
 
     def __len__(self) -> int:
         return int(self.row.size)
+
+    def shifted(self, offset: int) -> NotOnTrackTable:
+        """The same flags, found in a part of a batch that starts at row `offset`, with the batch's row numbers."""
+        return dataclasses.replace(self, row=self.row + offset,
+                                   retired_row=np.where(self.retired_row >= 0, self.retired_row + offset, -1))
 
     def events(self) -> list[NotOnTrack]:
         """The flags one by one."""
@@ -187,16 +198,43 @@ def not_on_track_table(
     *,
     timeline: Timeline | None = None,
 ) -> NotOnTrackTable:
-    """The flags of `track_recovery` as columns, for all clients at once, one dynamic at a time: only
-    one dynamic's expected path and band are held at once, and no Python object is made per flag.
+    """The flags of `track_recovery` as columns, for all clients at once, one dynamic at a time (in
+    two halves on two threads for a large batch, see `PARALLEL_ROWS`): only one dynamic's expected
+    path and band are held at once, and no Python object is made per flag.
 
     `timeline`: `coaching_timeline(batch, start_weeks, settings)`, when the caller already made it.
     """
     dominant_codes = _dominant_codes(batch, dominant)
     row_clocks = clocks(batch, start_weeks, focus, settings, timeline)
-    return _joined([_dynamic_flags(batch, dominant_codes, row_clocks, dynamic_band(row_clocks, d, curves, settings),
-                                   d, curves, settings)
-                    for d in range(N_DYNAMICS)])
+    n_rows = batch.client.size
+    if n_rows < PARALLEL_ROWS:
+        return _joined([_dynamic_flags(batch, dominant_codes, row_clocks,
+                                       dynamic_band(row_clocks, d, curves, settings), d, curves, settings)
+                        for d in range(N_DYNAMICS)])
+    # The halves start at the first row of the client in the middle: a client's rows stay together.
+    middle = int(np.searchsorted(batch.client, batch.client[n_rows // 2]))
+    halves = [slice(0, middle), slice(middle, n_rows)]
+
+    def half_flags(task: tuple[int, slice]) -> NotOnTrackTable:
+        d, rows = task
+        part = SeriesBatch(batch.client[rows], batch.weeks[rows], batch.scores[rows])
+        band = dynamic_band(row_clocks, d, curves, settings, rows)
+        found = _dynamic_flags(part, dominant_codes[rows], _RowsOf(row_clocks, rows), band, d, curves, settings)
+        return found.shifted(rows.start)
+
+    tasks = [(d, rows) for d in range(N_DYNAMICS) for rows in halves if rows.stop > rows.start]
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="koers-recovery") as pool:
+        return _joined(list(pool.map(half_flags, tasks)))
+
+
+class _RowsOf:
+    """The `RowClocks` of a range of rows."""
+
+    def __init__(self, clocks: RowClocks, rows: slice) -> None:
+        self.focus = clocks.focus[rows]
+        self.focus_period = clocks.focus_period[rows]
+        self.weeks_since_focus = clocks.weeks_since_focus[rows]
+        self.weeks_since_start = clocks.weeks_since_start[rows]
 
 
 def refresh_table(batch: SeriesBatch, dominant: npt.ArrayLike, focus: FocusPeriods, curves: Curves | None,
