@@ -118,3 +118,40 @@ def test_processes_starting_at_once_apply_each_migration_once(postgres_cluster):
         assert applied(database(empty)) == [name for name, _sql in migrate.migrations(POSTGRESQL)]
     finally:
         postgres_cluster.drop_database(empty)
+
+
+KEPT = "SELECT id, key, status, acknowledged_by, acknowledged_at, evidence::VARCHAR FROM flags ORDER BY id"
+
+
+def test_flags_kept_through_the_rebuild_that_compresses_their_evidence(tmp_path):
+    """0009 rebuilds `flags` on DuckDB so that the evidence is stored with Zstandard (a fifth of the
+    time to write and less than half the space of DuckDB's own choice): every row stays, with its id,
+    its acknowledgement and its evidence, and new flags take the next ids."""
+    db = database(tmp_path / "old.duckdb")
+    before = [(name, sql) for name, sql in migrate.migrations(DUCKDB) if name < "0009"]
+    with db.write() as con:
+        con.execute("CREATE TABLE schema_migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMP NOT NULL)")
+        for name, sql in before:
+            con.execute(sql)
+            con.execute("INSERT INTO schema_migrations VALUES (?, now()::TIMESTAMP)", [name])
+        con.execute(
+            """
+            INSERT INTO flags (key, client_id, kind, checkin_at, evidence, status, acknowledged_by, acknowledged_at,
+                               raised_at)
+            SELECT 'C' || i || '|dominant_shift', 'C' || i, 'dominant_shift', TIMESTAMP '2026-01-05',
+                   json_object('rule', 'dominant_shift.v1', 'swing', i), CASE WHEN i % 2 = 0 THEN 'acknowledged'
+                   ELSE 'open' END, CASE WHEN i % 2 = 0 THEN 1 END, CASE WHEN i % 2 = 0 THEN TIMESTAMP '2026-01-06' END,
+                   TIMESTAMP '2026-01-05'
+            FROM range(3000) AS r(i)
+            """)
+        kept = con.execute(KEPT).fetchall()
+    assert migrate.apply_migrations(db)[0] == "0009_evidence_compressed"
+    with db.write() as con:
+        assert con.execute(KEPT).fetchall() == kept
+        con.execute("INSERT INTO flags (key, client_id, kind, checkin_at, evidence, raised_at) "
+                    "VALUES ('new', 'C1', 'missed_checkins', now()::TIMESTAMP, '{}', now()::TIMESTAMP)")
+        assert con.execute("SELECT id FROM flags WHERE key = 'new'").fetchall() == [(kept[-1][0] + 1,)]
+    with db.read() as con:  # a write ends with a checkpoint: the rows are in the file, compressed
+        compressions = {row[0] for row in con.execute(
+            "SELECT compression FROM pragma_storage_info('flags') WHERE column_name = 'evidence'").fetchall()}
+    assert "ZSTD" in compressions, compressions
