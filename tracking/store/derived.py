@@ -460,7 +460,9 @@ def merge_flags(con: StoreConnection, client_ids: list[str] | None, now: datetim
 
     A coach's resolution stands; otherwise the status follows the data: retired when the data
     retired it, else acknowledged when a coach acknowledged it, else open."""
-    where, params = _scope_sql(client_ids, "client_id")
+    # The scope is said of `flags` in the update too: the database then reads the evidence of the
+    # scope's flags only, not of every flag (a key names its client, so nothing else changes).
+    where, params = _scope_sql(client_ids, "flags.client_id")
     status = """CASE WHEN flags.status = 'resolved' THEN 'resolved'
                      WHEN c.retired_at IS NOT NULL THEN 'retired'
                      WHEN flags.acknowledged_at IS NOT NULL THEN 'acknowledged'
@@ -474,13 +476,15 @@ def merge_flags(con: StoreConnection, client_ids: list[str] | None, now: datetim
                retired_at = c.retired_at, retired_reason = c.retired_reason,
                retired_checkin_id = c.retired_checkin_id, status = {status}
         FROM computed_flags c
-        WHERE flags.key = c.key AND (flags.withdrawn_at IS NOT NULL OR flags.evidence::VARCHAR <> c.evidence::VARCHAR
+        WHERE flags.key = c.key AND {where} AND (flags.withdrawn_at IS NOT NULL
+               OR flags.evidence::VARCHAR <> c.evidence::VARCHAR
                OR flags.checkin_id IS DISTINCT FROM c.checkin_id OR flags.checkin_at <> c.checkin_at
                OR flags.retired_at IS DISTINCT FROM c.retired_at
                OR flags.retired_reason IS DISTINCT FROM c.retired_reason
                OR flags.retired_checkin_id IS DISTINCT FROM c.retired_checkin_id
                OR flags.status <> {status})
-        """
+        """,
+        params,
     )
     raised = con.execute(
         """
