@@ -192,12 +192,14 @@ def answers_text_sql(columns: Sequence[str], instrument: Instrument) -> str:
     """SQL for `answer_text_problem(column) is None` for every one of `columns` (text; NULL:
     unanswered). The form of all cells is one regular expression over the row's cells joined by
     commas, a fraction of the cost of one per cell; a cell that holds a comma adds a separator, so the
-    row fails it, as that cell fails on its own. The range is then read per cell."""
+    row fails it, as that cell fails on its own. The range is then read per cell, as UTINYINT: the
+    pattern allows two digits at most, and the import stores the answers with the same cast, which
+    the database then makes once per cell."""
     cell = f"(?:{ANSWER_PATTERN})?"
     joined = ", ',', ".join(columns)
     in_range = " AND ".join(
         f"({column} IS NULL OR {column} = '' "
-        f"OR TRY_CAST({column} AS INTEGER) BETWEEN {instrument.scale_min} AND {instrument.scale_max})"
+        f"OR TRY_CAST({column} AS UTINYINT) BETWEEN {instrument.scale_min} AND {instrument.scale_max})"
         for column in columns)
     return f"(regexp_full_match(concat({joined}), '{cell}(?:,{cell}){{{len(columns) - 1}}}') AND {in_range})"
 
