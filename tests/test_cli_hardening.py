@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
+import sys
 
 import pytest
 
@@ -202,3 +204,51 @@ def test_ctrl_c_during_an_import_says_so_exits_130_and_writes_nothing(koers, db_
     assert ended.value.code == 130
     assert capsys.readouterr().err.strip().endswith("Interrupted.")
     assert database_fingerprint(db_path) == before
+
+
+ARENAS = """
+import ctypes, sys, tempfile, threading
+import tracking.cli
+libc = ctypes.CDLL("libc.so.6")
+libc.malloc.restype = ctypes.c_void_p
+libc.free.argtypes = [ctypes.c_void_p]
+libc.fopen.restype = ctypes.c_void_p
+libc.malloc_info.argtypes = [ctypes.c_int, ctypes.c_void_p]
+libc.fclose.argtypes = [ctypes.c_void_p]
+def heaps():
+    with tempfile.NamedTemporaryFile(suffix=".xml") as report:
+        stream = libc.fopen(report.name.encode(), b"w")
+        libc.malloc_info(0, stream)
+        libc.fclose(stream)
+        return open(report.name).read().count("<heap nr=")
+if sys.argv[1] == "one":
+    assert tracking.cli._no_more_malloc_arenas()
+before = heaps()
+started = threading.Barrier(4)
+def work():
+    started.wait()
+    blocks = [libc.malloc(4096) for _ in range(100)]
+    for block in blocks:
+        libc.free(block)
+threads = [threading.Thread(target=work) for _ in range(4)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+print(before, heaps())
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc arenas")
+def test_the_command_line_keeps_threads_from_making_malloc_arenas_of_their_own():
+    """`main` limits glibc's malloc arenas (`_no_more_malloc_arenas`): threads started after it share the
+    arenas there are instead of each making one that keeps what it frees."""
+    def heaps(mode: str) -> tuple[int, int]:
+        ran = subprocess.run([sys.executable, "-c", ARENAS, mode], capture_output=True, text=True, check=True)
+        before, after = ran.stdout.split()
+        return int(before), int(after)
+
+    before, after = heaps("default")
+    assert after > before
+    before, after = heaps("one")
+    assert after == before
