@@ -94,7 +94,9 @@ def test_the_list_of_invisible_characters_covers_every_one_in_unicode():
 @pytest.mark.parametrize(("cell", "problem"), [
     ("5", None), (" 7 ", None), ("+3", None), ("", None), (None, None),
     ("11", "out of range"), ("-1", "out of range"), ("2.5", "a fraction"), ("2,5", "a fraction"),
-    ("veel", "not a number"), ("٥", "not a number"),
+    ("veel", "not a number"), ("٥", "not a number"), ("7.", "a fraction"), (".5", "a fraction"),
+    ("1e1", "not a number written with digits"), ("1_0", "not a number written with digits"),
+    ("nan", "not a number written with digits"), ("inf", "not a number written with digits"),
 ])
 def test_a_bad_answer_in_a_file_is_named_for_what_is_wrong(cell, problem):
     found = validate.answer_text_problem(cell, INSTRUMENT)

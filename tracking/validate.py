@@ -181,11 +181,11 @@ def answer_text_problem(text: str | None, instrument: Instrument) -> str | None:
         if instrument.scale_min <= value <= instrument.scale_max:  # -0, 010: the right number, written oddly
             return f"{text!r} is not written as a plain whole number: write {value}"
         return f"{text!r} is out of range: answers are {scale}"
-    try:
-        float(stripped.replace(",", ".", 1))
-    except ValueError:
-        return f"{text!r} is not a number: answers are {scale}, or empty"
-    return f"{text!r} is a fraction: answers are {scale}"
+    if re.fullmatch(r"[+-]?([0-9]+[.,][0-9]*|[.,][0-9]+)", stripped):  # 3.5, 7.0, a Dutch 6,5
+        return f"{text!r} is a fraction: answers are {scale}"
+    # Not digits alone: words, and what Python or a spreadsheet also reads as a number (1e1, 1_0,
+    # nan, inf), which an answer is not.
+    return f"{text!r} is not a number written with digits: answers are {scale}, or empty"
 
 
 def answers_text_sql(columns: Sequence[str], instrument: Instrument) -> str:
