@@ -32,7 +32,6 @@ def test_a_formula_is_inert_in_the_exported_file():
     assert escape_cell("-3 days") == "'-3 days"
 
 
-@pytest.mark.usefixtures("ready_db")
 def _imported_again(koers, tmp_path, exported: str, client_id: str) -> str:
     """The exported file imported into a new database, and that client exported from it."""
     second_db = tmp_path / "second.duckdb"
@@ -44,6 +43,7 @@ def _imported_again(koers, tmp_path, exported: str, client_id: str) -> str:
     return _export(second_db, client_id)
 
 
+@pytest.mark.usefixtures("ready_db")
 def test_the_csv_export_round_trips_through_the_import(koers, tmp_path, db_path):
     rows = [
         checkin("R1", "2026-03-02T09:15:00+01:00", sleep=3, meaning="", note='=cmd|"/c calc"!A1'),
