@@ -224,8 +224,8 @@ def erase_client(ctx: Context, actor: Actor, client_id: str, *, now: datetime | 
     erasure = Erasure(counts, len(redacted))
     erasure.folder = ctx.settings.outbox_folder()
     # Sent through a mail server, an email leaves no file: only without one is a missing file told.
-    sent_as_files = [email for email in own_emails if email.sent] if not ctx.settings.smtp_host else []
-    _tidy_outbox_folder(erasure.folder, erasure, own_emails, sent_as_files, redacted, client.id, client.name)
+    _tidy_outbox_folder(erasure.folder, erasure, own_emails, redacted, client.id, client.name,
+                        sent_as_files=not ctx.settings.smtp_host)
     return erasure
 
 
@@ -240,13 +240,14 @@ def _eml_files(folder: Path) -> dict[tuple[int, str], Path]:
     return found
 
 
-def _tidy_outbox_folder(folder: Path, erasure: Erasure, own: list[store.OwnEmail], sent_as_files: list[store.OwnEmail],
-                        redacted: list[store.OutboxText], client_id: str, name: str | None) -> None:
+def _tidy_outbox_folder(folder: Path, erasure: Erasure, own: list[store.OwnEmail],
+                        redacted: list[store.OutboxText], client_id: str, name: str | None, *,
+                        sent_as_files: bool) -> None:
     files = _eml_files(folder)
     for mine in own:
         path = files.get((mine.id, mine.kind))
         if path is None:
-            if mine in sent_as_files:
+            if mine.sent and sent_as_files:
                 erasure.files_elsewhere.append(eml_file_name(mine.created_at, mine.id, mine.kind))
             continue
         try:
