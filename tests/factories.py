@@ -11,6 +11,7 @@ from tracking.context import Actor, Context, open_context
 from tracking.instrument import load_instrument
 from tracking.models import Client, Coach
 from tracking.settings import load_settings
+from tracking.store.migrate import migrations
 from tracking.usecases import clients, coaches
 
 OPERATOR = Actor.operator()
@@ -127,3 +128,15 @@ def fresh_link(ctx: Context, client_id: str = "C1", *, now: datetime | None = No
 
     fresh = links.fresh_checkin_link(ctx, actor, client_id, now=now)
     return fresh.url, fresh.period
+
+
+def migrated_until(db, last: str) -> None:
+    """A database as an older Koers left it: the shipped migrations up to and including `last`,
+    each recorded, and none after it."""
+    with db.write() as con:
+        con.execute("CREATE TABLE schema_migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMP NOT NULL)")
+        for name, sql in migrations(db.dialect):
+            if name > last:
+                break
+            con.execute(sql)
+            con.execute("INSERT INTO schema_migrations VALUES (?, now()::TIMESTAMP)", [name])

@@ -8,6 +8,7 @@ import threading
 
 import pytest
 
+from tests.factories import migrated_until
 from tracking.errors import DatabaseError
 from tracking.settings import load_settings
 from tracking.store import database, migrate, open_database
@@ -128,12 +129,8 @@ def test_flags_kept_through_the_rebuild_that_compresses_their_evidence(tmp_path)
     time to write and less than half the space of DuckDB's own choice): every row stays, with its id,
     its acknowledgement and its evidence, and new flags take the next ids."""
     db = database(tmp_path / "old.duckdb")
-    before = [(name, sql) for name, sql in migrate.migrations(DUCKDB) if name < "0009"]
+    migrated_until(db, "0008_recovery_curves")
     with db.write() as con:
-        con.execute("CREATE TABLE schema_migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMP NOT NULL)")
-        for name, sql in before:
-            con.execute(sql)
-            con.execute("INSERT INTO schema_migrations VALUES (?, now()::TIMESTAMP)", [name])
         con.execute(
             """
             INSERT INTO flags (key, client_id, kind, checkin_at, evidence, status, acknowledged_by, acknowledged_at,

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 import pytest
 
+from tests.factories import migrated_until
 from tracking.mail.due import Cancellation
 from tracking.models import Email
 from tracking.store import database, outbox
@@ -198,11 +199,8 @@ def test_the_listing_filters_by_status_kind_and_search(db):
 
 def test_the_migration_keeps_emails_queued_before_it(tmp_path):
     db = Database(tmp_path / "old.duckdb")
+    migrated_until(db, migrations()[1][0])
     with db.write() as con:
-        con.execute("CREATE TABLE schema_migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMP)")
-        for name, sql in migrations()[:2]:
-            con.execute(sql)
-            con.execute("INSERT INTO schema_migrations VALUES (?, now()::TIMESTAMP)", [name])
         con.execute(
             "INSERT INTO outbox (key, kind, recipient, subject, body_text, next_attempt_at, created_at) "
             "VALUES ('old', 'invitation', 'a@example.org', 'S', 'B', '2026-11-01', '2026-11-01')")
