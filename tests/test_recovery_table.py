@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from unittest.mock import patch
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
@@ -40,12 +41,8 @@ def test_a_large_batch_computed_in_two_halves_on_two_threads_finds_the_same_flag
     whole = not_on_track_table(batch, dominant, None, MIXED_FOCUS, CURVES, SETTINGS)
     second_half = np.searchsorted(batch.client, batch.client[batch.client.size // 2])
     assert np.any(whole.retired_row > second_half) and np.any(whole.row < second_half)
-    original = not_on_track_module.PARALLEL_ROWS
-    not_on_track_module.PARALLEL_ROWS = 1  # every batch counts as large
-    try:
+    with patch.object(not_on_track_module, "PARALLEL_ROWS", 1):  # every batch counts as large
         halves = not_on_track_table(batch, dominant, None, MIXED_FOCUS, CURVES, SETTINGS)
-    finally:
-        not_on_track_module.PARALLEL_ROWS = original
     assert found_one_by_one(halves) == found_one_by_one(whole)
 
 
