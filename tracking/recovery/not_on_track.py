@@ -207,24 +207,23 @@ def not_on_track_table(
     dominant_codes = _dominant_codes(batch, dominant)
     row_clocks = clocks(batch, start_weeks, focus, settings, timeline)
     n_rows = batch.client.size
-    if n_rows < PARALLEL_ROWS:
-        return _joined([_dynamic_flags(batch, dominant_codes, row_clocks,
-                                       dynamic_band(row_clocks, d, curves, settings), d, curves, settings)
-                        for d in range(N_DYNAMICS)])
-    # The halves start at the first row of the client in the middle: a client's rows stay together.
-    middle = int(np.searchsorted(batch.client, batch.client[n_rows // 2]))
-    halves = [slice(0, middle), slice(middle, n_rows)]
+    # A large batch in two halves that start at the first row of the client in the middle: a
+    # client's rows stay together.
+    middle = int(np.searchsorted(batch.client, batch.client[n_rows // 2])) if 0 < PARALLEL_ROWS <= n_rows else 0
+    parts = [slice(0, middle), slice(middle, n_rows)] if middle > 0 else [slice(0, n_rows)]
 
-    def half_flags(task: tuple[int, slice]) -> NotOnTrackTable:
+    def part_flags(task: tuple[int, slice]) -> NotOnTrackTable:
         d, rows = task
         part = SeriesBatch(batch.client[rows], batch.weeks[rows], batch.scores[rows])
         band = dynamic_band(row_clocks, d, curves, settings, rows)
         found = _dynamic_flags(part, dominant_codes[rows], _RowsOf(row_clocks, rows), band, d, curves, settings)
         return found.shifted(rows.start)
 
-    tasks = [(d, rows) for d in range(N_DYNAMICS) for rows in halves if rows.stop > rows.start]
+    tasks = [(d, rows) for d in range(N_DYNAMICS) for rows in parts]
+    if len(parts) == 1:
+        return _joined([part_flags(task) for task in tasks])
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="koers-recovery") as pool:
-        return _joined(list(pool.map(half_flags, tasks)))
+        return _joined(list(pool.map(part_flags, tasks)))
 
 
 class _RowsOf:
