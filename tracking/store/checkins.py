@@ -49,9 +49,15 @@ class IngestResult:
     client_ids: list[str] = field(default_factory=list)
     clients_created: list[str] = field(default_factory=list)
     first_checkin_id: int = 0
+    # When these are the only check-ins the database holds (it held none before) and they were sent
+    # to a server: (check-ins, scores) as written, so that what is derived from them need not be read
+    # back (see `tracking.store.derived.refresh`). None otherwise.
+    everything: tuple[pa.Table, pa.Table] | None = None
 
 
-def _find_conflicts(con: StoreConnection, incoming: str, coach_id: int | None) -> list[Conflict]:
+def _find_conflicts(con: StoreConnection, incoming: str, coach_id: int | None, *, stored: bool) -> list[Conflict]:
+    """Clashes of `incoming` (rec, client_id[, submitted_at]) with stored data; with nothing `stored`
+    yet, no check-in can clash, and `incoming` needs only each client's first record."""
     conflicts = [
         Conflict(rec, "submitted_at", "a check-in for this client at this time is already stored")
         for (rec,) in con.execute(
@@ -61,7 +67,7 @@ def _find_conflicts(con: StoreConnection, incoming: str, coach_id: int | None) -
             ORDER BY i.rec
             """
         ).fetchall()
-    ]
+    ] if stored else []
     if coach_id is not None:
         conflicts += [
             Conflict(rec, "client_id", f"client {client} belongs to another coach")
@@ -156,11 +162,12 @@ def _insert_from_relation(con: StoreConnection, incoming: str, instrument: Instr
 
 
 def _append(con: StoreConnection, rows: pa.Table, instrument: Instrument, base: int, source: str,
-            now: datetime) -> None:
-    """The check-ins of `rows` as check-in `base + rec + 1`, scored here and appended with `load()`."""
+            now: datetime) -> tuple[pa.Table, pa.Table]:
+    """The check-ins of `rows` as check-in `base + rec + 1`, scored here and appended with `load()`;
+    returns what detection reads of them (check-ins without note, and scores)."""
     count = rows.num_rows
     ids = pc.add(rows["rec"].cast(pa.int64()), base + 1)
-    con.load("checkins", pa.table({
+    written = pa.table({
         "id": ids,
         "client_id": rows["client_id"],
         "submitted_at": rows["submitted_at"],
@@ -170,8 +177,17 @@ def _append(con: StoreConnection, rows: pa.Table, instrument: Instrument, base: 
         "contact_request": pc.fill_null(rows["contact_request"], False),
         "note": rows["note"],
         "recorded_at": pa.array(np.full(count, np.datetime64(to_db(now), "us"))),
-    }))
-    con.load("scores", _scores(ids, rows["answers"], instrument))
+    })
+    con.load("checkins", written)
+    scores = _scores(ids, rows["answers"], instrument)
+    con.load("scores", scores)
+    return written.drop_columns(["note", "source", "recorded_at"]), scores
+
+
+def _first_record_of_each_client(rows: pa.Table) -> pa.Table:
+    """(rec, client_id): each client's first record, for the checks that are about clients."""
+    firsts = rows.select(["client_id", "rec"]).group_by("client_id").aggregate([("rec", "min")])
+    return pa.table({"rec": firsts["rec_min"], "client_id": firsts["client_id"]})
 
 
 def ingest(
@@ -191,14 +207,21 @@ def ingest(
 
     The checks against stored data read a relation of the rows; the rows themselves go in as one
     INSERT ... SELECT on DuckDB (scored by the database) and as one COPY each of check-ins and scores
-    on PostgreSQL, or for a few rows on either (scored here)."""
+    on PostgreSQL, or for a few rows on either (scored here). Into a server database without
+    check-ins, only each client's first record is sent for the checks (nothing stored can clash), and
+    the result keeps the rows as written (`IngestResult.everything`)."""
     # DuckDB scans the Arrow table in place, so the whole table is the relation and the rows go in with
     # INSERT ... SELECT; a PostgreSQL relation is a copy, so there only the keys are one, and the rows
     # are appended once, by COPY. For a few rows (a submit) planning the scoring SQL costs more than
     # the scoring, so they are scored here and appended like PostgreSQL's.
     whole = con.dialect == DUCKDB and rows.num_rows > SCORED_HERE_ROWS
-    with con.relation("incoming", rows if whole else rows.select(["rec", "client_id", "submitted_at"])):
-        conflicts = _find_conflicts(con, "incoming", coach_id)
+    (base,) = con.execute("SELECT coalesce(max(id), 0) FROM checkins").fetchall()[0]
+    stored = int(base) > 0  # ids start at 1: none stored when the largest is 0
+    keys = (rows if whole else rows.select(["rec", "client_id", "submitted_at"]) if stored
+            else _first_record_of_each_client(rows))
+    everything = None
+    with con.relation("incoming", keys):
+        conflicts = _find_conflicts(con, "incoming", coach_id, stored=stored)
         if conflicts:
             raise IngestConflict(conflicts)
         created = [
@@ -223,13 +246,15 @@ def ingest(
                 [coach_id],
             )
         client_ids = [c for (c,) in con.execute("SELECT DISTINCT client_id FROM incoming ORDER BY 1").fetchall()]
-        (base,) = con.execute("SELECT coalesce(max(id), 0) FROM checkins").fetchall()[0]
         count = rows.num_rows
         if whole:
             _insert_from_relation(con, "incoming", instrument, int(base), source, now)
         else:
-            _append(con, rows, instrument, int(base), source, now)
-    return IngestResult(checkins=count, client_ids=client_ids, clients_created=created, first_checkin_id=int(base) + 1)
+            written = _append(con, rows, instrument, int(base), source, now)
+            if not stored and con.dialect != DUCKDB and count > SCORED_HERE_ROWS:
+                everything = written
+    return IngestResult(checkins=count, client_ids=client_ids, clients_created=created,
+                        first_checkin_id=int(base) + 1, everything=everything)
 
 
 @dataclass(frozen=True)

@@ -16,12 +16,14 @@ thread while this one computes the next kind of flag (`_Writer`); the transactio
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
+import duckdb
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
@@ -36,6 +38,7 @@ from tracking.models import FLAG_KINDS
 from tracking.recovery import RecoverySettings
 from tracking.scoring import strain_matrix
 from tracking.store import checkins, on_track
+from tracking.store.connection import Connection, configure
 from tracking.store.contract import StoreConnection
 from tracking.store.dialect import iso_seconds, json_array, json_object
 
@@ -143,6 +146,30 @@ def _load(con: StoreConnection, client_ids: list[str] | None) -> _Loaded:
     return _Loaded(ids, _ints(series["id"]), inputs)
 
 
+@contextmanager
+def _reading(con: StoreConnection, ingested: checkins.IngestResult | None) -> Iterator[StoreConnection]:
+    """Where refresh reads the check-ins and what belongs to them: `con`, or, right after an ingest
+    that wrote the only check-ins of a server database (`IngestResult.everything`), an in-memory
+    DuckDB holding those rows as written beside the server's clients, focus changes and windows.
+    The rows are the same; what is saved is the server writing a million of them back as text."""
+    if ingested is None or ingested.everything is None:
+        yield con
+        return
+    memory = duckdb.connect(":memory:")
+    try:
+        configure(memory)
+        written, scores = ingested.everything
+        ingested.everything = None  # handed over: freed once detection has read them
+        memory.register("checkins", written)
+        memory.register("scores", scores)
+        memory.register("clients", con.arrow("SELECT id FROM clients"))
+        memory.register("focus_changes", con.arrow("SELECT id, client_id, focus, changed_at FROM focus_changes"))
+        memory.register("periods", con.arrow("SELECT client_id, kind, status, opens_at, closes_at FROM periods"))
+        yield Connection(memory)
+    finally:
+        memory.close()
+
+
 def _count(con: StoreConnection, sql: str, params: list[Any] | None = None) -> int:
     row = con.execute(sql, params or []).fetchone()
     assert row is not None
@@ -229,10 +256,10 @@ def estimate_reliability(con: StoreConnection, instrument: Instrument,
     )
 
 
-def _first_estimate(con: StoreConnection, instrument: Instrument, settings: DetectionSettings,
-                    now: datetime) -> Reliability | None:
-    """Estimate, store and read back the reliabilities, where none fit the settings yet."""
-    store_reliability(con, estimate_reliability(con, instrument, settings), settings, now)
+def _first_estimate(con: StoreConnection, source: StoreConnection, instrument: Instrument,
+                    settings: DetectionSettings, now: datetime) -> Reliability | None:
+    """Estimate (from `source`), store and read back the reliabilities, where none fit the settings yet."""
+    store_reliability(con, estimate_reliability(source, instrument, settings), settings, now)
     return load_reliability(con, settings)
 
 
@@ -517,71 +544,76 @@ def refresh(
     *,
     reestimate: bool = False,
     recovery: RecoverySettings | None = None,
+    ingested: checkins.IngestResult | None = None,
 ) -> RefreshSummary:
     """Recompute states and flags for `client_ids` (None: every client).
 
     With `reestimate`, the subscale reliabilities are estimated again from all stored data first;
     if they changed, every client is recomputed so that all flags rest on the same figures.
     `recovery`: the settings of `not_on_track` (None: the defaults); see `tracking.store.on_track`.
+    `ingested`: what the same transaction just ingested, when the check-ins may be read from it
+    instead of the database (see `_reading`).
     """
-    reliability = load_reliability(con, settings)
-    if reliability is None:
-        client_ids = None  # a first estimate (below) changes every client's figures
-    elif reestimate:
-        if store_reliability(con, estimate_reliability(con, instrument, settings), settings, now):
-            client_ids = None
+    with ExitStack() as reading:
+        source = reading.enter_context(_reading(con, ingested))
         reliability = load_reliability(con, settings)
-    loaded = _load(con, client_ids)
-    batch = loaded.inputs.batch
-    clients, rows = batch.n_clients, int(batch.client.size)
-    where, params = _scope_sql(client_ids, "client_id")
-    first = not _count(con, f"SELECT count(*) FROM flags WHERE {where}", params)
-    recovery_settings = recovery or RecoverySettings()
-    curves = on_track.curves_to_use(con, recovery_settings, estimate=client_ids is None)
-    client_index, checkin_ids = loaded.client_ids, loaded.checkin_ids
-
-    def write_flags(tables: list[FlagTable]) -> None:
-        if first:
-            _insert_first_flags(con, tables, client_index, checkin_ids, now)
-        else:
-            _add_computed_flags(con, tables, client_index, checkin_ids)
-
-    with _Writer() as writer:
-        # The states do not depend on the reliabilities: a first estimate is made while they are found.
-        estimated: Future[Reliability | None] | None = None
         if reliability is None:
-            estimated = writer.submit(_first_estimate, con, instrument, settings, now)
-        states = detection.detect_states(batch, settings)
-        if estimated is not None:
-            reliability = estimated.result()
-        assert reliability is not None
-        writer.submit(_write_states, con, client_ids, loaded, states)
-        if not first:
-            writer.submit(_create_computed_flags, con)
-        found = []
-        for table in detection.flag_tables(loaded.inputs, reliability, settings, states):
-            found.append(table)
-            writer.submit(write_flags, [table])
-        dominant = states.dominant
-        del states  # the writer holds them until they are written
-        on_track_flags, curves = on_track.flag_table(loaded.inputs, dominant, recovery_settings, curves)
-        del loaded, batch, dominant  # the series are done with; the flags are small beside them
-        writer.submit(write_flags, [on_track_flags])
-    tables = [*found, on_track_flags]
-    if client_ids is None:
-        on_track.store_curves(con, curves, recovery_settings, now)
-    if first:
-        raised, withdrawn = sum(len(table) for table in tables), 0
-        retired = sum(int(np.count_nonzero(table.retired_us >= 0)) for table in tables)
-    else:
-        try:
-            raised, withdrawn, retired = merge_flags(con, client_ids, now, FLAG_KINDS)
-        finally:
-            con.execute("DROP TABLE IF EXISTS computed_flags")
-    return RefreshSummary(
-        clients=clients,
-        checkins=rows,
-        flags_raised=raised,
-        flags_withdrawn=withdrawn,
-        flags_retired=retired,
-    )
+            client_ids = None  # a first estimate (below) changes every client's figures
+        elif reestimate:
+            if store_reliability(con, estimate_reliability(source, instrument, settings), settings, now):
+                client_ids = None
+            reliability = load_reliability(con, settings)
+        loaded = _load(source, client_ids)
+        batch = loaded.inputs.batch
+        clients, rows = batch.n_clients, int(batch.client.size)
+        where, params = _scope_sql(client_ids, "client_id")
+        first = not _count(con, f"SELECT count(*) FROM flags WHERE {where}", params)
+        recovery_settings = recovery or RecoverySettings()
+        curves = on_track.curves_to_use(con, recovery_settings, estimate=client_ids is None)
+        client_index, checkin_ids = loaded.client_ids, loaded.checkin_ids
+
+        def write_flags(tables: list[FlagTable]) -> None:
+            if first:
+                _insert_first_flags(con, tables, client_index, checkin_ids, now)
+            else:
+                _add_computed_flags(con, tables, client_index, checkin_ids)
+
+        with _Writer() as writer:
+            # The states do not depend on the reliabilities: a first estimate is made while they are found.
+            estimated: Future[Reliability | None] | None = None
+            if reliability is None:
+                estimated = writer.submit(_first_estimate, con, source, instrument, settings, now)
+            states = detection.detect_states(batch, settings)
+            if estimated is not None:
+                reliability = estimated.result()
+            assert reliability is not None
+            writer.submit(_write_states, con, client_ids, loaded, states)
+            if not first:
+                writer.submit(_create_computed_flags, con)
+            found = []
+            for table in detection.flag_tables(loaded.inputs, reliability, settings, states):
+                found.append(table)
+                writer.submit(write_flags, [table])
+            dominant = states.dominant
+            del states  # the writer holds them until they are written
+            on_track_flags, curves = on_track.flag_table(loaded.inputs, dominant, recovery_settings, curves)
+            del loaded, batch, dominant  # the series are done with; the flags are small beside them
+            writer.submit(write_flags, [on_track_flags])
+        tables = [*found, on_track_flags]
+        if client_ids is None:
+            on_track.store_curves(con, curves, recovery_settings, now)
+        if first:
+            raised, withdrawn = sum(len(table) for table in tables), 0
+            retired = sum(int(np.count_nonzero(table.retired_us >= 0)) for table in tables)
+        else:
+            try:
+                raised, withdrawn, retired = merge_flags(con, client_ids, now, FLAG_KINDS)
+            finally:
+                con.execute("DROP TABLE IF EXISTS computed_flags")
+        return RefreshSummary(
+            clients=clients,
+            checkins=rows,
+            flags_raised=raised,
+            flags_withdrawn=withdrawn,
+            flags_retired=retired,
+        )

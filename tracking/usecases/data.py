@@ -70,7 +70,7 @@ def import_checkins(ctx: Context, actor: Actor, file: Path, *, coach_email: str 
                      clients=len(result.client_ids), clients_created=len(result.clients_created))
         progress(f"Recomputing states and flags for {len(result.client_ids):,} clients")
         raised = derived.refresh(con, result.client_ids, ctx.instrument, ctx.settings.detection, now,
-                                 reestimate=True, recovery=ctx.settings.recovery).flags_raised
+                                 reestimate=True, recovery=ctx.settings.recovery, ingested=result).flags_raised
 
     summary = import_csv(ctx.db, file, ctx.instrument, now=now, coach_id=coach_id, progress=progress,
                          on_ingested=record_and_derive)
