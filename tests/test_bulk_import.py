@@ -1,19 +1,26 @@
 """A large import into an empty database: on PostgreSQL what is derived is computed from the rows as
-written, not read back from the server. The result must be exactly what the stored rows give."""
+written, not read back from the server, and the big tables get their indexes after the rows. The
+result must be exactly what the stored rows give, and the indexes exactly those of the migrations."""
 
 from __future__ import annotations
 
+import threading
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
+import psycopg
 import pytest
 
 from benchmarks.many_flags_bench import generate
-from tests.factories import OPERATOR, context, csv_text, weekly
-from tracking.store import derived
+from tests.factories import OPERATOR, context, csv_text, database_fingerprint, weekly
+from tracking.errors import DatabaseBusy
+from tracking.instrument import load_instrument
+from tracking.store import derived, importer
+from tracking.store.postgres import PostgresDatabase
 from tracking.usecases import data
 
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+BIG_TABLES = ("checkins", "scores", "states")
 
 
 @pytest.fixture
@@ -74,3 +81,110 @@ def test_a_second_import_reads_the_stored_rows(backend, csv_file, tmp_path, monk
     monkeypatch.setattr(derived, "_reading", contextmanager(spy))
     data.import_checkins(ctx, OPERATOR, csv_file, now=NOW)
     assert sources == [backend.name]
+
+
+def index_definitions(url) -> list[tuple[str, str]]:
+    with psycopg.connect(url.url) as con:
+        return con.execute(
+            """
+            SELECT c.relname, pg_get_indexdef(i.indexrelid) || coalesce(' ' || k.conname || ' '
+                   || pg_get_constraintdef(k.oid), '')
+            FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
+            LEFT JOIN pg_constraint k ON k.conindid = i.indexrelid
+            WHERE c.relname = ANY(%s) ORDER BY 1, 2
+            """,
+            [list(BIG_TABLES)],
+        ).fetchall()
+
+
+@pytest.mark.postgresql
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_a_large_first_import_builds_every_index_again_after_loading(backend, csv_file, monkeypatch,
+                                                                     postgres_cluster):
+    before = index_definitions(backend.location)
+    assert len(before) == 6  # three primary keys; check-ins by client and time, by period; states by client
+    dropped, timeouts = [], []
+    original = PostgresDatabase.write
+
+    def watched(self):
+        with original(self) as con:
+            yield con
+            dropped.append(list(con._rebuild))
+            timeouts.append(con.execute("SHOW lock_timeout").fetchall())
+
+    monkeypatch.setattr(PostgresDatabase, "write", contextmanager(watched))
+    data.import_checkins(context(backend.location), OPERATOR, csv_file, now=NOW)  # 1,800 rows
+    assert dropped == [[]]  # below MANY_ROWS nothing was dropped
+
+    monkeypatch.setattr(importer, "MANY_ROWS", 1_000)
+    dropped.clear()
+    timeouts.clear()
+    other = postgres_cluster.new_database()
+    try:
+        data.import_checkins(context(other), OPERATOR, csv_file, now=NOW)
+        assert len(dropped[0]) == 6  # all six were dropped and, before the commit, built again
+        assert timeouts == [[("30s",)]]  # the lock was tried briefly, then the usual wait came back
+        assert index_definitions(other) == before
+        with psycopg.connect(other.url) as con:
+            assert con.execute("SELECT count(*) FROM checkins").fetchall() == [(1_800,)]
+        assert database_fingerprint(other) == database_fingerprint(backend.location)
+    finally:
+        postgres_cluster.drop_database(other)
+    psql = psycopg.connect(backend.location.url, autocommit=True)
+    duplicate = psql.execute("SELECT id, client_id, submitted_at, instrument_version, source, answers, recorded_at "
+                             "FROM checkins LIMIT 1").fetchone()
+    with pytest.raises(psycopg.errors.UniqueViolation):
+        psql.execute("INSERT INTO checkins (id, client_id, submitted_at, instrument_version, source, answers, "
+                     "recorded_at) VALUES (%s, %s, %s, %s, %s, %s, %s)", duplicate)
+    plan = psql.execute("EXPLAIN SELECT * FROM checkins WHERE client_id = 'client-00003' "
+                        "ORDER BY submitted_at").fetchall()
+    assert "checkins_client_time" in str(plan)
+    psql.close()
+
+
+@pytest.mark.postgresql
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_a_reader_in_the_tables_delays_a_large_first_import_without_a_deadlock(backend, csv_file, monkeypatch):
+    """The reader holds `states` and then asks for `checkins`, which the import also wants: the import
+    takes all its tables at once or none, so both finish."""
+    monkeypatch.setattr(importer, "MANY_ROWS", 1_000)
+    waiting = threading.Event()
+
+    def sleep(seconds):
+        waiting.set()  # the import found a table in use and let go of the others
+        threading.Event().wait(seconds)
+
+    db = PostgresDatabase(backend.location, busy_timeout_seconds=60, sleep=sleep)
+    reader = psycopg.connect(backend.location.url)
+    reader.execute("SELECT count(*) FROM states").fetchall()
+    outcome = []
+    importing = threading.Thread(target=lambda: outcome.append(
+        importer.import_csv(db, csv_file, load_instrument(), now=NOW).rows))
+    importing.start()
+    assert waiting.wait(60)
+    assert reader.execute("SELECT count(*) FROM checkins").fetchall() == [(0,)]
+    reader.commit()
+    importing.join(120)
+    reader.close()
+    assert outcome == [1_800]
+
+
+@pytest.mark.postgresql
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_tables_in_use_for_longer_than_the_busy_timeout_are_reported_busy_and_nothing_is_written(
+        backend, csv_file, monkeypatch):
+    monkeypatch.setattr(importer, "MANY_ROWS", 1_000)
+    clock = [0.0]
+
+    def sleep(seconds):
+        clock[0] += seconds
+
+    db = PostgresDatabase(backend.location, busy_timeout_seconds=1, clock=lambda: clock[0], sleep=sleep)
+    reader = psycopg.connect(backend.location.url)
+    reader.execute("SELECT count(*) FROM scores").fetchall()
+    before = database_fingerprint(backend.location)
+    with pytest.raises(DatabaseBusy, match="stayed busy for 1 seconds"):
+        importer.import_csv(db, csv_file, load_instrument(), now=NOW)
+    reader.rollback()
+    reader.close()
+    assert database_fingerprint(backend.location) == before

@@ -183,6 +183,9 @@ class Connection:
             self._con.execute(f"INSERT INTO {columnar.quote_name(table)} ({columns}) SELECT {columns} FROM {name}")
         return int(data.num_rows)
 
+    def loading_many(self, tables: Sequence[str]) -> None:
+        """DuckDB keeps no per-row index on the tables Koers loads in bulk: nothing to do."""
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._con, name)
 

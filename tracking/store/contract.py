@@ -48,6 +48,12 @@ class StoreConnection(Protocol):
     def load(self, table: str, rows: Any) -> int:
         """Append `rows` to `table`, columns matched by name; returns the number of rows."""
 
+    def loading_many(self, tables: Sequence[str]) -> None:
+        """Many rows are about to be appended to `tables` in this unit of work. On PostgreSQL, those
+        of them that are empty lose their indexes until the unit of work commits, when each index is
+        built again in one pass (as `pg_restore` does) instead of row by row; they stay locked until
+        then. On DuckDB, nothing changes."""
+
 
 class Store(Protocol):
     """A Koers database: `read()` and `write()` are short units of work."""

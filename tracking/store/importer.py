@@ -39,6 +39,7 @@ ISO_8601 = r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?(Z|[+-](0\d
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)  # before it, a year typed wrong (or a spreadsheet's day zero)
 TRUE_WORDS = ("1", "true", "waar", "yes", "ja")
 FALSE_WORDS = ("0", "false", "onwaar", "no", "nee")
+MANY_ROWS = 10_000  # from this many check-ins, empty tables are loaded before their indexes are built
 IN_MEMORY_LIMIT = "600MB"  # the in-memory check spills to disk beyond this, keeping the import under 1 GiB
 
 
@@ -300,6 +301,8 @@ def import_csv(
     progress(f"Writing {staged.num_rows:,} check-ins")
     try:
         with db.write() as con:
+            if staged.num_rows >= MANY_ROWS:
+                con.loading_many(["checkins", "scores", "states"])
             result = ingest(con, staged, instrument, source="import", now=now, coach_id=coach_id)
             del staged  # written: freed before what is derived from it is computed
             if on_ingested is not None:

@@ -35,6 +35,8 @@ from tracking.store.dialect import POSTGRESQL, to_pyformat
 WRITE_LOCK = 0x6B6F657273  # "koers"
 CONNECT_TIMEOUT_SECONDS = 10
 CSV_BLOCK_ROWS = 50_000  # rows per block of CSV text in a bulk read
+COPY_BLOCK_ROWS = 65_536  # rows per block of CSV text in a bulk write
+LOCK_TRY_MS = 200  # `loading_many` tries its locks this long at a time (below PostgreSQL's deadlock_timeout)
 FIRST_BACKOFF_SECONDS = 0.005
 MAX_BACKOFF_SECONDS = 0.25
 # The server is starting, stopping or full: worth waiting for, like a held lock.
@@ -68,9 +70,12 @@ class PostgresConnection:
 
     dialect = POSTGRESQL
 
-    def __init__(self, con: psycopg.Connection[tuple[Any, ...]], *, writable: bool):
+    def __init__(self, con: psycopg.Connection[tuple[Any, ...]], *, writable: bool,
+                 lock_wait: Callable[[], Iterator[None]] | None = None):
         self._con = con
         self._writable = writable
+        self._lock_wait = lock_wait
+        self._rebuild: list[str] = []  # indexes `loading_many` dropped, built again by `finish`
 
     def execute(self, query: str, parameters: Sequence[Any] | None = None) -> PostgresResult:
         cursor = self._con.cursor()
@@ -132,12 +137,65 @@ class PostgresConnection:
         self._copy_in(columnar.quote_name(table), data)
         return int(data.num_rows)
 
+    def loading_many(self, tables: Sequence[str]) -> None:
+        empty = [table for table in tables
+                 if not self._con.execute(f"SELECT EXISTS (SELECT 1 FROM {columnar.quote_name(table)})").fetchall()[0][0]]
+        if not empty:
+            return
+        self._lock_all(empty)
+        for table in empty:
+            quoted = columnar.quote_name(table)
+            keys = self._con.execute(
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE conrelid = %s::regclass AND contype IN ('p', 'u') ORDER BY conname", [quoted]
+            ).fetchall()
+            indexes = self._con.execute(
+                """
+                SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+                WHERE x.indrelid = %s::regclass
+                  AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.oid)
+                ORDER BY i.relname
+                """,
+                [quoted],
+            ).fetchall()
+            for name, definition in keys:
+                self._con.execute(f"ALTER TABLE {quoted} DROP CONSTRAINT {columnar.quote_name(name)}")
+                self._rebuild.append(f"ALTER TABLE {quoted} ADD CONSTRAINT {columnar.quote_name(name)} {definition}")
+            for name, definition in indexes:
+                self._con.execute(f"DROP INDEX {columnar.quote_name(name)}")
+                self._rebuild.append(definition)
+
+    def _lock_all(self, tables: list[str]) -> None:
+        """Every table locked at once, or none: a lock is tried for a moment and given up again while
+        a reader holds one of them, so a reader waiting for this writer never waits in a circle."""
+        names = ", ".join(columnar.quote_name(table) for table in tables)
+        for _attempt in self._lock_wait() if self._lock_wait else iter([None]):
+            self._con.execute("SAVEPOINT koers_lock")
+            try:
+                self._con.execute(f"SET LOCAL lock_timeout = '{LOCK_TRY_MS}ms'")
+                self._con.execute(f"LOCK TABLE {names} IN ACCESS EXCLUSIVE MODE")
+            except pg_errors.LockNotAvailable:
+                self._con.execute("ROLLBACK TO SAVEPOINT koers_lock")
+                continue
+            self._con.execute("RELEASE SAVEPOINT koers_lock")
+            self._con.execute("SET LOCAL lock_timeout TO DEFAULT")
+            return
+        raise pg_errors.LockNotAvailable(f"tables {names} stayed in use")
+
+    def finish(self) -> None:
+        """Build the indexes `loading_many` dropped; the unit of work then commits."""
+        while self._rebuild:
+            self._con.execute(self._rebuild.pop(0))
+
     def _copy_in(self, quoted_table: str, data: Any) -> None:
+        """COPY in blocks of rows: the text of one block is made while the server reads the one
+        before, and only one block's text is held at a time."""
         columns = ", ".join(columnar.quote_name(name) for name in data.column_names)
         with self._con.cursor() as cursor, cursor.copy(
             f"COPY {quoted_table} ({columns}) FROM STDIN (FORMAT csv)"
         ) as copy:
-            copy.write(columnar.csv_for_copy(data))
+            for start in range(0, data.num_rows, COPY_BLOCK_ROWS):
+                copy.write(columnar.csv_for_copy(data.slice(start, COPY_BLOCK_ROWS)))
 
 
 class PostgresDatabase:
@@ -272,20 +330,32 @@ class PostgresDatabase:
             except psycopg.Error as exc:
                 self._rollback(con)
                 self._fail(exc, "the database could not be locked for writing", "; nothing was written")
+            connection = PostgresConnection(con, writable=True, lock_wait=self._attempts)
             try:
-                yield PostgresConnection(con, writable=True)
+                yield connection
             except BaseException as exc:
                 self._rollback(con)
                 if isinstance(exc, psycopg.Error):
                     self._fail(exc, "the change could not be saved", "; nothing was written")
                 raise
             try:
+                connection.finish()
                 con.commit()
             except psycopg.Error as exc:
                 self._rollback(con)
                 self._fail(exc, "the change could not be saved", "; nothing was written")
         finally:
             con.close()
+
+    def _attempts(self) -> Iterator[None]:
+        """One attempt now, and more with growing pauses until the busy timeout has passed."""
+        deadline = self._clock() + self.busy_timeout_seconds
+        backoff = FIRST_BACKOFF_SECONDS
+        yield None
+        while self._clock() < deadline:
+            self._sleep(backoff)
+            backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+            yield None
 
     @staticmethod
     def _rollback(con: psycopg.Connection[tuple[Any, ...]]) -> None:
