@@ -186,3 +186,53 @@ def test_a_long_result_keeps_its_rows_in_order_across_the_blocks_it_is_read_in(s
                           "ORDER BY x DESC", [list(range(10))])
     assert table.column("x").to_pylist() == list(range(9, -1, -1))
     assert table.column("label").to_pylist() == [f"r{x}" for x in range(9, -1, -1)]
+
+
+EVERY_TYPE = pa.table({
+    "rec": pa.array([0, 1, 2, 3, 4], pa.int64()),
+    "big": pa.array([-(2 ** 63), 2 ** 63 - 1, None, 0, -1], pa.int64()),
+    "small": pa.array([-(2 ** 15), 2 ** 15 - 1, None, 0, 7], pa.int16()),
+    "middle": pa.array([0, 65535, None, 1, 2], pa.uint16()),
+    "score": pa.array([1.5, None, float("inf"), -0.0, 1e-300], pa.float64()),
+    "flag": pa.array([True, False, None, True, False], pa.bool_()),
+    "note": pa.array(['a "quoted", name\non two lines', "", None, "ünïcødé €", "\\N"], pa.string()),
+    "kind": pa.DictionaryArray.from_arrays(pa.array([1, 0, None, 1, 1], pa.int32()), pa.array(["import", "link"])),
+    "moment": pa.array([MOMENT, datetime(1999, 12, 31, 23, 59, 59, 999999), None, datetime(1970, 1, 1),
+                        datetime(2100, 1, 1, 0, 0, 0, 1)], pa.timestamp("us")),
+    "answers": pa.array([[3, None, 10], [None, None, None], [0, 0, 0], [10, 10, 10], [1, 2, 3]],
+                        pa.list_(pa.uint8())),
+})
+
+
+@pytest.mark.parametrize("block_rows", [2, 65_536])
+def test_rows_of_every_type_travel_exactly_also_across_blocks(store, monkeypatch, block_rows):
+    """On PostgreSQL these go in PostgreSQL's binary format (every list as long as the others)."""
+    from tracking.store import columnar, postgres
+
+    monkeypatch.setattr(postgres, "COPY_BLOCK_ROWS", block_rows)
+    blocks = []
+    encode = columnar.binary_for_copy
+    monkeypatch.setattr(columnar, "binary_for_copy", lambda table, oids: blocks.append(table.num_rows) or encode(
+        table, oids))
+    with store.write() as con, con.relation("incoming", EVERY_TYPE) as name:
+        rows = con.execute(f"SELECT * FROM {name} ORDER BY rec").fetchall()
+    assert blocks == ([] if store.dialect == "duckdb" else [2, 2, 1] if block_rows == 2 else [5])
+    assert [row[:4] + row[5:] for row in rows] == [
+        (0, -(2 ** 63), -(2 ** 15), 0, True, 'a "quoted", name\non two lines', "link", MOMENT, [3, None, 10]),
+        (1, 2 ** 63 - 1, 2 ** 15 - 1, 65535, False, "", "import", datetime(1999, 12, 31, 23, 59, 59, 999999),
+         [None, None, None]),
+        (2, None, None, None, None, None, None, None, [0, 0, 0]),
+        (3, 0, 0, 1, True, "ünïcødé €", "link", datetime(1970, 1, 1), [10, 10, 10]),
+        (4, -1, 7, 2, False, "\\N", "link", datetime(2100, 1, 1, 0, 0, 0, 1), [1, 2, 3]),
+    ]
+    scores = [row[4] for row in rows]
+    assert scores[0] == 1.5 and scores[1] is None and scores[2] == float("inf") and scores[4] == 1e-300
+    assert scores[3] == 0.0 and np.copysign(1, scores[3]) == -1
+
+
+def test_a_value_out_of_a_columns_range_is_refused_by_the_database_and_nothing_is_written(store):
+    rows = pa.table({"checkin_id": pa.array([1], pa.int64()), "sleep": pa.array([70_000], pa.int64())})
+    with pytest.raises(DatabaseError), store.write() as con:
+        con.load("scores", rows)
+    with store.read() as con:
+        assert con.execute("SELECT count(*) FROM scores").fetchall() == [(0,)]

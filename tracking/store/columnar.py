@@ -177,3 +177,192 @@ def as_arrow(data: Any) -> Any:
     if isinstance(data, pa.Table):
         return data
     return pa.Table.from_pandas(data, preserve_index=False)
+
+
+# Writing in PostgreSQL's binary COPY format: no number printed and parsed again.
+
+BINARY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # signature, flags, no header extension
+BINARY_TRAILER = b"\xff\xff"
+_PG_EPOCH_US = 946_684_800_000_000  # 2000-01-01, where PostgreSQL counts timestamps from
+# Type oid of a column -> (NumPy big-endian type of its value, or None for text).
+_BINARY_TYPES: dict[int, str | None] = {
+    16: "u1",    # boolean
+    20: ">i8",   # bigint
+    21: ">i2",   # smallint
+    23: ">i4",   # integer
+    701: ">f8",  # double precision
+    25: None,    # text
+    1043: None,  # varchar
+    1114: ">i8",  # timestamp: microseconds since 2000
+}
+_ARRAY_ELEMENTS = {1005: 21, 1007: 23, 1016: 20}  # smallint[], integer[], bigint[] -> element oid
+
+
+_EXACT = {16: pa.bool_(), 20: pa.int64(), 21: pa.int16(), 23: pa.int32(), 701: pa.float64()}
+
+
+def _fits(arrow_type: Any, oid: int) -> bool:
+    if pa.types.is_dictionary(arrow_type):
+        return _fits(arrow_type.value_type, oid)
+    if oid in (25, 1043):
+        return bool(pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type))
+    if oid == 1114:
+        return bool(pa.types.is_timestamp(arrow_type))
+    if oid == 16:
+        return bool(pa.types.is_boolean(arrow_type))
+    if oid == 701:
+        return bool(pa.types.is_integer(arrow_type) or pa.types.is_floating(arrow_type))
+    if oid in (20, 21, 23):
+        return bool(pa.types.is_integer(arrow_type))
+    if oid in _ARRAY_ELEMENTS:
+        return bool(pa.types.is_list(arrow_type) and pa.types.is_integer(arrow_type.value_type))
+    return False
+
+
+def binary_writable(table: Any, oids: list[int]) -> bool:
+    """Whether `table` can go to columns of these type oids in the binary format: every column of a
+    type it carries, and every list column's lists of one length and none NULL."""
+    for column, oid in zip(table.columns, oids):
+        if not _fits(column.type, oid):
+            return False
+        if oid in _ARRAY_ELEMENTS and len(column):
+            lengths = pc.list_value_length(column)
+            if column.null_count or pc.min(lengths).as_py() != pc.max(lengths).as_py():
+                return False
+            column = pc.list_flatten(column)
+            oid = _ARRAY_ELEMENTS[oid]
+        if oid in (20, 21, 23) and not _in_range(column, _EXACT[oid]):
+            return False  # left to the server to refuse, with its own message
+    return True
+
+
+def _in_range(column: Any, target: Any) -> bool:
+    extremes = pc.min_max(column)
+    low, high = extremes["min"].as_py(), extremes["max"].as_py()
+    bits = target.bit_width - 1
+    return low is None or (-(2 ** bits) <= low and high < 2 ** bits)
+
+
+def _be(values: npt.NDArray[Any], dtype: str) -> npt.NDArray[np.uint8]:
+    """Values as a (rows, bytes) matrix in network byte order."""
+    return np.ascontiguousarray(values.astype(dtype, copy=False)).view(np.uint8).reshape(len(values), -1)
+
+
+class _Rows:
+    """Binary rows being assembled, column after column: runs of fixed-width fields as one NumPy
+    record array (a NULL value keeps its length, -1, and loses its bytes), text as Arrow columns."""
+
+    def __init__(self, rows: int):
+        self.rows = rows
+        self._parts: list[Any] = []
+        self._fields: list[tuple[str, Any]] = []  # (NumPy type, values or one value for all)
+        self._nullable: dict[int, npt.NDArray[np.bool_]] = {}  # field -> where its value is present
+
+    def raw(self, dtype: str, values: Any) -> None:
+        self._fields.append((dtype, values))
+
+    def value(self, dtype: str, values: Any, present: npt.NDArray[np.bool_] | None) -> None:
+        """A field: its length (-1 for NULL) and its value's bytes."""
+        width = np.dtype(dtype).itemsize
+        self.raw(">i4", width if present is None else np.where(present, width, -1))
+        if present is not None:
+            self._nullable[len(self._fields)] = present
+        self.raw(dtype, values)
+
+    def text(self, column: Any) -> None:
+        self._flush()
+        self._parts.append(column)
+
+    def _flush(self) -> None:
+        if not self._fields:
+            return
+        record = np.dtype([(f"f{index}", dtype) for index, (dtype, _values) in enumerate(self._fields)])
+        packed = np.empty(self.rows, dtype=record)
+        for index, (_dtype, values) in enumerate(self._fields):
+            packed[f"f{index}"] = values
+        matrix = packed.view(np.uint8).reshape(self.rows, record.itemsize)
+        offsets = np.zeros(self.rows + 1, dtype=np.int32)
+        if not self._nullable:
+            data = matrix.reshape(-1)
+            offsets[1:] = np.arange(1, self.rows + 1, dtype=np.int32) * record.itemsize
+        else:
+            keep = np.ones(matrix.shape, dtype=bool)
+            lengths = np.full(self.rows, record.itemsize, dtype=np.int32)
+            places = record.fields
+            assert places is not None
+            for index, present in self._nullable.items():
+                start, width = places[f"f{index}"][1], np.dtype(self._fields[index][0]).itemsize
+                keep[:, start:start + width] = present[:, None]
+                lengths -= width * ~present
+            data = matrix[keep]
+            np.cumsum(lengths, out=offsets[1:])
+        self._parts.append(pa.BinaryArray.from_buffers(pa.binary(), self.rows,
+                                                       [None, pa.py_buffer(offsets), pa.py_buffer(data)]))
+        self._fields, self._nullable = [], {}
+
+    def joined(self) -> Any:
+        self._flush()
+        return self._parts[0] if len(self._parts) == 1 else pc.binary_join_element_wise(*self._parts, b"")
+
+
+def _numbers(column: Any, oid: int) -> tuple[npt.NDArray[Any], npt.NDArray[np.bool_] | None]:
+    """A column's values as NumPy (zeros where NULL), and where they are present (None: everywhere)."""
+    if pa.types.is_dictionary(column.type):
+        column = column.cast(column.type.value_type)
+    if oid in _EXACT:
+        column = column.cast(_EXACT[oid])  # a value out of the column's range is refused, not wrapped
+    present = None if not column.null_count else np.asarray(column.is_valid().to_numpy(zero_copy_only=False))
+    if oid == 1114:
+        micros = column.cast(pa.timestamp("us", column.type.tz), safe=False).cast(pa.int64())
+        values = np.asarray(pc.fill_null(micros, 0).to_numpy(zero_copy_only=False)) - _PG_EPOCH_US
+    else:
+        values = np.asarray(pc.fill_null(column, False if oid == 16 else 0).to_numpy(zero_copy_only=False))
+    return values, present
+
+
+def _add_field(rows: _Rows, column: Any, oid: int) -> None:
+    if oid in _ARRAY_ELEMENTS:
+        _add_array(rows, column, _ARRAY_ELEMENTS[oid])
+        return
+    dtype = _BINARY_TYPES[oid]
+    if dtype is None:
+        if pa.types.is_dictionary(column.type):
+            column = column.cast(column.type.value_type)
+        text = column.cast(pa.binary())
+        rows.raw(">i4", pc.fill_null(pc.binary_length(text), -1).to_numpy(zero_copy_only=False))
+        rows.text(pc.fill_null(text, b"") if text.null_count else text)
+        return
+    rows.value(dtype, *_numbers(column, oid))
+
+
+def _add_array(rows: _Rows, column: Any, element_oid: int) -> None:
+    """A list column as one-dimensional arrays (each of the same length, `binary_writable`)."""
+    count = rows.rows
+    element = {21: ">i2", 23: ">i4", 20: ">i8"}[element_oid]
+    width = np.dtype(element).itemsize
+    flat = pc.list_flatten(column).cast(_EXACT[element_oid])
+    size = len(flat) // count  # every list is as long (`binary_writable`)
+    values = np.asarray(pc.fill_null(flat, 0).to_numpy(zero_copy_only=False)).reshape(count, size)
+    present = (None if not flat.null_count
+               else np.asarray(flat.is_valid().to_numpy(zero_copy_only=False)).reshape(count, size))
+    nulls = 0 if present is None else size - present.sum(axis=1)
+    rows.raw(">i4", 20 + size * (4 + width) - width * nulls)  # the array's length
+    for header in (1, 0 if present is None else nulls > 0, element_oid, size, 1):  # dimensions, has NULLs, type,
+        rows.raw(">i4", header)                                                  # length and lower bound
+    for position in range(size):
+        rows.value(element, values[:, position], None if present is None else present[:, position])
+
+
+def binary_for_copy(table: Any, oids: list[int]) -> Any:
+    """The rows of `table` as `COPY ... FROM STDIN (FORMAT binary)` reads them, for columns of the
+    given type oids, without the format's header and trailer (`BINARY_HEADER`, `BINARY_TRAILER`)."""
+    count = table.num_rows
+    if not count:
+        return b""
+    rows = _Rows(count)
+    rows.raw(">i2", len(oids))  # fields in the row
+    for column, oid in zip(table.columns, oids):
+        _add_field(rows, column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column, oid)
+    joined = rows.joined()
+    offsets = np.frombuffer(joined.buffers()[1], dtype=np.int32, count=count + 1, offset=joined.offset * 4)
+    return memoryview(joined.buffers()[2].slice(int(offsets[0]), int(offsets[-1] - offsets[0])))

@@ -138,8 +138,9 @@ class PostgresConnection:
         return int(data.num_rows)
 
     def loading_many(self, tables: Sequence[str]) -> None:
+        holding = "SELECT EXISTS (SELECT 1 FROM {})"
         empty = [table for table in tables
-                 if not self._con.execute(f"SELECT EXISTS (SELECT 1 FROM {columnar.quote_name(table)})").fetchall()[0][0]]
+                 if not self._con.execute(holding.format(columnar.quote_name(table))).fetchall()[0][0]]
         if not empty:
             return
         self._lock_all(empty)
@@ -188,14 +189,26 @@ class PostgresConnection:
             self._con.execute(self._rebuild.pop(0))
 
     def _copy_in(self, quoted_table: str, data: Any) -> None:
-        """COPY in blocks of rows: the text of one block is made while the server reads the one
-        before, and only one block's text is held at a time."""
+        """COPY in blocks of rows, in PostgreSQL's binary format where the columns allow it (no number
+        printed here and parsed again by the server), else as CSV: a block is made while the server
+        reads the one before, and only one block is held at a time."""
         columns = ", ".join(columnar.quote_name(name) for name in data.column_names)
+        types = dict(self._con.execute(
+            "SELECT attname, atttypid::INTEGER FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0",
+            [quoted_table],
+        ).fetchall())
+        oids = [types.get(name, 0) for name in data.column_names]
+        binary = columnar.binary_writable(data, oids)
         with self._con.cursor() as cursor, cursor.copy(
-            f"COPY {quoted_table} ({columns}) FROM STDIN (FORMAT csv)"
+            f"COPY {quoted_table} ({columns}) FROM STDIN (FORMAT {'binary' if binary else 'csv'})"
         ) as copy:
+            if binary:
+                copy.write(columnar.BINARY_HEADER)
             for start in range(0, data.num_rows, COPY_BLOCK_ROWS):
-                copy.write(columnar.csv_for_copy(data.slice(start, COPY_BLOCK_ROWS)))
+                block = data.slice(start, COPY_BLOCK_ROWS)
+                copy.write(columnar.binary_for_copy(block, oids) if binary else columnar.csv_for_copy(block))
+            if binary:
+                copy.write(columnar.BINARY_TRAILER)
 
 
 class PostgresDatabase:
