@@ -186,6 +186,9 @@ class Connection:
     def loading_many(self, tables: Sequence[str]) -> None:
         """DuckDB keeps no per-row index on the tables Koers loads in bulk: nothing to do."""
 
+    def build_indexes(self) -> None:
+        """Nothing was left for later (see `loading_many`)."""
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._con, name)
 

@@ -54,6 +54,10 @@ class StoreConnection(Protocol):
         built again in one pass (as `pg_restore` does) instead of row by row; they stay locked until
         then. On DuckDB, nothing changes."""
 
+    def build_indexes(self) -> None:
+        """Build now what `loading_many` left for the commit: for a caller whose bulk loads are done
+        and who has other work to do while the database builds them."""
+
 
 class Store(Protocol):
     """A Koers database: `read()` and `write()` are short units of work."""

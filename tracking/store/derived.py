@@ -588,6 +588,9 @@ def refresh(
                 reliability = estimated.result()
             assert reliability is not None
             writer.submit(_write_states, con, client_ids, loaded, states)
+            # The states are the last rows of a bulk load (an import's): what it left for the commit
+            # is built while the flags are computed.
+            writer.submit(con.build_indexes)
             if not first:
                 writer.submit(_create_computed_flags, con)
             found = []

@@ -15,10 +15,12 @@ never part of a message.
 
 from __future__ import annotations
 
+import queue
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 import numpy.typing as npt
 import psycopg
@@ -31,11 +33,14 @@ from tracking.settings import DatabaseURL
 from tracking.store import columnar
 from tracking.store.dialect import POSTGRESQL, to_pyformat
 
+T = TypeVar("T")
+
 # Taken by every write() (pg_advisory_xact_lock): one writer at a time per database.
 WRITE_LOCK = 0x6B6F657273  # "koers"
 CONNECT_TIMEOUT_SECONDS = 10
 CSV_BLOCK_ROWS = 50_000  # rows per block of CSV text in a bulk read
-COPY_BLOCK_ROWS = 65_536  # rows per block of CSV text in a bulk write
+COPY_BLOCK_ROWS = 65_536  # rows per block of a bulk write
+COPY_BLOCKS_AHEAD = 2  # blocks made while the one before is sent
 LOCK_TRY_MS = 200  # `loading_many` tries its locks this long at a time (below PostgreSQL's deadlock_timeout)
 FIRST_BACKOFF_SECONDS = 0.005
 MAX_BACKOFF_SECONDS = 0.25
@@ -183,15 +188,15 @@ class PostgresConnection:
             return
         raise pg_errors.LockNotAvailable(f"tables {names} stayed in use")
 
-    def finish(self) -> None:
-        """Build the indexes `loading_many` dropped; the unit of work then commits."""
+    def build_indexes(self) -> None:
+        """Build the indexes `loading_many` dropped (`write()` does, before it commits)."""
         while self._rebuild:
             self._con.execute(self._rebuild.pop(0))
 
     def _copy_in(self, quoted_table: str, data: Any) -> None:
         """COPY in blocks of rows, in PostgreSQL's binary format where the columns allow it (no number
-        printed here and parsed again by the server), else as CSV: a block is made while the server
-        reads the one before, and only one block is held at a time."""
+        printed here and parsed again by the server), else as CSV. A second thread makes the next
+        blocks while this one sends, and at most a few blocks are held at a time."""
         columns = ", ".join(columnar.quote_name(name) for name in data.column_names)
         types = dict(self._con.execute(
             "SELECT attname, atttypid::INTEGER FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0",
@@ -199,16 +204,62 @@ class PostgresConnection:
         ).fetchall())
         oids = [types.get(name, 0) for name in data.column_names]
         binary = columnar.binary_writable(data, oids)
+
+        def blocks() -> Iterator[Any]:
+            if binary:
+                yield columnar.BINARY_HEADER
+            for start in range(0, data.num_rows, COPY_BLOCK_ROWS):
+                block = data.slice(start, COPY_BLOCK_ROWS)
+                yield columnar.binary_for_copy(block, oids) if binary else columnar.csv_for_copy(block)
+            if binary:
+                yield columnar.BINARY_TRAILER
+
         with self._con.cursor() as cursor, cursor.copy(
             f"COPY {quoted_table} ({columns}) FROM STDIN (FORMAT {'binary' if binary else 'csv'})"
         ) as copy:
-            if binary:
-                copy.write(columnar.BINARY_HEADER)
-            for start in range(0, data.num_rows, COPY_BLOCK_ROWS):
-                block = data.slice(start, COPY_BLOCK_ROWS)
-                copy.write(columnar.binary_for_copy(block, oids) if binary else columnar.csv_for_copy(block))
-            if binary:
-                copy.write(columnar.BINARY_TRAILER)
+            for block in made_ahead(blocks(), COPY_BLOCKS_AHEAD):
+                copy.write(block)
+
+
+def made_ahead(items: Iterator[T], ahead: int) -> Iterator[T]:
+    """The items of `items`, made by a second thread up to `ahead` items before they are asked for.
+    An error while making them is raised here; when the caller stops early, the thread stops too."""
+    made: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=ahead)
+    stop = threading.Event()
+
+    def offer(entry: tuple[bool, Any]) -> bool:
+        """Queue `entry` once there is room; False when the caller has stopped asking."""
+        while not stop.is_set():
+            try:
+                made.put(entry, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def make() -> None:
+        try:
+            for item in items:
+                if not offer((True, item)):
+                    return
+        except Exception as failure:  # noqa: BLE001 - handed to the caller, who raises it
+            offer((False, failure))
+            return
+        offer((False, None))
+
+    worker = threading.Thread(target=make, name="koers-copy", daemon=True)
+    worker.start()
+    try:
+        while True:
+            more, item = made.get()
+            if not more:
+                if item is not None:
+                    raise item
+                return
+            yield item
+    finally:
+        stop.set()
+        worker.join()
 
 
 class PostgresDatabase:
@@ -352,7 +403,7 @@ class PostgresDatabase:
                     self._fail(exc, "the change could not be saved", "; nothing was written")
                 raise
             try:
-                connection.finish()
+                connection.build_indexes()
                 con.commit()
             except psycopg.Error as exc:
                 self._rollback(con)
