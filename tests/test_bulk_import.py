@@ -193,3 +193,36 @@ def test_tables_in_use_for_longer_than_the_busy_timeout_are_reported_busy_and_no
     reader.rollback()
     reader.close()
     assert database_fingerprint(backend.location) == before
+
+
+def test_blocks_made_ahead_come_in_order_and_an_error_while_making_them_is_raised_to_the_reader():
+    from tracking.store.postgres import made_ahead
+
+    assert list(made_ahead(iter(range(50)), 2)) == list(range(50))
+
+    def failing():
+        yield from range(3)
+        raise ValueError("block 4 could not be made")
+
+    got = []
+    with pytest.raises(ValueError, match="block 4"):
+        for item in made_ahead(failing(), 2):
+            got.append(item)
+    assert got == [0, 1, 2]
+
+
+def test_a_reader_that_stops_early_stops_the_thread_that_makes_the_blocks():
+    from tracking.store.postgres import made_ahead
+
+    made = []
+
+    def endless():
+        while True:
+            made.append(len(made))
+            yield made[-1]
+
+    blocks = made_ahead(endless(), 2)
+    assert next(blocks) == 0
+    blocks.close()  # returns only once the thread has stopped
+    assert len(made) <= 4  # one read, two waiting, one being offered
+    assert not [t for t in threading.enumerate() if t.name == "koers-copy"]

@@ -236,3 +236,15 @@ def test_a_value_out_of_a_columns_range_is_refused_by_the_database_and_nothing_i
         con.load("scores", rows)
     with store.read() as con:
         assert con.execute("SELECT count(*) FROM scores").fetchall() == [(0,)]
+
+
+def test_a_row_the_table_refuses_mid_load_is_a_database_error_and_nothing_is_written(store, monkeypatch):
+    from tracking.store import postgres
+
+    monkeypatch.setattr(postgres, "COPY_BLOCK_ROWS", 2)
+    rows = pa.table({"checkin_id": pa.array([1, 2, 3, None, 5], pa.int64()),
+                     "context": pa.array([1.0, 2.0, 3.0, 4.0, 5.0], pa.float64())})
+    with pytest.raises(DatabaseError), store.write() as con:
+        con.load("scores", rows)
+    with store.read() as con:
+        assert con.execute("SELECT count(*) FROM scores").fetchall() == [(0,)]
