@@ -9,6 +9,7 @@ inside DuckDB, its NumPy form before the rows travel to PostgreSQL).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -178,8 +179,14 @@ def _append(con: StoreConnection, rows: pa.Table, instrument: Instrument, base: 
         "note": rows["note"],
         "recorded_at": pa.array(np.full(count, np.datetime64(to_db(now), "us"))),
     })
-    con.load("checkins", written)
-    scores = _scores(ids, rows["answers"], instrument)
+    if count <= SCORED_HERE_ROWS:
+        con.load("checkins", written)
+        scores = _scores(ids, rows["answers"], instrument)
+    else:  # the scores are computed while the database takes the check-ins
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="koers-ingest") as pool:
+            sent = pool.submit(con.load, "checkins", written)
+            scores = _scores(ids, rows["answers"], instrument)
+            sent.result()
     con.load("scores", scores)
     return written.drop_columns(["note", "source", "recorded_at"]), scores
 
