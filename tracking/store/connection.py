@@ -186,7 +186,7 @@ class Connection:
     def loading_many(self, tables: Sequence[str]) -> None:
         """DuckDB keeps no per-row index on the tables Koers loads in bulk: nothing to do."""
 
-    def build_indexes(self) -> None:
+    def build_indexes(self, tables: Sequence[str] | None) -> None:
         """Nothing was left for later (see `loading_many`)."""
 
     def __getattr__(self, name: str) -> Any:

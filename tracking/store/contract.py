@@ -54,9 +54,9 @@ class StoreConnection(Protocol):
         built again in one pass (as `pg_restore` does) instead of row by row; they stay locked until
         then. On DuckDB, nothing changes."""
 
-    def build_indexes(self) -> None:
-        """Build now what `loading_many` left for the commit: for a caller whose bulk loads are done
-        and who has other work to do while the database builds them."""
+    def build_indexes(self, tables: Sequence[str] | None) -> None:
+        """Build now what `loading_many` left for the commit, of `tables` (None: of all): for a caller
+        whose bulk loads into them are done and who has other work while the database builds."""
 
 
 class Store(Protocol):

@@ -256,10 +256,10 @@ def estimate_reliability(con: StoreConnection, instrument: Instrument,
     )
 
 
-def _first_estimate(con: StoreConnection, source: StoreConnection, instrument: Instrument,
-                    settings: DetectionSettings, now: datetime) -> Reliability | None:
-    """Estimate (from `source`), store and read back the reliabilities, where none fit the settings yet."""
-    store_reliability(con, estimate_reliability(source, instrument, settings), settings, now)
+def _first_estimate(con: StoreConnection, estimate: Callable[[], Reliability], settings: DetectionSettings,
+                    now: datetime) -> Reliability | None:
+    """Store `estimate()` and read it back as stored, where no reliabilities fit the settings yet."""
+    store_reliability(con, estimate(), settings, now)
     return load_reliability(con, settings)
 
 
@@ -578,11 +578,18 @@ def refresh(
             else:
                 _add_computed_flags(con, tables, client_index, checkin_ids)
 
-        with _Writer() as writer:
+        with _Writer() as writer, ThreadPoolExecutor(max_workers=1, thread_name_prefix="koers-estimate") as beside:
             # The states do not depend on the reliabilities: a first estimate is made while they are found.
             estimated: Future[Reliability | None] | None = None
-            if reliability is None:
-                estimated = writer.submit(_first_estimate, con, source, instrument, settings, now)
+            if reliability is None and source is con:
+                estimated = writer.submit(_first_estimate, con, lambda: estimate_reliability(con, instrument, settings),
+                                          settings, now)
+            elif reliability is None:
+                # The check-ins are in memory: the estimate is made beside the writer, which meanwhile
+                # has the database build what a bulk load of them left for later (`build_indexes`).
+                estimate = beside.submit(estimate_reliability, source, instrument, settings)
+                writer.submit(con.build_indexes, ["checkins", "scores"])
+                estimated = writer.submit(_first_estimate, con, estimate.result, settings, now)
             states = detection.detect_states(batch, settings)
             if estimated is not None:
                 reliability = estimated.result()
@@ -590,7 +597,7 @@ def refresh(
             writer.submit(_write_states, con, client_ids, loaded, states)
             # The states are the last rows of a bulk load (an import's): what it left for the commit
             # is built while the flags are computed.
-            writer.submit(con.build_indexes)
+            writer.submit(con.build_indexes, None)
             if not first:
                 writer.submit(_create_computed_flags, con)
             found = []

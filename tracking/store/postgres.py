@@ -81,7 +81,7 @@ class PostgresConnection:
         self._con = con
         self._writable = writable
         self._lock_wait = lock_wait
-        self._rebuild: list[str] = []  # indexes `loading_many` dropped, built again by `finish`
+        self._rebuild: list[tuple[str, str]] = []  # (table, statement): what `build_indexes` builds again
 
     def execute(self, query: str, parameters: Sequence[Any] | None = None) -> PostgresResult:
         cursor = self._con.cursor()
@@ -169,10 +169,11 @@ class PostgresConnection:
             ).fetchall()
             for name, definition in keys:
                 self._con.execute(f"ALTER TABLE {quoted} DROP CONSTRAINT {columnar.quote_name(name)}")
-                self._rebuild.append(f"ALTER TABLE {quoted} ADD CONSTRAINT {columnar.quote_name(name)} {definition}")
+                self._rebuild.append(
+                    (table, f"ALTER TABLE {quoted} ADD CONSTRAINT {columnar.quote_name(name)} {definition}"))
             for name, definition in indexes:
                 self._con.execute(f"DROP INDEX {columnar.quote_name(name)}")
-                self._rebuild.append(definition)
+                self._rebuild.append((table, definition))
 
     def _lock_all(self, tables: list[str]) -> None:
         """Every table locked at once, or none: a lock is tried for a moment and given up again while
@@ -191,10 +192,13 @@ class PostgresConnection:
             return
         raise pg_errors.LockNotAvailable(f"tables {names} stayed in use")
 
-    def build_indexes(self) -> None:
-        """Build the indexes `loading_many` dropped (`write()` does, before it commits)."""
-        while self._rebuild:
-            self._con.execute(self._rebuild.pop(0))
+    def build_indexes(self, tables: Sequence[str] | None) -> None:
+        """Build the indexes `loading_many` dropped from `tables` (None: all; `write()` builds what is
+        left before it commits)."""
+        for table, statement in list(self._rebuild):
+            if tables is None or table in tables:
+                self._con.execute(statement)
+                self._rebuild.remove((table, statement))
 
     def _copy_in(self, quoted_table: str, data: Any) -> None:
         """COPY in blocks of rows, in PostgreSQL's binary format where the columns allow it (no number
@@ -406,7 +410,7 @@ class PostgresDatabase:
                     self._fail(exc, "the change could not be saved", "; nothing was written")
                 raise
             try:
-                connection.build_indexes()
+                connection.build_indexes(None)
                 con.commit()
             except psycopg.Error as exc:
                 self._rollback(con)
