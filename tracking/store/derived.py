@@ -168,6 +168,7 @@ def _reading(con: StoreConnection, ingested: checkins.IngestResult | None) -> It
         yield Connection(memory)
     finally:
         memory.close()
+        pa.default_memory_pool().release_unused()  # the rows as written, before the flags are computed
 
 
 def _count(con: StoreConnection, sql: str, params: list[Any] | None = None) -> int:
@@ -594,6 +595,7 @@ def refresh(
             if estimated is not None:
                 reliability = estimated.result()
             assert reliability is not None
+            reading.close()  # what detection reads is in memory now
             writer.submit(_write_states, con, client_ids, loaded, states)
             # The states are the last rows of a bulk load (an import's): what it left for the commit
             # is built while the flags are computed.
