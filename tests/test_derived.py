@@ -220,3 +220,22 @@ def test_an_error_while_the_writer_works_waits_for_it_and_is_the_one_raised():
         release.set()
         raise ValueError("computing")
     assert done == ["written"]  # the writer finished before the connection was handed back
+
+
+def test_an_estimate_read_back_after_it_is_stored_is_its_stored_form(store):
+    """An import computes its flags with `stored_form` while the writer stores the estimate: the two
+    must agree exactly, fallbacks included, or a recompute would find other flags."""
+    from tracking.detection import DetectionSettings, Reliability
+
+    settings = DetectionSettings()
+    estimate = Reliability(
+        alpha={"context": 0.81, "relational": 0.72, "physiological": 0.9, "identity": 0.654321},
+        sd={"context": 14.2, "relational": 11.0, "physiological": 17.125, "identity": 9.999},
+        source="estimated", n=20_000,
+        weekly_noise={"context": 4.5, "identity": 3.25},  # the others fall back to the SEM
+        clustering_recent={"relational": 1.8},  # the others to the settings' fallback
+    )
+    with store.write() as con:
+        derived.store_reliability(con, estimate, settings, NOW)
+    with store.read() as con:
+        assert derived.load_reliability(con, settings) == derived.stored_form(estimate, settings)

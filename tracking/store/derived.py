@@ -264,6 +264,17 @@ def _first_estimate(con: StoreConnection, estimate: Callable[[], Reliability], s
     return load_reliability(con, settings)
 
 
+def stored_form(reliability: Reliability, settings: DetectionSettings) -> Reliability:
+    """The estimate as `store_reliability` stores it and `load_reliability` reads it back: the
+    typical variation and the clustering factors as figures, fallbacks included."""
+    return Reliability(
+        alpha=dict(reliability.alpha), sd=dict(reliability.sd), source=reliability.source, n=reliability.n,
+        weekly_noise={d: reliability.typical_noise(d) for d in DYNAMICS},
+        clustering_recent={d: reliability.clustering(d, settings)[0] for d in DYNAMICS},
+        clustering_baseline={d: reliability.clustering(d, settings)[1] for d in DYNAMICS},
+    )
+
+
 def store_reliability(con: StoreConnection, reliability: Reliability, settings: DetectionSettings,
                       now: datetime) -> bool:
     """Save the estimate; True when it differs from what was stored (all flags must follow)."""
@@ -280,9 +291,9 @@ def store_reliability(con: StoreConnection, reliability: Reliability, settings: 
                                      clustering_baseline, recent_checkins, baseline_checkins)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
-            [[d, reliability.alpha[d], reliability.sd[d], reliability.source, reliability.n, to_db(now),
-              reliability.typical_noise(d), *reliability.clustering(d, settings), settings.recent_checkins,
-              settings.baseline_checkins] for d in DYNAMICS],
+            [[d, stored.alpha[d], stored.sd[d], stored.source, stored.n, to_db(now), stored.typical_noise(d),
+              *stored.clustering(d, settings), settings.recent_checkins, settings.baseline_checkins]
+             for stored in [stored_form(reliability, settings)] for d in DYNAMICS],
         )
     return changed
 
@@ -587,13 +598,18 @@ def refresh(
                                           settings, now)
             elif reliability is None:
                 # The check-ins are in memory: the estimate is made beside the writer, which meanwhile
-                # has the database build what a bulk load of them left for later (`build_indexes`).
+                # appends the rows an import left unsent and has the database build what a bulk load
+                # of them left for later (`build_indexes`).
                 estimate = beside.submit(estimate_reliability, source, instrument, settings)
-                writer.submit(con.build_indexes, ["checkins", "scores"])
-                estimated = writer.submit(_first_estimate, con, estimate.result, settings, now)
+            if ingested is not None and ingested.unsent:
+                writer.submit(ingested.send, con)
+            writer.submit(con.build_indexes, ["checkins", "scores"])
             states = detection.detect_states(batch, settings)
             if estimated is not None:
                 reliability = estimated.result()
+            elif reliability is None:
+                writer.submit(store_reliability, con, estimate.result(), settings, now)
+                reliability = stored_form(estimate.result(), settings)  # what the writer stores
             assert reliability is not None
             reading.close()  # what detection reads is in memory now
             writer.submit(_write_states, con, client_ids, loaded, states)
