@@ -127,7 +127,7 @@ def settle(page) -> None:
     wait_for_app(page)
     page.wait_for_function("() => window.__koersWords && window.__koersWords.translate", timeout=30_000)
     for chart in page.locator(".js-plotly-plot").all():
-        chart.locator(".main-svg").first.wait_for()
+        chart.locator(".main-svg").first.wait_for(timeout=90_000)  # a busy machine draws slowly
     page.wait_for_timeout(300)  # the word swap answers Streamlit's last change of the page: let it finish
 
 
