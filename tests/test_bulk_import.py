@@ -13,7 +13,6 @@ import pytest
 
 from benchmarks.many_flags_bench import generate
 from tests.factories import OPERATOR, context, csv_text, database_fingerprint, weekly
-from tracking.errors import DatabaseBusy
 from tracking.instrument import load_instrument
 from tracking.store import derived, importer
 from tracking.store.postgres import PostgresConnection, PostgresDatabase
@@ -179,23 +178,25 @@ def test_a_reader_in_the_tables_delays_a_large_first_import_without_a_deadlock(b
 
 @pytest.mark.postgresql
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
-def test_tables_in_use_for_longer_than_the_busy_timeout_are_reported_busy_and_nothing_is_written(
+def test_tables_another_session_keeps_in_use_keep_their_indexes_and_the_import_goes_ahead(
         backend, csv_file, monkeypatch):
+    """A session left idle in a transaction that read `scores` (a psql user, a long pg_dump): the
+    import does not wait for it, and does not fail; it loads the rows with the indexes in place."""
     monkeypatch.setattr(importer, "MANY_ROWS", 1_000)
-    clock = [0.0]
-
-    def sleep(seconds):
-        clock[0] += seconds
-
-    db = PostgresDatabase(backend.location, busy_timeout_seconds=1, clock=lambda: clock[0], sleep=sleep)
-    reader = psycopg.connect(backend.location.url)
-    reader.execute("SELECT count(*) FROM scores").fetchall()
-    before = database_fingerprint(backend.location)
-    with pytest.raises(DatabaseBusy, match="stayed busy for 1 seconds"):
-        importer.import_csv(db, csv_file, load_instrument(), now=NOW)
-    reader.rollback()
-    reader.close()
-    assert database_fingerprint(backend.location) == before
+    pauses = []
+    db = PostgresDatabase(backend.location, busy_timeout_seconds=5, sleep=pauses.append)
+    before = index_definitions(backend.location)
+    idle = psycopg.connect(backend.location.url)
+    idle.execute("SELECT count(*) FROM scores").fetchall()
+    try:
+        assert importer.import_csv(db, csv_file, load_instrument(), now=NOW).rows == 1_800
+    finally:
+        idle.rollback()
+        idle.close()
+    assert len(pauses) == 4  # five tries of 200 ms, then the tables were left be
+    assert index_definitions(backend.location) == before
+    with psycopg.connect(backend.location.url) as con:
+        assert con.execute("SELECT count(*) FROM scores").fetchall() == [(1_800,)]
 
 
 def test_blocks_made_ahead_come_in_order_and_an_error_while_making_them_is_raised_to_the_reader():

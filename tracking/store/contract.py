@@ -52,7 +52,8 @@ class StoreConnection(Protocol):
         """Many rows are about to be appended to `tables` in this unit of work. On PostgreSQL, those
         of them that are empty lose their indexes until the unit of work commits, when each index is
         built again in one pass (as `pg_restore` does) instead of row by row; they stay locked until
-        then. On DuckDB, nothing changes."""
+        then. When another session keeps one of them in use, they all keep their indexes. On DuckDB,
+        nothing changes."""
 
     def build_indexes(self, tables: Sequence[str] | None) -> None:
         """Build now what `loading_many` left for the commit, of `tables` (None: of all): for a caller

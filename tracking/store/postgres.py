@@ -43,6 +43,8 @@ COPY_BLOCK_ROWS = 65_536  # rows per block of a bulk write
 COPY_BLOCKS_AHEAD = 2  # blocks made while the one before is sent
 BUILD_MEMORY = "256MB"  # the server's memory for building the indexes `loading_many` dropped
 LOCK_TRY_MS = 200  # `loading_many` tries its locks this long at a time (below PostgreSQL's deadlock_timeout)
+LOCK_TRIES = 5  # and this many times, with a growing pause between, before it leaves the tables be
+LOCK_PAUSE_SECONDS = 0.1
 FIRST_BACKOFF_SECONDS = 0.005
 MAX_BACKOFF_SECONDS = 0.25
 # The server is starting, stopping or full: worth waiting for, like a held lock.
@@ -77,10 +79,10 @@ class PostgresConnection:
     dialect = POSTGRESQL
 
     def __init__(self, con: psycopg.Connection[tuple[Any, ...]], *, writable: bool,
-                 lock_wait: Callable[[], Iterator[None]] | None = None):
+                 sleep: Callable[[float], None] = time.sleep):
         self._con = con
         self._writable = writable
-        self._lock_wait = lock_wait
+        self._sleep = sleep
         self._rebuild: list[tuple[str, str]] = []  # (table, statement): what `build_indexes` builds again
 
     def execute(self, query: str, parameters: Sequence[Any] | None = None) -> PostgresResult:
@@ -147,9 +149,8 @@ class PostgresConnection:
         holding = "SELECT EXISTS (SELECT 1 FROM {})"
         empty = [table for table in tables
                  if not self._con.execute(holding.format(columnar.quote_name(table))).fetchall()[0][0]]
-        if not empty:
-            return
-        self._lock_all(empty)
+        if not empty or not self._lock_all(empty):
+            return  # tables someone else is reading keep their indexes: the rows go in as usual
         # Each index is then built by one sort; with this much memory it stays in memory.
         self._con.execute(f"SET LOCAL maintenance_work_mem = '{BUILD_MEMORY}'")
         for table in empty:
@@ -175,11 +176,14 @@ class PostgresConnection:
                 self._con.execute(f"DROP INDEX {columnar.quote_name(name)}")
                 self._rebuild.append((table, definition))
 
-    def _lock_all(self, tables: list[str]) -> None:
+    def _lock_all(self, tables: list[str]) -> bool:
         """Every table locked at once, or none: a lock is tried for a moment and given up again while
-        a reader holds one of them, so a reader waiting for this writer never waits in a circle."""
+        another session holds one of them, so a reader waiting for this writer never waits in a
+        circle. After a few tries the tables are left to their readers (False)."""
         names = ", ".join(columnar.quote_name(table) for table in tables)
-        for _attempt in self._lock_wait() if self._lock_wait else iter([None]):
+        for attempt in range(LOCK_TRIES):
+            if attempt:
+                self._sleep(LOCK_PAUSE_SECONDS * attempt)
             self._con.execute("SAVEPOINT koers_lock")
             try:
                 self._con.execute(f"SET LOCAL lock_timeout = '{LOCK_TRY_MS}ms'")
@@ -189,8 +193,8 @@ class PostgresConnection:
                 continue
             self._con.execute("RELEASE SAVEPOINT koers_lock")
             self._con.execute("SET LOCAL lock_timeout TO DEFAULT")
-            return
-        raise pg_errors.LockNotAvailable(f"tables {names} stayed in use")
+            return True
+        return False
 
     def build_indexes(self, tables: Sequence[str] | None) -> None:
         """Build the indexes `loading_many` dropped from `tables` (None: all; `write()` builds what is
@@ -401,7 +405,7 @@ class PostgresDatabase:
             except psycopg.Error as exc:
                 self._rollback(con)
                 self._fail(exc, "the database could not be locked for writing", "; nothing was written")
-            connection = PostgresConnection(con, writable=True, lock_wait=self._attempts)
+            connection = PostgresConnection(con, writable=True, sleep=self._sleep)
             try:
                 yield connection
             except BaseException as exc:
@@ -417,16 +421,6 @@ class PostgresDatabase:
                 self._fail(exc, "the change could not be saved", "; nothing was written")
         finally:
             con.close()
-
-    def _attempts(self) -> Iterator[None]:
-        """One attempt now, and more with growing pauses until the busy timeout has passed."""
-        deadline = self._clock() + self.busy_timeout_seconds
-        backoff = FIRST_BACKOFF_SECONDS
-        yield None
-        while self._clock() < deadline:
-            self._sleep(backoff)
-            backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
-            yield None
 
     @staticmethod
     def _rollback(con: psycopg.Connection[tuple[Any, ...]]) -> None:
