@@ -540,7 +540,7 @@ def merge_flags(con: StoreConnection, client_ids: list[str] | None, now: datetim
         f"""
         UPDATE flags SET withdrawn_at = ?
         WHERE withdrawn_at IS NULL AND kind IN (SELECT unnest(?::VARCHAR[])) AND {where}
-          AND key NOT IN (SELECT key FROM computed_flags)
+          AND NOT EXISTS (SELECT 1 FROM computed_flags c WHERE c.key = flags.key)
         """,
         [to_db(now), list(kinds), *params],
     ).rowcount
