@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import UTC, datetime
 
 import pytest
 
@@ -293,3 +294,32 @@ def test_a_duplicate_in_a_large_file_names_its_own_lines(koers, db_path, tmp_pat
         file.write(second)
     stderr = refused(koers, db_path, path)
     assert "line 1000002, column submitted_at: same client and time as line 2 (a duplicate row)" in stderr
+
+
+def test_a_clash_far_into_a_large_file_names_its_own_line_and_ids_follow_the_file(koers, db_path, tmp_path,
+                                                                                 ready_db):
+    """Beyond DuckDB's first row group (122,880 rows) the checked rows are not kept in the file's
+    order when they are typed on more than one thread; a record's number is still its place."""
+    from benchmarks.import_bench import generate
+
+    big = tmp_path / "big.csv"
+    generate(big, clients=1_400, weeks=100)  # 140,000 rows, one line each
+    lines = big.read_text(encoding="utf-8").splitlines()
+    one = write(tmp_path, lines[0] + "\n" + lines[130_000] + "\n", name="one.csv")  # line 130,001
+    assert koers("import", one).exit_code == 0
+    ran = koers("import", big)
+    assert ran.exit_code == 2
+    assert "line 130001, column submitted_at: a check-in for this client at this time is already stored" in ran.stderr
+    assert ran.stderr.count("already stored") == 1
+
+    store = database(db_path)
+    with store.write() as con:
+        for table in ("flags", "states", "scores", "checkins"):
+            con.execute(f"DELETE FROM {table}")
+    assert koers("import", big).exit_code == 0
+    with store.read() as con:  # record r (line r + 2) is check-in r + 1
+        rows = con.execute("SELECT id, client_id, submitted_at FROM checkins WHERE id IN (?, ?, ?) ORDER BY id",
+                           [1, 130_000, 140_000]).fetchall()
+    assert [(row[0], row[1], row[2].strftime("%Y-%m-%dT%H:%M")) for row in rows] == [
+        (n, lines[n].split(",")[0], (datetime.fromisoformat(lines[n].split(",")[1]).astimezone(UTC)
+                                     .strftime("%Y-%m-%dT%H:%M"))) for n in (1, 130_000, 140_000)]

@@ -77,17 +77,25 @@ def _read_csv(layout: csvfile.CsvLayout) -> str:
 
 def _checked_in_one_pass(mem: Connection, layout: csvfile.CsvLayout, instrument: Instrument,
                          now: datetime) -> bool:
-    """Read, type and check the file in one pass; True when it is clean (the common case), and then
-    `typed` is ready. Otherwise the caller reads it again, slower, to say what is wrong where."""
+    """Read the file as text and type and check it in one pass; True when it is clean (the common
+    case), and then `typed` is ready. Otherwise the caller reads it again, slower, to say what is
+    wrong where. The text is kept in `raw` first because its row ids are the records' order in the
+    file: a table made straight from the reader with the checks in the same statement is not kept
+    in the file's order on more than one thread, and a record's number must be its place."""
     try:
-        _type_and_check(mem, instrument, now, _read_csv(layout), {"path": str(layout.path), "delim": layout.delimiter})
+        mem.execute(f"CREATE TABLE raw AS SELECT * FROM {_read_csv(layout)}",
+                    {"path": str(layout.path), "delim": layout.delimiter})
+        _type_and_check(mem, instrument, now)
     except duckdb.Error:
+        mem.execute("DROP TABLE IF EXISTS raw")
+        mem.execute("DROP TABLE IF EXISTS typed")
         return False
     clean = (
         not mem.execute("SELECT count(*) FROM reject_errors").fetchall()[0][0]
         and mem.execute("SELECT coalesce(bool_and(ok), TRUE) FROM typed").fetchall()[0][0]
         and not _duplicate_problems(mem)
     )
+    mem.execute("DROP TABLE raw")
     if not clean:
         mem.execute("DROP TABLE typed")
     return clean
@@ -118,24 +126,18 @@ def _load_with_python(mem: Connection, layout: csvfile.CsvLayout) -> list[Proble
     return problems
 
 
-# A record's index in the file: `rec` when `typed` was made from `raw`, else its row id in `typed`.
-_REC = "coalesce(rec, rowid)"
-
-
-def _type_and_check(mem: Connection, instrument: Instrument, now: datetime,
-                    source: str = "raw", params: dict[str, Any] | None = None) -> None:
-    """One pass over the records: every value typed, and `ok` for the rows without a problem. `rec` is
-    the record's index in the file, taken from `raw`'s row ids (a parallel scan may store `typed` in
-    another order); read straight from the file, the records keep its order and `rec` is NULL (see `_REC`)."""
+def _type_and_check(mem: Connection, instrument: Instrument, now: datetime) -> None:
+    """One pass over the records of `raw`: every value typed, and `ok` for the rows without a
+    problem. `rec` is the record's index in the file, taken from `raw`'s row ids (a parallel scan
+    may store `typed` in another order)."""
     items_ok = validate.answers_text_sql([_quote(i) for i in instrument.item_ids], instrument)
     contact_words = _sql_list(("",) + TRUE_WORDS + FALSE_WORDS)
     mem.execute(
         f"""
         CREATE TABLE typed AS
         WITH parsed AS (
-            SELECT *, {"rowid" if source == "raw" else "NULL::BIGINT"} AS source_rec,
-                   TRY_CAST(trim(submitted_at) AS TIMESTAMPTZ) AS moment
-            FROM {source}
+            SELECT *, rowid AS source_rec, TRY_CAST(trim(submitted_at) AS TIMESTAMPTZ) AS moment
+            FROM raw
         )
         SELECT source_rec AS rec, {_unescaped("trim(client_id, ' ')")} AS client_id,
                timezone('UTC', moment) AS submitted_at,
@@ -151,7 +153,7 @@ def _type_and_check(mem: Connection, instrument: Instrument, now: datetime,
                 AND {items_ok}) IS TRUE AS ok
         FROM parsed
         """,
-        {**(params or {}), "latest": now + FUTURE_TOLERANCE, "earliest": EARLIEST},
+        {"latest": now + FUTURE_TOLERANCE, "earliest": EARLIEST},
     )
 
 
@@ -160,7 +162,7 @@ def _value_problems(mem: Connection, instrument: Instrument, now: datetime) -> l
     columns = ", ".join(["r.rowid", "r.client_id", "r.submitted_at", "TRY_CAST(trim(r.submitted_at) AS TIMESTAMPTZ)",
                          "r.contact_request", "r.note", *(f"r.{_quote(i)}" for i in instrument.item_ids)])
     rows = mem.execute(
-        f"SELECT {columns} FROM raw r WHERE r.rowid IN (SELECT {_REC} FROM typed WHERE NOT ok) ORDER BY r.rowid"
+        f"SELECT {columns} FROM raw r WHERE r.rowid IN (SELECT rec FROM typed WHERE NOT ok) ORDER BY r.rowid"
     ).fetchall()
     problems: list[Found] = []
     limit = now + FUTURE_TOLERANCE
@@ -209,8 +211,8 @@ def _date_problem(rec: int, submitted: str | None, moment: datetime | None,
 def _duplicate_problems(mem: Connection) -> list[Found]:
     """(rec, column, message, rec of the first occurrence) for repeated (client, time) rows."""
     groups = mem.execute(
-        f"""
-        SELECT list({_REC} ORDER BY {_REC}) FROM typed WHERE ok
+        """
+        SELECT list(rec ORDER BY rec) FROM typed WHERE ok
         GROUP BY client_id, submitted_at HAVING count(*) > 1
         """
     ).fetchall()
@@ -254,7 +256,7 @@ def _find_problems(mem: Connection, layout: csvfile.CsvLayout, instrument: Instr
         found = _value_problems(mem, instrument, now)
         explained = {entry[0] for entry in found}
         found += [(rec, "", "this row could not be read; check its values")
-                  for (rec,) in mem.execute(f"SELECT {_REC} FROM typed WHERE NOT ok ORDER BY 1").fetchall()
+                  for (rec,) in mem.execute("SELECT rec FROM typed WHERE NOT ok ORDER BY 1").fetchall()
                   if rec not in explained]
     found += _duplicate_problems(mem)
     if found or problems:
@@ -279,7 +281,7 @@ def _checked(layout: csvfile.CsvLayout, instrument: Instrument, now: datetime, p
             raise ImportRejected(str(path), [Problem(0, "", "the file has a header but no check-ins")])
         # Not sorted: a check-in's id follows from `rec`, whatever the order of the rows (a sort of
         # the whole file would cost a tenth of the check).
-        return mem.arrow(f"SELECT {_REC} AS rec, client_id, submitted_at, answers, contact_request, note FROM typed")
+        return mem.arrow("SELECT rec, client_id, submitted_at, answers, contact_request, note FROM typed")
     finally:
         mem.close()
 
