@@ -54,14 +54,6 @@ class IngestResult:
     # to a server: (check-ins, scores) as written, so that what is derived from them need not be read
     # back (see `tracking.store.derived.refresh`). None otherwise.
     everything: tuple[pa.Table, pa.Table] | None = None
-    # (table, rows) that `ingest(..., later=True)` left for the caller to append (see `send`).
-    unsent: list[tuple[str, pa.Table]] = field(default_factory=list)
-
-    def send(self, con: StoreConnection) -> None:
-        """Append the rows left unsent, in order; once sent, nothing is left."""
-        while self.unsent:
-            table, rows = self.unsent.pop(0)
-            con.load(table, rows)
 
 
 def _find_conflicts(con: StoreConnection, incoming: str, coach_id: int | None, *, stored: bool) -> list[Conflict]:
@@ -171,10 +163,9 @@ def _insert_from_relation(con: StoreConnection, incoming: str, instrument: Instr
 
 
 def _append(con: StoreConnection, rows: pa.Table, instrument: Instrument, base: int, source: str,
-            now: datetime, *, later: bool = False) -> tuple[tuple[pa.Table, pa.Table], list[tuple[str, pa.Table]]]:
-    """The check-ins of `rows` as check-in `base + rec + 1`, scored here and appended with `load()`
-    (or, `later`, left for the caller); returns what detection reads of them (check-ins without
-    note, and scores) and what is left to append."""
+            now: datetime) -> tuple[pa.Table, pa.Table]:
+    """The check-ins of `rows` as check-in `base + rec + 1`, scored here and appended with `load()`;
+    returns what detection reads of them (check-ins without note, and scores)."""
     count = rows.num_rows
     ids = pc.add(rows["rec"].cast(pa.int64()), base + 1)
     written = pa.table({
@@ -188,10 +179,6 @@ def _append(con: StoreConnection, rows: pa.Table, instrument: Instrument, base: 
         "note": rows["note"],
         "recorded_at": pa.array(np.full(count, np.datetime64(to_db(now), "us"))),
     })
-    if later:
-        scores = _scores(ids, rows["answers"], instrument)
-        return (written.drop_columns(["note", "source", "recorded_at"]), scores), [("checkins", written),
-                                                                                   ("scores", scores)]
     if count <= SCORED_HERE_ROWS:
         con.load("checkins", written)
         scores = _scores(ids, rows["answers"], instrument)
@@ -201,7 +188,7 @@ def _append(con: StoreConnection, rows: pa.Table, instrument: Instrument, base: 
             scores = _scores(ids, rows["answers"], instrument)
             sent.result()
     con.load("scores", scores)
-    return (written.drop_columns(["note", "source", "recorded_at"]), scores), []
+    return written.drop_columns(["note", "source", "recorded_at"]), scores
 
 
 def _first_record_of_each_client(rows: pa.Table) -> pa.Table:
@@ -218,7 +205,6 @@ def ingest(
     source: str,
     now: datetime,
     coach_id: int | None = None,
-    later: bool = False,
 ) -> IngestResult:
     """Store the check-ins in `rows` with their scores, in the caller's transaction, and create the
     clients that do not exist yet. `rows` is an Arrow table in the shape `frame_from_rows` makes: rec
@@ -230,9 +216,7 @@ def ingest(
     INSERT ... SELECT on DuckDB (scored by the database) and as one COPY each of check-ins and scores
     on PostgreSQL, or for a few rows on either (scored here). Into a server database without
     check-ins, only each client's first record is sent for the checks (nothing stored can clash), and
-    the result keeps the rows as written (`IngestResult.everything`); with `later`, they are then
-    not appended yet but left in `IngestResult.unsent`, for the caller to `send()` after reading
-    what it needs first and before anything reads check-ins (`import_csv` sends what is left)."""
+    the result keeps the rows as written (`IngestResult.everything`)."""
     # DuckDB scans the Arrow table in place, so the whole table is the relation and the rows go in with
     # INSERT ... SELECT; a PostgreSQL relation is a copy, so there only the keys are one, and the rows
     # are appended once, by COPY. For a few rows (a submit) planning the scoring SQL costs more than
@@ -243,7 +227,6 @@ def ingest(
     keys = (rows if whole else rows.select(["rec", "client_id", "submitted_at"]) if stored
             else _first_record_of_each_client(rows))
     everything: tuple[pa.Table, pa.Table] | None = None
-    unsent: list[tuple[str, pa.Table]] = []
     with con.relation("incoming", keys):
         conflicts = _find_conflicts(con, "incoming", coach_id, stored=stored)
         if conflicts:
@@ -274,12 +257,11 @@ def ingest(
         if whole:
             _insert_from_relation(con, "incoming", instrument, int(base), source, now)
         else:
-            alone = not stored and con.dialect != DUCKDB and count > SCORED_HERE_ROWS
-            written, unsent = _append(con, rows, instrument, int(base), source, now, later=later and alone)
-            if alone:
+            written = _append(con, rows, instrument, int(base), source, now)
+            if not stored and con.dialect != DUCKDB and count > SCORED_HERE_ROWS:
                 everything = written
     return IngestResult(checkins=count, client_ids=client_ids, clients_created=created,
-                        first_checkin_id=int(base) + 1, everything=everything, unsent=unsent)
+                        first_checkin_id=int(base) + 1, everything=everything)
 
 
 @dataclass(frozen=True)

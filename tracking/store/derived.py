@@ -598,11 +598,8 @@ def refresh(
                                           settings, now)
             elif reliability is None:
                 # The check-ins are in memory: the estimate is made beside the writer, which meanwhile
-                # appends the rows an import left unsent and has the database build what a bulk load
-                # of them left for later (`build_indexes`).
+                # has the database build what a bulk load of them left for later (`build_indexes`).
                 estimate = beside.submit(estimate_reliability, source, instrument, settings)
-            if ingested is not None and ingested.unsent:
-                writer.submit(ingested.send, con)
             writer.submit(con.build_indexes, ["checkins", "scores"])
             states = detection.detect_states(batch, settings)
             if estimated is not None:

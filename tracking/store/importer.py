@@ -305,11 +305,10 @@ def import_csv(
         with db.write() as con:
             if staged.num_rows >= MANY_ROWS:
                 con.loading_many(["checkins", "scores", "states"])
-            result = ingest(con, staged, instrument, source="import", now=now, coach_id=coach_id, later=True)
+            result = ingest(con, staged, instrument, source="import", now=now, coach_id=coach_id)
             del staged  # written: freed before what is derived from it is computed
             if on_ingested is not None:
-                on_ingested(con, result)  # may send the rows itself, while it computes (see `ingest`)
-            result.send(con)
+                on_ingested(con, result)
     except IngestConflict as conflict:
         found: list[Found] = [(c.rec, c.column, c.message) for c in conflict.conflicts]
         raise ImportRejected(str(path), _with_lines(layout, {}, found)) from None
