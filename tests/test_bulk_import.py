@@ -41,17 +41,23 @@ def derived_rows(ctx):
     return states, flags, reliability, curves
 
 
-def test_a_first_import_derives_what_the_stored_rows_give(backend, csv_file, monkeypatch):
-    ctx = context(backend.location)
-    sources = []
+@pytest.fixture
+def sources(monkeypatch):
+    """The dialect of each connection `refresh` reads the check-ins from, in the order it did."""
+    found = []
     reading = derived._reading
 
     def spy(con, ingested):
         with reading(con, ingested) as source:
-            sources.append(source.dialect)
+            found.append(source.dialect)
             yield source
 
     monkeypatch.setattr(derived, "_reading", contextmanager(spy))
+    return found
+
+
+def test_a_first_import_derives_what_the_stored_rows_give(backend, csv_file, sources):
+    ctx = context(backend.location)
     _summary, raised = data.import_checkins(ctx, OPERATOR, csv_file, now=NOW)
     # On the server, the import's detection read the rows it wrote from memory; DuckDB reads its file.
     assert sources == ["duckdb"]
@@ -64,20 +70,12 @@ def test_a_first_import_derives_what_the_stored_rows_give(backend, csv_file, mon
     assert derived_rows(ctx) == after_import
 
 
-def test_a_second_import_reads_the_stored_rows(backend, csv_file, tmp_path, monkeypatch):
+def test_a_second_import_reads_the_stored_rows(backend, csv_file, tmp_path, sources):
     ctx = context(backend.location)
     first = tmp_path / "first.csv"
     first.write_text(csv_text(weekly("another-client", 3)), encoding="utf-8", newline="")
     data.import_checkins(ctx, OPERATOR, first, now=NOW)
-    sources = []
-    reading = derived._reading
-
-    def spy(con, ingested):
-        with reading(con, ingested) as source:
-            sources.append(source.dialect)
-            yield source
-
-    monkeypatch.setattr(derived, "_reading", contextmanager(spy))
+    sources.clear()
     data.import_checkins(ctx, OPERATOR, csv_file, now=NOW)
     assert sources == [backend.name]
 
