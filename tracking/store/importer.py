@@ -75,32 +75,6 @@ def _read_csv(layout: csvfile.CsvLayout) -> str:
                         columns = {columns})"""
 
 
-def _checked_in_one_pass(mem: Connection, layout: csvfile.CsvLayout, instrument: Instrument,
-                         now: datetime) -> bool:
-    """Read the file as text and type and check it in one pass; True when it is clean (the common
-    case), and then `typed` is ready. Otherwise the caller reads it again, slower, to say what is
-    wrong where. The text is kept in `raw` first because its row ids are the records' order in the
-    file: a table made straight from the reader with the checks in the same statement is not kept
-    in the file's order on more than one thread, and a record's number must be its place."""
-    try:
-        mem.execute(f"CREATE TABLE raw AS SELECT * FROM {_read_csv(layout)}",
-                    {"path": str(layout.path), "delim": layout.delimiter})
-        _type_and_check(mem, instrument, now)
-    except duckdb.Error:
-        mem.execute("DROP TABLE IF EXISTS raw")
-        mem.execute("DROP TABLE IF EXISTS typed")
-        return False
-    clean = (
-        not mem.execute("SELECT count(*) FROM reject_errors").fetchall()[0][0]
-        and mem.execute("SELECT coalesce(bool_and(ok), TRUE) FROM typed").fetchall()[0][0]
-        and not _duplicate_problems(mem)
-    )
-    mem.execute("DROP TABLE raw")
-    if not clean:
-        mem.execute("DROP TABLE typed")
-    return clean
-
-
 def _load_with_duckdb(mem: Connection, layout: csvfile.CsvLayout) -> bool:
     """Parse the whole file with DuckDB's reader; False when it found structural problems.
     A record's row id in `raw` is its index among the file's records (blank lines skipped)."""
@@ -242,14 +216,13 @@ def _with_lines(layout: csvfile.CsvLayout, raw_lines: dict[int, int], found: Seq
     return problems
 
 
-def _find_problems(mem: Connection, layout: csvfile.CsvLayout, instrument: Instrument, now: datetime,
-                   path: Path) -> None:
-    """Read the file again, record by record where DuckDB's reader cannot, and raise ImportRejected
-    with every problem and its line (or return, when a second look finds the file clean)."""
-    mem.execute("DROP TABLE IF EXISTS typed")
-    problems: list[Problem] = []
-    if not _load_with_duckdb(mem, layout):
-        problems = _load_with_python(mem, layout)
+def _check(mem: Connection, layout: csvfile.CsvLayout, instrument: Instrument, now: datetime, path: Path) -> None:
+    """Read the file into `raw` (with DuckDB's reader, or record by record where it cannot), type and
+    check every value in one pass into `typed`, and raise ImportRejected with every problem and its
+    line. `raw` comes first because its row ids are the records' order in the file: a table made
+    straight from the reader with the checks in the same statement is not kept in the file's order
+    on more than one thread, and a record's number must be its place."""
+    problems: list[Problem] = [] if _load_with_duckdb(mem, layout) else _load_with_python(mem, layout)
     _type_and_check(mem, instrument, now)
     found: list[Found] = []
     if mem.execute("SELECT NOT coalesce(bool_and(ok), TRUE) FROM typed").fetchall()[0][0]:
@@ -274,9 +247,7 @@ def _checked(layout: csvfile.CsvLayout, instrument: Instrument, now: datetime, p
     try:
         configure(memory)
         progress("Reading and checking the file")
-        if not _checked_in_one_pass(mem, layout, instrument, now):
-            progress("Finding the problems")
-            _find_problems(mem, layout, instrument, now, path)
+        _check(mem, layout, instrument, now, path)
         if not mem.execute("SELECT count(*) FROM typed").fetchall()[0][0]:
             raise ImportRejected(str(path), [Problem(0, "", "the file has a header but no check-ins")])
         # Not sorted: a check-in's id follows from `rec`, whatever the order of the rows (a sort of
