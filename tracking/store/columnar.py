@@ -243,11 +243,6 @@ def _in_range(column: Any, target: Any) -> bool:
     return low is None or (-(2 ** bits) <= low and high < 2 ** bits)
 
 
-def _be(values: npt.NDArray[Any], dtype: str) -> npt.NDArray[np.uint8]:
-    """Values as a (rows, bytes) matrix in network byte order."""
-    return np.ascontiguousarray(values.astype(dtype, copy=False)).view(np.uint8).reshape(len(values), -1)
-
-
 class _Rows:
     """Binary rows being assembled, column after column: runs of fixed-width fields as one NumPy
     record array (a NULL value keeps its length, -1, and loses its bytes), text as Arrow columns."""
@@ -307,8 +302,6 @@ class _Rows:
 
 def _numbers(column: Any, oid: int) -> tuple[npt.NDArray[Any], npt.NDArray[np.bool_] | None]:
     """A column's values as NumPy (zeros where NULL), and where they are present (None: everywhere)."""
-    if pa.types.is_dictionary(column.type):
-        column = column.cast(column.type.value_type)
     if oid in _EXACT:
         column = column.cast(_EXACT[oid])  # a value out of the column's range is refused, not wrapped
     present = None if not column.null_count else np.asarray(column.is_valid().to_numpy(zero_copy_only=False))
@@ -326,8 +319,6 @@ def _add_field(rows: _Rows, column: Any, oid: int) -> None:
         return
     dtype = _BINARY_TYPES[oid]
     if dtype is None:
-        if pa.types.is_dictionary(column.type):
-            column = column.cast(column.type.value_type)
         text = column.cast(pa.binary())
         rows.raw(">i4", pc.fill_null(pc.binary_length(text), -1).to_numpy(zero_copy_only=False))
         rows.text(pc.fill_null(text, b"") if text.null_count else text)
@@ -338,7 +329,8 @@ def _add_field(rows: _Rows, column: Any, oid: int) -> None:
 def _add_array(rows: _Rows, column: Any, element_oid: int) -> None:
     """A list column as one-dimensional arrays (each of the same length, `binary_writable`)."""
     count = rows.rows
-    element = {21: ">i2", 23: ">i4", 20: ">i8"}[element_oid]
+    element = _BINARY_TYPES[element_oid]
+    assert element is not None  # the elements are numbers (`_ARRAY_ELEMENTS`)
     width = np.dtype(element).itemsize
     flat = pc.list_flatten(column).cast(_EXACT[element_oid])
     size = len(flat) // count  # every list is as long (`binary_writable`)
@@ -362,7 +354,8 @@ def binary_for_copy(table: Any, oids: list[int]) -> Any:
     rows = _Rows(count)
     rows.raw(">i2", len(oids))  # fields in the row
     for column, oid in zip(table.columns, oids):
-        _add_field(rows, column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column, oid)
+        whole = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+        _add_field(rows, whole.cast(whole.type.value_type) if pa.types.is_dictionary(whole.type) else whole, oid)
     joined = rows.joined()
     offsets = np.frombuffer(joined.buffers()[1], dtype=np.int32, count=count + 1, offset=joined.offset * 4)
     return memoryview(joined.buffers()[2].slice(int(offsets[0]), int(offsets[-1] - offsets[0])))
