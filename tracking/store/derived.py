@@ -257,11 +257,12 @@ def estimate_reliability(con: StoreConnection, instrument: Instrument,
     )
 
 
-def _first_estimate(con: StoreConnection, estimate: Callable[[], Reliability], settings: DetectionSettings,
-                    now: datetime) -> Reliability | None:
-    """Store `estimate()` and read it back as stored, where no reliabilities fit the settings yet."""
-    store_reliability(con, estimate(), settings, now)
-    return load_reliability(con, settings)
+def _first_estimate(con: StoreConnection, instrument: Instrument, settings: DetectionSettings,
+                    now: datetime) -> Reliability:
+    """Estimate and store the reliabilities, where none fit the settings yet; returns them as stored."""
+    estimate = estimate_reliability(con, instrument, settings)
+    store_reliability(con, estimate, settings, now)
+    return stored_form(estimate, settings)
 
 
 def stored_form(reliability: Reliability, settings: DetectionSettings) -> Reliability:
@@ -594,8 +595,7 @@ def refresh(
             # The states do not depend on the reliabilities: a first estimate is made while they are found.
             estimated: Future[Reliability | None] | None = None
             if reliability is None and source is con:
-                estimated = writer.submit(_first_estimate, con, lambda: estimate_reliability(con, instrument, settings),
-                                          settings, now)
+                estimated = writer.submit(_first_estimate, con, instrument, settings, now)
             elif reliability is None:
                 # The check-ins are in memory: the estimate is made beside the writer, which meanwhile
                 # has the database build what a bulk load of them left for later (`build_indexes`).
