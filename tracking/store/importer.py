@@ -1,8 +1,9 @@
 """`koers import`: check-ins from a CSV file, validated completely, then written in one transaction.
 
 The file is parsed and checked in an in-memory DuckDB, away from the shared database file, so other
-processes keep working while a large file is checked: one pass types every value and marks each
-row as good or not, and only the rows with problems are looked at again to say what is wrong.
+processes keep working while a large file is checked: one pass reads the file, types every value
+and marks each row as good or not. Only a file with problems is read again, as text kept beside
+the typed rows (record by record where DuckDB's reader cannot), to say what is wrong where.
 Only a clean file reaches the write lock, where the checks against stored data and the insert
 happen in one transaction. Any problem, anywhere: nothing is written, and every problem is
 reported with its line and column.
@@ -56,8 +57,10 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _sql_list(words: Iterable[str]) -> str:
-    return ", ".join("'" + w + "'" for w in words)
+def _one_of(expression: str, words: Iterable[str]) -> str:
+    """SQL: `expression` is one of `words` (letters and digits). Not `IN (...)`: DuckDB plans a list
+    of constants as a join, and after a join the typed rows are no longer in the file's order."""
+    return f"regexp_full_match({expression}, '(?:{'|'.join(words)})')"
 
 
 def _unescaped(expression: str) -> str:
@@ -76,8 +79,8 @@ def _read_csv(layout: csvfile.CsvLayout) -> str:
 
 
 def _load_with_duckdb(mem: Connection, layout: csvfile.CsvLayout) -> bool:
-    """Parse the whole file with DuckDB's reader; False when it found structural problems.
-    A record's row id in `raw` is its index among the file's records (blank lines skipped)."""
+    """Parse the whole file as text into `raw` with DuckDB's reader; False when it found structural
+    problems. A record's row id in `raw` is its index among the file's records (blank lines skipped)."""
     try:
         mem.execute(f"CREATE TABLE raw AS SELECT *, NULL::BIGINT AS line FROM {_read_csv(layout)}",
                     {"path": str(layout.path), "delim": layout.delimiter})
@@ -100,35 +103,53 @@ def _load_with_python(mem: Connection, layout: csvfile.CsvLayout) -> list[Proble
     return problems
 
 
-def _type_and_check(mem: Connection, instrument: Instrument, now: datetime) -> None:
-    """One pass over the records of `raw`: every value typed, and `ok` for the rows without a
-    problem. `rec` is the record's index in the file, taken from `raw`'s row ids (a parallel scan
-    may store `typed` in another order)."""
+def _typing(instrument: Instrument, source: str) -> str:
+    """The statement that types and checks every record of `source` into `typed`, with `ok` for the
+    rows without a problem. A record's number is its row id in `typed`: the statement is a plain
+    projection, which DuckDB stores in the order it reads (a join in it would lose that order)."""
     items_ok = validate.answers_text_sql([_quote(i) for i in instrument.item_ids], instrument)
-    contact_words = _sql_list(("",) + TRUE_WORDS + FALSE_WORDS)
-    mem.execute(
-        f"""
+    return f"""
         CREATE TABLE typed AS
         WITH parsed AS (
-            SELECT *, rowid AS source_rec, TRY_CAST(trim(submitted_at) AS TIMESTAMPTZ) AS moment
-            FROM raw
+            SELECT *, TRY_CAST(trim(submitted_at) AS TIMESTAMPTZ) AS moment
+            FROM {source}
         )
-        SELECT source_rec AS rec, {_unescaped("trim(client_id, ' ')")} AS client_id,
+        SELECT {_unescaped("trim(client_id, ' ')")} AS client_id,
                timezone('UTC', moment) AS submitted_at,
                [{", ".join(f"TRY_CAST({_quote(i)} AS UTINYINT)" for i in instrument.item_ids)}] AS answers,
-               coalesce(lower(trim(contact_request)) IN ({_sql_list(TRUE_WORDS)}), FALSE) AS contact_request,
+               coalesce({_one_of("lower(trim(contact_request))", TRUE_WORDS)}, FALSE) AS contact_request,
                {_unescaped("nullif(note, '')")} AS note,
                ({validate.client_id_sql(_unescaped("trim(client_id, ' ')"))}
                 AND regexp_full_match(trim(submitted_at), '{ISO_8601}')
                 AND moment <= $latest::TIMESTAMPTZ AND moment >= $earliest::TIMESTAMPTZ
-                AND (contact_request IS NULL OR lower(trim(contact_request)) IN ({contact_words}))
+                AND (contact_request IS NULL
+                     OR {_one_of("lower(trim(contact_request))", ("",) + TRUE_WORDS + FALSE_WORDS)})
                 AND (note IS NULL OR (length({_unescaped("note")}) <= {instrument.note_max_length}
                                       AND NOT contains(note, chr(0))))
                 AND {items_ok}) IS TRUE AS ok
         FROM parsed
-        """,
-        {"latest": now + FUTURE_TOLERANCE, "earliest": EARLIEST},
+        """
+
+
+def _clean_in_one_pass(mem: Connection, layout: csvfile.CsvLayout, instrument: Instrument,
+                       now: datetime) -> bool:
+    """Read, type and check the file in one pass; True when it is clean (the common case), and then
+    `typed` is ready. Otherwise nothing is left behind and the caller reads the file again."""
+    try:
+        mem.execute(_typing(instrument, _read_csv(layout)),
+                    {"path": str(layout.path), "delim": layout.delimiter,
+                     "latest": now + FUTURE_TOLERANCE, "earliest": EARLIEST})
+    except duckdb.Error:
+        mem.execute("DROP TABLE IF EXISTS typed")
+        return False
+    clean = (
+        not mem.execute("SELECT count(*) FROM reject_errors").fetchall()[0][0]
+        and mem.execute("SELECT coalesce(bool_and(ok), TRUE) FROM typed").fetchall()[0][0]
+        and not _duplicate_problems(mem)
     )
+    if not clean:
+        mem.execute("DROP TABLE typed")
+    return clean
 
 
 def _value_problems(mem: Connection, instrument: Instrument, now: datetime) -> list[Found]:
@@ -136,7 +157,7 @@ def _value_problems(mem: Connection, instrument: Instrument, now: datetime) -> l
     columns = ", ".join(["r.rowid", "r.client_id", "r.submitted_at", "TRY_CAST(trim(r.submitted_at) AS TIMESTAMPTZ)",
                          "r.contact_request", "r.note", *(f"r.{_quote(i)}" for i in instrument.item_ids)])
     rows = mem.execute(
-        f"SELECT {columns} FROM raw r WHERE r.rowid IN (SELECT rec FROM typed WHERE NOT ok) ORDER BY r.rowid"
+        f"SELECT {columns} FROM raw r WHERE r.rowid IN (SELECT rowid FROM typed WHERE NOT ok) ORDER BY r.rowid"
     ).fetchall()
     problems: list[Found] = []
     limit = now + FUTURE_TOLERANCE
@@ -186,7 +207,7 @@ def _duplicate_problems(mem: Connection) -> list[Found]:
     """(rec, column, message, rec of the first occurrence) for repeated (client, time) rows."""
     groups = mem.execute(
         """
-        SELECT list(rec ORDER BY rec) FROM typed WHERE ok
+        SELECT list(rowid ORDER BY rowid) FROM typed WHERE ok
         GROUP BY client_id, submitted_at HAVING count(*) > 1
         """
     ).fetchall()
@@ -217,19 +238,19 @@ def _with_lines(layout: csvfile.CsvLayout, raw_lines: dict[int, int], found: Seq
 
 
 def _check(mem: Connection, layout: csvfile.CsvLayout, instrument: Instrument, now: datetime, path: Path) -> None:
-    """Read the file into `raw` (with DuckDB's reader, or record by record where it cannot), type and
-    check every value in one pass into `typed`, and raise ImportRejected with every problem and its
-    line. `raw` comes first because its row ids are the records' order in the file: a table made
-    straight from the reader with the checks in the same statement is not kept in the file's order
-    on more than one thread, and a record's number must be its place."""
+    """Leave the file's records in `typed`, or raise ImportRejected with every problem and its line.
+    A file with problems is read again into `raw` (with DuckDB's reader, or record by record where it
+    cannot), whose row ids are the records' order too, and typed from there to say what is wrong."""
+    if _clean_in_one_pass(mem, layout, instrument, now):
+        return
     problems: list[Problem] = [] if _load_with_duckdb(mem, layout) else _load_with_python(mem, layout)
-    _type_and_check(mem, instrument, now)
+    mem.execute(_typing(instrument, "raw"), {"latest": now + FUTURE_TOLERANCE, "earliest": EARLIEST})
     found: list[Found] = []
     if mem.execute("SELECT NOT coalesce(bool_and(ok), TRUE) FROM typed").fetchall()[0][0]:
         found = _value_problems(mem, instrument, now)
         explained = {entry[0] for entry in found}
         found += [(rec, "", "this row could not be read; check its values")
-                  for (rec,) in mem.execute("SELECT rec FROM typed WHERE NOT ok ORDER BY 1").fetchall()
+                  for (rec,) in mem.execute("SELECT rowid FROM typed WHERE NOT ok ORDER BY 1").fetchall()
                   if rec not in explained]
     found += _duplicate_problems(mem)
     if found or problems:
@@ -250,9 +271,7 @@ def _checked(layout: csvfile.CsvLayout, instrument: Instrument, now: datetime, p
         _check(mem, layout, instrument, now, path)
         if not mem.execute("SELECT count(*) FROM typed").fetchall()[0][0]:
             raise ImportRejected(str(path), [Problem(0, "", "the file has a header but no check-ins")])
-        # Not sorted: a check-in's id follows from `rec`, whatever the order of the rows (a sort of
-        # the whole file would cost a tenth of the check).
-        return mem.arrow("SELECT rec, client_id, submitted_at, answers, contact_request, note FROM typed")
+        return mem.arrow("SELECT rowid AS rec, client_id, submitted_at, answers, contact_request, note FROM typed")
     finally:
         mem.close()
 
