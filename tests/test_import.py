@@ -215,6 +215,16 @@ class TestBadInput:
         refused(koers, db_path, path, "line 3, column client_id: client C1 belongs to another coach",
                 coach="coach@example.org")
 
+    def test_client_of_another_coach_in_a_first_import(self, koers, db_path, tmp_path):
+        """With no check-ins stored, each client's first record is what is checked: C1's is line 4."""
+        koers("coach", "add", "other@example.org", "--name", "Other", "--password-stdin", input="another password\n")
+        assert koers("client", "add", "C1", "--email", "c1@example.org", "--coach", "other@example.org").exit_code == 0
+        rows = [checkin("C2"), checkin("C2", "2026-04-06T09:00:00Z"), checkin("C1", "2026-04-13T09:00:00Z"),
+                checkin("C1", "2026-04-20T09:00:00Z"), checkin("C3")]
+        stderr = refused(koers, db_path, write(tmp_path, csv_text(rows)),
+                         "line 4, column client_id: client C1 belongs to another coach", coach="coach@example.org")
+        assert stderr.count("belongs to another coach") == 1
+
 
 @pytest.mark.usefixtures("ready_db")
 class TestAccepted:

@@ -192,9 +192,15 @@ def _append(con: StoreConnection, rows: pa.Table, instrument: Instrument, base: 
 
 
 def _first_record_of_each_client(rows: pa.Table) -> pa.Table:
-    """(rec, client_id): each client's first record, for the checks that are about clients."""
-    firsts = rows.select(["client_id", "rec"]).group_by("client_id").aggregate([("rec", "min")])
-    return pa.table({"rec": firsts["rec_min"], "client_id": firsts["client_id"]})
+    """(rec, client_id): each client's first record, for the checks that are about clients. Taken
+    with NumPy over the clients' codes: Arrow's group_by first starts its query engine, which takes
+    longer than the grouping."""
+    clients = pc.dictionary_encode(rows["client_id"].combine_chunks())
+    codes = clients.indices.to_numpy(zero_copy_only=False)
+    recs = rows["rec"].cast(pa.int64()).to_numpy()
+    first = np.full(len(clients.dictionary), np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(first, codes, recs)
+    return pa.table({"rec": first, "client_id": clients.dictionary})
 
 
 def ingest(
