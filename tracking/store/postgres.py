@@ -153,6 +153,9 @@ class PostgresConnection:
             return  # tables someone else is reading keep their indexes: the rows go in as usual
         # Each index is then built by one sort; with this much memory it stays in memory.
         self._con.execute(f"SET LOCAL maintenance_work_mem = '{BUILD_MEMORY}'")
+        # One process per index: the import computes its flags on the other processor meanwhile, and
+        # parallel workers would only take turns with it (and merge their halves again).
+        self._con.execute("SET LOCAL max_parallel_maintenance_workers = 0")
         for table in empty:
             quoted = columnar.quote_name(table)
             keys = self._con.execute(
