@@ -280,16 +280,19 @@ class _Rows:
         if not self._nullable:
             data = matrix.reshape(-1)
             offsets[1:] = np.arange(1, self.rows + 1, dtype=np.int32) * record.itemsize
-        else:
-            keep = np.ones(matrix.shape, dtype=bool)
+        else:  # the NULL values' bytes are dropped, found by where they are rather than by a mask of every byte
             lengths = np.full(self.rows, record.itemsize, dtype=np.int32)
             places = record.fields
             assert places is not None
+            dropped = []
             for index, present in self._nullable.items():
                 start, width = places[f"f{index}"][1], np.dtype(self._fields[index][0]).itemsize
-                keep[:, start:start + width] = present[:, None]
-                lengths -= width * ~present
-            data = matrix[keep]
+                absent = np.flatnonzero(~present)
+                lengths[absent] -= width
+                dropped.append(((absent * record.itemsize + start)[:, None] + np.arange(width)).reshape(-1))
+            keep = np.ones(matrix.size, dtype=bool)
+            keep[np.concatenate(dropped)] = False
+            data = matrix.reshape(-1)[keep]
             np.cumsum(lengths, out=offsets[1:])
         self._parts.append(pa.BinaryArray.from_buffers(pa.binary(), self.rows,
                                                        [None, pa.py_buffer(offsets), pa.py_buffer(data)]))
