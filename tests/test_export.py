@@ -60,6 +60,23 @@ def test_the_csv_export_round_trips_through_the_import(koers, tmp_path, db_path)
     assert _imported_again(koers, tmp_path, exported, "R1") == exported
 
 
+@pytest.mark.usefixtures("ready_db")
+def test_times_with_a_fraction_of_a_second_round_trip(koers, tmp_path, db_path):
+    """Two check-ins half a second apart stay two: written to the second, they were one time twice,
+    and the exported file was refused as a duplicate."""
+    rows = [checkin("F1", "2026-03-23T08:30:00.25Z"), checkin("F1", "2026-03-23T08:30:00.75Z"),
+            checkin("F1", "2026-03-30T08:30:00Z")]
+    source = tmp_path / "source.csv"
+    source.write_text(csv_text(rows), encoding="utf-8")
+    assert koers("import", source).exit_code == 0
+    exported = _export(db_path, "F1")
+    times = [row["submitted_at"] for row in csv.DictReader(io.StringIO(exported))]
+    assert times == ["2026-03-23T08:30:00.250000+00:00", "2026-03-23T08:30:00.750000+00:00",
+                     "2026-03-30T08:30:00+00:00"]
+
+    assert _imported_again(koers, tmp_path, exported, "F1") == exported
+
+
 def test_the_longest_note_and_client_id_round_trip_though_the_export_adds_an_apostrophe(koers, tmp_path, db_path):
     """The export puts an apostrophe before a leading formula character; the import takes it off again
     before it measures, so what fitted once fits again."""

@@ -28,10 +28,11 @@ def from_db(value: datetime | None) -> datetime | None:
     return None if value is None else value.replace(tzinfo=UTC)
 
 
-def iso(moment: datetime | None) -> str | None:
-    """ISO 8601 in UTC with an explicit offset, as the CLI and exports write times."""
+def iso(moment: datetime | None, *, exact: bool = False) -> str | None:
+    """ISO 8601 in UTC with an explicit offset, as the CLI and exports write times: to the second,
+    or `exact`, with the fraction of a second where there is one (for files that are read again)."""
     if moment is None:
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
+    return moment.astimezone(UTC).isoformat(timespec="auto" if exact else "seconds")

@@ -41,7 +41,7 @@ def checkins_csv(rows: Iterable[ExportRow], instrument: Instrument) -> str:
         answers = row.answers
         writer.writerow([
             escape_cell(row.client_id),
-            iso(row.submitted_at),
+            iso(row.submitted_at, exact=True),  # to the microsecond, as stored: the import reads it back
             *("" if answers.get(item_id) is None else answers[item_id] for item_id in instrument.item_ids),
             "1" if row.contact_request else "0",
             escape_cell(row.note),
