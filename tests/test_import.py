@@ -350,3 +350,73 @@ def test_the_typing_of_a_file_keeps_its_order():
     statement = importer._typing(instrument, "raw").replace("CREATE TABLE typed AS", "EXPLAIN", 1)
     plan = con.execute(statement, {"latest": datetime.now(UTC), "earliest": importer.EARLIEST}).fetchall()[0][1]
     assert "Projection" in plan and "Join" not in plan
+
+
+def _raw_row(client: str, note: str = "", sleep: str = "5", at: str = "2026-03-02T09:15:00+01:00",
+             contact: str = "") -> str:
+    """A record written as it stands, quotes and all (the factories quote what needs it)."""
+    return ",".join([client, at, sleep, *["5"] * 15, contact, note])
+
+
+_HEADER = csv_text([]).rstrip("\n")
+
+
+@pytest.mark.usefixtures("ready_db")
+class TestQuotesAndNames:
+    """Files that DuckDB's reader and the record-by-record reader could read differently, and file
+    names that DuckDB's reader would read as patterns: the import reads what the file says, or
+    refuses it with the line to mend."""
+
+    def test_a_header_whose_quote_is_not_closed_is_refused(self, koers, db_path, tmp_path):
+        text = "\n".join([_HEADER.replace(",note", ',"note'), _raw_row("K-1"), _raw_row("K-3", note='x"'),
+                          _raw_row("K-2")]) + "\n"
+        refused(koers, db_path, write(tmp_path, text), "line 1: the header cannot be read as CSV")
+
+    @pytest.mark.parametrize("name", ["k[12].csv", "w*.csv", "what?.csv"])
+    def test_a_file_name_with_pattern_characters_reads_that_file(self, koers, db_path, tmp_path, name):
+        write(tmp_path, csv_text([checkin("OTHER-1")]), "k1.csv")
+        write(tmp_path, csv_text([checkin("OTHER-2")]), "wA.csv")
+        ran = koers("import", write(tmp_path, csv_text([checkin("NAMED")]), name))
+        assert ran.exit_code == 0, ran.output
+        assert "Imported 1 check-ins for 1 clients" in ran.stdout
+        with database(db_path).read() as con:
+            assert con.execute("SELECT DISTINCT client_id FROM checkins").fetchall() == [("NAMED",)]
+
+    @pytest.mark.parametrize("note", ['"x,y" ', '"x" "y"'], ids=["space-after-quote", "text-between-quotes"])
+    def test_quoting_only_duckdb_reads_is_named_when_the_file_has_a_problem(self, koers, db_path, tmp_path, note):
+        text = "\n".join([_HEADER, _raw_row("K-1", note=note), _raw_row("K-2"), _raw_row("K-3", sleep="11")]) + "\n"
+        refused(koers, db_path, write(tmp_path, text), "line 2: cannot be read as CSV")
+
+    def test_a_quote_after_a_space_does_not_shift_the_lines(self, koers, db_path, tmp_path):
+        """DuckDB reads ` "x<newline>y"` as one quoted note; a quote may only open a field, so the
+        record ends at the line break, and line 3 is a short row."""
+        text = "\n".join([_HEADER, _raw_row("K-1", note=' "x\ny"'), _raw_row("K-2"),
+                          _raw_row("K-3", sleep="11")]) + "\n"
+        refused(koers, db_path, write(tmp_path, text), "line 3, column submitted_at: short row")
+
+    def test_a_quote_after_a_space_does_not_shift_a_clash_with_stored_check_ins(self, koers, db_path, tmp_path):
+        assert koers("import", write(tmp_path, _HEADER + "\n" + _raw_row("K-3") + "\n", "first.csv")).exit_code == 0
+        text = "\n".join([_HEADER, _raw_row("K-1", note=' "x\ny"'), _raw_row("K-2"), _raw_row("K-3")]) + "\n"
+        stderr = refused(koers, db_path, write(tmp_path, text), "line 3, column submitted_at: short row")
+        assert "already stored" not in stderr
+
+    def test_empty_fields_after_the_last_column_are_read_past_on_either_path(self, koers, tmp_path):
+        clean = "\n".join([_HEADER, _raw_row("K-1", note="n") + ",,,", _raw_row("K-2") + ',""']) + "\n"
+        ran = koers("import", write(tmp_path, clean, "clean.csv"))
+        assert ran.exit_code == 0, ran.output
+        # A line of spaces sends the file to the record-by-record reader, which reads the same.
+        ran = koers("import", write(tmp_path, clean.replace("K-", "L-") + "   \n", "spaces.csv"))
+        assert ran.exit_code == 0, ran.output
+        assert "Imported 2 check-ins" in ran.stdout
+
+    def test_a_contact_request_with_a_tab_is_named(self, koers, db_path, tmp_path):
+        text = _HEADER + "\n" + _raw_row("K-1", contact="ja\t") + "\n"
+        refused(koers, db_path, write(tmp_path, text), "line 2, column contact_request: 'ja\\t' is not empty")
+
+    @pytest.mark.parametrize("at", ["2026-03-02T09:15:00+14:30", "2026-03-02T09:15:00-14:59"])
+    def test_an_offset_over_14_hours_is_refused(self, koers, db_path, tmp_path, at):
+        refused(koers, db_path, write(tmp_path, csv_text([checkin("K-1", at)])),
+                "line 2, column submitted_at:", "has a time zone offset that does not exist (at most 14 hours)")
+
+    def test_an_offset_of_14_hours_is_taken(self, koers, tmp_path):
+        assert koers("import", write(tmp_path, csv_text([checkin("K-1", "2026-03-02T09:15:00+14:00")]))).exit_code == 0

@@ -91,7 +91,11 @@ def inspect_file(path: Path, instrument: Instrument) -> CsvLayout:
             raise _reject(path, "the first line is too long to be a header", line=1) from None
         raise _reject(path, "the header is not UTF-8 text; save the file as 'CSV UTF-8'", line=1) from None
     delimiter = max(DELIMITERS, key=header_text.count)  # the first of equals: a comma
-    names = next(csv.reader([header_text], delimiter=delimiter, quotechar='"'), [])
+    try:
+        names = next(csv.reader([header_text], delimiter=delimiter, quotechar='"', strict=True), [])
+    except csv.Error:  # a quote opened and not closed: the header would run on into the check-ins
+        raise _reject(path, "the header cannot be read as CSV: a quote in it is not closed; check the quotes",
+                      line=1) from None
     columns = tuple(name.strip().lower() for name in names)
     expected = expected_columns(instrument)
     if not set(columns) & set(expected):
@@ -159,9 +163,11 @@ def records(layout: CsvLayout) -> Iterator[Record]:
                 missing = layout.columns[len(fields)]
                 problem = Problem(start_line, missing,
                                   f"short row: {len(fields)} fields, expected {width}")
-            elif len(fields) > width:
+            elif len(fields) > width and any(fields[width:]):
                 problem = Problem(start_line, "",
                                   f"too many fields: {len(fields)}, expected {width}")
+            else:  # empty fields after the last column, as spreadsheets leave them, are no fields
+                fields = fields[:width]
             yield Record(index, start_line, None if problem else fields, problem)
             index += 1
 
@@ -178,6 +184,16 @@ def record_lines(layout: CsvLayout, wanted: set[int]) -> dict[int, int]:
         if record.index >= last:
             break
     return found
+
+
+def structure(layout: CsvLayout) -> tuple[int, list[Problem]]:
+    """The number of records as this module reads the file, and the problems of shape it finds."""
+    count, problems = 0, []
+    for record in records(layout):
+        count += 1
+        if record.problem:
+            problems.append(record.problem)
+    return count, problems
 
 
 def read_all(layout: CsvLayout) -> tuple[list[Problem], list[tuple[int, list[str]]]]:

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import re
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,8 @@ Found = tuple[int, str, str] | tuple[int, str, str, int]
 # Clocks drift and spreadsheets round: a check-in a few minutes "in the future" is not an error.
 FUTURE_TOLERANCE = timedelta(minutes=5)
 # A date, or a date and time, with an offset that exists on Earth (-12:00 to +14:00) or Z, or none (UTC).
-ISO_8601 = r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?(Z|[+-](0\d|1[0-4])(:?[0-5]\d)?)?"
+ISO_8601 = (r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?"
+            r"(Z|[+-]((0\d|1[0-3])(:?[0-5]\d)?|14(:?00)?))?")
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)  # before it, a year typed wrong (or a spreadsheet's day zero)
 TRUE_WORDS = ("1", "true", "waar", "yes", "ja")
 FALSE_WORDS = ("0", "false", "onwaar", "no", "nee")
@@ -168,7 +170,7 @@ def _value_problems(mem: Connection, instrument: Instrument, now: datetime) -> l
         if client_problem:
             problems.append((rec, "client_id", client_problem))
         problems += _date_problem(rec, submitted, moment, limit)
-        if contact is not None and contact.strip().lower() not in ("",) + TRUE_WORDS + FALSE_WORDS:
+        if contact is not None and contact.strip(" ").lower() not in ("",) + TRUE_WORDS + FALSE_WORDS:
             problems.append((rec, "contact_request", f"{contact!r} is not empty, 0/1 or true/false"))
         stored_note = unescape_cell(note)
         if stored_note is not None and len(stored_note) > note_max:
@@ -184,12 +186,14 @@ def _value_problems(mem: Connection, instrument: Instrument, now: datetime) -> l
 
 def _date_problem(rec: int, submitted: str | None, moment: datetime | None,
                   limit: datetime) -> list[Found]:
-    if submitted is None or not submitted.strip():
+    # Spaces around it are read past, as the database's `trim` does; other white space is not.
+    if submitted is None or not submitted.strip(" "):
         return [(rec, "submitted_at", "the date is empty")]
-    text = submitted.strip()
+    text = submitted.strip(" ")
     if not re.fullmatch(ISO_8601, text):
         offset = re.search(r"[+-](\d{2}):?(\d{2})?$", text)
-        if offset and re.fullmatch(ISO_8601, text[:offset.start()]) and not re.fullmatch(r"(0\d|1[0-4])", offset[1]):
+        if (offset and re.fullmatch(ISO_8601, text[:offset.start()]) and int(offset[2] or 0) < 60
+                and int(offset[1]) * 60 + int(offset[2] or 0) > 14 * 60):
             return [(rec, "submitted_at",
                      f"{submitted!r} has a time zone offset that does not exist (at most 14 hours)")]
         return [(rec, "submitted_at",
@@ -237,13 +241,26 @@ def _with_lines(layout: csvfile.CsvLayout, raw_lines: dict[int, int], found: Seq
     return problems
 
 
+def _read_alike(layout: csvfile.CsvLayout, path: Path, records: int) -> None:
+    """Raise ImportRejected with the problems of shape that the record-by-record reader finds, when it
+    does not see DuckDB's `records` in the file: the lines it would give the other problems are then
+    not theirs. DuckDB's reader allows some quoting that the strict one refuses (a space after a
+    closing quote, text between two quoted parts), and then reads a record where it reads two."""
+    count, structural = csvfile.structure(layout)
+    if structural or count != records:
+        raise ImportRejected(str(path), structural or [Problem(
+            0, "", f"the records cannot be told apart for certain ({records:,} or {count:,}): a quote "
+                   "inside a field or a line break in a note is read in two ways; check the quotes")])
+
+
 def _check(mem: Connection, layout: csvfile.CsvLayout, instrument: Instrument, now: datetime, path: Path) -> None:
     """Leave the file's records in `typed`, or raise ImportRejected with every problem and its line.
     A file with problems is read again into `raw` (with DuckDB's reader, or record by record where it
     cannot), whose row ids are the records' order too, and typed from there to say what is wrong."""
     if _clean_in_one_pass(mem, layout, instrument, now):
         return
-    problems: list[Problem] = [] if _load_with_duckdb(mem, layout) else _load_with_python(mem, layout)
+    read_by_duckdb = _load_with_duckdb(mem, layout)
+    problems: list[Problem] = [] if read_by_duckdb else _load_with_python(mem, layout)
     mem.execute(_typing(instrument, "raw"), {"latest": now + FUTURE_TOLERANCE, "earliest": EARLIEST})
     found: list[Found] = []
     if mem.execute("SELECT NOT coalesce(bool_and(ok), TRUE) FROM typed").fetchall()[0][0]:
@@ -253,10 +270,27 @@ def _check(mem: Connection, layout: csvfile.CsvLayout, instrument: Instrument, n
                   for (rec,) in mem.execute("SELECT rowid FROM typed WHERE NOT ok ORDER BY 1").fetchall()
                   if rec not in explained]
     found += _duplicate_problems(mem)
+    if found and read_by_duckdb:
+        _read_alike(layout, path, mem.execute("SELECT count(*) FROM raw").fetchall()[0][0])
     if found or problems:
         raw_lines = dict(mem.execute("SELECT rowid, line FROM raw WHERE line IS NOT NULL").fetchall())
         raise ImportRejected(str(path), problems + _with_lines(layout, raw_lines, found))
     mem.execute("DROP TABLE raw")
+
+
+@contextmanager
+def _literally(layout: csvfile.CsvLayout) -> Iterator[csvfile.CsvLayout]:
+    """The layout with a path that DuckDB's reader takes as it is. It reads `*`, `?` and `[` as a
+    pattern of file names, which would read other files than the one named; such a file is read
+    through a link whose name has none."""
+    resolved = layout.path.resolve()
+    if not any(char in str(resolved) for char in "*?["):
+        yield replace(layout, path=resolved)
+        return
+    with tempfile.TemporaryDirectory(prefix="koers-import-") as folder:
+        link = Path(folder) / "checkins.csv"
+        link.symlink_to(resolved)
+        yield replace(layout, path=link)
 
 
 def _checked(layout: csvfile.CsvLayout, instrument: Instrument, now: datetime, path: Path,
@@ -268,7 +302,8 @@ def _checked(layout: csvfile.CsvLayout, instrument: Instrument, now: datetime, p
     try:
         configure(memory)
         progress("Reading and checking the file")
-        _check(mem, layout, instrument, now, path)
+        with _literally(layout) as literal:
+            _check(mem, literal, instrument, now, path)
         if not mem.execute("SELECT count(*) FROM typed").fetchall()[0][0]:
             raise ImportRejected(str(path), [Problem(0, "", "the file has a header but no check-ins")])
         return mem.arrow("SELECT rowid AS rec, client_id, submitted_at, answers, contact_request, note FROM typed")
@@ -290,7 +325,8 @@ def import_csv(
     the check-ins are written (to record the import and recompute what is derived)."""
     layout = csvfile.inspect_file(path, instrument)
     staged = _checked(layout, instrument, now, path, progress)
-    progress(f"Writing {staged.num_rows:,} check-ins")
+    records = staged.num_rows
+    progress(f"Writing {records:,} check-ins")
     try:
         with db.write() as con:
             if staged.num_rows >= MANY_ROWS:
@@ -300,6 +336,7 @@ def import_csv(
             if on_ingested is not None:
                 on_ingested(con, result)
     except IngestConflict as conflict:
+        _read_alike(layout, path, records)
         found: list[Found] = [(c.rec, c.column, c.message) for c in conflict.conflicts]
         raise ImportRejected(str(path), _with_lines(layout, {}, found)) from None
     return ImportSummary(path, result.checkins, len(result.client_ids), len(result.clients_created), result)
