@@ -16,6 +16,7 @@ import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from tracking.errors import ImportRejected, InvalidValue, Problem
 from tracking.instrument import Instrument
@@ -23,6 +24,7 @@ from tracking.instrument import Instrument
 SNIFF_BYTES = 64 * 1024
 DELIMITERS = (",", ";", "\t")  # as exported; as Dutch Excel saves CSV; as a spreadsheet's "text (tab)"
 _LINE_END = re.compile(rb"\r\n|\r|\n")
+_UNDECODED = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8, as `surrogateescape` keeps them
 # A field (a note) may be longer than the csv module's default limit of 128 KiB: it is read whole and
 # then refused with its length, not as unreadable CSV.
 FIELD_LIMIT = 256 * 1024 * 1024
@@ -123,11 +125,11 @@ def inspect_file(path: Path, instrument: Instrument) -> CsvLayout:
     return CsvLayout(path=path, delimiter=delimiter, has_bom=has_bom, columns=columns)
 
 
-@dataclass(frozen=True)
-class Record:
-    """One data record of the file: where it starts, and its fields (None when it could not be read)."""
+class Record(NamedTuple):
+    """One data record of the file: where it starts, and its fields (None when it could not be read).
+    A tuple: a file has a million of them."""
 
-    index: int  # 0-based among data records, in file order, blank lines skipped
+    position: int  # 0-based among data records, in file order, blank lines skipped
     line: int  # 1-based line the record starts on; the header is line 1
     fields: list[str] | None
     problem: Problem | None
@@ -157,43 +159,32 @@ def records(layout: CsvLayout) -> Iterator[Record]:
             if not fields or (len(fields) == 1 and not fields[0].strip()):
                 continue  # a blank line, as spreadsheet programs leave at the end
             problem = None
-            if any("\udc80" <= ch <= "\udcff" for field in fields for ch in field):
+            if _UNDECODED.search("".join(fields)):
                 problem = Problem(start_line, "", "not UTF-8 text; save the file as 'CSV UTF-8'")
             elif len(fields) < width:
                 missing = layout.columns[len(fields)]
                 problem = Problem(start_line, missing,
                                   f"short row: {len(fields)} fields, expected {width}")
-            elif len(fields) > width and any(fields[width:]):
-                problem = Problem(start_line, "",
-                                  f"too many fields: {len(fields)}, expected {width}")
-            else:  # empty fields after the last column, as spreadsheets leave them, are no fields
-                fields = fields[:width]
+            elif len(fields) > width:
+                if any(fields[width:]):
+                    problem = Problem(start_line, "", f"too many fields: {len(fields)}, expected {width}")
+                else:  # empty fields after the last column, as spreadsheets leave them, are no fields
+                    fields = fields[:width]
             yield Record(index, start_line, None if problem else fields, problem)
             index += 1
 
 
-def record_lines(layout: CsvLayout, wanted: set[int]) -> dict[int, int]:
-    """The start line of each wanted record index."""
-    found: dict[int, int] = {}
-    if not wanted:
-        return found
-    last = max(wanted)
-    for record in records(layout):
-        if record.index in wanted:
-            found[record.index] = record.line
-        if record.index >= last:
-            break
-    return found
-
-
-def structure(layout: CsvLayout) -> tuple[int, list[Problem]]:
-    """The number of records as this module reads the file, and the problems of shape it finds."""
-    count, problems = 0, []
+def structure(layout: CsvLayout, wanted: set[int]) -> tuple[int, list[Problem], dict[int, int]]:
+    """The number of records as this module reads the file, the problems of shape it finds, and the
+    start line of each wanted record index."""
+    count, problems, lines = 0, [], {}
     for record in records(layout):
         count += 1
         if record.problem:
             problems.append(record.problem)
-    return count, problems
+        if record.position in wanted:
+            lines[record.position] = record.line
+    return count, problems, lines
 
 
 def read_all(layout: CsvLayout) -> tuple[list[Problem], list[tuple[int, list[str]]]]:

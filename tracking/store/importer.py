@@ -221,17 +221,19 @@ def _duplicate_problems(mem: Connection) -> list[Found]:
     ]
 
 
-def _with_lines(layout: csvfile.CsvLayout, raw_lines: dict[int, int], found: Sequence[Found]) -> list[Problem]:
-    """Turn (rec, column, message[, other rec]) into Problems with exact line numbers."""
+def _with_lines(layout: csvfile.CsvLayout, path: Path, found: Sequence[Found], *, raw_lines: dict[int, int],
+                numbered_by_duckdb: int | None) -> list[Problem]:
+    """Turn (rec, column, message[, other rec]) into Problems with exact line numbers: from `raw_lines`
+    (records read one by one), or, for the `numbered_by_duckdb` records DuckDB's reader found, from
+    one pass of the record-by-record reader, which must see the same records (`_read_alike`)."""
     wanted = set()
     for entry in found:
         wanted.add(entry[0])
         if len(entry) > 3:
             wanted.add(entry[3])
     lines = dict(raw_lines)
-    missing = wanted - set(lines)
-    if missing:
-        lines.update(csvfile.record_lines(layout, missing))
+    if numbered_by_duckdb is not None:
+        lines.update(_read_alike(layout, path, numbered_by_duckdb, wanted))
     problems = []
     for entry in found:
         rec, column, message = entry[:3]
@@ -241,16 +243,18 @@ def _with_lines(layout: csvfile.CsvLayout, raw_lines: dict[int, int], found: Seq
     return problems
 
 
-def _read_alike(layout: csvfile.CsvLayout, path: Path, records: int) -> None:
-    """Raise ImportRejected with the problems of shape that the record-by-record reader finds, when it
-    does not see DuckDB's `records` in the file: the lines it would give the other problems are then
-    not theirs. DuckDB's reader allows some quoting that the strict one refuses (a space after a
-    closing quote, text between two quoted parts), and then reads a record where it reads two."""
-    count, structural = csvfile.structure(layout)
+def _read_alike(layout: csvfile.CsvLayout, path: Path, records: int, wanted: set[int]) -> dict[int, int]:
+    """The lines of the wanted records, read record by record. When that reader does not see DuckDB's
+    `records` in the file, the lines it gives are not theirs: ImportRejected is raised with the
+    problems of shape it finds instead. DuckDB's reader allows some quoting that the strict one
+    refuses (a space after a closing quote, text between two quoted parts) and reads a record where
+    it reads two."""
+    count, structural, lines = csvfile.structure(layout, wanted)
     if structural or count != records:
         raise ImportRejected(str(path), structural or [Problem(
             0, "", f"the records cannot be told apart for certain ({records:,} or {count:,}): a quote "
                    "inside a field or a line break in a note is read in two ways; check the quotes")])
+    return lines
 
 
 def _check(mem: Connection, layout: csvfile.CsvLayout, instrument: Instrument, now: datetime, path: Path) -> None:
@@ -270,11 +274,11 @@ def _check(mem: Connection, layout: csvfile.CsvLayout, instrument: Instrument, n
                   for (rec,) in mem.execute("SELECT rowid FROM typed WHERE NOT ok ORDER BY 1").fetchall()
                   if rec not in explained]
     found += _duplicate_problems(mem)
-    if found and read_by_duckdb:
-        _read_alike(layout, path, mem.execute("SELECT count(*) FROM raw").fetchall()[0][0])
     if found or problems:
         raw_lines = dict(mem.execute("SELECT rowid, line FROM raw WHERE line IS NOT NULL").fetchall())
-        raise ImportRejected(str(path), problems + _with_lines(layout, raw_lines, found))
+        numbered = mem.execute("SELECT count(*) FROM raw").fetchall()[0][0] if read_by_duckdb else None
+        raise ImportRejected(str(path), problems + _with_lines(layout, path, found, raw_lines=raw_lines,
+                                                               numbered_by_duckdb=numbered))
     mem.execute("DROP TABLE raw")
 
 
@@ -336,7 +340,7 @@ def import_csv(
             if on_ingested is not None:
                 on_ingested(con, result)
     except IngestConflict as conflict:
-        _read_alike(layout, path, records)
         found: list[Found] = [(c.rec, c.column, c.message) for c in conflict.conflicts]
-        raise ImportRejected(str(path), _with_lines(layout, {}, found)) from None
+        raise ImportRejected(str(path), _with_lines(layout, path, found, raw_lines={},
+                                                    numbered_by_duckdb=records)) from None
     return ImportSummary(path, result.checkins, len(result.client_ids), len(result.clients_created), result)
