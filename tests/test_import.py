@@ -420,3 +420,20 @@ class TestQuotesAndNames:
 
     def test_an_offset_of_14_hours_is_taken(self, koers, tmp_path):
         assert koers("import", write(tmp_path, csv_text([checkin("K-1", "2026-03-02T09:15:00+14:00")]))).exit_code == 0
+
+    @pytest.mark.parametrize("folder", ["client_id=EVIL", "sleep=9", "note=hello", "sleep=11",
+                                        "submitted_at=2020-01-01"])
+    def test_a_folder_named_like_a_column_is_only_a_folder(self, koers, db_path, tmp_path, folder):
+        (tmp_path / folder).mkdir()
+        text = csv_text([checkin("K-1", sleep=3, note="n"), checkin("K-2", "2026-03-09T09:15:00Z", sleep=4)])
+        ran = koers("import", write(tmp_path / folder, text))
+        assert ran.exit_code == 0, ran.output
+        with database(db_path).read() as con:
+            rows = con.execute("SELECT client_id, answers[1], note FROM checkins ORDER BY id").fetchall()
+        assert rows == [("K-1", 3, "n"), ("K-2", 4, None)]
+
+    def test_a_file_name_that_is_not_utf8_is_imported(self, koers, db_path, tmp_path):
+        name = os.fsdecode(b"caf\xe9.csv")
+        ran = koers("import", write(tmp_path, csv_text([checkin("K-1")]), name))
+        assert ran.exit_code == 0, ran.output
+        assert "Imported 1 check-ins" in ran.stdout

@@ -73,11 +73,13 @@ def _unescaped(expression: str) -> str:
 
 
 def _read_csv(layout: csvfile.CsvLayout) -> str:
-    """DuckDB's reader for the file, every column as text; structural problems go to reject_errors."""
+    """DuckDB's reader for the file, every column as text; structural problems go to reject_errors.
+    Folders named `column=value` on the way to the file are only folders: DuckDB would otherwise
+    read them as a partition and put their value in that column."""
     columns = "{" + ", ".join(f"'{name}': 'VARCHAR'" for name in layout.columns) + "}"
     return f"""read_csv($path, header = true, auto_detect = false, all_varchar = true, delim = $delim,
                         quote = '"', escape = '"', strict_mode = true, store_rejects = true,
-                        columns = {columns})"""
+                        hive_partitioning = false, columns = {columns})"""
 
 
 def _load_with_duckdb(mem: Connection, layout: csvfile.CsvLayout) -> bool:

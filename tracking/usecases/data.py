@@ -66,7 +66,9 @@ def import_checkins(ctx: Context, actor: Actor, file: Path, *, coach_email: str 
 
     def record_and_derive(con: Any, result: checkins.IngestResult) -> None:
         nonlocal raised
-        audit.record(con, now, actor, Action.IMPORT, file=file.name, rows=result.checkins,
+        # The name's bytes that are not UTF-8 as escapes: JSON cannot hold them as Python keeps them.
+        name = file.name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        audit.record(con, now, actor, Action.IMPORT, file=name, rows=result.checkins,
                      clients=len(result.client_ids), clients_created=len(result.clients_created))
         progress(f"Recomputing states and flags for {len(result.client_ids):,} clients")
         raised = derived.refresh(con, result.client_ids, ctx.instrument, ctx.settings.detection, now,
