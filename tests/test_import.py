@@ -437,3 +437,9 @@ class TestQuotesAndNames:
         ran = koers("import", write(tmp_path, csv_text([checkin("K-1")]), name))
         assert ran.exit_code == 0, ran.output
         assert "Imported 1 check-ins" in ran.stdout
+
+    def test_a_header_with_empty_cells_after_the_last_name_is_read(self, koers, tmp_path):
+        text = "\n".join([_HEADER + ",,", _raw_row("K-1", note="n") + ",,", _raw_row("K-2")]) + "\n"
+        ran = koers("import", write(tmp_path, text))
+        assert ran.exit_code == 0, ran.output
+        assert "Imported 2 check-ins" in ran.stdout

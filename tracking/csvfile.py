@@ -98,6 +98,8 @@ def inspect_file(path: Path, instrument: Instrument) -> CsvLayout:
     except csv.Error:  # a quote opened and not closed: the header would run on into the check-ins
         raise _reject(path, "the header cannot be read as CSV: a quote in it is not closed; check the quotes",
                       line=1) from None
+    while len(names) > 1 and not names[-1].strip():  # empty cells after the last name, as spreadsheets leave them
+        names.pop()
     columns = tuple(name.strip().lower() for name in names)
     expected = expected_columns(instrument)
     if not set(columns) & set(expected):
