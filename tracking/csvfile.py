@@ -32,6 +32,12 @@ FIXED_COLUMNS = ("client_id", "submitted_at")
 TRAILING_COLUMNS = ("contact_request", "note")
 
 
+def shown_name(path: Path | str) -> str:
+    """A file's path or name as text that a terminal and JSON can hold: the bytes of it that are not
+    UTF-8 (which Python keeps as `surrogateescape` characters) as escapes."""
+    return str(path).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def expected_columns(instrument: Instrument) -> tuple[str, ...]:
     return (*FIXED_COLUMNS, *instrument.item_ids, *TRAILING_COLUMNS)
 

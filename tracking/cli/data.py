@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from tracking import csvfile
 from tracking.cli.common import OPERATOR, Command, Progress, format_option, print_json, with_command
 from tracking.cli.files import refuse_link, write_private
 from tracking.clock import iso, utcnow
@@ -80,11 +81,6 @@ def items(cmd: Command, output_format: str) -> None:
         click.echo(f"  nl: {item.text['nl']}  [{item.anchors['nl'][0]} ... {item.anchors['nl'][1]}]")
 
 
-def shown_path(path: Path) -> str:
-    """A path as a terminal can show it: bytes of its name that are not UTF-8 as escapes."""
-    return str(path).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-
-
 @click.command("import")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=True))
 @click.option("--coach", "coach_email", metavar="EMAIL",
@@ -101,7 +97,7 @@ def import_(cmd: Command, file: Path, coach_email: str | None) -> None:
                                                  progress=progress)
     click.echo(
         f"Imported {summary.rows:,} check-ins for {summary.clients:,} clients "
-        f"({summary.clients_created:,} new) from {shown_path(file)}; {flags_raised:,} flags raised "
+        f"({summary.clients_created:,} new) from {csvfile.shown_name(file)}; {flags_raised:,} flags raised "
         f"({progress.elapsed:.1f}s)."
     )
 

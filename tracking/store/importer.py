@@ -277,8 +277,10 @@ def _check(mem: Connection, layout: csvfile.CsvLayout, instrument: Instrument, n
                   if rec not in explained]
     found += _duplicate_problems(mem)
     if found or problems:
-        raw_lines = dict(mem.execute("SELECT rowid, line FROM raw WHERE line IS NOT NULL").fetchall())
-        numbered = mem.execute("SELECT count(*) FROM raw").fetchall()[0][0] if read_by_duckdb else None
+        if read_by_duckdb:
+            raw_lines, numbered = {}, mem.execute("SELECT count(*) FROM raw").fetchall()[0][0]
+        else:
+            raw_lines, numbered = dict(mem.execute("SELECT rowid, line FROM raw").fetchall()), None
         raise ImportRejected(str(path), problems + _with_lines(layout, path, found, raw_lines=raw_lines,
                                                                numbered_by_duckdb=numbered))
     mem.execute("DROP TABLE raw")
@@ -335,7 +337,7 @@ def import_csv(
     progress(f"Writing {records:,} check-ins")
     try:
         with db.write() as con:
-            if staged.num_rows >= MANY_ROWS:
+            if records >= MANY_ROWS:
                 con.loading_many(["checkins", "scores", "states"])
             result = ingest(con, staged, instrument, source="import", now=now, coach_id=coach_id)
             del staged  # written: freed before what is derived from it is computed

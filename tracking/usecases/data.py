@@ -9,8 +9,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from tracking import csvfile, validate
 from tracking import demo as demo_data
-from tracking import validate
 from tracking.audit import Action
 from tracking.clock import to_db, utcnow
 from tracking.context import Actor, Context
@@ -66,9 +66,7 @@ def import_checkins(ctx: Context, actor: Actor, file: Path, *, coach_email: str 
 
     def record_and_derive(con: Any, result: checkins.IngestResult) -> None:
         nonlocal raised
-        # The name's bytes that are not UTF-8 as escapes: JSON cannot hold them as Python keeps them.
-        name = file.name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-        audit.record(con, now, actor, Action.IMPORT, file=name, rows=result.checkins,
+        audit.record(con, now, actor, Action.IMPORT, file=csvfile.shown_name(file.name), rows=result.checkins,
                      clients=len(result.client_ids), clients_created=len(result.clients_created))
         progress(f"Recomputing states and flags for {len(result.client_ids):,} clients")
         raised = derived.refresh(con, result.client_ids, ctx.instrument, ctx.settings.detection, now,
