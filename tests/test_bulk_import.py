@@ -99,7 +99,7 @@ def index_definitions(url) -> list[tuple[str, str]]:
 def test_a_large_first_import_builds_every_index_again_after_loading(backend, csv_file, monkeypatch,
                                                                      postgres_cluster):
     before = index_definitions(backend.location)
-    assert len(before) == 6  # three primary keys; check-ins by client and time, by period; states by client
+    assert len(before) == 5  # three primary keys; check-ins by client and time, and by period
     dropped, timeouts = [], []
     original_write, original_build = PostgresDatabase.write, PostgresConnection.build_indexes
 
@@ -125,9 +125,9 @@ def test_a_large_first_import_builds_every_index_again_after_loading(backend, cs
     other = postgres_cluster.new_database()
     try:
         data.import_checkins(context(other), OPERATOR, csv_file, now=NOW)
-        # All six were dropped; the check-ins' and scores' were built during the refresh, the states'
+        # All five were dropped; the check-ins' and scores' were built during the refresh, the states'
         # once they were written.
-        assert dropped == [4, 2]
+        assert dropped == [4, 1]
         assert timeouts == [[("30s",)]]  # the lock was tried briefly, then the usual wait came back
         assert index_definitions(other) == before
         with psycopg.connect(other.url) as con:

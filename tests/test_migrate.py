@@ -152,3 +152,23 @@ def test_flags_kept_through_the_rebuild_that_compresses_their_evidence(tmp_path)
         compressions = {row[0] for row in con.execute(
             "SELECT compression FROM pragma_storage_info('flags') WHERE column_name = 'evidence'").fetchall()}
     assert "ZSTD" in compressions, compressions
+
+
+@pytest.mark.postgresql
+def test_states_lose_their_index_by_client_and_keep_their_rows(postgres_cluster):
+    """0010 drops PostgreSQL's index on `states.client_id`: a client's states are found through the
+    client's check-ins, and a bulk import no longer builds it again. The states stay as they were."""
+    url = postgres_cluster.new_database(migrated=False)
+    db = database(url)
+    index_names = "SELECT indexname FROM pg_indexes WHERE tablename = 'states' ORDER BY 1"
+    try:
+        migrated_until(db, "0009_evidence_compressed")
+        with db.write() as con:
+            con.execute("INSERT INTO states (checkin_id, client_id, state) VALUES (1, 'C1', 'context')")
+            assert [name for (name,) in con.execute(index_names).fetchall()] == ["states_client", "states_pkey"]
+        assert migrate.apply_migrations(db) == ["0010_states_by_checkin"]
+        with db.read() as con:
+            assert [name for (name,) in con.execute(index_names).fetchall()] == ["states_pkey"]
+            assert con.execute("SELECT checkin_id, client_id, state FROM states").fetchall() == [(1, "C1", "context")]
+    finally:
+        postgres_cluster.drop_database(url)

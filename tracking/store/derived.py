@@ -308,9 +308,13 @@ def _codes(codes: Any, names: pa.Array, present: Any = None) -> pa.DictionaryArr
 
 def _write_states(con: StoreConnection, client_ids: list[str] | None, loaded: _Loaded,
                   result: detection.StateResult) -> None:
-    """The states replace those of the clients in scope, appended in one bulk load (COPY on PostgreSQL)."""
-    where, params = _scope_sql(client_ids, "client_id")
-    con.execute(f"DELETE FROM states WHERE {where}", params)
+    """The states replace those of the clients in scope, appended in one bulk load (COPY on PostgreSQL).
+    A client's states are found through the client's check-ins (`states` has no index by client)."""
+    if client_ids is None:
+        con.execute("DELETE FROM states")
+    else:
+        where, params = _scope_sql(client_ids, "client_id")
+        con.execute(f"DELETE FROM states WHERE checkin_id IN (SELECT id FROM checkins WHERE {where})", params)
     batch = loaded.inputs.batch
     if not batch.client.size:
         return
@@ -576,31 +580,36 @@ def refresh(
             if store_reliability(con, estimate_reliability(source, instrument, settings), settings, now):
                 client_ids = None
             reliability = load_reliability(con, settings)
-        loaded = _load(source, client_ids)
-        batch = loaded.inputs.batch
-        clients, rows = batch.n_clients, int(batch.client.size)
         where, params = _scope_sql(client_ids, "client_id")
         first = not _count(con, f"SELECT count(*) FROM flags WHERE {where}", params)
         recovery_settings = recovery or RecoverySettings()
         curves = on_track.curves_to_use(con, recovery_settings, estimate=client_ids is None)
-        client_index, checkin_ids = loaded.client_ids, loaded.checkin_ids
-
-        def write_flags(tables: list[FlagTable]) -> None:
-            if first:
-                _insert_first_flags(con, tables, client_index, checkin_ids, now)
-            else:
-                _add_computed_flags(con, tables, client_index, checkin_ids)
 
         with _Writer() as writer, ThreadPoolExecutor(max_workers=1, thread_name_prefix="koers-estimate") as beside:
+            if source is not con:
+                # What detection reads is in memory: the database builds what a bulk load left for
+                # later (`build_indexes`) while it is read.
+                writer.submit(con.build_indexes, ["checkins", "scores"])
+            loaded = _load(source, client_ids)
+            batch = loaded.inputs.batch
+            clients, rows = batch.n_clients, int(batch.client.size)
+            client_index, checkin_ids = loaded.client_ids, loaded.checkin_ids
+
+            def write_flags(tables: list[FlagTable]) -> None:
+                if first:
+                    _insert_first_flags(con, tables, client_index, checkin_ids, now)
+                else:
+                    _add_computed_flags(con, tables, client_index, checkin_ids)
+
             # The states do not depend on the reliabilities: a first estimate is made while they are found.
             estimated: Future[Reliability | None] | None = None
             if reliability is None and source is con:
                 estimated = writer.submit(_first_estimate, con, instrument, settings, now)
             elif reliability is None:
-                # The check-ins are in memory: the estimate is made beside the writer, which meanwhile
-                # has the database build what a bulk load of them left for later (`build_indexes`).
+                # The check-ins are in memory: the estimate is made beside the writer.
                 estimate = beside.submit(estimate_reliability, source, instrument, settings)
-            writer.submit(con.build_indexes, ["checkins", "scores"])
+            if source is con:
+                writer.submit(con.build_indexes, ["checkins", "scores"])
             states = detection.detect_states(batch, settings)
             if estimated is not None:
                 reliability = estimated.result()
