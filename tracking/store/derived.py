@@ -611,6 +611,10 @@ def refresh(
             if source is con:
                 writer.submit(con.build_indexes, ["checkins", "scores"])
             states = detection.detect_states(batch, settings)
+            writer.submit(_write_states, con, client_ids, loaded, states)
+            # The states are the last rows of a bulk load (an import's): what it left for the commit
+            # is built while the flags are computed.
+            writer.submit(con.build_indexes, None)
             if estimated is not None:
                 reliability = estimated.result()
             elif reliability is None:
@@ -618,10 +622,6 @@ def refresh(
                 reliability = stored_form(estimate.result(), settings)  # what the writer stores
             assert reliability is not None
             reading.close()  # what detection reads is in memory now
-            writer.submit(_write_states, con, client_ids, loaded, states)
-            # The states are the last rows of a bulk load (an import's): what it left for the commit
-            # is built while the flags are computed.
-            writer.submit(con.build_indexes, None)
             if not first:
                 writer.submit(_create_computed_flags, con)
             found = []
