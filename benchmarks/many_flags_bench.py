@@ -26,7 +26,7 @@ import duckdb
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.import_bench import floor_seconds, koers, write_checkins  # noqa: E402
+from benchmarks.import_bench import command_env, floor_seconds, koers, write_checkins  # noqa: E402
 from tracking.instrument import DYNAMICS  # noqa: E402
 
 
@@ -74,8 +74,7 @@ def main() -> None:
         csv_path = work / "checkins.csv"
         generate(csv_path, args.clients, args.weeks)
         size_mb = csv_path.stat().st_size / 1e6
-        env = {k: v for k, v in os.environ.items() if not k.startswith("KOERS_")}
-        env["PYTHONPATH"] = str(ROOT)
+        env = command_env()
         floors, imports, listings, peaks = [], [], [], []
         cpu: dict[str, list[float]] = {"floor": [], "import": [], "flags": []}
         db = work / "koers.duckdb"
