@@ -352,6 +352,23 @@ def test_the_typing_of_a_file_keeps_its_order():
     assert "Projection" in plan and "Join" not in plan
 
 
+def test_a_clean_file_reaches_the_database_in_batches_of_its_row_groups(tmp_path, monkeypatch):
+    """The checked rows go to DuckDB in batches of its row groups, numbered in the file's order:
+    DuckDB inserts such batches on every thread, and batches of another size on one."""
+    from tracking.instrument import load_instrument
+    from tracking.store import importer
+
+    monkeypatch.setattr(importer, "ROW_GROUP_ROWS", 1_000)
+    rows = [row for client in ("A1", "B2", "C3", "D4", "E5") for row in weekly(client, 500)]
+    path = write(tmp_path, csv_text(rows))
+    instrument = load_instrument()
+    checked = importer._checked(importer.csvfile.inspect_file(path, instrument), instrument,
+                                datetime(2040, 1, 1, tzinfo=UTC), path, lambda message: None)
+    assert [len(batch) for batch in checked.to_batches()] == [1_000, 1_000, 500]
+    assert checked["rec"].to_pylist() == list(range(2_500))
+    assert checked["client_id"].to_pylist() == [row["client_id"] for row in rows]
+
+
 def _raw_row(client: str, note: str = "", sleep: str = "5", at: str = "2026-03-02T09:15:00+01:00",
              contact: str = "") -> str:
     """A record written as it stands, quotes and all (the factories quote what needs it)."""

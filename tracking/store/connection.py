@@ -18,7 +18,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, cast
@@ -153,8 +153,11 @@ class Connection:
     def executemany(self, query: str, rows: Iterable[Sequence[Any]]) -> None:
         self._con.executemany(query, [list(row) for row in rows])
 
-    def arrow(self, query: str, parameters: Sequence[Any] | None = None) -> Any:
-        relation = self._con.sql(query, params=None if parameters is None else list(parameters))
+    def arrow(self, query: str, parameters: Sequence[Any] | Mapping[str, Any] | None = None) -> Any:
+        """The result as a `pyarrow.Table`; `parameters` by place (`?`), or by name (`$name`) in a mapping."""
+        params = (None if parameters is None else dict(parameters) if isinstance(parameters, Mapping)
+                  else list(parameters))
+        relation = self._con.sql(query, params=params)
         if relation is None:
             raise ValueError("arrow() needs a statement that returns rows")
         return relation.to_arrow_table()

@@ -21,7 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from tracking import csvfile, validate
 from tracking.errors import ImportRejected, Problem
@@ -43,6 +45,7 @@ EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)  # before it, a year typed wrong (or
 TRUE_WORDS = ("1", "true", "waar", "yes", "ja")
 FALSE_WORDS = ("0", "false", "onwaar", "no", "nee")
 MANY_ROWS = 10_000  # from this many check-ins, empty tables are loaded before their indexes are built
+ROW_GROUP_ROWS = 122_880  # DuckDB's rows per row group
 IN_MEMORY_LIMIT = "600MB"  # the in-memory check spills to disk beyond this, keeping the import under 1 GiB
 
 
@@ -111,9 +114,13 @@ def _typing(instrument: Instrument, source: str) -> str:
     """The statement that types and checks every record of `source` into `typed`, with `ok` for the
     rows without a problem. A record's number is its row id in `typed`: the statement is a plain
     projection, which DuckDB stores in the order it reads (a join in it would lose that order)."""
+    return f"CREATE TABLE typed AS {_typing_select(instrument, source)}"
+
+
+def _typing_select(instrument: Instrument, source: str) -> str:
+    """The query of `_typing`: every record of `source` typed, in the order it reads them, with `ok`."""
     items_ok = validate.answers_text_sql([_quote(i) for i in instrument.item_ids], instrument)
     return f"""
-        CREATE TABLE typed AS
         WITH parsed AS (
             SELECT *, TRY_CAST(trim(submitted_at) AS TIMESTAMPTZ) AS moment
             FROM {source}
@@ -136,24 +143,29 @@ def _typing(instrument: Instrument, source: str) -> str:
 
 
 def _clean_in_one_pass(mem: Connection, layout: csvfile.CsvLayout, instrument: Instrument,
-                       now: datetime) -> bool:
-    """Read, type and check the file in one pass; True when it is clean (the common case), and then
-    `typed` is ready. Otherwise nothing is left behind and the caller reads the file again."""
+                       now: datetime) -> pa.Table | None:
+    """Read, type and check the file in one pass, straight into Arrow: the file's check-ins in the
+    shape `ingest` reads when it is clean (the common case), else None, and the caller reads the
+    file again. A record's number is its place in the result, which a plain projection keeps in the
+    order DuckDB's reader reads (as `_typing` keeps it in `typed`)."""
     try:
-        mem.execute(_typing(instrument, _read_csv(layout)),
-                    {"path": str(layout.path), "delim": layout.delimiter,
-                     "latest": now + FUTURE_TOLERANCE, "earliest": EARLIEST})
+        typed = mem.arrow(_typing_select(instrument, _read_csv(layout)),
+                          {"path": str(layout.path), "delim": layout.delimiter,
+                           "latest": now + FUTURE_TOLERANCE, "earliest": EARLIEST})
     except duckdb.Error:
-        mem.execute("DROP TABLE IF EXISTS typed")
-        return False
-    clean = (
-        not mem.execute("SELECT count(*) FROM reject_errors").fetchall()[0][0]
-        and mem.execute("SELECT coalesce(bool_and(ok), TRUE) FROM typed").fetchall()[0][0]
-        and not _duplicate_problems(mem)
-    )
-    if not clean:
-        mem.execute("DROP TABLE typed")
-    return clean
+        return None
+    if mem.execute("SELECT count(*) FROM reject_errors").fetchall()[0][0] or not pc.all(typed["ok"]).as_py():
+        return None
+    rows = typed.drop_columns(["ok"]).add_column(0, "rec", pa.array(np.arange(typed.num_rows, dtype=np.int64)))
+    del typed
+    # In batches of DuckDB's row groups, as a table's rows come out: DuckDB then inserts them on
+    # every thread (batches of another size went in on one, at half the speed).
+    rows = pa.Table.from_batches(rows.combine_chunks().to_batches(max_chunksize=ROW_GROUP_ROWS), rows.schema)
+    with mem.relation("checked", rows) as checked:
+        repeated = f"SELECT EXISTS (SELECT 1 FROM {checked} GROUP BY client_id, submitted_at HAVING count(*) > 1)"
+        if mem.execute(repeated).fetchall()[0][0]:
+            return None
+    return rows
 
 
 def _value_problems(mem: Connection, instrument: Instrument, now: datetime) -> list[Found]:
@@ -259,12 +271,15 @@ def _read_alike(layout: csvfile.CsvLayout, path: Path, records: int, wanted: set
     return lines
 
 
-def _check(mem: Connection, layout: csvfile.CsvLayout, instrument: Instrument, now: datetime, path: Path) -> None:
-    """Leave the file's records in `typed`, or raise ImportRejected with every problem and its line.
-    A file with problems is read again into `raw` (with DuckDB's reader, or record by record where it
-    cannot), whose row ids are the records' order too, and typed from there to say what is wrong."""
-    if _clean_in_one_pass(mem, layout, instrument, now):
-        return
+def _check(mem: Connection, layout: csvfile.CsvLayout, instrument: Instrument, now: datetime,
+           path: Path) -> pa.Table:
+    """The file's check-ins as an Arrow table in the shape `ingest` reads, or ImportRejected with every
+    problem and its line. A file with problems is read again into `raw` (with DuckDB's reader, or
+    record by record where it cannot), whose row ids are the records' order too, and typed from
+    there into `typed` to say what is wrong."""
+    clean = _clean_in_one_pass(mem, layout, instrument, now)
+    if clean is not None:
+        return clean
     read_by_duckdb = _load_with_duckdb(mem, layout)
     problems: list[Problem] = [] if read_by_duckdb else _load_with_python(mem, layout)
     mem.execute(_typing(instrument, "raw"), {"latest": now + FUTURE_TOLERANCE, "earliest": EARLIEST})
@@ -284,6 +299,7 @@ def _check(mem: Connection, layout: csvfile.CsvLayout, instrument: Instrument, n
         raise ImportRejected(str(path), problems + _with_lines(layout, path, found, raw_lines=raw_lines,
                                                                numbered_by_duckdb=numbered))
     mem.execute("DROP TABLE raw")
+    return mem.arrow("SELECT rowid AS rec, client_id, submitted_at, answers, contact_request, note FROM typed")
 
 
 @contextmanager
@@ -311,10 +327,10 @@ def _checked(layout: csvfile.CsvLayout, instrument: Instrument, now: datetime, p
         configure(memory)
         progress("Reading and checking the file")
         with _literally(layout) as literal:
-            _check(mem, literal, instrument, now, path)
-        if not mem.execute("SELECT count(*) FROM typed").fetchall()[0][0]:
+            rows = _check(mem, literal, instrument, now, path)
+        if not rows.num_rows:
             raise ImportRejected(str(path), [Problem(0, "", "the file has a header but no check-ins")])
-        return mem.arrow("SELECT rowid AS rec, client_id, submitted_at, answers, contact_request, note FROM typed")
+        return rows
     finally:
         mem.close()
 
