@@ -430,6 +430,25 @@ class TestQuotesAndNames:
         text = _HEADER + "\n" + _raw_row("K-1", contact="ja\t") + "\n"
         refused(koers, db_path, write(tmp_path, text), "line 2, column contact_request: 'ja\\t' is not empty")
 
+    @pytest.mark.parametrize("alone", [True, False], ids=["alone", "beside-another-problem"])
+    @pytest.mark.parametrize("column, value, message", [
+        ("contact_request", "\u00a0ja\u00a0", "'\\xa0ja\\xa0' is not empty, 0/1 or true/false"),
+        ("contact_request", "\u3000true", "'\\u3000true' is not empty, 0/1 or true/false"),
+        ("submitted_at", "\u20092026-03-02T09:15:00Z", "is not an ISO 8601 date and time"),
+        ("submitted_at", "\u0662\u0660\u0662\u0666-03-02T09:15:00Z", "is not an ISO 8601 date and time"),
+    ], ids=["no-break-space", "ideographic-space", "thin-space-date", "arabic-indic-digits"])
+    def test_only_plain_spaces_around_a_value_are_read_past(self, koers, db_path, tmp_path, column, value,
+                                                              message, alone):
+        """Other white space, or digits of another script, are named as the value's problem: the same
+        whether the row is the file's only problem or one of several (the database's check and the
+        one that words the message read a value alike)."""
+        row = (_raw_row("K-1", contact=value) if column == "contact_request" else
+               _raw_row("K-1", at=value))
+        rows = [row] if alone else [row, _raw_row("K-2", sleep="11")]
+        stderr = refused(koers, db_path, write(tmp_path, _HEADER + "\n" + "\n".join(rows) + "\n"),
+                         f"line 2, column {column}:", message)
+        assert "could not be read" not in stderr
+
     @pytest.mark.parametrize("at", ["2026-03-02T09:15:00+14:30", "2026-03-02T09:15:00-14:59"])
     def test_an_offset_over_14_hours_is_refused(self, koers, db_path, tmp_path, at):
         refused(koers, db_path, write(tmp_path, csv_text([checkin("K-1", at)])),

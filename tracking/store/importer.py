@@ -122,19 +122,19 @@ def _typing_select(instrument: Instrument, source: str) -> str:
     items_ok = validate.answers_text_sql([_quote(i) for i in instrument.item_ids], instrument)
     return f"""
         WITH parsed AS (
-            SELECT *, TRY_CAST(trim(submitted_at) AS TIMESTAMPTZ) AS moment
+            SELECT *, TRY_CAST(trim(submitted_at, ' ') AS TIMESTAMPTZ) AS moment
             FROM {source}
         )
         SELECT {_unescaped("trim(client_id, ' ')")} AS client_id,
                timezone('UTC', moment) AS submitted_at,
                [{", ".join(f"TRY_CAST({_quote(i)} AS UTINYINT)" for i in instrument.item_ids)}] AS answers,
-               coalesce({_one_of("lower(trim(contact_request))", TRUE_WORDS)}, FALSE) AS contact_request,
+               coalesce({_one_of("lower(trim(contact_request, ' '))", TRUE_WORDS)}, FALSE) AS contact_request,
                {_unescaped("nullif(note, '')")} AS note,
                ({validate.client_id_sql(_unescaped("trim(client_id, ' ')"))}
-                AND regexp_full_match(trim(submitted_at), '{ISO_8601}')
+                AND regexp_full_match(trim(submitted_at, ' '), '{ISO_8601}')
                 AND moment <= $latest::TIMESTAMPTZ AND moment >= $earliest::TIMESTAMPTZ
                 AND (contact_request IS NULL
-                     OR {_one_of("lower(trim(contact_request))", ("",) + TRUE_WORDS + FALSE_WORDS)})
+                     OR {_one_of("lower(trim(contact_request, ' '))", ("",) + TRUE_WORDS + FALSE_WORDS)})
                 AND (note IS NULL OR (length({_unescaped("note")}) <= {instrument.note_max_length}
                                       AND NOT contains(note, chr(0))))
                 AND {items_ok}) IS TRUE AS ok
@@ -170,8 +170,9 @@ def _clean_in_one_pass(mem: Connection, layout: csvfile.CsvLayout, instrument: I
 
 def _value_problems(mem: Connection, instrument: Instrument, now: datetime) -> list[Found]:
     """(rec, column, message) for every bad value of the rows that are not ok."""
-    columns = ", ".join(["r.rowid", "r.client_id", "r.submitted_at", "TRY_CAST(trim(r.submitted_at) AS TIMESTAMPTZ)",
-                         "r.contact_request", "r.note", *(f"r.{_quote(i)}" for i in instrument.item_ids)])
+    columns = ", ".join(["r.rowid", "r.client_id", "r.submitted_at",
+                         "TRY_CAST(trim(r.submitted_at, ' ') AS TIMESTAMPTZ)", "r.contact_request", "r.note",
+                         *(f"r.{_quote(i)}" for i in instrument.item_ids)])
     rows = mem.execute(
         f"SELECT {columns} FROM raw r WHERE r.rowid IN (SELECT rowid FROM typed WHERE NOT ok) ORDER BY r.rowid"
     ).fetchall()
@@ -204,9 +205,9 @@ def _date_problem(rec: int, submitted: str | None, moment: datetime | None,
     if submitted is None or not submitted.strip(" "):
         return [(rec, "submitted_at", "the date is empty")]
     text = submitted.strip(" ")
-    if not re.fullmatch(ISO_8601, text):
-        offset = re.search(r"[+-](\d{2}):?(\d{2})?$", text)
-        if (offset and re.fullmatch(ISO_8601, text[:offset.start()]) and int(offset[2] or 0) < 60
+    if not re.fullmatch(ISO_8601, text, re.ASCII):  # digits 0-9 only, as the database's check reads them
+        offset = re.search(r"[+-](\d{2}):?(\d{2})?$", text, re.ASCII)
+        if (offset and re.fullmatch(ISO_8601, text[:offset.start()], re.ASCII) and int(offset[2] or 0) < 60
                 and int(offset[1]) * 60 + int(offset[2] or 0) > 14 * 60):
             return [(rec, "submitted_at",
                      f"{submitted!r} has a time zone offset that does not exist (at most 14 hours)")]
