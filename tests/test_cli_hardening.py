@@ -3,6 +3,7 @@ symbolic links, a file that is no CSV at all, and demo data with its well-known 
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import subprocess
@@ -252,3 +253,34 @@ def test_the_command_line_keeps_threads_from_making_malloc_arenas_of_their_own()
     assert after > before
     before, after = heaps("one")
     assert after == before
+
+
+# A mistyped --db.
+
+@pytest.mark.parametrize("command", [
+    ["flags"], ["flags", "--format", "json"], ["timeline", "K-1"], ["export-client", "K-1"],
+    ["erase-client", "K-1", "--yes"], ["link", "K-1"], ["backup", "copy.duckdb"], ["recompute"],
+])
+def test_a_command_on_what_is_stored_refuses_a_database_that_is_not_there(koers, tmp_path, command, monkeypatch):
+    """A mistyped path used to create an empty database and answer from it ("0 flags.")."""
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    monkeypatch.setenv("KOERS_SECRET_KEY", "a-secret-key-of-at-least-32-characters")  # `link` asks first
+    monkeypatch.setenv("KOERS_BASE_URL", "https://koers.example")
+    typo = work / "koers.dukdb"
+    ran = koers(*command, db=typo)
+    assert ran.exit_code == 2, ran.output
+    assert f"{typo}: there is no database here" in ran.stderr and f"koers init --db {typo}" in ran.stderr
+    assert "Traceback" not in ran.output and ran.stdout == ""
+    assert list(work.iterdir()) == []
+
+
+def test_an_import_still_starts_a_database_and_the_commands_read_it(koers, tmp_path):
+    """init, import, demo and coach or client add begin with an empty database where there is none."""
+    fresh = tmp_path / "new.duckdb"
+    path = tmp_path / "checkins.csv"
+    path.write_text(csv_text([checkin("K-1")]), encoding="utf-8")
+    assert koers("import", path, db=fresh).exit_code == 0
+    ran = koers("timeline", "K-1", "--format", "json", db=fresh)
+    assert ran.exit_code == 0 and len(json.loads(ran.stdout)["checkins"]) == 1

@@ -13,9 +13,10 @@ from typing import Any
 import click
 
 from tracking.context import Actor, Context, open_context
-from tracking.errors import KoersError
+from tracking.errors import DatabaseError, KoersError
 from tracking.instrument import Instrument, load_instrument
 from tracking.settings import Settings, load_settings
+from tracking.store import database
 
 # Every command runs as the operator: someone with access to the server and its database file.
 OPERATOR = Actor.operator()
@@ -35,9 +36,11 @@ class KoersGroup(click.Group):
 @dataclass
 class Command:
     """What one command works with: its settings, the instrument, and (once the command needs the
-    database, which opening migrates) the context."""
+    database, which opening migrates) the context. A command that only reads or changes what is
+    stored (`existing`) refuses a database that is not there yet, instead of creating an empty one."""
 
     settings: Settings
+    existing: bool = False
 
     @cached_property
     def instrument(self) -> Instrument:
@@ -45,11 +48,19 @@ class Command:
 
     @cached_property
     def context(self) -> Context:
+        if self.existing and not database(self.settings.db).exists():
+            raise DatabaseError(
+                f"{self.settings.db}: there is no database here. Check the path (--db, or KOERS_DB); "
+                f"`koers init --db {self.settings.db}` creates a new one.")
         return open_context(self.settings)
 
 
-def with_command(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Adds `--db PATH` and passes a `Command` built from the settings as the first argument."""
+def with_command(command: Callable[..., Any] | None = None, *,
+                 existing: bool = False) -> Callable[..., Any]:
+    """Adds `--db PATH` and passes a `Command` built from the settings as the first argument;
+    `existing=True` for a command that works on what is stored (see `Command`)."""
+    if command is None:
+        return lambda wrapped: with_command(wrapped, existing=existing)
 
     @click.option(
         "--db",
@@ -62,7 +73,7 @@ def with_command(command: Callable[..., Any]) -> Callable[..., Any]:
     )
     @wraps(command)
     def wrapper(*args: Any, db_path: str | None, **kwargs: Any) -> Any:
-        return command(Command(load_settings(db=db_path)), *args, **kwargs)
+        return command(Command(load_settings(db=db_path), existing=existing), *args, **kwargs)
 
     return wrapper
 

@@ -109,7 +109,7 @@ def _score_text(value: float | None) -> str:
 @click.command()
 @click.argument("client")
 @format_option
-@with_command
+@with_command(existing=True)
 def timeline(cmd: Command, client: str, output_format: str) -> None:
     """Show one client's check-ins: scores per dynamic, state, and flags."""
     found = data.timeline(cmd.context, OPERATOR, client)
@@ -149,7 +149,7 @@ def _flag_subject(flag: dict[str, Any]) -> str:
 @click.option("--lang", type=click.Choice(["nl", "en"]), default="en", show_default=True,
               help="Language of each flag's sentence (evidence.summary in JSON).")
 @format_option
-@with_command
+@with_command(existing=True)
 def flags(cmd: Command, client_id: str | None, kind: str | None, status: str | None, lang: str,
           output_format: str) -> None:
     """List flags, oldest first."""
@@ -174,7 +174,7 @@ def flags(cmd: Command, client_id: str | None, kind: str | None, status: str | N
 
 
 @click.command()
-@with_command
+@with_command(existing=True)
 def recompute(cmd: Command) -> None:
     """Estimate the subscale reliabilities again and recompute every client's states and flags."""
     progress = Progress()

@@ -17,7 +17,7 @@ def register(cli: click.Group) -> None:
 @click.command()
 @click.argument("client_id", metavar="CLIENT")
 @format_option
-@with_command
+@with_command(existing=True)
 def link(cmd: Command, client_id: str, output_format: str) -> None:
     """Print a personal check-in link for CLIENT that works now.
 

@@ -23,7 +23,7 @@ def register(cli: click.Group) -> None:
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the JSON to this file (readable by you only) instead of standard output.")
 @click.option("--force", is_flag=True, help="With --output: replace the file if it exists.")
-@with_command
+@with_command(existing=True)
 def export_client(cmd: Command, client_id: str, output: Path | None, force: bool) -> None:
     """Everything Koers stores about client ID, as JSON (for a request to see or take one's data).
 
@@ -51,7 +51,7 @@ def _counts(rows: dict[str, int]) -> str:
 @click.argument("client_id", metavar="ID")
 @click.option("--yes", is_flag=True,
               help="Erase without asking. Without it, Koers shows what will go and asks you to type the id back.")
-@with_command
+@with_command(existing=True)
 def erase_client(cmd: Command, client_id: str, yes: bool) -> None:
     """Erase client ID permanently: every row that names them, and their emails in the outbox folder.
 
@@ -88,7 +88,7 @@ def erase_client(cmd: Command, client_id: str, yes: bool) -> None:
 @click.command(short_help="A consistent copy of the database, while Koers runs.")
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--force", is_flag=True, help="Replace PATH if it is an existing file.")
-@with_command
+@with_command(existing=True)
 def backup(cmd: Command, path: Path, force: bool) -> None:
     """Copy the database to PATH, consistently, while Koers keeps running.
 
