@@ -284,3 +284,14 @@ def test_an_import_still_starts_a_database_and_the_commands_read_it(koers, tmp_p
     assert koers("import", path, db=fresh).exit_code == 0
     ran = koers("timeline", "K-1", "--format", "json", db=fresh)
     assert ran.exit_code == 0 and len(json.loads(ran.stdout)["checkins"]) == 1
+
+
+@pytest.mark.usefixtures("ready_db")
+def test_a_client_id_that_starts_with_a_dash_is_shown_how_to_write_it(koers):
+    ran = koers("timeline", "-5")
+    assert ran.exit_code == 2 and "Traceback" not in ran.output
+    assert "No such option '-5'" in ran.stderr
+    assert "goes last, after `--`: " in ran.stderr and "timeline [OPTIONS] -- -5" in ran.stderr
+    written = koers("timeline", "--", "-5")  # the hint works: the id is read, and is no client here
+    assert written.exit_code == 2 and "-5" in written.stderr and "No such option" not in written.stderr
+    assert "after `--`" not in koers("flags", "-x").stderr  # flags takes no argument to put there

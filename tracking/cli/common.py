@@ -31,6 +31,15 @@ class KoersGroup(click.Group):
         except KoersError as problem:
             click.echo(f"koers: {problem}", err=True)
             ctx.exit(2)
+        except click.NoSuchOption as problem:
+            # An argument such as the client id "-5" reads as an option; `--` ends the options.
+            context = problem.ctx
+            if (not problem.option_name.startswith("--") and context is not None
+                    and any(isinstance(param, click.Argument) for param in context.command.params)):
+                hint = (f" An argument that starts with '-' goes last, after `--`: "
+                        f"{context.command_path} [OPTIONS] -- {problem.option_name}")
+                raise click.NoSuchOption(problem.option_name, problem.message + hint, ctx=context) from None
+            raise
 
 
 @dataclass
