@@ -260,6 +260,7 @@ def test_the_command_line_keeps_threads_from_making_malloc_arenas_of_their_own()
 @pytest.mark.parametrize("command", [
     ["flags"], ["flags", "--format", "json"], ["timeline", "K-1"], ["export-client", "K-1"],
     ["erase-client", "K-1", "--yes"], ["link", "K-1"], ["backup", "copy.duckdb"], ["recompute"],
+    ["remind", "--dry-run"], ["remind"],
 ])
 def test_a_command_on_what_is_stored_refuses_a_database_that_is_not_there(koers, tmp_path, command, monkeypatch):
     """A mistyped path used to create an empty database and answer from it ("0 flags.")."""
@@ -276,6 +277,20 @@ def test_a_command_on_what_is_stored_refuses_a_database_that_is_not_there(koers,
     assert list(work.iterdir()) == []
 
 
+def test_a_folder_given_as_the_database_is_named_and_left_alone(koers, tmp_path):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    ran = koers("flags", db=folder)
+    assert ran.exit_code == 2 and "Traceback" not in ran.output
+    assert f"{folder}: not a database file (a folder, or a device or pipe)" in ran.stderr
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "home") == ["data"]  # no lock files beside it
+
+
+def test_the_way_to_create_a_database_is_written_so_that_it_can_be_pasted(koers, tmp_path):
+    spaced = tmp_path / "my practice.duckdb"
+    assert f"`koers init --db '{spaced}'`" in koers("flags", db=spaced).stderr
+
+
 def test_an_import_still_starts_a_database_and_the_commands_read_it(koers, tmp_path):
     """init, import, demo and coach or client add begin with an empty database where there is none."""
     fresh = tmp_path / "new.duckdb"
@@ -287,11 +302,21 @@ def test_an_import_still_starts_a_database_and_the_commands_read_it(koers, tmp_p
 
 
 @pytest.mark.usefixtures("ready_db")
-def test_a_client_id_that_starts_with_a_dash_is_shown_how_to_write_it(koers):
-    ran = koers("timeline", "-5")
+@pytest.mark.parametrize("client_id", ["-5", "-12", "-3.b"])
+def test_a_client_id_that_starts_with_a_dash_is_shown_how_to_write_it(koers, client_id):
+    """Click reads "-12" as the options -1 and -2, and names only the first: the hint names the whole
+    word, or following it would name another client."""
+    ran = koers("timeline", client_id)
     assert ran.exit_code == 2 and "Traceback" not in ran.output
-    assert "No such option '-5'" in ran.stderr
-    assert "goes last, after `--`: " in ran.stderr and "timeline [OPTIONS] -- -5" in ran.stderr
-    written = koers("timeline", "--", "-5")  # the hint works: the id is read, and is no client here
-    assert written.exit_code == 2 and "-5" in written.stderr and "No such option" not in written.stderr
-    assert "after `--`" not in koers("flags", "-x").stderr  # flags takes no argument to put there
+    assert f"'{client_id}' is not an option" in ran.stderr
+    assert "goes last, after `--`: " in ran.stderr and f"timeline [OPTIONS] -- {client_id}\n" in ran.stderr
+    written = koers("timeline", "--", client_id)  # the hint works: the id is read, and is no client here
+    assert written.exit_code == 2 and client_id in written.stderr and "not an option" not in written.stderr
+
+
+@pytest.mark.usefixtures("ready_db")
+@pytest.mark.parametrize("command", [["flags", "-x"], ["erase-client", "K-1", "-yes"], ["timeline", "K-1", "-x"],
+                                     ["backup", "b.duckdb", "-force"]])
+def test_a_mistyped_option_gets_no_hint_about_arguments(koers, command):
+    ran = koers(*command)
+    assert ran.exit_code == 2 and "No such option" in ran.stderr and "after `--`" not in ran.stderr

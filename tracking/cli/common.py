@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
+import shlex
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property, wraps
+from pathlib import Path
 from typing import Any
 
 import click
@@ -26,19 +29,25 @@ class KoersGroup(click.Group):
     """Translates Koers' named errors into a message and exit status 2, once, for every command."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        words = [*ctx._protected_args, *ctx.args]  # the command line after `koers`, for the hint below
         try:
             return super().invoke(ctx)
         except KoersError as problem:
             click.echo(f"koers: {problem}", err=True)
             ctx.exit(2)
         except click.NoSuchOption as problem:
-            # An argument such as the client id "-5" reads as an option; `--` ends the options.
+            # A client id such as "-5" or "-12" reads as options (click names the first, "-1"); `--`
+            # ends the options. The hint names the whole word, and only a dash and a digit.
             context = problem.ctx
-            if (not problem.option_name.startswith("--") and context is not None
+            word = next((w for w in words if w.startswith(problem.option_name) and re.fullmatch(r"-[0-9]\S*", w)),
+                        None)
+            if (word is not None and context is not None
                     and any(isinstance(param, click.Argument) for param in context.command.params)):
-                hint = (f" An argument that starts with '-' goes last, after `--`: "
-                        f"{context.command_path} [OPTIONS] -- {problem.option_name}")
-                raise click.NoSuchOption(problem.option_name, problem.message + hint, ctx=context) from None
+                raise click.NoSuchOption(
+                    problem.option_name,
+                    f"{word!r} is not an option. An argument that starts with '-' goes last, after `--`: "
+                    f"{context.command_path} [OPTIONS] -- {shlex.quote(word)}",
+                    ctx=context) from None
             raise
 
 
@@ -57,10 +66,14 @@ class Command:
 
     @cached_property
     def context(self) -> Context:
-        if self.existing and not database(self.settings.db).exists():
+        location = self.settings.db
+        if self.existing and not database(location).exists():
             raise DatabaseError(
-                f"{self.settings.db}: there is no database here. Check the path (--db, or KOERS_DB); "
-                f"`koers init --db {self.settings.db}` creates a new one.")
+                f"{location}: there is no database here. Check the path (--db, or KOERS_DB); "
+                f"`koers init --db {shlex.quote(str(location))}` creates a new one.")
+        if isinstance(location, Path) and location.exists() and not location.is_file():
+            raise DatabaseError(f"{location}: not a database file (a folder, or a device or pipe). "
+                                "Check the path (--db, or KOERS_DB).")
         return open_context(self.settings)
 
 

@@ -65,7 +65,7 @@ def _print_plan(cmd: Command, now: datetime) -> None:
 @click.option("--now", "now", metavar="ISO8601", callback=_moment,
               help="Act as if it were this moment (an offset, or UTC if none). Default: the current time.")
 @click.option("--dry-run", is_flag=True, help="Print what would be queued and sent; write and send nothing.")
-@with_command
+@with_command(existing=True)
 def remind(cmd: Command, now: datetime | None, dry_run: bool) -> None:
     """Send every reminder that is due once, then exit (for cron).
 
@@ -92,7 +92,7 @@ def remind(cmd: Command, now: datetime | None, dry_run: bool) -> None:
 @click.command()
 @click.option("--interval", type=click.FloatRange(min=1, max=3600), default=60, show_default=True,
               metavar="SECONDS", help="How often to look for due reminders.")
-@with_command
+@with_command(existing=True)
 def scheduler(cmd: Command, interval: float) -> None:
     """Run the reminder scheduler in the foreground until SIGTERM or Ctrl-C.
 
