@@ -7,14 +7,16 @@ process on whose behalf a use case runs; it names them in the audit log and deci
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 
-from tracking.errors import NotFound
+from tracking.errors import DatabaseError, NotFound
 from tracking.instrument import Instrument, load_instrument
 from tracking.models import Coach, Viewer
 from tracking.settings import Settings
-from tracking.store import Store, open_database
+from tracking.store import Store, database, open_database
 
 
 @dataclass(frozen=True)
@@ -26,10 +28,20 @@ class Context:
     db: Store
 
 
-def open_context(settings: Settings) -> Context:
+def open_context(settings: Settings, *, existing: bool = False) -> Context:
     """The context for these settings: the instrument is read first (a broken instrument file stops
-    every entry point before it touches data), then the database is opened and migrated."""
+    every entry point before it touches data), then the database is opened and migrated. With
+    `existing` (a command on what is stored), a database that is not there yet is refused instead of
+    created empty; a folder or a pipe given as the database file is always refused."""
     instrument = load_instrument()
+    location = settings.db
+    if existing and not database(location).exists():
+        raise DatabaseError(
+            f"{location}: there is no database here. Check the path (--db, or KOERS_DB); "
+            f"`koers init --db {shlex.quote(str(location))}` creates a new one.")
+    if isinstance(location, Path) and location.exists() and not location.is_file():
+        raise DatabaseError(f"{location}: not a database file (a folder, or a device or pipe). "
+                            "Check the path (--db, or KOERS_DB).")
     return Context(settings, instrument, open_database(settings))
 
 

@@ -10,16 +10,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property, wraps
-from pathlib import Path
 from typing import Any
 
 import click
 
 from tracking.context import Actor, Context, open_context
-from tracking.errors import DatabaseError, KoersError
+from tracking.errors import KoersError
 from tracking.instrument import Instrument, load_instrument
 from tracking.settings import Settings, load_settings
-from tracking.store import database
 
 # Every command runs as the operator: someone with access to the server and its database file.
 OPERATOR = Actor.operator()
@@ -66,15 +64,7 @@ class Command:
 
     @cached_property
     def context(self) -> Context:
-        location = self.settings.db
-        if self.existing and not database(location).exists():
-            raise DatabaseError(
-                f"{location}: there is no database here. Check the path (--db, or KOERS_DB); "
-                f"`koers init --db {shlex.quote(str(location))}` creates a new one.")
-        if isinstance(location, Path) and location.exists() and not location.is_file():
-            raise DatabaseError(f"{location}: not a database file (a folder, or a device or pipe). "
-                                "Check the path (--db, or KOERS_DB).")
-        return open_context(self.settings)
+        return open_context(self.settings, existing=self.existing)
 
 
 def with_command(command: Callable[..., Any] | None = None, *,
