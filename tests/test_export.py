@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 import pytest
 
@@ -75,6 +76,8 @@ def test_times_with_a_fraction_of_a_second_round_trip(koers, tmp_path, db_path):
                      "2026-03-30T08:30:00+00:00"]
 
     assert _imported_again(koers, tmp_path, exported, "F1") == exported
+    timeline = json.loads(koers("timeline", "F1", "--format", "json").stdout)  # two times there too
+    assert [point["at"] for point in timeline["checkins"]] == times
 
 
 def test_the_longest_note_and_client_id_round_trip_though_the_export_adds_an_apostrophe(koers, tmp_path, db_path):

@@ -294,7 +294,8 @@ class TimelinePoint:
     def as_json(self) -> dict[str, object]:
         """The contract's shape for `koers timeline --format json`."""
         return {
-            "id": self.id, "at": iso(self.at), "source": self.source, "instrument_version": self.instrument_version,
+            "id": self.id, "at": iso(self.at, exact=True), "source": self.source,
+            "instrument_version": self.instrument_version,
             "contact_request": self.contact_request, "note": self.note, "edited_at": iso(self.edited_at),
             "scores": self.scores, "core": self.core, "state": self.state, "dominant": self.dominant,
             "levels": self.levels, "expected": self.expected,
