@@ -11,6 +11,7 @@ import pytest
 
 from tests.factories import checkin, csv_text, database_fingerprint, weekly
 from tracking.store import database
+from tracking.store.importer import CONTACT_WORDS
 
 GOOD = [checkin("C1", "2026-03-02T09:15:00+01:00"), checkin("C1", "2026-03-09T09:15:00+01:00")]
 
@@ -140,7 +141,7 @@ class TestBadInput:
 
     def test_contact_request_that_is_not_yes_or_no(self, koers, db_path, tmp_path):
         path = write(tmp_path, csv_text([checkin("C1", contact_request="maybe")]))
-        refused(koers, db_path, path, "line 2, column contact_request: 'maybe' is not empty, 0/1 or true/false")
+        refused(koers, db_path, path, "line 2, column contact_request: 'maybe' " + CONTACT_WORDS)
 
     def test_empty_file(self, koers, db_path, tmp_path):
         refused(koers, db_path, write(tmp_path, b""), "checkins.csv: file: the file is empty")
@@ -432,8 +433,8 @@ class TestQuotesAndNames:
 
     @pytest.mark.parametrize("alone", [True, False], ids=["alone", "beside-another-problem"])
     @pytest.mark.parametrize("column, value, message", [
-        ("contact_request", "\u00a0ja\u00a0", "'\\xa0ja\\xa0' is not empty, 0/1 or true/false"),
-        ("contact_request", "\u3000true", "'\\u3000true' is not empty, 0/1 or true/false"),
+        ("contact_request", "\u00a0ja\u00a0", "'\\xa0ja\\xa0' " + CONTACT_WORDS),
+        ("contact_request", "\u3000true", "'\\u3000true' " + CONTACT_WORDS),
         ("submitted_at", "\u20092026-03-02T09:15:00Z", "is not an ISO 8601 date and time"),
         ("submitted_at", "\u0662\u0660\u0662\u0666-03-02T09:15:00Z", "is not an ISO 8601 date and time"),
     ], ids=["no-break-space", "ideographic-space", "thin-space-date", "arabic-indic-digits"])

@@ -44,6 +44,7 @@ ISO_8601 = (r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?"
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)  # before it, a year typed wrong (or a spreadsheet's day zero)
 TRUE_WORDS = ("1", "true", "waar", "yes", "ja")
 FALSE_WORDS = ("0", "false", "onwaar", "no", "nee")
+CONTACT_WORDS = "is not empty, 0/1, true/false, ja/nee, yes/no or waar/onwaar"
 MANY_ROWS = 10_000  # from this many check-ins, empty tables are loaded before their indexes are built
 ROW_GROUP_ROWS = 122_880  # DuckDB's rows per row group
 IN_MEMORY_LIMIT = "600MB"  # the in-memory check spills to disk beyond this, keeping the import under 1 GiB
@@ -186,7 +187,7 @@ def _value_problems(mem: Connection, instrument: Instrument, now: datetime) -> l
             problems.append((rec, "client_id", client_problem))
         problems += _date_problem(rec, submitted, moment, limit)
         if contact is not None and contact.strip(" ").lower() not in ("",) + TRUE_WORDS + FALSE_WORDS:
-            problems.append((rec, "contact_request", f"{contact!r} is not empty, 0/1 or true/false"))
+            problems.append((rec, "contact_request", f"{contact!r} {CONTACT_WORDS}"))
         stored_note = unescape_cell(note)
         if stored_note is not None and len(stored_note) > note_max:
             problems.append((rec, "note", f"the note has {len(stored_note):,} characters; at most {note_max:,} fit"))
