@@ -121,3 +121,12 @@ def test_several_problems_are_reported_at_once():
         validate.collect({"email": lambda: validate.email("nope"), "time": lambda: validate.clock_time("25:00"),
                           "lang": lambda: validate.lang("nl")})
     assert [problem.field for problem in refused.value.problems] == ["email", "time"]
+
+
+def test_the_sql_that_takes_spaces_off_takes_only_spaces_as_python_does():
+    texts = ["", " ", "   ", "K-1", " K-1", "K-1  ", "  K 1  ", "\tK-1", "K-1\u00a0", " \u3000x\u3000 ", " \t ", None]
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (i INTEGER, x VARCHAR)")
+    con.executemany("INSERT INTO t VALUES (?, ?)", list(enumerate(texts)))
+    got = [row[0] for row in con.execute(f"SELECT {validate.spaces_trimmed_sql('x')} FROM t ORDER BY i").fetchall()]
+    assert got == [None if text is None else text.strip(" ") for text in texts]

@@ -72,9 +72,17 @@ def client_id_problem(value: str | None) -> str | None:
     return None
 
 
+def spaces_trimmed_sql(column: str) -> str:
+    """SQL for `column.strip(" ")`: spaces off both ends, other white space kept. As DuckDB's
+    `trim(column, ' ')`, which costs several times its `trim(column)` (that takes any white space
+    off), and only where there is a space to take off."""
+    return (f"(CASE WHEN starts_with({column}, ' ') OR ends_with({column}, ' ') "
+            f"THEN trim({column}, ' ') ELSE {column} END)")
+
+
 def client_id_sql(column: str) -> str:
     """SQL for `client_id_problem(column) is None`, for a text column."""
-    trimmed = f"trim({column}, ' ')"
+    trimmed = spaces_trimmed_sql(column)
     return (f"({trimmed} <> '' AND length({trimmed}) <= {MAX_CLIENT_ID_LENGTH} "
             f"AND NOT {invisible_sql(trimmed)})")
 

@@ -121,21 +121,23 @@ def _typing(instrument: Instrument, source: str) -> str:
 def _typing_select(instrument: Instrument, source: str) -> str:
     """The query of `_typing`: every record of `source` typed, in the order it reads them, with `ok`."""
     items_ok = validate.answers_text_sql([_quote(i) for i in instrument.item_ids], instrument)
+    client, submitted = validate.spaces_trimmed_sql("client_id"), validate.spaces_trimmed_sql("submitted_at")
+    contact = f"lower({validate.spaces_trimmed_sql('contact_request')})"
     return f"""
         WITH parsed AS (
-            SELECT *, TRY_CAST(trim(submitted_at, ' ') AS TIMESTAMPTZ) AS moment
+            SELECT *, TRY_CAST({submitted} AS TIMESTAMPTZ) AS moment
             FROM {source}
         )
-        SELECT {_unescaped("trim(client_id, ' ')")} AS client_id,
+        SELECT {_unescaped(client)} AS client_id,
                timezone('UTC', moment) AS submitted_at,
                [{", ".join(f"TRY_CAST({_quote(i)} AS UTINYINT)" for i in instrument.item_ids)}] AS answers,
-               coalesce({_one_of("lower(trim(contact_request, ' '))", TRUE_WORDS)}, FALSE) AS contact_request,
+               coalesce({_one_of(contact, TRUE_WORDS)}, FALSE) AS contact_request,
                {_unescaped("nullif(note, '')")} AS note,
-               ({validate.client_id_sql(_unescaped("trim(client_id, ' ')"))}
-                AND regexp_full_match(trim(submitted_at, ' '), '{ISO_8601}')
+               ({validate.client_id_sql(_unescaped(client))}
+                AND regexp_full_match({submitted}, '{ISO_8601}')
                 AND moment <= $latest::TIMESTAMPTZ AND moment >= $earliest::TIMESTAMPTZ
                 AND (contact_request IS NULL
-                     OR {_one_of("lower(trim(contact_request, ' '))", ("",) + TRUE_WORDS + FALSE_WORDS)})
+                     OR {_one_of(contact, ("",) + TRUE_WORDS + FALSE_WORDS)})
                 AND (note IS NULL OR (length({_unescaped("note")}) <= {instrument.note_max_length}
                                       AND NOT contains(note, chr(0))))
                 AND {items_ok}) IS TRUE AS ok
