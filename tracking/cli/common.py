@@ -26,8 +26,12 @@ OPERATOR = Actor.operator()
 class KoersGroup(click.Group):
     """Translates Koers' named errors into a message and exit status 2, once, for every command."""
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta.setdefault("koers.words", list(args))  # the command line after `koers`, for a hint in invoke
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: click.Context) -> Any:
-        words = [*ctx._protected_args, *ctx.args]  # the command line after `koers`, for the hint below
+        words: list[str] = ctx.meta.get("koers.words", [])
         try:
             return super().invoke(ctx)
         except KoersError as problem:

@@ -174,7 +174,8 @@ def _clean_in_one_pass(mem: Connection, layout: csvfile.CsvLayout, instrument: I
 def _value_problems(mem: Connection, instrument: Instrument, now: datetime) -> list[Found]:
     """(rec, column, message) for every bad value of the rows that are not ok."""
     columns = ", ".join(["r.rowid", "r.client_id", "r.submitted_at",
-                         "TRY_CAST(trim(r.submitted_at, ' ') AS TIMESTAMPTZ)", "r.contact_request", "r.note",
+                         f"TRY_CAST({validate.spaces_trimmed_sql('r.submitted_at')} AS TIMESTAMPTZ)",
+                         "r.contact_request", "r.note",
                          *(f"r.{_quote(i)}" for i in instrument.item_ids)])
     rows = mem.execute(
         f"SELECT {columns} FROM raw r WHERE r.rowid IN (SELECT rowid FROM typed WHERE NOT ok) ORDER BY r.rowid"
