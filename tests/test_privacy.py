@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -379,7 +380,7 @@ def test_every_privacy_command_and_option_has_help():
     from tracking.cli import cli
 
     for name in ("export-client", "erase-client", "backup"):
-        command = cli.commands[name]
+        command = cli.get_command(click.Context(cli), name)
         assert command.help and len(command.help) > 40, name
         for param in command.params:
             if param.param_type_name == "option":

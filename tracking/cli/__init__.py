@@ -8,12 +8,23 @@ from typing import NoReturn
 
 import click
 
-from tracking.cli import accounts, data, links, privacy, reminders, run
 from tracking.cli.common import KoersGroup
 from tracking.errors import KoersError
 
+# Each command's module, imported when the command runs: `koers import` does not load the mail,
+# account and privacy code it does not use.
+COMMAND_MODULES = {
+    **dict.fromkeys(("init", "items", "import", "timeline", "flags", "recompute", "demo"), "tracking.cli.data"),
+    **dict.fromkeys(("coach", "client"), "tracking.cli.accounts"),
+    "link": "tracking.cli.links",
+    "dashboard": "tracking.cli.run",
+    **dict.fromkeys(("remind", "scheduler"), "tracking.cli.reminders"),
+    **dict.fromkeys(("export-client", "erase-client", "backup"), "tracking.cli.privacy"),
+}
 
-@click.group(cls=KoersGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+
+@click.group(cls=KoersGroup, modules=COMMAND_MODULES,
+             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(package_name="koers", prog_name="koers")
 def cli() -> None:
     """Koers: weekly check-ins for burnout coaching, trends per dynamic, and a flag when the
@@ -21,10 +32,6 @@ def cli() -> None:
 
     Settings come from KOERS_* environment variables or .streamlit/secrets.toml (see README.md).
     """
-
-
-for module in (data, accounts, links, run, reminders, privacy):
-    module.register(cli)
 
 
 M_ARENA_MAX = -8  # glibc's mallopt() parameter, as in <malloc.h>

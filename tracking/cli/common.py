@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 import shlex
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property, wraps
 from typing import Any
@@ -24,7 +25,28 @@ OPERATOR = Actor.operator()
 
 
 class KoersGroup(click.Group):
-    """Translates Koers' named errors into a message and exit status 2, once, for every command."""
+    """Translates Koers' named errors into a message and exit status 2, once, for every command.
+
+    `modules`: command name -> the module that registers it (`register(group)`), imported when the
+    command is run or listed, so that a command loads only what it uses."""
+
+    def __init__(self, *args: Any, modules: Mapping[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._modules = dict(modules or {})
+
+    def _register(self, module: str) -> None:
+        importlib.import_module(module).register(self)
+        self._modules = {name: other for name, other in self._modules.items() if other != module}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        for module in sorted(set(self._modules.values())):
+            self._register(module)
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in self._modules:
+            self._register(self._modules[cmd_name])
+        return super().get_command(ctx, cmd_name)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         ctx.meta.setdefault("koers.words", list(args))  # the command line after `koers`, for a hint in invoke
