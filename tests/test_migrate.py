@@ -10,6 +10,7 @@ import pytest
 
 from tests.factories import migrated_until
 from tracking.errors import DatabaseError
+from tracking.instrument import load_instrument
 from tracking.settings import load_settings
 from tracking.store import database, migrate, open_database
 from tracking.store.dialect import DUCKDB, POSTGRESQL
@@ -166,9 +167,54 @@ def test_states_lose_their_index_by_client_and_keep_their_rows(postgres_cluster)
         with db.write() as con:
             con.execute("INSERT INTO states (checkin_id, client_id, state) VALUES (1, 'C1', 'context')")
             assert [name for (name,) in con.execute(index_names).fetchall()] == ["states_client", "states_pkey"]
-        assert migrate.apply_migrations(db) == ["0010_states_by_checkin"]
+        assert migrate.apply_migrations(db)[0] == "0010_states_by_checkin"
         with db.read() as con:
             assert [name for (name,) in con.execute(index_names).fetchall()] == ["states_pkey"]
             assert con.execute("SELECT checkin_id, client_id, state FROM states").fetchall() == [(1, "C1", "context")]
     finally:
         postgres_cluster.drop_database(url)
+
+
+ANSWERED = "SELECT checkin_id, item_id, value FROM answers ORDER BY 1, 2"
+
+
+@pytest.mark.postgresql
+def test_answers_become_one_byte_per_item_and_read_as_before(postgres_cluster):
+    """0011 keeps PostgreSQL's answers as one byte per item (255: unanswered); the `answers` view,
+    which everything reads them through, gives the same rows, and new check-ins are stored so."""
+    url = postgres_cluster.new_database(migrated=False)
+    db = database(url)
+    try:
+        migrated_until(db, "0010_states_by_checkin")
+        migrate.sync_instruments(db)
+        instrument = load_instrument()
+        items = len(instrument.items)
+        with db.write() as con:
+            every = [position % 11 for position in range(items)]
+            some = [None if position % 3 == 0 else 10 for position in range(items)]
+            con.execute("INSERT INTO clients (id, created_at) VALUES ('C1', now()::TIMESTAMP)")
+            for checkin_id, answers in ((1, every), (2, some), (3, [None] * items)):
+                con.execute(
+                    "INSERT INTO checkins (id, client_id, submitted_at, instrument_version, source, answers, "
+                    "recorded_at) VALUES (?, 'C1', now()::TIMESTAMP + ? * INTERVAL '1 hour', ?, 'import', "
+                    "?::SMALLINT[], now()::TIMESTAMP)", [checkin_id, checkin_id, instrument.version, answers])
+            before = con.execute(ANSWERED).fetchall()
+        assert len(before) == items + items - len(range(0, items, 3))
+        assert migrate.apply_migrations(db) == ["0011_answers_as_bytes"]
+        with db.read() as con:
+            assert con.execute(ANSWERED).fetchall() == before
+            stored = dict(con.execute("SELECT id, answers FROM checkins").fetchall())
+        assert bytes(stored[1]) == bytes(every)
+        assert bytes(stored[2]) == bytes(255 if value is None else value for value in some)
+        assert bytes(stored[3]) == bytes([255] * items)
+    finally:
+        postgres_cluster.drop_database(url)
+
+
+def test_duckdb_keeps_its_answers_as_a_list(tmp_path):
+    db = database(tmp_path / "old.duckdb")
+    migrated_until(db, "0010_states_by_checkin")
+    assert migrate.apply_migrations(db) == ["0011_answers_as_bytes"]
+    with db.read() as con:
+        assert con.execute("SELECT data_type FROM information_schema.columns "
+                           "WHERE table_name = 'checkins' AND column_name = 'answers'").fetchall() == [("UTINYINT[]",)]

@@ -248,3 +248,42 @@ def test_a_row_the_table_refuses_mid_load_is_a_database_error_and_nothing_is_wri
         con.load("scores", rows)
     with store.read() as con:
         assert con.execute("SELECT count(*) FROM scores").fetchall() == [(0,)]
+
+
+ANSWER_LISTS = [[3, None, 10], [None, None, None], [0, 0, 0], [10, 9, 8]]
+
+
+@pytest.mark.parametrize("csv", [False, True], ids=["binary", "csv"])
+def test_answers_go_in_as_lists_and_read_back_one_item_at_a_time(store, monkeypatch, csv):
+    """DuckDB keeps a list, PostgreSQL a byte per item; `answer_at` reads either, NULL where unanswered."""
+    from tracking.store import columnar
+    from tracking.store.dialect import answer_at
+
+    if csv:  # the text form COPY takes when another column cannot go in the binary format
+        monkeypatch.setattr(columnar, "binary_writable", lambda table, oids: False)
+    rows = pa.table({
+        "id": pa.array([1, 2, 3, 4], pa.int64()),
+        "client_id": pa.array(["C1"] * 4),
+        "submitted_at": pa.array([datetime(2026, 1, day) for day in (1, 2, 3, 4)], pa.timestamp("us")),
+        "instrument_version": pa.array(["1"] * 4),
+        "source": pa.array(["import"] * 4),
+        "answers": pa.array(ANSWER_LISTS, pa.list_(pa.uint8())),
+        "recorded_at": pa.array([MOMENT] * 4, pa.timestamp("us")),
+    })
+    with store.write() as con:
+        con.load("checkins", rows)
+        read = ", ".join(answer_at("answers", position, con.dialect) for position in (1, 2, 3))
+        assert [list(row) for row in con.execute(f"SELECT {read} FROM checkins ORDER BY id").fetchall()] == ANSWER_LISTS
+        con.execute("DELETE FROM checkins")
+
+
+def test_a_list_kept_as_bytes_takes_only_values_a_byte_can_hold():
+    from tracking.store.columnar import lists_as_bytes
+
+    table = pa.table({"answers": pa.array([[1, None], None, [254, 0]], pa.list_(pa.int16()))})
+    packed = lists_as_bytes(table, [17]).column("answers").to_pylist()
+    assert packed == [bytes([1, 255]), None, bytes([254, 0])]
+    assert lists_as_bytes(table, [1005]).equals(table)  # into an array column it stays a list
+    for value in (255, -1):
+        with pytest.raises(ValueError, match="0-254"):
+            lists_as_bytes(pa.table({"answers": pa.array([[value]], pa.list_(pa.int16()))}), [17])

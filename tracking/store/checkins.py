@@ -26,7 +26,7 @@ from tracking.models import Viewer
 from tracking.scoring import score_matrix, score_sql
 from tracking.store.clients import VISIBLE, visible_params
 from tracking.store.contract import StoreConnection
-from tracking.store.dialect import DUCKDB
+from tracking.store.dialect import DUCKDB, answer_at
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,7 @@ def answer_matrix(con: StoreConnection, relation: str, instrument: Instrument, w
                   params: Sequence[Any] = ()) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
     """(rec, answers as floats with NaN for unanswered) of a relation with `rec` and `answers`, read in bulk."""
     columns = ", ".join(
-        f"coalesce(answers[{position}]::FLOAT8, 'NaN'::FLOAT8) AS a{position}"
+        f"coalesce({answer_at('answers', position, con.dialect)}::FLOAT8, 'NaN'::FLOAT8) AS a{position}"
         for position in range(1, len(instrument.items) + 1)
     )
     data = con.numpy(f"SELECT rec, {columns} FROM {relation} WHERE {where} ORDER BY rec", list(params))

@@ -4,7 +4,8 @@ imports in bulk, never a Python object per row.
 Both directions use COPY's CSV format (reading, the server writes it in blocks of many rows; see
 `PostgresConnection.arrow`), which Arrow's C++ reader and writer handle at memory speed:
 an unquoted empty field is NULL and a quoted one ("") is the empty string, in both. A list column
-(a check-in's answers) travels as PostgreSQL's array literal, `{3,NULL,10}`.
+(a check-in's answers) travels as PostgreSQL's array literal, `{3,NULL,10}`, or, into a BYTEA column,
+as one byte per element (`lists_as_bytes`).
 """
 
 from __future__ import annotations
@@ -121,6 +122,8 @@ def _write_type(arrow_type: Any) -> str:
         return "double precision"
     if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type) or pa.types.is_null(arrow_type):
         return "text"
+    if pa.types.is_binary(arrow_type) or pa.types.is_large_binary(arrow_type):
+        return "bytea"
     if pa.types.is_timestamp(arrow_type):
         return "timestamp" if arrow_type.tz is None else "timestamptz"
     if pa.types.is_date(arrow_type):
@@ -152,11 +155,29 @@ def _array_literals(column: Any) -> Any:
     return pc.binary_join_element_wise("{", pc.binary_join(rebuilt, ","), "}", "")
 
 
+_HEX_DIGITS = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+
+
+def _hex_literals(column: Any) -> Any:
+    """A binary column as BYTEA's text form (\\x and two hex digits per byte); a NULL stays NULL."""
+    values = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    values = values.cast(pa.binary())
+    offsets = np.frombuffer(values.buffers()[1], dtype=np.int32, count=len(values) + 1, offset=values.offset * 4)
+    data = np.frombuffer(values.buffers()[2] or b"", dtype=np.uint8)[offsets[0]:offsets[-1]]
+    digits = np.empty(data.size * 2, dtype=np.uint8)
+    digits[0::2], digits[1::2] = _HEX_DIGITS[data >> 4], _HEX_DIGITS[data & 15]
+    hexed = pa.BinaryArray.from_buffers(pa.binary(), len(values), [None, pa.py_buffer((offsets - offsets[0]) * 2),
+                                                                   pa.py_buffer(digits)])
+    return pc.if_else(values.is_null(), pa.scalar(None, pa.binary()), pc.binary_join_element_wise(b"\\x", hexed, b""))
+
+
 def csv_for_copy(table: Any) -> bytes:
     """The table as `COPY ... FROM STDIN (FORMAT csv)` reads it: no header, columns in order."""
     columns = []
     for field, column in zip(table.schema, table.columns):
-        if pa.types.is_list(field.type) or pa.types.is_large_list(field.type):
+        if pa.types.is_binary(field.type) or pa.types.is_large_binary(field.type):
+            column = _hex_literals(column)
+        elif pa.types.is_list(field.type) or pa.types.is_large_list(field.type):
             _write_type(field.type)  # refuses lists of anything but numbers
             column = _array_literals(column)
         elif pa.types.is_dictionary(field.type):
@@ -191,6 +212,7 @@ _BINARY_TYPES: dict[int, str | None] = {
     21: ">i2",   # smallint
     23: ">i4",   # integer
     701: ">f8",  # double precision
+    17: None,    # bytea: the bytes as they are
     25: None,    # text
     1043: None,  # varchar
     1114: ">i8",  # timestamp: microseconds since 2000
@@ -206,6 +228,8 @@ def _fits(arrow_type: Any, oid: int) -> bool:
         return _fits(arrow_type.value_type, oid)
     if oid in (25, 1043):
         return bool(pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type))
+    if oid == 17:
+        return bool(pa.types.is_binary(arrow_type) or pa.types.is_large_binary(arrow_type))
     if oid == 1114:
         return bool(pa.types.is_timestamp(arrow_type))
     if oid == 16:
@@ -217,6 +241,36 @@ def _fits(arrow_type: Any, oid: int) -> bool:
     if oid in _ARRAY_ELEMENTS:
         return bool(pa.types.is_list(arrow_type) and pa.types.is_integer(arrow_type.value_type))
     return False
+
+
+NULL_BYTE = 255  # an element that is NULL, in a list kept as bytes
+
+
+def lists_as_bytes(table: Any, oids: list[int]) -> Any:
+    """`table` with each list column bound for a BYTEA column (oid 17) as one byte per element:
+    whole numbers from 0 to 254, and `NULL_BYTE` for a NULL element; a NULL list stays NULL.
+    This is how PostgreSQL keeps a check-in's answers (a fifth of the size of an array, and no
+    element to parse on the way in)."""
+    for index, (field, oid) in enumerate(zip(table.schema, oids)):
+        if oid != 17 or not (pa.types.is_list(field.type) or pa.types.is_large_list(field.type)):
+            continue
+        lists = table.column(index).combine_chunks()
+        flat = lists.flatten()  # the elements of the lists that are not NULL, in order
+        if len(flat) and not pa.types.is_integer(flat.type):
+            raise UnsupportedColumn(f"column {field.name}: only lists of whole numbers are kept as bytes")
+        low_high = pc.min_max(flat)
+        if low_high["min"].is_valid and (low_high["min"].as_py() < 0 or low_high["max"].as_py() >= NULL_BYTE):
+            raise ValueError(f"column {field.name}: a value outside 0-{NULL_BYTE - 1} cannot be kept as a byte")
+        values = np.asarray(pc.fill_null(flat, NULL_BYTE).to_numpy(zero_copy_only=False), dtype=np.uint8)
+        lengths = pc.fill_null(pc.list_value_length(lists), 0).to_numpy(zero_copy_only=False)
+        offsets = np.zeros(len(lists) + 1, dtype=np.int32)
+        np.cumsum(lengths, out=offsets[1:])
+        packed = pa.BinaryArray.from_buffers(pa.binary(), len(lists), [None, pa.py_buffer(offsets),
+                                                                      pa.py_buffer(values)])
+        if lists.null_count:
+            packed = pc.if_else(lists.is_null(), pa.scalar(None, pa.binary()), packed)
+        table = table.set_column(index, field.name, packed)
+    return table
 
 
 def binary_writable(table: Any, oids: list[int]) -> bool:

@@ -21,7 +21,8 @@ SQL both accept: `unnest(?::VARCHAR[])`, `?::INTEGER IS NULL`, `RETURNING`, `ON 
 | `10.0 * x` (a DOUBLE)              | `10.0::FLOAT8 * x` (PostgreSQL reads 10.0 as NUMERIC)  |
 
 Where the two share no spelling, a function below writes each (a timestamp as ISO text, JSON built
-from columns). What is left is the placeholder syntax: psycopg takes `%s`, and reads every `%` in the
+from columns, one answer of a check-in: DuckDB keeps them as a list, PostgreSQL as bytes). What is
+left is the placeholder syntax: psycopg takes `%s`, and reads every `%` in the
 text as the start of one.
 """
 
@@ -32,6 +33,28 @@ from functools import lru_cache
 
 DUCKDB = "duckdb"
 POSTGRESQL = "postgresql"
+
+
+# A check-in's answers: DuckDB keeps a list of UTINYINT (NULL = unanswered), PostgreSQL one byte per
+# item (255 = unanswered; see its migration 0011). Both are read through the `answers` view, or
+# one item at a time with `answer_at`.
+NULL_ANSWER_BYTE = 255
+
+
+def answer_at(column: str, position: int, dialect: str) -> str:
+    """SQL for the answer to the item at `position` (1-based) of an `answers` column; NULL if unanswered."""
+    if dialect == POSTGRESQL:
+        return f"nullif(get_byte({column}, {position - 1}), {NULL_ANSWER_BYTE})"
+    return f"{column}[{position}]"
+
+
+def answers_parameter(answers: list[int | None], dialect: str) -> tuple[str, object]:
+    """(placeholder, value) that set an `answers` column to `answers` (None = unanswered)."""
+    if dialect == POSTGRESQL:
+        if any(value is not None and not 0 <= value < NULL_ANSWER_BYTE for value in answers):
+            raise ValueError(f"an answer outside 0-{NULL_ANSWER_BYTE - 1} cannot be kept as a byte")
+        return "?::BYTEA", bytes(NULL_ANSWER_BYTE if value is None else value for value in answers)
+    return "?::UTINYINT[]", list(answers)
 
 
 def iso_seconds(expression: str, dialect: str) -> str:

@@ -219,6 +219,7 @@ class PostgresConnection:
             [quoted_table],
         ).fetchall())
         oids = [types.get(name, 0) for name in data.column_names]
+        data = columnar.lists_as_bytes(data, oids)
         binary = columnar.binary_writable(data, oids)
 
         def blocks() -> Iterator[Any]:

@@ -18,6 +18,7 @@ from tracking.clock import from_db, iso, to_db
 from tracking.instrument import CORE_INDICATORS, DYNAMICS, Instrument
 from tracking.store import periods
 from tracking.store.contract import StoreConnection
+from tracking.store.dialect import answers_parameter
 from tracking.store.periods import Period
 
 
@@ -91,14 +92,14 @@ def replace_answers(
     """Overwrite a check-in's answers, contact request, note and derived scores; it stays the same
     check-in (same id and submission time) and is marked as edited. The new answers were given with
     `instrument`, so the check-in now records that version and its item order."""
+    placeholder, stored = answers_parameter([answers.get(item_id) for item_id in instrument.item_ids], con.dialect)
     con.execute(
-        """
-        UPDATE checkins SET answers = ?::SMALLINT[], instrument_version = ?, contact_request = ?, note = ?,
+        f"""
+        UPDATE checkins SET answers = {placeholder}, instrument_version = ?, contact_request = ?, note = ?,
                             edited_at = ?
         WHERE id = ?
         """,
-        [[answers.get(item_id) for item_id in instrument.item_ids], instrument.version, contact_request, note,
-         to_db(now), checkin_id],
+        [stored, instrument.version, contact_request, note, to_db(now), checkin_id],
     )
     columns = [*DYNAMICS, *CORE_INDICATORS]
     values = [scores[d] for d in DYNAMICS] + [answers.get(i) for i in CORE_INDICATORS]
