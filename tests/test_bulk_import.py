@@ -229,3 +229,25 @@ def test_a_reader_that_stops_early_stops_the_thread_that_makes_the_blocks():
     blocks.close()  # returns only once the thread has stopped
     assert len(made) <= 4  # one read, two waiting, one being offered
     assert not [t for t in threading.enumerate() if t.name == "koers-copy"]
+
+
+@pytest.mark.postgresql
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_scores_left_for_the_refresh_are_written_in_the_same_import(backend, csv_file):
+    """Into an empty server database the scores' COPY is left to the refresh, which writes them
+    beside detection; an import whose follow-up does not write them still stores them."""
+    ctx = context(backend.location)
+    instrument = load_instrument()
+    left = []
+
+    def record_only(con, result):
+        left.append([table for table, _rows in result.unwritten])
+        assert con.execute("SELECT count(*) FROM scores").fetchall() == [(0,)]  # not written yet
+
+    importer.import_csv(ctx.db, csv_file, instrument, now=NOW, on_ingested=record_only)
+    assert left == [["scores"]]
+    with ctx.db.read() as con:
+        assert con.execute("SELECT count(*) FROM checkins").fetchall() == [(1_800,)]
+        assert con.execute("SELECT count(*) FROM scores").fetchall() == [(1_800,)]
+        assert con.execute("SELECT count(*) FROM scores s JOIN checkins k ON k.id = s.checkin_id").fetchall() == [
+            (1_800,)]

@@ -11,6 +11,7 @@ import pytest
 
 from tests.factories import checkin, csv_text, database_fingerprint, weekly
 from tracking.store import database
+from tracking.store.dialect import answer_at
 from tracking.store.importer import CONTACT_WORDS
 
 GOOD = [checkin("C1", "2026-03-02T09:15:00+01:00"), checkin("C1", "2026-03-09T09:15:00+01:00")]
@@ -466,7 +467,8 @@ class TestQuotesAndNames:
         ran = koers("import", write(tmp_path / folder, text))
         assert ran.exit_code == 0, ran.output
         with database(db_path).read() as con:
-            rows = con.execute("SELECT client_id, answers[1], note FROM checkins ORDER BY id").fetchall()
+            first = answer_at("answers", 1, con.dialect)
+            rows = con.execute(f"SELECT client_id, {first}, note FROM checkins ORDER BY id").fetchall()
         assert rows == [("K-1", 3, "n"), ("K-2", 4, None)]
 
     def test_a_file_name_that_is_not_utf8_is_imported(self, koers, db_path, tmp_path):

@@ -54,6 +54,17 @@ class IngestResult:
     # to a server: (check-ins, scores) as written, so that what is derived from them need not be read
     # back (see `tracking.store.derived.refresh`). None otherwise.
     everything: tuple[pa.Table, pa.Table] | None = None
+    # With `ingest(write_later=True)` into such a database: the rows not written yet, as (table, rows)
+    # in the order they go in, for the caller to write in the same transaction (`write_unwritten`)
+    # while it computes from `everything`. Empty otherwise.
+    unwritten: list[tuple[str, pa.Table]] = field(default_factory=list)
+
+
+def write_unwritten(con: StoreConnection, result: IngestResult) -> None:
+    """Write what `ingest(write_later=True)` left unwritten, if anything (see `IngestResult.unwritten`)."""
+    while result.unwritten:
+        table, rows = result.unwritten.pop(0)
+        con.load(table, rows)
 
 
 def _find_conflicts(con: StoreConnection, incoming: str, coach_id: int | None, *, stored: bool) -> list[Conflict]:
@@ -163,9 +174,10 @@ def _insert_from_relation(con: StoreConnection, incoming: str, instrument: Instr
 
 
 def _append(con: StoreConnection, rows: pa.Table, instrument: Instrument, base: int, source: str,
-            now: datetime) -> tuple[pa.Table, pa.Table]:
-    """The check-ins of `rows` as check-in `base + rec + 1`, scored here and appended with `load()`;
-    returns what detection reads of them (check-ins without note, and scores)."""
+            now: datetime, later: list[tuple[str, pa.Table]] | None = None) -> tuple[pa.Table, pa.Table]:
+    """The check-ins of `rows` as check-in `base + rec + 1`, scored here and appended with `load()`
+    (the scores, given `later`, added to it as (table, rows) to write); returns what detection reads
+    of them (check-ins without note, and scores)."""
     count = rows.num_rows
     ids = pc.add(rows["rec"].cast(pa.int64()), base + 1)
     written = pa.table({
@@ -187,7 +199,10 @@ def _append(con: StoreConnection, rows: pa.Table, instrument: Instrument, base: 
             sent = pool.submit(con.load, "checkins", written)
             scores = _scores(ids, rows["answers"], instrument)
             sent.result()
-    con.load("scores", scores)
+    if later is None:
+        con.load("scores", scores)
+    else:
+        later.append(("scores", scores))
     return written.drop_columns(["note", "source", "recorded_at"]), scores
 
 
@@ -211,6 +226,7 @@ def ingest(
     source: str,
     now: datetime,
     coach_id: int | None = None,
+    write_later: bool = False,
 ) -> IngestResult:
     """Store the check-ins in `rows` with their scores, in the caller's transaction, and create the
     clients that do not exist yet. `rows` is an Arrow table in the shape `frame_from_rows` makes: rec
@@ -222,7 +238,8 @@ def ingest(
     INSERT ... SELECT on DuckDB (scored by the database) and as one COPY each of check-ins and scores
     on PostgreSQL, or for a few rows on either (scored here). Into a server database without
     check-ins, only each client's first record is sent for the checks (nothing stored can clash), and
-    the result keeps the rows as written (`IngestResult.everything`)."""
+    the result keeps the rows as written (`IngestResult.everything`); with `write_later`, the scores'
+    COPY is left to the caller (`IngestResult.unwritten`), who computes from them meanwhile."""
     # DuckDB scans the Arrow table in place, so the whole table is the relation and the rows go in with
     # INSERT ... SELECT; a PostgreSQL relation is a copy, so there only the keys are one, and the rows
     # are appended once, by COPY. For a few rows (a submit) planning the scoring SQL costs more than
@@ -260,14 +277,17 @@ def ingest(
             )
         client_ids = [c for (c,) in con.execute("SELECT DISTINCT client_id FROM incoming ORDER BY 1").fetchall()]
         count = rows.num_rows
+        kept = not stored and con.dialect != DUCKDB and count > SCORED_HERE_ROWS
+        unwritten: list[tuple[str, pa.Table]] = []
         if whole:
             _insert_from_relation(con, "incoming", instrument, int(base), source, now)
         else:
-            written = _append(con, rows, instrument, int(base), source, now)
-            if not stored and con.dialect != DUCKDB and count > SCORED_HERE_ROWS:
+            written = _append(con, rows, instrument, int(base), source, now,
+                              unwritten if kept and write_later else None)
+            if kept:
                 everything = written
     return IngestResult(checkins=count, client_ids=client_ids, clients_created=created,
-                        first_checkin_id=int(base) + 1, everything=everything)
+                        first_checkin_id=int(base) + 1, everything=everything, unwritten=unwritten)
 
 
 @dataclass(frozen=True)

@@ -587,8 +587,10 @@ def refresh(
 
         with _Writer() as writer, ThreadPoolExecutor(max_workers=1, thread_name_prefix="koers-estimate") as beside:
             if source is not con:
-                # What detection reads is in memory: the database builds what a bulk load left for
-                # later (`build_indexes`) while it is read.
+                # What detection reads is in memory: the database takes the rows the ingest left
+                # unwritten, and builds what a bulk load left for later (`build_indexes`), meanwhile.
+                assert ingested is not None
+                writer.submit(checkins.write_unwritten, con, ingested)
                 writer.submit(con.build_indexes, ["checkins", "scores"])
             loaded = _load(source, client_ids)
             batch = loaded.inputs.batch

@@ -29,7 +29,7 @@ from tracking import csvfile, validate
 from tracking.errors import ImportRejected, Problem
 from tracking.export import unescape_cell
 from tracking.instrument import Instrument
-from tracking.store.checkins import IngestConflict, IngestResult, ingest
+from tracking.store.checkins import IngestConflict, IngestResult, ingest, write_unwritten
 from tracking.store.connection import Connection, configure
 from tracking.store.contract import Store, StoreConnection
 
@@ -351,7 +351,9 @@ def import_csv(
     on_ingested: Callable[[StoreConnection, IngestResult], None] | None = None,
 ) -> ImportSummary:
     """Import a check-in CSV file, all or nothing. `on_ingested` runs in the same transaction, after
-    the check-ins are written (to record the import and recompute what is derived)."""
+    the check-ins are checked against what is stored (to record the import and recompute what is
+    derived). Into a server database without check-ins, the rows may be handed to it unwritten
+    (`IngestResult.unwritten`, see `checkins.ingest`): it writes them, or they are written after it."""
     layout = csvfile.inspect_file(path, instrument)
     staged = _checked(layout, instrument, now, path, progress)
     records = staged.num_rows
@@ -360,10 +362,12 @@ def import_csv(
         with db.write() as con:
             if records >= MANY_ROWS:
                 con.loading_many(["checkins", "scores", "states"])
-            result = ingest(con, staged, instrument, source="import", now=now, coach_id=coach_id)
-            del staged  # written: freed before what is derived from it is computed
+            result = ingest(con, staged, instrument, source="import", now=now, coach_id=coach_id,
+                            write_later=on_ingested is not None)
+            del staged  # written, or held by `result` until it is: freed before what is derived is computed
             if on_ingested is not None:
                 on_ingested(con, result)
+            write_unwritten(con, result)
     except IngestConflict as conflict:
         found: list[Found] = [(c.rec, c.column, c.message) for c in conflict.conflicts]
         raise ImportRejected(str(path), _with_lines(layout, path, found, raw_lines={},
