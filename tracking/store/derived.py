@@ -626,16 +626,14 @@ def refresh(
             reading.close()  # what detection reads is in memory now
             if not first:
                 writer.submit(_create_computed_flags, con)
-            # "Not on track" is computed beside the other flags: each kind goes to the writer as it
-            # is found, and the writer is not left waiting for the last, largest computation.
-            tracked = beside.submit(on_track.flag_table, loaded.inputs, states.dominant, recovery_settings, curves)
             found = []
             for table in detection.flag_tables(loaded.inputs, reliability, settings, states):
                 found.append(table)
                 writer.submit(write_flags, [table])
-            del states
-            on_track_flags, curves = tracked.result()
-            del loaded, batch  # the series are done with; the flags are small beside them
+            dominant = states.dominant
+            del states  # the writer holds them until they are written
+            on_track_flags, curves = on_track.flag_table(loaded.inputs, dominant, recovery_settings, curves)
+            del loaded, batch, dominant  # the series are done with; the flags are small beside them
             writer.submit(write_flags, [on_track_flags])
         tables = [*found, on_track_flags]
         if client_ids is None:
