@@ -210,25 +210,33 @@ def estimate_reliability(con: StoreConnection, instrument: Instrument,
     """Cronbach's alpha per dynamic over a fixed sample of stored check-ins, the reference SD of each
     score over the clients' first check-ins, and the typical week-to-week variation and clustering
     over the whole histories of a fixed sample of clients (see `tracking.detection.change`)."""
+    con.execute("DROP TABLE IF EXISTS reliability_wanted")
     con.execute("DROP TABLE IF EXISTS reliability_sample")
+    # The ids first, then their rows: as one statement, DuckDB joined the check-ins and scores first.
     con.execute(
         f"""
-        CREATE TEMP TABLE reliability_sample AS
+        CREATE TEMP TABLE reliability_wanted AS
         WITH firsts AS (
             SELECT DISTINCT ON (client_id) id FROM checkins ORDER BY client_id, submitted_at, id
         ), sample AS (
             SELECT id FROM checkins WHERE instrument_version = ? ORDER BY {CHECKIN_SAMPLE_ORDER} LIMIT ?
-        ), wanted AS (
-            SELECT id, bool_or(baseline) AS baseline
-            FROM (SELECT id, TRUE AS baseline FROM firsts UNION ALL SELECT id, FALSE FROM sample) AS chosen
-            GROUP BY id
         )
+        SELECT id, bool_or(baseline) AS baseline
+        FROM (SELECT id, TRUE AS baseline FROM firsts UNION ALL SELECT id, FALSE FROM sample) AS chosen
+        GROUP BY id
+        """,
+        [instrument.version, RELIABILITY_SAMPLE],
+    )
+    con.execute(
+        f"""
+        CREATE TEMP TABLE reliability_sample AS
         SELECT k.id AS rec, w.baseline, k.answers, {", ".join(f"s.{d}" for d in DYNAMICS)}
-        FROM wanted w JOIN checkins k ON k.id = w.id JOIN scores s ON s.checkin_id = k.id
+        FROM reliability_wanted w JOIN checkins k ON k.id = w.id JOIN scores s ON s.checkin_id = k.id
         WHERE k.instrument_version = ?
         """,
-        [instrument.version, RELIABILITY_SAMPLE, instrument.version],
+        [instrument.version],
     )
+    con.execute("DROP TABLE reliability_wanted")
     _recs, values = checkins.answer_matrix(con, "reliability_sample", instrument)
     rest = con.numpy(f"SELECT baseline, {', '.join(DYNAMICS)} FROM reliability_sample ORDER BY rec")
     con.execute("DROP TABLE reliability_sample")
