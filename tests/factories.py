@@ -130,6 +130,18 @@ def fresh_link(ctx: Context, client_id: str = "C1", *, now: datetime | None = No
     return fresh.url, fresh.period
 
 
+def migrate_on_to(db, last: str) -> list[str]:
+    """Apply the shipped migrations after those recorded, up to and including `last`; their names."""
+    with db.write() as con:
+        done = {name for (name,) in con.execute("SELECT name FROM schema_migrations").fetchall()}
+        applied = [name for name, _sql in migrations(db.dialect) if name not in done and name <= last]
+        for name, sql in migrations(db.dialect):
+            if name in applied:
+                con.execute(sql)
+                con.execute("INSERT INTO schema_migrations VALUES (?, now()::TIMESTAMP)", [name])
+    return applied
+
+
 def migrated_until(db, last: str) -> None:
     """A database as an older Koers left it: the shipped migrations up to and including `last`,
     each recorded, and none after it."""

@@ -176,8 +176,9 @@ def test_a_late_checkin_recomputes_only_its_own_client(app, monkeypatch):
     store(app, "A1", [{**CALM_ELSEWHERE, **IDENTITY}], start=START + timedelta(weeks=3, days=2))
     assert seen == [(1, 17)]  # one client, its 16 earlier check-ins and the late one
     with app.db.read() as con:
-        assert con.execute("SELECT count(*) FROM states WHERE client_id = 'A1'").fetchone()[0] == 17
-        assert con.execute("SELECT count(*) FROM states WHERE client_id = 'B1'").fetchone()[0] == 16
+        per_client = "SELECT count(*) FROM states JOIN checkins k ON k.id = checkin_id WHERE k.client_id = ?"
+        assert con.execute(per_client, ["A1"]).fetchone()[0] == 17
+        assert con.execute(per_client, ["B1"]).fetchone()[0] == 16
 
 
 def test_checkins_out_of_order_and_with_irregular_gaps_give_the_same_states(app, tmp_path):

@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from tests.factories import migrated_until
+from tests.factories import migrate_on_to, migrated_until
 from tracking.errors import DatabaseError
 from tracking.instrument import load_instrument
 from tracking.settings import load_settings
@@ -167,7 +167,7 @@ def test_states_lose_their_index_by_client_and_keep_their_rows(postgres_cluster)
         with db.write() as con:
             con.execute("INSERT INTO states (checkin_id, client_id, state) VALUES (1, 'C1', 'context')")
             assert [name for (name,) in con.execute(index_names).fetchall()] == ["states_client", "states_pkey"]
-        assert migrate.apply_migrations(db)[0] == "0010_states_by_checkin"
+        assert migrate_on_to(db, "0010_states_by_checkin") == ["0010_states_by_checkin"]
         with db.read() as con:
             assert [name for (name,) in con.execute(index_names).fetchall()] == ["states_pkey"]
             assert con.execute("SELECT checkin_id, client_id, state FROM states").fetchall() == [(1, "C1", "context")]
@@ -200,7 +200,7 @@ def test_answers_become_one_byte_per_item_and_read_as_before(postgres_cluster):
                     "?::SMALLINT[], now()::TIMESTAMP)", [checkin_id, checkin_id, instrument.version, answers])
             before = con.execute(ANSWERED).fetchall()
         assert len(before) == items + items - len(range(0, items, 3))
-        assert migrate.apply_migrations(db) == ["0011_answers_as_bytes"]
+        assert migrate.apply_migrations(db)[0] == "0011_answers_as_bytes"
         with db.read() as con:
             assert con.execute(ANSWERED).fetchall() == before
             stored = dict(con.execute("SELECT id, answers FROM checkins").fetchall())
@@ -214,7 +214,26 @@ def test_answers_become_one_byte_per_item_and_read_as_before(postgres_cluster):
 def test_duckdb_keeps_its_answers_as_a_list(tmp_path):
     db = database(tmp_path / "old.duckdb")
     migrated_until(db, "0010_states_by_checkin")
-    assert migrate.apply_migrations(db) == ["0011_answers_as_bytes"]
+    assert migrate.apply_migrations(db)[0] == "0011_answers_as_bytes"
     with db.read() as con:
         assert con.execute("SELECT data_type FROM information_schema.columns "
                            "WHERE table_name = 'checkins' AND column_name = 'answers'").fetchall() == [("UTINYINT[]",)]
+
+
+def test_states_lose_their_client_column_and_keep_their_rows(empty_backend):
+    """0012: a state is found through its check-in; its rows and their client stay as they were."""
+    db = database(empty_backend.location)
+    migrated_until(db, "0011_answers_as_bytes")
+    with db.write() as con:
+        con.execute("INSERT INTO clients (id, created_at) VALUES ('C1', now()::TIMESTAMP)")
+        con.execute("INSERT INTO checkins (id, client_id, submitted_at, instrument_version, source, answers, "
+                    "recorded_at) VALUES (1, 'C1', now()::TIMESTAMP, '1', 'import', ?, now()::TIMESTAMP)",
+                    [b"\x05" if empty_backend.name == "postgresql" else [5]])
+        con.execute("INSERT INTO states (checkin_id, client_id, state, level_context) VALUES (1, 'C1', 'context', 42)")
+    assert migrate.apply_migrations(db)[0] == "0012_states_without_client"
+    with db.read() as con:
+        assert con.execute("SELECT k.client_id, s.state, s.level_context FROM states s "
+                           "JOIN checkins k ON k.id = s.checkin_id").fetchall() == [("C1", "context", 42.0)]
+        columns = {name for (name,) in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'states'").fetchall()}
+    assert "client_id" not in columns and "checkin_id" in columns

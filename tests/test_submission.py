@@ -118,7 +118,8 @@ def test_sending_stores_the_check_in_its_answers_and_scores_and_refreshes_detect
     [scores] = query(db_path, f"SELECT {', '.join(DYNAMICS)}, sleep, energy FROM scores WHERE checkin_id = 1")
     expected = score_answers(sent.items, app.instrument)
     assert scores == (*(pytest.approx(expected[d]) for d in DYNAMICS), 2, None)
-    assert query(db_path, "SELECT count(*) FROM states WHERE client_id = 'C1'") == [(1,)]
+    assert query(db_path, "SELECT count(*) FROM states JOIN checkins k ON k.id = checkin_id "
+                          "WHERE k.client_id = 'C1'") == [(1,)]
     assert query(db_path, "SELECT used_at FROM link_tokens")[0][0] is not None
     [(_client, detail)] = audit_entries(db_path, "checkin_submitted")
     assert detail == {"period": 1, "checkin": 1, "answered": 15, "skipped": 1, "contact_request": False}

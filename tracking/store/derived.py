@@ -330,7 +330,6 @@ def _write_states(con: StoreConnection, client_ids: list[str] | None, loaded: _L
     dominant = np.asarray(result.dominant, dtype=np.int8)
     columns = {
         "checkin_id": pa.array(loaded.checkin_ids),
-        "client_id": _codes(np.asarray(batch.client, dtype=np.int32), pa.array(loaded.client_ids, type=pa.string())),
         "state": _codes(np.asarray(result.state, dtype=np.int8), state_names),
         "dominant": _codes(np.maximum(dominant, 0), state_names, dominant >= 0),
     }
