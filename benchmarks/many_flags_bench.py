@@ -26,7 +26,7 @@ import duckdb
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.import_bench import command_env, floor_seconds, koers, write_checkins  # noqa: E402
+from benchmarks.import_bench import command_env, floor_seconds, koers, settle, write_checkins  # noqa: E402
 from tracking.instrument import DYNAMICS  # noqa: E402
 
 
@@ -79,17 +79,20 @@ def main() -> None:
         cpu: dict[str, list[float]] = {"floor": [], "import": [], "flags": []}
         db = work / "koers.duckdb"
         for _run in range(args.runs):
+            settle()
             floor, floor_cpu = timed_cpu(lambda: floor_seconds(csv_path, work), resource.RUSAGE_SELF)
             floors.append(floor)
             cpu["floor"].append(floor_cpu)
             for leftover in work.glob("koers.duckdb*"):
                 leftover.unlink()
             koers("init", "--db", str(db), "--no-secret", env=env)
+            settle()
             (seconds, peak, out), import_cpu = timed_cpu(
                 lambda: koers("import", str(csv_path), "--db", str(db), env=env), resource.RUSAGE_CHILDREN)
             imports.append(seconds)
             peaks.append(peak)
             cpu["import"].append(import_cpu)
+            settle()
             (listed, _peak, flags_json), flags_cpu = timed_cpu(
                 lambda: koers("flags", "--format", "json", "--db", str(db), env=env), resource.RUSAGE_CHILDREN)
             listings.append(listed)
