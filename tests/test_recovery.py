@@ -490,3 +490,14 @@ def test_recomputing_gives_the_same_flags():
     dominant = detect_states(batch).dominant
     first = flags(batch, dominant, MIXED_FOCUS)[1]
     assert first == flags(batch, dominant, MIXED_FOCUS)[1] and first
+
+
+def test_distinct_grouped_counts_as_unique_does_for_grouped_values():
+    from tracking.recovery.estimate import distinct_grouped
+
+    rng = np.random.default_rng(5)
+    for size in (0, 1, 2, 50, 1000):
+        values = np.sort(rng.integers(0, 20, size))
+        for selection in (values, values[rng.random(size) < 0.3]):
+            assert distinct_grouped(selection) == np.unique(selection).size
+    assert distinct_grouped(np.array([3, 3, 1, 1, 1, 7])) == 3  # grouped, not sorted
