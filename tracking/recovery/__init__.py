@@ -47,7 +47,9 @@ from tracking.recovery.not_on_track import (
     NotOnTrack,
     NotOnTrackTable,
     not_on_track_events,
+    not_on_track_parts,
     not_on_track_table,
+    refresh_parts,
     refresh_table,
     track_recovery,
 )
@@ -59,6 +61,7 @@ __all__ = [
     "NO_LONGER_FOLLOWED", "RULE", "UNKNOWN", "WELL_ABOVE", "ZONE_NAMES", "Curves", "FocusPeriods", "NotOnTrack",
     "NotOnTrackTable", "RecoveryResult", "RecoverySettings", "Timeline", "band_by_dynamic", "coaching_timeline",
     "default_curves", "estimate_curves", "expected_by_dynamic", "expected_recovery",
-    "exponential_remaining", "not_on_track_events", "not_on_track_table", "observed_levels", "refresh_table",
+    "exponential_remaining", "not_on_track_events", "not_on_track_parts", "not_on_track_table", "observed_levels",
+    "refresh_parts", "refresh_table",
     "track_recovery",
 ]

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -198,12 +199,29 @@ def not_on_track_table(
     *,
     timeline: Timeline | None = None,
 ) -> NotOnTrackTable:
-    """The flags of `track_recovery` as columns, for all clients at once, one dynamic at a time (in
-    two halves on two threads for a large batch, see `PARALLEL_ROWS`): only one dynamic's expected
-    path and band are held at once, and no Python object is made per flag.
+    """The flags of `track_recovery` as columns, for all clients at once (`not_on_track_parts`,
+    joined): no Python object is made per flag.
 
     `timeline`: `coaching_timeline(batch, start_weeks, settings)`, when the caller already made it.
     """
+    return _joined(list(not_on_track_parts(batch, dominant, start_weeks, focus, curves, settings,
+                                           timeline=timeline)))
+
+
+def not_on_track_parts(
+    batch: SeriesBatch,
+    dominant: npt.ArrayLike,
+    start_weeks: npt.ArrayLike | None,
+    focus: FocusPeriods,
+    curves: Curves,
+    settings: RecoverySettings = DEFAULT_SETTINGS,
+    *,
+    timeline: Timeline | None = None,
+) -> Iterator[NotOnTrackTable]:
+    """The flags of `not_on_track_table`, one dynamic's table at a time (each in order of row), so
+    that a caller can store one while the next is found. A dynamic is computed in two halves on two
+    threads for a large batch (see `PARALLEL_ROWS`): only one dynamic's expected path and band are
+    held at once."""
     dominant_codes = _dominant_codes(batch, dominant)
     row_clocks = clocks(batch, start_weeks, focus, settings, timeline)
     n_rows = batch.client.size
@@ -219,11 +237,13 @@ def not_on_track_table(
         found = _dynamic_flags(part, dominant_codes[rows], _RowsOf(row_clocks, rows), band, d, curves, settings)
         return found.shifted(rows.start)
 
-    tasks = [(d, rows) for d in range(N_DYNAMICS) for rows in parts]
     if len(parts) == 1:
-        return _joined([part_flags(task) for task in tasks])
+        for d in range(N_DYNAMICS):
+            yield _joined([part_flags((d, parts[0]))])
+        return
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="koers-recovery") as pool:
-        return _joined(list(pool.map(part_flags, tasks)))
+        for d in range(N_DYNAMICS):
+            yield _joined(list(pool.map(part_flags, [(d, rows) for rows in parts])))
 
 
 class _RowsOf:
@@ -239,12 +259,19 @@ class _RowsOf:
 def refresh_table(batch: SeriesBatch, dominant: npt.ArrayLike, focus: FocusPeriods, curves: Curves | None,
                   settings: RecoverySettings = DEFAULT_SETTINGS) -> tuple[NotOnTrackTable, Curves]:
     """The flags as a refresh finds them, from each client's first check-in, and the curves they rest
-    on: `curves`, or when None, estimated from the batch (which then holds every client). The
+    on: `curves`, or when None, estimated from the batch (which then holds every client)."""
+    curves, parts = refresh_parts(batch, dominant, focus, curves, settings)
+    return _joined(list(parts)), curves
+
+
+def refresh_parts(batch: SeriesBatch, dominant: npt.ArrayLike, focus: FocusPeriods, curves: Curves | None,
+                  settings: RecoverySettings = DEFAULT_SETTINGS) -> tuple[Curves, Iterator[NotOnTrackTable]]:
+    """`refresh_table`'s curves, and its flags one dynamic at a time (`not_on_track_parts`). The
     estimate and the band share one coaching timeline (its Kalman filter is most of their time)."""
     timeline = coaching_timeline(batch, None, settings)
     if curves is None:
         curves = estimate_curves(batch, dominant, None, settings, timeline=timeline)
-    return not_on_track_table(batch, dominant, None, focus, curves, settings, timeline=timeline), curves
+    return curves, not_on_track_parts(batch, dominant, None, focus, curves, settings, timeline=timeline)
 
 
 def _joined(parts: list[NotOnTrackTable]) -> NotOnTrackTable:

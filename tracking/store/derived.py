@@ -639,10 +639,12 @@ def refresh(
                 writer.submit(write_flags, [table])
             dominant = states.dominant
             del states  # the writer holds them until they are written
-            on_track_flags, curves = on_track.flag_table(loaded.inputs, dominant, recovery_settings, curves)
-            del loaded, batch, dominant  # the series are done with; the flags are small beside them
-            writer.submit(write_flags, [on_track_flags])
-        tables = [*found, on_track_flags]
+            curves, tracked = on_track.flag_tables(loaded.inputs, dominant, recovery_settings, curves)
+            for table in tracked:  # one dynamic at a time: stored while the next is found
+                found.append(table)
+                writer.submit(write_flags, [table])
+            del loaded, batch, dominant, tracked  # the series are done with; the flags are small beside them
+        tables = found
         if client_ids is None:
             on_track.store_curves(con, curves, recovery_settings, now)
         if first:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Iterator
 from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -98,14 +99,14 @@ def focus_periods(inputs: FlagInputs) -> FocusPeriods:
 
 # Flags: the model's findings as one columnar table, like every other kind.
 
-def flag_table(inputs: FlagInputs, dominant: npt.ArrayLike, settings: RecoverySettings,
-               curves: Curves | None) -> tuple[FlagTable, Curves]:
-    """Every `not_on_track` flag of the batch, and the curves they rest on: `curves` (see
-    `curves_to_use`), or when None, estimated from the batch, for the caller to store
-    (`recovery.refresh_table`). Computation only: `refresh` runs it while the database writes what
-    was found before."""
-    found, curves = recovery.refresh_table(inputs.batch, dominant, focus_periods(inputs), curves, settings)
-    return events_table(found, inputs.batch, inputs.checkin_us), curves
+def flag_tables(inputs: FlagInputs, dominant: npt.ArrayLike, settings: RecoverySettings,
+                curves: Curves | None) -> tuple[Curves, Iterator[FlagTable]]:
+    """The curves every `not_on_track` flag of the batch rests on (`curves`, see `curves_to_use`, or
+    when None, estimated from the batch, for the caller to store: `recovery.refresh_parts`), and the
+    flags one dynamic's table at a time. Computation only: `refresh` stores each table while the
+    next is found."""
+    curves, parts = recovery.refresh_parts(inputs.batch, dominant, focus_periods(inputs), curves, settings)
+    return curves, (events_table(part, inputs.batch, inputs.checkin_us) for part in parts)
 
 
 def events_table(found: recovery.NotOnTrackTable, batch: SeriesBatch, checkin_us: npt.NDArray[np.int64]
