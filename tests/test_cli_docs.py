@@ -67,3 +67,10 @@ def test_a_command_loads_only_the_code_it_uses(tmp_path):
     assert items.stdout.strip().endswith("[]"), items.stdout[-300:]
     everything = subprocess.run([sys.executable, "-c", script, "--help"], capture_output=True, text=True, check=True)
     assert "'tracking.usecases.privacy'" in everything.stdout
+
+
+def test_a_mistyped_command_is_named_with_the_one_meant():
+    """In a process of its own: no command module is loaded yet when the name is looked up."""
+    ran = subprocess.run([sys.executable, "-m", "tracking", "imprt"], capture_output=True, text=True)
+    assert ran.returncode == 2
+    assert "No such command 'imprt'. Did you mean 'import'?" in ran.stderr

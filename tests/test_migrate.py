@@ -237,3 +237,53 @@ def test_states_lose_their_client_column_and_keep_their_rows(empty_backend):
         columns = {name for (name,) in con.execute(
             "SELECT column_name FROM information_schema.columns WHERE table_name = 'states'").fetchall()}
     assert "client_id" not in columns and "checkin_id" in columns
+
+
+@pytest.mark.postgresql
+def test_short_answer_arrays_read_as_unanswered_past_their_end(postgres_cluster):
+    """Arrays written by hand may be shorter than the instrument: the view and `answer_at` read the
+    missing items as unanswered, as an array did past its end."""
+    from tracking.store.dialect import answer_at
+
+    url = postgres_cluster.new_database(migrated=False)
+    db = database(url)
+    try:
+        migrated_until(db, "0010_states_by_checkin")
+        migrate.sync_instruments(db)
+        version = load_instrument().version
+        with db.write() as con:
+            con.execute("INSERT INTO clients (id, created_at) VALUES ('C1', now()::TIMESTAMP)")
+            for checkin_id, answers in ((1, [4, 5]), (2, [])):
+                con.execute(
+                    "INSERT INTO checkins (id, client_id, submitted_at, instrument_version, source, answers, "
+                    "recorded_at) VALUES (?, 'C1', now()::TIMESTAMP + ? * INTERVAL '1 hour', ?, 'import', "
+                    "?::SMALLINT[], now()::TIMESTAMP)", [checkin_id, checkin_id, version, answers])
+        migrate.apply_migrations(db)
+        with db.read() as con:
+            assert con.execute("SELECT checkin_id, value FROM answers ORDER BY 1, 2").fetchall() == [(1, 4), (1, 5)]
+            read = ", ".join(answer_at("answers", position, con.dialect) for position in (1, 2, 3))
+            assert con.execute(f"SELECT {read} FROM checkins ORDER BY id").fetchall() == [
+                (4, 5, None), (None, None, None)]
+    finally:
+        postgres_cluster.drop_database(url)
+
+
+@pytest.mark.postgresql
+def test_an_answer_a_byte_cannot_hold_stops_the_migration_and_changes_nothing(postgres_cluster):
+    url = postgres_cluster.new_database(migrated=False)
+    db = database(url)
+    try:
+        migrated_until(db, "0010_states_by_checkin")
+        with db.write() as con:
+            con.execute("INSERT INTO clients (id, created_at) VALUES ('C1', now()::TIMESTAMP)")
+            con.execute("INSERT INTO checkins (id, client_id, submitted_at, instrument_version, source, answers, "
+                        "recorded_at) VALUES (7, 'C1', now()::TIMESTAMP, '1', 'import', ARRAY[3, 300]::SMALLINT[], "
+                        "now()::TIMESTAMP)")
+        with pytest.raises(DatabaseError, match="check-in 7 holds the answer 300, which is not a whole number"):
+            migrate.apply_migrations(db)
+        with db.read() as con:
+            assert con.execute("SELECT answers FROM checkins").fetchall() == [([3, 300],)]
+            assert "0011_answers_as_bytes" not in {name for (name,) in con.execute(
+                "SELECT name FROM schema_migrations").fetchall()}
+    finally:
+        postgres_cluster.drop_database(url)

@@ -386,3 +386,17 @@ def test_every_privacy_command_and_option_has_help():
             if param.param_type_name == "option":
                 assert param.help, f"{name} {param.name}"
         assert CliRunner().invoke(cli, [name, "--help"]).exit_code == 0
+
+
+def test_an_unanswered_item_is_exported_as_null_on_both_databases(koers, db_path, tmp_path):
+    """PostgreSQL keeps the answers as bytes (255: unanswered); the export gives numbers and null."""
+    path = tmp_path / "checkins.csv"
+    path.write_text(factories.csv_text([factories.checkin("K-1", sleep=None, energy=0, meaning=10)]),
+                    encoding="utf-8")
+    assert koers("import", str(path)).exit_code == 0
+    ran = koers("export-client", "K-1")
+    assert ran.exit_code == 0, ran.output
+    (checkin,) = json.loads(ran.stdout)["checkins"]
+    assert checkin["answers"]["sleep"] is None
+    assert (checkin["answers"]["energy"], checkin["answers"]["meaning"]) == (0, 10)
+    assert all(value is None or 0 <= value <= 10 for value in checkin["answers"].values())

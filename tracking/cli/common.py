@@ -46,6 +46,8 @@ class KoersGroup(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in self.commands and cmd_name in self._modules:
             self._register(self._modules[cmd_name])
+        elif cmd_name not in self.commands:
+            self.list_commands(ctx)  # a mistyped name: every command is there for click's "Did you mean"
         return super().get_command(ctx, cmd_name)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:

@@ -42,10 +42,22 @@ NULL_ANSWER_BYTE = 255
 
 
 def answer_at(column: str, position: int, dialect: str) -> str:
-    """SQL for the answer to the item at `position` (1-based) of an `answers` column; NULL if unanswered."""
+    """SQL for the answer to the item at `position` (1-based) of an `answers` column; NULL if
+    unanswered (or when the check-in holds fewer items, as a list gives NULL past its end)."""
     if dialect == POSTGRESQL:
-        return f"nullif(get_byte({column}, {position - 1}), {NULL_ANSWER_BYTE})"
+        return (f"CASE WHEN length({column}) >= {position} "
+                f"THEN nullif(get_byte({column}, {position - 1}), {NULL_ANSWER_BYTE}) END")
     return f"{column}[{position}]"
+
+
+def stored_answers(value: bytes | memoryview | list[int | None] | None) -> list[int | None]:
+    """A check-in's `answers` column as a database returns it (a list from DuckDB, bytes from
+    PostgreSQL) as a list in item order, None where unanswered."""
+    if value is None:
+        return []
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return [None if byte == NULL_ANSWER_BYTE else byte for byte in bytes(value)]
+    return list(value)
 
 
 def answers_parameter(answers: list[int | None], dialect: str) -> tuple[str, object]:

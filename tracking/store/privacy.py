@@ -26,6 +26,7 @@ from tracking.clock import from_db, to_db
 from tracking.errors import DatabaseError
 from tracking.store.connection import Connection
 from tracking.store.contract import StoreConnection
+from tracking.store.dialect import stored_answers
 
 CLIENT_COLUMN = "client_id"
 # Tables that hold nothing about one client, and why. A new table must be added here or carry a
@@ -174,6 +175,9 @@ def client_rows(con: StoreConnection, tables: ClientTables, client_id: str) -> d
         found[table] = [
             {name: _value(data_type, value) for (name, data_type), value in zip(columns, row)} for row in rows
         ]
+        if table == "checkins":  # the answers as a list on both databases (PostgreSQL keeps bytes)
+            for record in found[table]:
+                record["answers"] = stored_answers(record["answers"])
     return found
 
 
