@@ -26,6 +26,7 @@ import dataclasses
 import math
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -237,13 +238,11 @@ def not_on_track_parts(
         found = _dynamic_flags(part, dominant_codes[rows], _RowsOf(row_clocks, rows), band, d, curves, settings)
         return found.shifted(rows.start)
 
-    if len(parts) == 1:
+    with ExitStack() as threads:
+        run = map if len(parts) == 1 else threads.enter_context(
+            ThreadPoolExecutor(max_workers=2, thread_name_prefix="koers-recovery")).map
         for d in range(N_DYNAMICS):
-            yield _joined([part_flags((d, parts[0]))])
-        return
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="koers-recovery") as pool:
-        for d in range(N_DYNAMICS):
-            yield _joined(list(pool.map(part_flags, [(d, rows) for rows in parts])))
+            yield _joined(list(run(part_flags, [(d, rows) for rows in parts])))
 
 
 class _RowsOf:

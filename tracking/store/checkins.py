@@ -174,10 +174,10 @@ def _insert_from_relation(con: StoreConnection, incoming: str, instrument: Instr
 
 
 def _append(con: StoreConnection, rows: pa.Table, instrument: Instrument, base: int, source: str,
-            now: datetime, later: list[tuple[str, pa.Table]] | None = None) -> tuple[pa.Table, pa.Table]:
+            now: datetime, *, write_scores: bool = True) -> tuple[pa.Table, pa.Table]:
     """The check-ins of `rows` as check-in `base + rec + 1`, scored here and appended with `load()`
-    (the scores, given `later`, added to it as (table, rows) to write); returns what detection reads
-    of them (check-ins without note, and scores)."""
+    (the scores too, unless `write_scores` is false); returns what detection reads of them
+    (check-ins without note, and scores)."""
     count = rows.num_rows
     ids = pc.add(rows["rec"].cast(pa.int64()), base + 1)
     written = pa.table({
@@ -199,10 +199,8 @@ def _append(con: StoreConnection, rows: pa.Table, instrument: Instrument, base: 
             sent = pool.submit(con.load, "checkins", written)
             scores = _scores(ids, rows["answers"], instrument)
             sent.result()
-    if later is None:
+    if write_scores:
         con.load("scores", scores)
-    else:
-        later.append(("scores", scores))
     return written.drop_columns(["note", "source", "recorded_at"]), scores
 
 
@@ -282,10 +280,11 @@ def ingest(
         if whole:
             _insert_from_relation(con, "incoming", instrument, int(base), source, now)
         else:
-            written = _append(con, rows, instrument, int(base), source, now,
-                              unwritten if kept and write_later else None)
+            written = _append(con, rows, instrument, int(base), source, now, write_scores=not (kept and write_later))
             if kept:
                 everything = written
+                if write_later:
+                    unwritten.append(("scores", written[1]))
     return IngestResult(checkins=count, client_ids=client_ids, clients_created=created,
                         first_checkin_id=int(base) + 1, everything=everything, unwritten=unwritten)
 

@@ -19,6 +19,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from tracking.store.dialect import NULL_ANSWER_BYTE
+
 # PostgreSQL type oid -> the Arrow type a result column is read as.
 _READ_TYPES: dict[int, Any] = {
     16: pa.bool_(),           # boolean
@@ -243,12 +245,9 @@ def _fits(arrow_type: Any, oid: int) -> bool:
     return False
 
 
-NULL_BYTE = 255  # an element that is NULL, in a list kept as bytes
-
-
 def lists_as_bytes(table: Any, oids: list[int]) -> Any:
     """`table` with each list column bound for a BYTEA column (oid 17) as one byte per element:
-    whole numbers from 0 to 254, and `NULL_BYTE` for a NULL element; a NULL list stays NULL.
+    whole numbers from 0 to 254, and `NULL_ANSWER_BYTE` for a NULL element; a NULL list stays NULL.
     This is how PostgreSQL keeps a check-in's answers (a fifth of the size of an array, and no
     element to parse on the way in)."""
     for index, (field, oid) in enumerate(zip(table.schema, oids)):
@@ -259,9 +258,9 @@ def lists_as_bytes(table: Any, oids: list[int]) -> Any:
         if len(flat) and not pa.types.is_integer(flat.type):
             raise UnsupportedColumn(f"column {field.name}: only lists of whole numbers are kept as bytes")
         low_high = pc.min_max(flat)
-        if low_high["min"].is_valid and (low_high["min"].as_py() < 0 or low_high["max"].as_py() >= NULL_BYTE):
-            raise ValueError(f"column {field.name}: a value outside 0-{NULL_BYTE - 1} cannot be kept as a byte")
-        values = np.asarray(pc.fill_null(flat, NULL_BYTE).to_numpy(zero_copy_only=False), dtype=np.uint8)
+        if low_high["min"].is_valid and (low_high["min"].as_py() < 0 or low_high["max"].as_py() >= NULL_ANSWER_BYTE):
+            raise ValueError(f"column {field.name}: a value outside 0-{NULL_ANSWER_BYTE - 1} cannot be kept as a byte")
+        values = np.asarray(pc.fill_null(flat, NULL_ANSWER_BYTE).to_numpy(zero_copy_only=False), dtype=np.uint8)
         lengths = pc.fill_null(pc.list_value_length(lists), 0).to_numpy(zero_copy_only=False)
         offsets = np.zeros(len(lists) + 1, dtype=np.int32)
         np.cumsum(lengths, out=offsets[1:])
