@@ -320,3 +320,37 @@ def test_a_client_id_that_starts_with_a_dash_is_shown_how_to_write_it(koers, cli
 def test_a_mistyped_option_gets_no_hint_about_arguments(koers, command):
     ran = koers(*command)
     assert ran.exit_code == 2 and "No such option" in ran.stderr and "after `--`" not in ran.stderr
+
+
+# Output that cannot be written.
+
+def run_items(stdout) -> subprocess.CompletedProcess:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("KOERS_")}
+    return subprocess.run([sys.executable, "-m", "tracking", "items"], stdout=stdout, stderr=subprocess.PIPE,
+                          text=True, env=env, timeout=60)
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs a device that is always full")
+def test_output_to_a_full_disk_is_said_in_one_line():
+    with open("/dev/full", "w") as full:
+        ran = run_items(full)
+    assert ran.returncode == 1
+    assert ran.stderr == "koers: the output could not be written (No space left on device)\n"
+
+
+def test_a_reader_that_stopped_reading_ends_the_command_without_a_word():
+    reading, writing = os.pipe()
+    os.close(reading)  # `koers items | head -0`: nobody reads what is written
+    try:
+        ran = run_items(writing)
+    finally:
+        os.close(writing)
+    assert ran.returncode == 1
+    assert ran.stderr == ""
+
+
+def test_output_that_can_be_written_is_written_whole(tmp_path):
+    with open(tmp_path / "items.txt", "w") as target:
+        ran = run_items(target)
+    assert ran.returncode == 0 and ran.stderr == ""
+    assert (tmp_path / "items.txt").read_text().startswith("Instrument version ")
