@@ -234,7 +234,7 @@ class TestAccepted:
         rows = weekly("C1", 3, sleep=2, energy=3, concentration=4, physical_exhaustion=9)
         ran = koers("import", write(tmp_path, csv_text(rows)))
         assert ran.exit_code == 0, ran.output
-        assert "Imported 3 check-ins for 1 clients (1 new)" in ran.stdout
+        assert "Imported 3 check-ins for 1 client (1 new)" in ran.stdout
         timeline = json.loads(koers("timeline", "C1", "--format", "json").stdout)
         assert len(timeline["checkins"]) == 3
         # strain: sleep 10-2=8, energy 7, concentration 6, exhaustion 9 -> mean 7.5 -> 75
@@ -397,7 +397,7 @@ class TestQuotesAndNames:
         write(tmp_path, csv_text([checkin("OTHER-2")]), "wA.csv")
         ran = koers("import", write(tmp_path, csv_text([checkin("NAMED")]), name))
         assert ran.exit_code == 0, ran.output
-        assert "Imported 1 check-ins for 1 clients" in ran.stdout
+        assert "Imported 1 check-in for 1 client" in ran.stdout
         with database(db_path).read() as con:
             assert con.execute("SELECT DISTINCT client_id FROM checkins").fetchall() == [("NAMED",)]
 
@@ -475,7 +475,7 @@ class TestQuotesAndNames:
         name = os.fsdecode(b"caf\xe9.csv")
         ran = koers("import", write(tmp_path, csv_text([checkin("K-1")]), name))
         assert ran.exit_code == 0, ran.output
-        assert "Imported 1 check-ins" in ran.stdout
+        assert "Imported 1 check-in " in ran.stdout
 
     def test_a_header_with_empty_cells_after_the_last_name_is_read(self, koers, tmp_path):
         text = "\n".join([_HEADER + ",,", _raw_row("K-1", note="n") + ",,", _raw_row("K-2")]) + "\n"

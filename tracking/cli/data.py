@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from tracking import csvfile
-from tracking.cli.common import OPERATOR, Command, Progress, format_option, print_json, with_command
+from tracking.cli.common import OPERATOR, Command, Progress, counted, format_option, print_json, with_command
 from tracking.cli.files import refuse_link, write_private
 from tracking.clock import iso, utcnow
 from tracking.errors import KoersError
@@ -96,8 +96,8 @@ def import_(cmd: Command, file: Path, coach_email: str | None) -> None:
     summary, flags_raised = data.import_checkins(cmd.context, OPERATOR, file, coach_email=coach_email,
                                                  progress=progress)
     click.echo(
-        f"Imported {summary.rows:,} check-ins for {summary.clients:,} clients "
-        f"({summary.clients_created:,} new) from {csvfile.shown_name(file)}; {flags_raised:,} flags raised "
+        f"Imported {counted(summary.rows, 'check-in')} for {counted(summary.clients, 'client')} "
+        f"({summary.clients_created:,} new) from {csvfile.shown_name(file)}; {counted(flags_raised, 'flag')} raised "
         f"({progress.elapsed:.1f}s)."
     )
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import click
 
-from tracking.cli.common import Command, with_command
+from tracking.cli.common import Command, counted, with_command
 from tracking.clock import iso, utcnow
 from tracking.mail.due import ContactDue, FollowupDue, InvitationDue
 from tracking.mail.outbox import plan
@@ -30,10 +30,6 @@ def _moment(_ctx: click.Context, _param: click.Parameter, value: str | None) -> 
         raise click.BadParameter(
             f"{value!r} is not an ISO 8601 time such as 2026-11-30T09:00:00+01:00") from None
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def _print_plan(cmd: Command, now: datetime) -> None:
@@ -58,7 +54,7 @@ def _print_plan(cmd: Command, now: datetime) -> None:
         retry = f", attempt {row.attempts + 1}" if row.attempts else ""
         click.echo(f"would send queued email {row.id}: {row.kind} to {row.recipient}{retry}")
     total = len(found.due) + len(found.queued)
-    click.echo(f"{_plural(total, 'email')} would be sent.")
+    click.echo(f"{counted(total, 'email')} would be sent.")
 
 
 @click.command()
