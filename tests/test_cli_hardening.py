@@ -301,6 +301,31 @@ def test_an_import_still_starts_a_database_and_the_commands_read_it(koers, tmp_p
     assert ran.exit_code == 0 and len(json.loads(ran.stdout)["checkins"]) == 1
 
 
+@pytest.mark.parametrize("command", [
+    ["import", "{bad}"],
+    ["client", "add", "K-1", "--email", "k1@example.org", "--coach", "nobody@example.org", "--name", "K"],
+])
+def test_a_refused_command_leaves_no_new_database_behind(koers, tmp_path, command):
+    """Where there was no database, a refused import or `client add` leaves none (nor its lock files)."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    bad = tmp_path / "checkins.csv"
+    bad.write_text(csv_text([checkin("K-1", sleep="eleven")]), encoding="utf-8")
+    ran = koers(*[word.format(bad=bad) for word in command], db=folder / "koers.duckdb")
+    assert ran.exit_code == 2, ran.output
+    assert list(folder.iterdir()) == []
+
+
+def test_a_refused_import_keeps_a_database_that_was_there(koers, tmp_path):
+    fresh = tmp_path / "koers.duckdb"
+    assert koers("init", "--no-secret", db=fresh).exit_code == 0
+    bad = tmp_path / "checkins.csv"
+    bad.write_text(csv_text([checkin("K-1", sleep="eleven")]), encoding="utf-8")
+    before = database_fingerprint(fresh)
+    assert koers("import", bad, db=fresh).exit_code == 2
+    assert fresh.exists() and database_fingerprint(fresh) == before
+
+
 @pytest.mark.usefixtures("ready_db")
 @pytest.mark.parametrize("client_id", ["-5", "-12", "-3.b"])
 def test_a_client_id_that_starts_with_a_dash_is_shown_how_to_write_it(koers, client_id):

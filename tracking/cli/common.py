@@ -8,9 +8,11 @@ import re
 import shlex
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property, wraps
+from pathlib import Path
 from typing import Any
 
 import click
@@ -118,9 +120,44 @@ def with_command(command: Callable[..., Any] | None = None, *,
     )
     @wraps(command)
     def wrapper(*args: Any, db_path: str | None, **kwargs: Any) -> Any:
-        return command(Command(load_settings(db=db_path), existing=existing), *args, **kwargs)
+        settings = load_settings(db=db_path)
+        with _no_new_database_when_refused(settings.db):
+            return command(Command(settings, existing=existing), *args, **kwargs)
 
     return wrapper
+
+
+@contextmanager
+def _no_new_database_when_refused(location: object) -> Iterator[None]:
+    """A command that creates the database where there is none (`import`, `client add`, ...) and is
+    then refused leaves no empty database behind: where there was none, there is none again. A
+    database that holds anything by then (another process may have started one) is kept."""
+    new = isinstance(location, Path) and not location.exists() and not location.is_symlink()
+    try:
+        yield
+    except KoersError:
+        if new:
+            assert isinstance(location, Path)
+            _remove_if_empty(location)
+        raise
+
+
+def _remove_if_empty(path: Path) -> None:
+    from tracking.store import database
+
+    if not path.is_file():
+        return
+    try:
+        with database(path).read() as con:
+            held = sum(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # type: ignore[index]
+                       for table in ("coaches", "clients", "checkins"))
+    except Exception:  # noqa: BLE001 - not a database this command made: leave it as it is
+        return
+    if held:
+        return
+    for leftover in (path, path.with_name(path.name + ".wal"), path.with_name(path.name + ".lock"),
+                     path.with_name(path.name + ".writer.lock")):
+        leftover.unlink(missing_ok=True)
 
 
 def format_option(command: Callable[..., Any]) -> Callable[..., Any]:
