@@ -3,6 +3,7 @@ symbolic links, a file that is no CSV at all, and demo data with its well-known 
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import stat
@@ -83,13 +84,13 @@ def test_init_makes_no_new_key_for_a_database_whose_links_were_signed_with_anoth
     monkeypatch.delenv("KOERS_SECRET_KEY")  # the second machine, where no key is set yet
     ran = koers("init")
     assert ran.exit_code == 2 and "Traceback" not in ran.output
-    assert "already holds 1 personal link(s) signed with a secret key that is not set here" in ran.stderr
+    assert "already holds 1 personal link signed with a secret key that is not set here" in ran.stderr
     assert "KOERS_SECRET_KEY" in ran.stderr and "--no-secret" in ran.stderr
     assert not (tmp_path / ".streamlit" / "secrets.toml").exists()
     assert koers("init", "--no-secret").exit_code == 0
 
 
-def test_init_refuses_a_secrets_file_that_is_a_link(koers, tmp_path):
+def test_init_refuses_a_secrets_file_that_is_a_link(koers, tmp_path, db_path):
     elsewhere = tmp_path / "elsewhere.toml"
     elsewhere.write_text("# someone else's file\n", encoding="utf-8")
     elsewhere.chmod(0o644)
@@ -99,6 +100,7 @@ def test_init_refuses_a_secrets_file_that_is_a_link(koers, tmp_path):
     ran = koers("init")
     assert ran.exit_code == 2 and "is a symbolic link" in ran.stderr and "Traceback" not in ran.output
     assert elsewhere.read_text(encoding="utf-8") == "# someone else's file\n" and mode(elsewhere) == 0o644
+    assert "applied" in ran.stdout and db_path.is_file()  # the database it made and said so is kept
 
 
 @pytest.fixture
@@ -305,14 +307,36 @@ def test_an_import_still_starts_a_database_and_the_commands_read_it(koers, tmp_p
     ["import", "{bad}"],
     ["client", "add", "K-1", "--email", "k1@example.org", "--coach", "nobody@example.org", "--name", "K"],
 ])
-def test_a_refused_command_leaves_no_new_database_behind(koers, tmp_path, command):
-    """Where there was no database, a refused import or `client add` leaves none (nor its lock files)."""
+@pytest.mark.parametrize("where", ["koers.duckdb", "new/deeper/koers.duckdb"])
+def test_a_refused_command_leaves_no_new_database_behind(koers, tmp_path, command, where):
+    """Where there was no database, a refused import or `client add` leaves none: nor its lock files,
+    nor the folders made for it. What else the folder holds stays."""
     folder = tmp_path / "data"
     folder.mkdir()
+    (folder / "notes.txt").write_text("mine\n", encoding="utf-8")
     bad = tmp_path / "checkins.csv"
     bad.write_text(csv_text([checkin("K-1", sleep="eleven")]), encoding="utf-8")
-    ran = koers(*[word.format(bad=bad) for word in command], db=folder / "koers.duckdb")
+    ran = koers(*[word.format(bad=bad) for word in command], db=folder / where)
     assert ran.exit_code == 2, ran.output
+    assert [path.name for path in folder.iterdir()] == ["notes.txt"]
+
+
+def test_ctrl_c_during_an_import_into_a_new_path_leaves_no_database(tmp_path, monkeypatch, capsys):
+    from tracking.cli import main
+    from tracking.store import derived
+
+    source = tmp_path / "checkins.csv"
+    source.write_text(csv_text([checkin("C1")]), encoding="utf-8")
+
+    def interrupted(*_args, **_kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(derived, "refresh", interrupted)
+    folder = tmp_path / "data"
+    folder.mkdir()
+    with pytest.raises(SystemExit) as ended:
+        main(["import", str(source), "--db", str(folder / "koers.duckdb")])
+    assert ended.value.code == 130
     assert list(folder.iterdir()) == []
 
 
@@ -372,6 +396,43 @@ def test_a_reader_that_stopped_reading_ends_the_command_without_a_word():
         os.close(writing)
     assert ran.returncode == 1
     assert ran.stderr == ""
+
+
+def test_a_closed_output_is_no_error():
+    """`koers items >&-`: Python has no stdout to write to; the command has nothing to say."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("KOERS_")}
+    ran = subprocess.run([sys.executable, "-m", "tracking", "items"], stderr=subprocess.PIPE, text=True, env=env,
+                         timeout=60, preexec_fn=lambda: os.close(1))
+    assert ran.returncode == 0 and ran.stderr == ""
+
+
+class FailingOutput:
+    encoding = "utf-8"
+
+    def __init__(self, error: OSError):
+        self.error = error
+
+    def write(self, text: str) -> int:
+        raise self.error
+
+    def flush(self) -> None:
+        pass
+
+    def fileno(self) -> int:
+        raise ValueError("no file")
+
+    def isatty(self) -> bool:
+        return False
+
+
+def test_an_error_that_is_not_about_the_output_is_not_called_one(monkeypatch):
+    """Only a write that can fail once output has started (a full disk, a reader gone) is said as the
+    output failing; another error from the system (no locks on a network disk) is not dressed up as one."""
+    from tracking.cli import main
+
+    monkeypatch.setattr(sys, "stdout", FailingOutput(OSError(errno.ENOLCK, "No locks available")))
+    with pytest.raises(OSError, match="No locks available"):
+        main(["items"])
 
 
 def test_output_that_can_be_written_is_written_whole(tmp_path):

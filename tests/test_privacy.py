@@ -271,7 +271,7 @@ def test_the_clients_eml_files_go_and_the_coachs_digest_keeps_only_the_others(pr
 
     ran = koers("erase-client", "C1", "--yes")
     assert ran.exit_code == 0, ran.output
-    assert "2 .eml file(s) removed, 1 redacted" in ran.stdout
+    assert "2 .eml files removed, 1 redacted" in ran.stdout
     assert not any(p.exists() for p in mine) and all(p.exists() for p in bobs)
     redacted = message_from_bytes(digest_path.read_bytes(), policy=policy.default)
     text = text_of(redacted)
@@ -291,8 +291,8 @@ def test_emails_sent_as_files_in_another_folder_are_named_so_they_can_be_removed
     monkeypatch.setenv("KOERS_OUTBOX_DIR", str(elsewhere))
     ran = koers("erase-client", "C1", "--yes")
     assert ran.exit_code == 0, ran.output
-    assert "0 .eml file(s) removed" in ran.stdout
-    assert f"2 email(s) to the client were sent as .eml files that are not in {elsewhere}" in ran.stderr
+    assert "0 .eml files removed" in ran.stdout
+    assert f"2 emails to the client were sent as .eml files that are not in {elsewhere}" in ran.stderr
     assert ran.stderr.rstrip().endswith("Remove them where they are: " + ", ".join(sorted(mine)))
     assert all((outbox / name).exists() for name in mine)  # nothing is touched where this process does not write
 

@@ -221,7 +221,7 @@ def test_windows_that_close_unanswered_are_missed_and_two_in_a_row_raise_a_flag(
     flags = json.loads(koers("flags", "--kind", "missed_checkins", "--format", "json").stdout)
     assert flags == []
     ran = remind(koers, MONDAY + timedelta(days=14, hours=8))
-    assert "1 missed check-ins recorded" in ran.stdout
+    assert "1 missed check-in recorded" in ran.stdout
     (flag,) = json.loads(koers("flags", "--kind", "missed_checkins", "--format", "json").stdout)
     assert flag["client"] == "GONE" and flag["status"] == "open"
     with database(db_path).read() as con:

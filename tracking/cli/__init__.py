@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import ctypes
+import errno
 import gc
 import os
 import sys
@@ -63,7 +64,8 @@ def main(argv: list[str] | None = None) -> None:
     atexit.register(gc.freeze)
     try:
         code = cli.main(args=argv, prog_name="koers", standalone_mode=False)
-        sys.stdout.flush()  # here, where a failure can still be said, not while Python shuts down
+        if sys.stdout is not None:
+            sys.stdout.flush()  # here, where a failure can still be said, not while Python shuts down
     except click.exceptions.Exit as done:
         sys.exit(done.exit_code)
     except click.exceptions.Abort as stopped:
@@ -84,25 +86,32 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         _interrupted()
     except OSError as problem:
+        if problem.errno not in OUTPUT_FAILURES or problem.filename is not None:
+            raise
         _not_written(problem)
     # Without standalone mode click returns a command's exit status (say, 2 from a refused
     # command) instead of exiting with it.
     sys.exit(code if isinstance(code, int) else 0)
 
 
+# Why writing a command's output can fail once it has started: nobody reads it any more, or the
+# disk or device it goes to is full or broken.
+OUTPUT_FAILURES = {errno.EPIPE, errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}
+
+
 def _not_written(problem: OSError) -> NoReturn:
-    """A file or the output that could not be written: a reader that stopped reading (`koers flags |
-    head`) ends the command without a word, as other tools do; anything else (a full disk) is said in
-    one line, with the file's name where there is one.
-    What is left in the buffer then goes nowhere, so Python does not report it again on its way out."""
-    with suppress(OSError, ValueError):
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
+    """The output could not be written. A reader that stopped reading (`koers flags | head`) ends the
+    command without a word, as other tools do; anything else (a full disk) is said in one line. A
+    change the command saved before its output stays saved (an import, a new link). What is left in
+    the buffer then goes nowhere, so Python does not report it again on its way out."""
+    if sys.stdout is not None:
+        with suppress(OSError, ValueError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
     if not isinstance(problem, BrokenPipeError):
-        reason = problem.strerror or str(problem)
-        said = f"{problem.filename}: {reason}" if problem.filename else f"the output could not be written ({reason})"
-        click.echo(f"koers: {said}", err=True)
+        with suppress(OSError, ValueError, AttributeError):
+            click.echo(f"koers: the output could not be written ({problem.strerror or problem})", err=True)
     sys.exit(1)
 
 

@@ -26,9 +26,9 @@ from tracking.settings import Settings, load_settings
 OPERATOR = Actor.operator()
 
 
-def counted(n: int, word: str) -> str:
+def counted(n: int, word: str, plural: str | None = None) -> str:
     """`1 check-in`, `1,000 check-ins`: a count with its word, singular for one."""
-    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {plural or word + 's'}"
 
 
 class KoersGroup(click.Group):
@@ -103,11 +103,13 @@ class Command:
 
 
 def with_command(command: Callable[..., Any] | None = None, *,
-                 existing: bool = False) -> Callable[..., Any]:
+                 existing: bool = False, makes_database: bool = False) -> Callable[..., Any]:
     """Adds `--db PATH` and passes a `Command` built from the settings as the first argument;
-    `existing=True` for a command that works on what is stored (see `Command`)."""
+    `existing=True` for a command that works on what is stored (see `Command`). A command that
+    creates the database on its way (an import) and is then refused or stopped leaves none where
+    there was none; `makes_database=True` for the one whose work that is (`init`)."""
     if command is None:
-        return lambda wrapped: with_command(wrapped, existing=existing)
+        return lambda wrapped: with_command(wrapped, existing=existing, makes_database=makes_database)
 
     @click.option(
         "--db",
@@ -121,6 +123,8 @@ def with_command(command: Callable[..., Any] | None = None, *,
     @wraps(command)
     def wrapper(*args: Any, db_path: str | None, **kwargs: Any) -> Any:
         settings = load_settings(db=db_path)
+        if makes_database:
+            return command(Command(settings, existing=existing), *args, **kwargs)
         with _no_new_database_when_refused(settings.db):
             return command(Command(settings, existing=existing), *args, **kwargs)
 
@@ -130,34 +134,45 @@ def with_command(command: Callable[..., Any] | None = None, *,
 @contextmanager
 def _no_new_database_when_refused(location: object) -> Iterator[None]:
     """A command that creates the database where there is none (`import`, `client add`, ...) and is
-    then refused leaves no empty database behind: where there was none, there is none again. A
-    database that holds anything by then (another process may have started one) is kept."""
-    new = isinstance(location, Path) and not location.exists() and not location.is_symlink()
+    then refused, or stopped with Ctrl-C, leaves no empty database behind, nor the folders made for
+    it: where there was none, there is none again. A database that holds anything by then (another
+    process may have started one) is kept."""
+    if not isinstance(location, Path) or location.exists() or location.is_symlink():
+        yield
+        return
+    made_folders = [folder for folder in location.parents if not folder.exists()]  # the deepest first
     try:
         yield
-    except KoersError:
-        if new:
-            assert isinstance(location, Path)
-            _remove_if_empty(location)
+    except (Exception, KeyboardInterrupt):
+        if _removed_if_empty(location):
+            for folder in made_folders:
+                try:
+                    folder.rmdir()  # only while empty
+                except OSError:
+                    break
         raise
 
 
-def _remove_if_empty(path: Path) -> None:
+def _removed_if_empty(path: Path) -> bool:
+    """Remove the database at `path` with its lock files when it holds no coach, client or check-in;
+    True when nothing of it is left."""
     from tracking.store import database
 
-    if not path.is_file():
-        return
-    try:
-        with database(path).read() as con:
-            held = sum(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # type: ignore[index]
-                       for table in ("coaches", "clients", "checkins"))
-    except Exception:  # noqa: BLE001 - not a database this command made: leave it as it is
-        return
-    if held:
-        return
+    if path.is_file():
+        try:
+            with database(path).read() as con:
+                held = sum(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # type: ignore[index]
+                           for table in ("coaches", "clients", "checkins"))
+        except Exception:  # noqa: BLE001 - not a database this command made: leave it as it is
+            return False
+        if held:
+            return False
+    elif path.exists():
+        return False
     for leftover in (path, path.with_name(path.name + ".wal"), path.with_name(path.name + ".lock"),
                      path.with_name(path.name + ".writer.lock")):
         leftover.unlink(missing_ok=True)
+    return True
 
 
 def format_option(command: Callable[..., Any]) -> Callable[..., Any]:

@@ -39,20 +39,20 @@ def _write_secret_key(path: Path) -> None:
 
 @click.command()
 @click.option("--no-secret", is_flag=True, help=f"Do not generate KOERS_SECRET_KEY into {SECRETS_FILE}.")
-@with_command
+@with_command(makes_database=True)
 def init(cmd: Command, no_secret: bool) -> None:
     """Create the database, or migrate it to this version of Koers."""
     done = data.initialise(cmd.settings)
     if done.applied:
-        click.echo(f"Database {done.location}: applied {len(done.applied)} migration(s): "
+        click.echo(f"Database {done.location}: applied {counted(len(done.applied), 'migration')}: "
                    f"{', '.join(done.applied)}.")
     else:
         click.echo(f"Database {done.location} is up to date.")
     if not cmd.settings.secret_key and not no_secret:
         if done.links_made:
             raise KoersError(
-                f"{done.location} already holds {done.links_made} personal link(s) signed with a secret key that "
-                "is not set here, so no new key was generated: a new one would stop those links. Set "
+                f"{done.location} already holds {counted(done.links_made, 'personal link')} signed with a secret "
+                "key that is not set here, so no new key was generated: a new one would stop those links. Set "
                 f"KOERS_SECRET_KEY to the key the other Koers processes use (in their {SECRETS_FILE}), or run "
                 "`koers init --no-secret`.")
         _write_secret_key(SECRETS_FILE)
@@ -60,8 +60,8 @@ def init(cmd: Command, no_secret: bool) -> None:
     if cmd.settings.secret_key:
         sealed = coaches.seal_totp_secrets(cmd.context, OPERATOR)
         if sealed:
-            click.echo(f"Sealed the second-factor secrets of {sealed} coach(es) with a key derived from "
-                       "KOERS_SECRET_KEY.")
+            click.echo(f"Sealed the second-factor secrets of {counted(sealed, 'coach', 'coaches')} with a key "
+                       "derived from KOERS_SECRET_KEY.")
 
 
 @click.command()
@@ -123,7 +123,7 @@ def timeline(cmd: Command, client: str, output_format: str) -> None:
             "flags": client_flags,
         })
         return
-    click.echo(f"{record.label}: {len(rows)} check-ins, focus: {record.focus or '-'}")
+    click.echo(f"{record.label}: {counted(len(rows), 'check-in')}, focus: {record.focus or '-'}")
     click.echo(f"{'at (UTC)':<20} {'state':<14}" + "".join(f"{d[:13]:>14}" for d in DYNAMICS))
     for row in rows:
         click.echo(
@@ -170,7 +170,7 @@ def flags(cmd: Command, client_id: str | None, kind: str | None, status: str | N
                    else flag.dynamic or "")
         click.echo(f"{flag.id:>6}  {(iso(flag.at) or '')[:16]}  {name:<28} {flag.kind:<24} {flag.status:<13} {subject}")
         click.echo(f"        {flag.words(lang).text()}")
-    click.echo(f"{len(listed)} flags.")
+    click.echo(f"{counted(len(listed), 'flag')}.")
 
 
 @click.command()
@@ -180,8 +180,9 @@ def recompute(cmd: Command) -> None:
     progress = Progress()
     summary = data.recompute(cmd.context, OPERATOR, progress=progress)
     click.echo(
-        f"Recomputed {summary.checkins:,} check-ins of {summary.clients:,} clients: {summary.flags_raised:,} flags "
-        f"raised, {summary.flags_withdrawn:,} withdrawn ({progress.elapsed:.1f}s)."
+        f"Recomputed {counted(summary.checkins, 'check-in')} of {counted(summary.clients, 'client')}: "
+        f"{counted(summary.flags_raised, 'flag')} raised, {summary.flags_withdrawn:,} withdrawn "
+        f"({progress.elapsed:.1f}s)."
     )
 
 
@@ -201,8 +202,8 @@ def demo(cmd: Command, if_empty: bool, seed: int) -> None:
         click.echo("The database is not empty; demo data not added.")
         return
     click.echo(
-        f"Demo data: {summary.coaches} coaches, {summary.clients} clients, "
-        f"{summary.checkins:,} check-ins, {summary.flags:,} flags ({progress.elapsed:.1f}s)."
+        f"Demo data: {counted(summary.coaches, 'coach', 'coaches')}, {counted(summary.clients, 'client')}, "
+        f"{counted(summary.checkins, 'check-in')}, {counted(summary.flags, 'flag')} ({progress.elapsed:.1f}s)."
     )
     for email, password in summary.logins:
         click.echo(f"  sign in as {email} with password {password}")

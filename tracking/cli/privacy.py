@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from tracking.cli.common import OPERATOR, Command, print_json, with_command
+from tracking.cli.common import OPERATOR, Command, counted, print_json, with_command
 from tracking.cli.files import write_private
 from tracking.errors import InvalidValue, KoersError
 from tracking.usecases import privacy
@@ -38,7 +38,8 @@ def export_client(cmd: Command, client_id: str, output: Path | None, force: bool
         return
     write_private(output, json.dumps(document, ensure_ascii=False, indent=2, default=str) + "\n", replace=force,
                   what="the export")
-    click.echo(f"Exported client {document['client']['id']}: {len(document['checkins'])} check-ins to {output}.",
+    click.echo(f"Exported client {document['client']['id']}: {counted(len(document['checkins']), 'check-in')} "
+               f"to {output}.",
                err=True)
 
 
@@ -70,19 +71,24 @@ def erase_client(cmd: Command, client_id: str, yes: bool) -> None:
             raise InvalidValue("the id typed does not match; nothing was erased")
     erasure = privacy.erase_client(cmd.context, OPERATOR, client_id)
     files = len(erasure.files_removed)
-    click.echo(
-        f"Erased client {client_id}: {_counts(erasure.rows)}; {erasure.outbox_redacted} email(s) to others redacted; "
-        f"{files} .eml file(s) removed, {len(erasure.files_redacted)} redacted."
-    )
+    # What needs doing by hand is said first, and the files that could not be changed in any case:
+    # should the summary below not reach its reader, those lines still do.
     if erasure.files_elsewhere:
+        elsewhere = len(erasure.files_elsewhere)
         click.echo(
-            f"{len(erasure.files_elsewhere)} email(s) to the client were sent as .eml files that are not in "
-            f"{erasure.folder}: a scheduler with another KOERS_OUTBOX_DIR wrote them, or they were removed before. "
-            f"Remove them where they are: {', '.join(erasure.files_elsewhere)}", err=True)
-    if erasure.files_failed:
-        problems = "; ".join(f"{path} ({reason})" for path, reason in erasure.files_failed)
-        raise KoersError(f"the database no longer holds the client, but these files could not be changed: "
-                         f"{problems}. Remove them by hand.")
+            f"{counted(elsewhere, 'email')} to the client {'was' if elsewhere == 1 else 'were'} sent as .eml files "
+            f"that are not in {erasure.folder}: a scheduler with another KOERS_OUTBOX_DIR wrote them, or they were "
+            f"removed before. Remove them where they are: {', '.join(erasure.files_elsewhere)}", err=True)
+    try:
+        click.echo(
+            f"Erased client {client_id}: {_counts(erasure.rows)}; {counted(erasure.outbox_redacted, 'email')} to "
+            f"others redacted; {counted(files, '.eml file')} removed, {len(erasure.files_redacted)} redacted."
+        )
+    finally:
+        if erasure.files_failed:
+            problems = "; ".join(f"{path} ({reason})" for path, reason in erasure.files_failed)
+            raise KoersError(f"the database no longer holds the client, but these files could not be changed: "
+                             f"{problems}. Remove them by hand.")
 
 
 @click.command(short_help="A consistent copy of the database, while Koers runs.")

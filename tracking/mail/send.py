@@ -76,11 +76,13 @@ class RunSummary:
         parts = [f"queued {len(fill.queued)}" + (f" ({kinds})" if kinds else ""),
                  f"sent {len(send.sent)}", f"failed {len(send.failed)}"]
         if fill.missed:
-            parts.append(f"{len(fill.missed)} missed check-ins recorded")
+            missed = len(fill.missed)
+            parts.append(f"{missed} missed check-in{'' if missed == 1 else 's'} recorded")
         if fill.cancelled:
             parts.append(f"{fill.cancelled} cancelled")
         if fill.requeued:
-            parts.append(f"{len(fill.requeued)} stale claims re-queued")
+            stale = len(fill.requeued)
+            parts.append(f"{stale} stale claim{'' if stale == 1 else 's'} re-queued")
         return "; ".join(parts)
 
 
