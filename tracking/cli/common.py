@@ -144,35 +144,15 @@ def _no_new_database_when_refused(location: object) -> Iterator[None]:
     try:
         yield
     except (Exception, KeyboardInterrupt):
-        if _removed_if_empty(location):
+        from tracking.usecases.data import remove_if_empty
+
+        if remove_if_empty(location):
             for folder in made_folders:
                 try:
                     folder.rmdir()  # only while empty
                 except OSError:
                     break
         raise
-
-
-def _removed_if_empty(path: Path) -> bool:
-    """Remove the database at `path` with its lock files when it holds no coach, client or check-in;
-    True when nothing of it is left."""
-    from tracking.store import database
-
-    if path.is_file():
-        try:
-            with database(path).read() as con:
-                held = sum(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # type: ignore[index]
-                           for table in ("coaches", "clients", "checkins"))
-        except Exception:  # noqa: BLE001 - not a database this command made: leave it as it is
-            return False
-        if held:
-            return False
-    elif path.exists():
-        return False
-    for leftover in (path, path.with_name(path.name + ".wal"), path.with_name(path.name + ".lock"),
-                     path.with_name(path.name + ".writer.lock")):
-        leftover.unlink(missing_ok=True)
-    return True
 
 
 def format_option(command: Callable[..., Any]) -> Callable[..., Any]:

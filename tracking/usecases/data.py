@@ -48,6 +48,27 @@ def initialise(settings: Settings) -> Initialised:
     return Initialised(db.location, applied, int(links_made))
 
 
+def remove_if_empty(path: Path) -> bool:
+    """Remove the DuckDB file at `path`, with its write-ahead log and lock files, when it holds no
+    coach, client or check-in (a command made it and was then refused); True when nothing of it is
+    left. A file that is not such a database, or that holds anything, is left as it is."""
+    if path.is_file():
+        try:
+            with database(path).read() as con:
+                held = sum(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+                           for table in ("coaches", "clients", "checkins"))
+        except Exception:  # noqa: BLE001 - not a database a command made: leave it as it is
+            return False
+        if held:
+            return False
+    elif path.exists():
+        return False
+    for leftover in (path, path.with_name(path.name + ".wal"), path.with_name(path.name + ".lock"),
+                     path.with_name(path.name + ".writer.lock")):
+        leftover.unlink(missing_ok=True)
+    return True
+
+
 def _quiet(_message: str) -> None:
     return None
 
