@@ -340,6 +340,37 @@ def test_ctrl_c_during_an_import_into_a_new_path_leaves_no_database(tmp_path, mo
     assert list(folder.iterdir()) == []
 
 
+def test_a_path_through_a_folder_that_will_not_be_kept_leaves_no_folder(koers, tmp_path):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    ran = koers("client", "add", "K-1", "--email", "k1@example.org", "--coach", "nobody@example.org", "--name", "K",
+                db=folder / "new" / ".." / "koers.duckdb")
+    assert ran.exit_code == 2
+    assert list(folder.iterdir()) == []
+
+
+def test_a_file_where_a_folder_should_be_is_named(koers, tmp_path):
+    (tmp_path / "afile").write_text("mine\n", encoding="utf-8")
+    ran = koers("client", "add", "K-1", "--email", "k1@example.org", "--coach", "nobody@example.org", "--name", "K",
+                db=tmp_path / "afile" / "koers.duckdb")
+    assert ran.exit_code == 2 and "afile/koers.duckdb" in ran.stderr and "Traceback" not in ran.output
+    assert (tmp_path / "afile").read_text(encoding="utf-8") == "mine\n"
+
+
+def test_a_database_stopped_before_its_tables_were_made_counts_as_empty(tmp_path):
+    """Ctrl-C during the first migration leaves a DuckDB file without tables: it goes too."""
+    import duckdb
+
+    from tracking.usecases.data import remove_if_empty
+
+    bare = tmp_path / "bare.duckdb"
+    duckdb.connect(str(bare)).close()
+    assert remove_if_empty(bare) and not bare.exists()
+    other = tmp_path / "notes.duckdb"
+    other.write_text("not a database\n", encoding="utf-8")
+    assert not remove_if_empty(other) and other.exists()
+
+
 def test_a_refused_import_keeps_a_database_that_was_there(koers, tmp_path):
     fresh = tmp_path / "koers.duckdb"
     assert koers("init", "--no-secret", db=fresh).exit_code == 0
@@ -398,10 +429,11 @@ def test_a_reader_that_stopped_reading_ends_the_command_without_a_word():
     assert ran.stderr == ""
 
 
-def test_a_closed_output_is_no_error():
+@pytest.mark.parametrize("command", [["items"], ["items", "--format", "json"]])
+def test_a_closed_output_is_no_error(command):
     """`koers items >&-`: Python has no stdout to write to; the command has nothing to say."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("KOERS_")}
-    ran = subprocess.run([sys.executable, "-m", "tracking", "items"], stderr=subprocess.PIPE, text=True, env=env,
+    ran = subprocess.run([sys.executable, "-m", "tracking", *command], stderr=subprocess.PIPE, text=True, env=env,
                          timeout=60, preexec_fn=lambda: os.close(1))
     assert ran.returncode == 0 and ran.stderr == ""
 

@@ -62,10 +62,11 @@ def main(argv: list[str] | None = None) -> None:
     # left behind (a tenth of a second after an import); frozen, they are freed without that walk.
     atexit.unregister(gc.freeze)
     atexit.register(gc.freeze)
+    if sys.stdout is None:  # started with its output closed (`koers flags >&-`): what it prints goes nowhere
+        sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - open until the process ends
     try:
         code = cli.main(args=argv, prog_name="koers", standalone_mode=False)
-        if sys.stdout is not None:
-            sys.stdout.flush()  # here, where a failure can still be said, not while Python shuts down
+        sys.stdout.flush()  # here, where a failure can still be said, not while Python shuts down
     except click.exceptions.Exit as done:
         sys.exit(done.exit_code)
     except click.exceptions.Abort as stopped:
@@ -104,11 +105,10 @@ def _not_written(problem: OSError) -> NoReturn:
     command without a word, as other tools do; anything else (a full disk) is said in one line. A
     change the command saved before its output stays saved (an import, a new link). What is left in
     the buffer then goes nowhere, so Python does not report it again on its way out."""
-    if sys.stdout is not None:
-        with suppress(OSError, ValueError):
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-            os.close(devnull)
+    with suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
     if not isinstance(problem, BrokenPipeError):
         with suppress(OSError, ValueError, AttributeError):
             click.echo(f"koers: the output could not be written ({problem.strerror or problem})", err=True)

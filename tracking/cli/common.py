@@ -9,7 +9,7 @@ import shlex
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from functools import cached_property, wraps
 from pathlib import Path
@@ -140,7 +140,8 @@ def _no_new_database_when_refused(location: object) -> Iterator[None]:
     if not isinstance(location, Path) or location.exists() or location.is_symlink():
         yield
         return
-    made_folders = [folder for folder in location.parents if not folder.exists()]  # the deepest first
+    # The folders that will be made for it, the deepest first (`a/../b.duckdb` makes `a`).
+    made_folders = [folder for folder in location.parents if folder.name not in ("", ".", "..") and not folder.exists()]
     try:
         yield
     except (Exception, KeyboardInterrupt):
@@ -148,10 +149,8 @@ def _no_new_database_when_refused(location: object) -> Iterator[None]:
 
         if remove_if_empty(location):
             for folder in made_folders:
-                try:
+                with suppress(OSError):
                     folder.rmdir()  # only while empty
-                except OSError:
-                    break
         raise
 
 

@@ -74,10 +74,9 @@ def erase_client(cmd: Command, client_id: str, yes: bool) -> None:
     # What needs doing by hand is said first, and the files that could not be changed in any case:
     # should the summary below not reach its reader, those lines still do.
     if erasure.files_elsewhere:
-        elsewhere = len(erasure.files_elsewhere)
         click.echo(
-            f"{counted(elsewhere, 'email')} to the client {'was' if elsewhere == 1 else 'were'} sent as .eml files "
-            f"that are not in {erasure.folder}: a scheduler with another KOERS_OUTBOX_DIR wrote them, or they were "
+            f"Emails to the client sent as .eml files that are not in {erasure.folder} "
+            f"({len(erasure.files_elsewhere)}): a scheduler with another KOERS_OUTBOX_DIR wrote them, or they were "
             f"removed before. Remove them where they are: {', '.join(erasure.files_elsewhere)}", err=True)
     try:
         click.echo(

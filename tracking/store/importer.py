@@ -357,7 +357,7 @@ def import_csv(
     layout = csvfile.inspect_file(path, instrument)
     staged = _checked(layout, instrument, now, path, progress)
     records = staged.num_rows
-    progress(f"Writing {records:,} check-ins")
+    progress(f"Writing {records:,} check-in{'' if records == 1 else 's'}")
     try:
         with db.write() as con:
             if records >= MANY_ROWS:

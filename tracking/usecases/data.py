@@ -4,6 +4,7 @@ what a person reads or downloads of one client (timeline, exports)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -50,23 +51,25 @@ def initialise(settings: Settings) -> Initialised:
 
 def remove_if_empty(path: Path) -> bool:
     """Remove the DuckDB file at `path`, with its write-ahead log and lock files, when it holds no
-    coach, client or check-in (a command made it and was then refused); True when nothing of it is
-    left. A file that is not such a database, or that holds anything, is left as it is."""
+    coach, client or check-in (a command made it and was then refused or stopped, perhaps before its
+    tables were made); True when nothing of it is left. A file that is not a DuckDB database, or that
+    holds anything, is left as it is."""
     if path.is_file():
         try:
             with database(path).read() as con:
+                listed = con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+                tables = {name for (name,) in listed}
                 held = sum(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
-                           for table in ("coaches", "clients", "checkins"))
+                           for table in ("coaches", "clients", "checkins") if table in tables)
         except Exception:  # noqa: BLE001 - not a database a command made: leave it as it is
             return False
         if held:
             return False
-    elif path.exists():
-        return False
     for leftover in (path, path.with_name(path.name + ".wal"), path.with_name(path.name + ".lock"),
                      path.with_name(path.name + ".writer.lock")):
-        leftover.unlink(missing_ok=True)
-    return True
+        with suppress(OSError):  # not there, or its folder is not one (a file given as a folder)
+            leftover.unlink()
+    return not path.exists()
 
 
 def _quiet(_message: str) -> None:
@@ -89,7 +92,8 @@ def import_checkins(ctx: Context, actor: Actor, file: Path, *, coach_email: str 
         nonlocal raised
         audit.record(con, now, actor, Action.IMPORT, file=csvfile.shown_name(file.name), rows=result.checkins,
                      clients=len(result.client_ids), clients_created=len(result.clients_created))
-        progress(f"Recomputing states and flags for {len(result.client_ids):,} clients")
+        clients = len(result.client_ids)
+        progress(f"Recomputing states and flags for {clients:,} client{'' if clients == 1 else 's'}")
         raised = derived.refresh(con, result.client_ids, ctx.instrument, ctx.settings.detection, now,
                                  reestimate=True, recovery=ctx.settings.recovery, ingested=result).flags_raised
 
@@ -186,7 +190,7 @@ def load_demo(ctx: Context, actor: Actor, *, now: datetime, seed: int, if_empty:
             clients.set_focus(con, change["client_id"], change["focus"], coach_ids[change["coach"]], change["at"])
         for observation in data.observations:
             clients.add_observation(con, coach_ids[observation["coach"]], observation)
-        progress(f"Writing {len(data.checkins):,} check-ins")
+        progress(f"Writing {len(data.checkins):,} check-in{'' if len(data.checkins) == 1 else 's'}")
         frame = checkins.frame_from_rows(data.checkins, ctx.instrument)
         ingested = checkins.ingest(con, frame, ctx.instrument, source="demo", now=now)
         _demo_periods(con, data.periods, ingested.first_checkin_id, now)
