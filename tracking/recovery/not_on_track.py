@@ -23,12 +23,13 @@ the expected improvement, the signal to adjust it.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, ParamSpec, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -66,6 +67,7 @@ FOCUS_CHANGED = "focus_changed"
 # at once: NumPy releases Python's lock while it works through columns this long, so the halves run on
 # two cores, and together they hold what one dynamic did. Below it, a thread costs more than it saves.
 PARALLEL_ROWS = 100_000
+P = ParamSpec("P")
 
 Evidence = dict[str, str | float | int | bool | None]
 
@@ -190,25 +192,6 @@ def not_on_track_events(
                     for d in range(N_DYNAMICS)]).events()
 
 
-def not_on_track_table(
-    batch: SeriesBatch,
-    dominant: npt.ArrayLike,
-    start_weeks: npt.ArrayLike | None,
-    focus: FocusPeriods,
-    curves: Curves,
-    settings: RecoverySettings = DEFAULT_SETTINGS,
-    *,
-    timeline: Timeline | None = None,
-) -> NotOnTrackTable:
-    """The flags of `track_recovery` as columns, for all clients at once (`not_on_track_parts`,
-    joined): no Python object is made per flag.
-
-    `timeline`: `coaching_timeline(batch, start_weeks, settings)`, when the caller already made it.
-    """
-    return _joined(list(not_on_track_parts(batch, dominant, start_weeks, focus, curves, settings,
-                                           timeline=timeline)))
-
-
 def not_on_track_parts(
     batch: SeriesBatch,
     dominant: npt.ArrayLike,
@@ -243,6 +226,23 @@ def not_on_track_parts(
             ThreadPoolExecutor(max_workers=2, thread_name_prefix="koers-recovery")).map
         for d in range(N_DYNAMICS):
             yield _joined(list(run(part_flags, [(d, rows) for rows in parts])))
+
+
+def _as_one_table(parts: Callable[P, Iterator[NotOnTrackTable]]) -> Callable[P, NotOnTrackTable]:
+    """`parts` with its tables joined into one (`_joined`), taking the same arguments."""
+    def table(*args: P.args, **kwargs: P.kwargs) -> NotOnTrackTable:
+        return _joined(list(parts(*args, **kwargs)))
+
+    table.__signature__ = inspect.signature(parts).replace(return_annotation="NotOnTrackTable")  # type: ignore[attr-defined]
+    return table
+
+
+not_on_track_table = _as_one_table(not_on_track_parts)
+not_on_track_table.__name__ = not_on_track_table.__qualname__ = "not_on_track_table"
+not_on_track_table.__doc__ = """The flags of `track_recovery` as columns, for all clients at once: the
+tables of `not_on_track_parts` (same arguments) joined, in order of row, then dynamic. No Python
+object is made per flag. `timeline`: `coaching_timeline(batch, start_weeks, settings)`, when the
+caller already made it."""
 
 
 class _RowsOf:

@@ -148,6 +148,8 @@ def _value(data_type: str, value: Any) -> Any:
         return None
     if data_type == "JSON":
         return json.loads(value)
+    if data_type == "BYTEA":  # a list kept as bytes (`columnar.lists_as_bytes`): a check-in's answers
+        return stored_answers(value)
     if isinstance(value, datetime):
         return from_db(value)
     return value
@@ -175,9 +177,6 @@ def client_rows(con: StoreConnection, tables: ClientTables, client_id: str) -> d
         found[table] = [
             {name: _value(data_type, value) for (name, data_type), value in zip(columns, row)} for row in rows
         ]
-        if table == "checkins":  # the answers as a list on both databases (PostgreSQL keeps bytes)
-            for record in found[table]:
-                record["answers"] = stored_answers(record["answers"])
     return found
 
 
