@@ -105,6 +105,16 @@ def turnstile_path(db_path: Path) -> Path:
     return db_path.with_name(db_path.name + ".writer.lock")
 
 
+def wal_path(db_path: Path) -> Path:
+    """DuckDB's write-ahead log beside a database file: committed work not yet in the file itself."""
+    return db_path.with_name(db_path.name + ".wal")
+
+
+def database_files(db_path: Path) -> list[Path]:
+    """Every file a database at `db_path` is kept in: the file, its write-ahead log and the two lock files."""
+    return [db_path, wal_path(db_path), lock_path(db_path), turnstile_path(db_path)]
+
+
 def describe(exc: duckdb.Error) -> str:
     """DuckDB's message without its internal prefix, for a person to read."""
     message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

@@ -323,8 +323,7 @@ def _write_states(con: StoreConnection, client_ids: list[str] | None, loaded: _L
     else:
         where, params = _scope_sql(client_ids, "client_id")
         con.execute(f"DELETE FROM states WHERE checkin_id IN (SELECT id FROM checkins WHERE {where})", params)
-    batch = loaded.inputs.batch
-    if not batch.client.size:
+    if not loaded.checkin_ids.size:
         return
     state_names = pa.array(STATE_NAMES, type=pa.string())
     dominant = np.asarray(result.dominant, dtype=np.int8)

@@ -24,7 +24,7 @@ import duckdb
 
 from tracking.clock import from_db, to_db
 from tracking.errors import DatabaseError
-from tracking.store.connection import Connection
+from tracking.store.connection import Connection, wal_path
 from tracking.store.contract import StoreConnection
 from tracking.store.dialect import stored_answers
 
@@ -283,11 +283,6 @@ def applied_migrations(con: StoreConnection) -> list[str]:
 
 def row_counts(con: StoreConnection) -> dict[str, int]:
     return {table: int(con.execute(f"SELECT count(*) FROM {_quote(table)}").fetchall()[0][0]) for table in _schema(con)}
-
-
-def wal_path(db_path: Path) -> Path:
-    """DuckDB's write-ahead log beside a database file: committed work not yet in the file itself."""
-    return db_path.with_name(db_path.name + ".wal")
 
 
 def copy_files(db_path: Path, target: Path) -> None:

@@ -22,6 +22,7 @@ from tracking.passwords import hash_password
 from tracking.settings import Settings
 from tracking.store import accounts, audit, checkins, clients, database, derived, on_track
 from tracking.store import flags as flag_store
+from tracking.store.connection import database_files
 from tracking.store.derived import RefreshSummary
 from tracking.store.importer import ImportSummary, import_csv
 from tracking.store.migrate import apply_migrations, pending, sync_instruments
@@ -65,8 +66,7 @@ def remove_if_empty(path: Path) -> bool:
             return False
         if held:
             return False
-    for leftover in (path, path.with_name(path.name + ".wal"), path.with_name(path.name + ".lock"),
-                     path.with_name(path.name + ".writer.lock")):
+    for leftover in database_files(path):
         with suppress(OSError):  # not there, or its folder is not one (a file given as a folder)
             leftover.unlink()
     return not path.exists()

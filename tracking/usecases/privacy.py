@@ -31,6 +31,7 @@ from tracking.mail.transports import EML_NAME, eml_file_name
 from tracking.models import Client, Viewer
 from tracking.store import Database, StoreConnection, audit, clients
 from tracking.store import privacy as store
+from tracking.store.connection import wal_path
 from tracking.store.outbox import redact_links
 from tracking.usecases import use_case
 
@@ -323,7 +324,7 @@ def _backup_target(db_path: Path, target: Path, force: bool, now: datetime) -> P
     if not target.parent.is_dir():
         raise InvalidValue(f"{target.parent}: no such folder; create it first", "path")
     resolved = target.resolve()
-    if resolved in {db_path.resolve(), store.wal_path(db_path).resolve(),
+    if resolved in {db_path.resolve(), wal_path(db_path).resolve(),
                     db_path.with_name(db_path.name + ".lock").resolve()}:
         raise InvalidValue(f"{target}: that is the database itself; give another file name", "path")
     if target.exists() and not force:
@@ -388,7 +389,7 @@ def backup(ctx: Context, actor: Actor, target: Path, *, force: bool = False, now
                          "nothing was written") from None
     finally:
         temporary.unlink(missing_ok=True)
-        store.wal_path(temporary).unlink(missing_ok=True)
+        wal_path(temporary).unlink(missing_ok=True)
     size = target.stat().st_size
     with ctx.db.write() as con:
         audit.record(con, now, actor, Action.BACKUP, None, file=target.name, bytes=size)
