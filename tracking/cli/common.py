@@ -26,11 +26,6 @@ from tracking.settings import Settings, load_settings
 OPERATOR = Actor.operator()
 
 
-def counted(n: int, word: str, plural: str | None = None) -> str:
-    """`1 check-in`, `1,000 check-ins`: a count with its word, singular for one."""
-    return f"{n:,} {word}" if n == 1 else f"{n:,} {plural or word + 's'}"
-
-
 class KoersGroup(click.Group):
     """Translates Koers' named errors into a message and exit status 2, once, for every command.
 

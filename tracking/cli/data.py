@@ -10,9 +10,10 @@ from typing import Any
 import click
 
 from tracking import csvfile
-from tracking.cli.common import OPERATOR, Command, Progress, counted, format_option, print_json, with_command
+from tracking.cli.common import OPERATOR, Command, Progress, format_option, print_json, with_command
 from tracking.cli.files import refuse_link, write_private
 from tracking.clock import iso, utcnow
+from tracking.counting import counted
 from tracking.errors import KoersError
 from tracking.instrument import DYNAMICS
 from tracking.models import FLAG_KINDS, FLAG_STATUSES

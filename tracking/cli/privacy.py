@@ -7,8 +7,9 @@ from pathlib import Path
 
 import click
 
-from tracking.cli.common import OPERATOR, Command, counted, print_json, with_command
+from tracking.cli.common import OPERATOR, Command, print_json, with_command
 from tracking.cli.files import write_private
+from tracking.counting import counted
 from tracking.errors import InvalidValue, KoersError
 from tracking.usecases import privacy
 

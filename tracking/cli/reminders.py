@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 
 import click
 
-from tracking.cli.common import Command, counted, with_command
+from tracking.cli.common import Command, with_command
 from tracking.clock import iso, utcnow
+from tracking.counting import counted
 from tracking.mail.due import ContactDue, FollowupDue, InvitationDue
 from tracking.mail.outbox import plan
 from tracking.mail.send import run_once

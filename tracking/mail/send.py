@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from tracking.context import Context
+from tracking.counting import counted
 from tracking.errors import DatabaseBusy
 from tracking.mail import due
 from tracking.mail.outbox import FillSummary, fill_outbox, opened
@@ -76,13 +77,11 @@ class RunSummary:
         parts = [f"queued {len(fill.queued)}" + (f" ({kinds})" if kinds else ""),
                  f"sent {len(send.sent)}", f"failed {len(send.failed)}"]
         if fill.missed:
-            missed = len(fill.missed)
-            parts.append(f"{missed} missed check-in{'' if missed == 1 else 's'} recorded")
+            parts.append(f"{counted(len(fill.missed), 'missed check-in')} recorded")
         if fill.cancelled:
             parts.append(f"{fill.cancelled} cancelled")
         if fill.requeued:
-            stale = len(fill.requeued)
-            parts.append(f"{stale} stale claim{'' if stale == 1 else 's'} re-queued")
+            parts.append(f"{counted(len(fill.requeued), 'stale claim')} re-queued")
         return "; ".join(parts)
 
 

@@ -26,6 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tracking import csvfile, validate
+from tracking.counting import counted
 from tracking.errors import ImportRejected, Problem
 from tracking.export import unescape_cell
 from tracking.instrument import Instrument
@@ -357,7 +358,7 @@ def import_csv(
     layout = csvfile.inspect_file(path, instrument)
     staged = _checked(layout, instrument, now, path, progress)
     records = staged.num_rows
-    progress(f"Writing {records:,} check-in{'' if records == 1 else 's'}")
+    progress(f"Writing {counted(records, 'check-in')}")
     try:
         with db.write() as con:
             if records >= MANY_ROWS:

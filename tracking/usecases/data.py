@@ -15,6 +15,7 @@ from tracking import demo as demo_data
 from tracking.audit import Action
 from tracking.clock import to_db, utcnow
 from tracking.context import Actor, Context
+from tracking.counting import counted
 from tracking.errors import InvalidValue, NotFound
 from tracking.instrument import load_instrument
 from tracking.models import Client
@@ -92,8 +93,7 @@ def import_checkins(ctx: Context, actor: Actor, file: Path, *, coach_email: str 
         nonlocal raised
         audit.record(con, now, actor, Action.IMPORT, file=csvfile.shown_name(file.name), rows=result.checkins,
                      clients=len(result.client_ids), clients_created=len(result.clients_created))
-        clients = len(result.client_ids)
-        progress(f"Recomputing states and flags for {clients:,} client{'' if clients == 1 else 's'}")
+        progress(f"Recomputing states and flags for {counted(len(result.client_ids), 'client')}")
         raised = derived.refresh(con, result.client_ids, ctx.instrument, ctx.settings.detection, now,
                                  reestimate=True, recovery=ctx.settings.recovery, ingested=result).flags_raised
 
@@ -190,7 +190,7 @@ def load_demo(ctx: Context, actor: Actor, *, now: datetime, seed: int, if_empty:
             clients.set_focus(con, change["client_id"], change["focus"], coach_ids[change["coach"]], change["at"])
         for observation in data.observations:
             clients.add_observation(con, coach_ids[observation["coach"]], observation)
-        progress(f"Writing {len(data.checkins):,} check-in{'' if len(data.checkins) == 1 else 's'}")
+        progress(f"Writing {counted(len(data.checkins), 'check-in')}")
         frame = checkins.frame_from_rows(data.checkins, ctx.instrument)
         ingested = checkins.ingest(con, frame, ctx.instrument, source="demo", now=now)
         _demo_periods(con, data.periods, ingested.first_checkin_id, now)
