@@ -632,18 +632,20 @@ def refresh(
             reading.close()  # what detection reads is in memory now
             if not first:
                 writer.submit(_create_computed_flags, con)
-            found = []
-            for table in detection.flag_tables(loaded.inputs, reliability, settings, states):
-                found.append(table)
-                writer.submit(write_flags, [table])
+            tables: list[FlagTable] = []
+
+            def store_each(found: Iterator[FlagTable]) -> None:
+                """Each kind's (or dynamic's) flags are stored while the next are found."""
+                for table in found:
+                    tables.append(table)
+                    writer.submit(write_flags, [table])
+
+            store_each(detection.flag_tables(loaded.inputs, reliability, settings, states))
             dominant = states.dominant
             del states  # the writer holds them until they are written
             curves, tracked = on_track.flag_tables(loaded.inputs, dominant, recovery_settings, curves)
-            for table in tracked:  # one dynamic at a time: stored while the next is found
-                found.append(table)
-                writer.submit(write_flags, [table])
+            store_each(tracked)  # not on track: one dynamic at a time
             del loaded, batch, dominant, tracked  # the series are done with; the flags are small beside them
-        tables = found
         if client_ids is None:
             on_track.store_curves(con, curves, recovery_settings, now)
         if first:
